@@ -1,0 +1,45 @@
+# tlsscope: `make` builds build/tlsscope, `make test` builds and runs every
+# test (plain and ASan+UBSan builds), `make demo` records a real handshake and
+# shows it. Each installs the Debian packages it needs first.
+
+BUILD ?= build
+SAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps test test-plain test-asan demo clean check-banned
+
+all: deps $(BUILD)/tlsscope
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/Makefile: CMakeLists.txt tests/tests.cmake
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+$(BUILD)/tlsscope: $(BUILD)/Makefile FORCE
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(SAN_BUILD)/Makefile: CMakeLists.txt tests/tests.cmake
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTSC_SANITIZE=ON >/dev/null
+
+test: deps check-banned test-plain test-asan
+	@echo "make test: all test suites passed"
+
+test-plain: $(BUILD)/tlsscope
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: $(SAN_BUILD)/Makefile
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+check-banned:
+	@sh scripts/check_banned.sh
+
+demo: all
+	@sh scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)
+
+FORCE:

@@ -1,0 +1,54 @@
+/*
+ * packet.h - link layer -> IPv4/IPv6 -> TCP, as views into the captured bytes.
+ *
+ * Every length is clamped to what was captured and to the IP total length.
+ * Nothing is allocated; the result points into the packet buffer.
+ */
+#ifndef TSC_CAPTURE_PACKET_H
+#define TSC_CAPTURE_PACKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tls/session.h"
+
+/* Link types (LINKTYPE_* values as in pcap files). */
+#define TSC_LINK_NULL 0
+#define TSC_LINK_ETHERNET 1
+#define TSC_LINK_RAW 101
+#define TSC_LINK_RAW_ALT 12 /* DLT_RAW on some systems */
+#define TSC_LINK_LOOP 108
+#define TSC_LINK_LINUX_SLL 113
+#define TSC_LINK_IPV4 228
+#define TSC_LINK_IPV6 229
+#define TSC_LINK_LINUX_SLL2 276
+
+#define TSC_TCP_FIN 0x01
+#define TSC_TCP_SYN 0x02
+#define TSC_TCP_RST 0x04
+#define TSC_TCP_ACK 0x10
+
+enum tsc_pkt_status {
+    TSC_PKT_TCP,        /* a TCP segment: fields below are valid */
+    TSC_PKT_NOT_IP,     /* link or network protocol we do not follow */
+    TSC_PKT_NOT_TCP,
+    TSC_PKT_FRAGMENT,   /* an IPv4/IPv6 fragment (not reassembled) */
+    TSC_PKT_TRUNCATED,  /* headers cut by the snaplen */
+    TSC_PKT_MALFORMED,  /* headers that contradict themselves */
+    TSC_PKT_LINK_UNSUPPORTED,
+};
+
+struct tsc_packet {
+    struct tsc_endpoint src, dst;
+    uint32_t seq, ack;
+    uint8_t flags;
+    const uint8_t *payload;
+    size_t payload_len;    /* captured payload bytes */
+    size_t payload_wire;   /* payload bytes on the wire (from the IP length) */
+};
+
+enum tsc_pkt_status tsc_packet_decode(int linktype, const uint8_t *p, size_t caplen, struct tsc_packet *out);
+int tsc_link_supported(int linktype);
+const char *tsc_link_name(int linktype);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * cli.h - the tlsscope command: one cmd_<name>.c per subcommand.
+ * Only the CLI calls exit(). Exit codes: 0 done, 1 an input could not be
+ * read, 2 usage error.
+ */
+#ifndef TSC_CLI_CLI_H
+#define TSC_CLI_CLI_H
+
+#define TSC_EXIT_OK 0
+#define TSC_EXIT_INPUT 1
+#define TSC_EXIT_USAGE 2
+
+#define TSC_VERSION "0.1.0"
+
+int tsc_cmd_read(int argc, char **argv);
+/* Parse a size like 1048576, 512K, 1M, 1G; 0 on success. */
+int tsc_parse_size(const char *s, size_t *out);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * main.c - subcommand dispatch.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: tlsscope COMMAND [OPTIONS] [ARGS]\n"
+          "\n"
+          "See inside TLS: every handshake in a capture, in four phases.\n"
+          "\n"
+          "commands:\n"
+          "  read FILE...     decode every TLS/SSL connection in pcap/pcapng files\n"
+          "  help [COMMAND]   this text, or a command's own help\n"
+          "  version          print the version\n"
+          "\n"
+          "'tlsscope read --help' lists the options of read.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return TSC_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "read") == 0)
+        return tsc_cmd_read(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("tlsscope %s\n", TSC_VERSION);
+        return TSC_EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        if (argc > 2 && strcmp(argv[2], "read") == 0) {
+            char *av[] = {"read", "--help", NULL};
+            return tsc_cmd_read(2, av);
+        }
+        usage(stdout);
+        return TSC_EXIT_OK;
+    }
+    fprintf(stderr, "tlsscope: unknown command '%s' (try 'tlsscope help')\n", cmd);
+    return TSC_EXIT_USAGE;
+}

@@ -1,0 +1,591 @@
+/*
+ * text.c - the human reports: the four phases of each connection (default),
+ * and with -v the full tree of every field. Messages are grouped by phase,
+ * in wire order within a phase. Untrusted strings go through tsc_text_str.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "registry/registry.h"
+#include "report/report.h"
+#include "tls/suite.h"
+
+#define PHASE_MAX ((size_t)8 << 20)
+#define W(expr) (void)(expr)
+
+struct tconn {
+    struct tsc_buf phase[5]; /* 1..4; [0] for errors */
+    uint64_t dropped;
+};
+
+struct color {
+    const char *bold, *dim, *red, *yellow, *green, *off;
+};
+
+static struct color colors(const struct tsc_sink_impl *s)
+{
+    struct color on = {"\033[1m", "\033[2m", "\033[31m", "\033[33m", "\033[32m", "\033[0m"};
+    struct color off = {"", "", "", "", "", ""};
+    return s->opts.color ? on : off;
+}
+
+static const char *arrow(int dir) { return dir == TSC_C2S ? "C>S" : "S>C"; }
+
+static void name_code(struct tsc_buf *b, int reg, uint16_t code)
+{
+    const char *n = tsc_reg_name((enum tsc_reg)reg, code);
+    char hex[7];
+    tsc_code_hex(code, hex);
+    if (n)
+        W(tsc_buf_printf(b, "%s (%s)", n, hex));
+    else
+        W(tsc_buf_printf(b, "unknown (%s)", hex));
+}
+
+static void text_view(struct tsc_buf *b, struct tsc_view v) { W(tsc_text_str(b, v.p, v.len)); }
+
+static void hex_short(struct tsc_buf *b, struct tsc_view v, size_t max)
+{
+    if (v.len == 0) {
+        W(tsc_buf_puts(b, "empty"));
+        return;
+    }
+    W(tsc_hex(b, v.p, v.len < max ? v.len : max));
+    if (v.len > max)
+        W(tsc_buf_printf(b, "... (%zu bytes)", v.len));
+}
+
+/* One extension, one line: name and what it says. */
+static void ext_line(struct tsc_buf *b, const struct tsc_ext *e, int verbose)
+{
+    const char *n = tsc_ext_name(e->type);
+    char hex[7];
+    tsc_code_hex(e->type, hex);
+    if (tsc_reg_is_grease(e->type))
+        W(tsc_buf_printf(b, "GREASE (%s)", hex));
+    else if (n)
+        W(tsc_buf_puts(b, n));
+    else
+        W(tsc_buf_printf(b, "unknown (%s)", hex));
+    switch (e->form) {
+    case TSC_EXTF_EMPTY:
+        if (e->type == TSC_EXT_SESSION_TICKET)
+            W(tsc_buf_puts(b, ": empty (asks for a new ticket)"));
+        break;
+    case TSC_EXTF_U8:
+    case TSC_EXTF_U16:
+    case TSC_EXTF_U32:
+        if (e->type == TSC_EXT_SUPPORTED_VERSIONS)
+            W(tsc_buf_printf(b, ": %s", tsc_version_name((uint16_t)e->u.num) ? tsc_version_name((uint16_t)e->u.num)
+                                                                              : "unknown"));
+        else if (e->type == TSC_EXT_KEY_SHARE) {
+            W(tsc_buf_puts(b, ": retry with "));
+            name_code(b, TSC_REG_GROUP, (uint16_t)e->u.num);
+        } else if (e->type == TSC_EXT_MAX_FRAGMENT_LENGTH)
+            W(tsc_buf_printf(b, ": %u bytes", 1u << (8 + e->u.num)));
+        else if (e->type == TSC_EXT_HEARTBEAT)
+            W(tsc_buf_printf(b, ": %s", e->u.num == 1 ? "peer allowed to send" : "peer not allowed to send"));
+        else if (e->type == TSC_EXT_PRE_SHARED_KEY)
+            W(tsc_buf_printf(b, ": server accepted identity %u", (unsigned)e->u.num));
+        else
+            W(tsc_buf_printf(b, ": %u", (unsigned)e->u.num));
+        break;
+    case TSC_EXTF_U16_LIST:
+    case TSC_EXTF_U8_LIST: {
+        int reg = tsc_ext_list_registry(e->type);
+        size_t cnt = tsc_ext_list_count(e);
+        W(tsc_buf_puts(b, ": "));
+        for (size_t i = 0; i < cnt; i++) {
+            uint16_t v = tsc_ext_list_at(e, i);
+            if (i)
+                W(tsc_buf_puts(b, ", "));
+            if (!verbose && i == 6) {
+                W(tsc_buf_printf(b, "... (%zu)", cnt));
+                break;
+            }
+            const char *vn = reg >= 0 ? tsc_reg_name((enum tsc_reg)reg, v) : NULL;
+            if (vn)
+                W(tsc_buf_puts(b, vn));
+            else
+                W(tsc_buf_printf(b, "%u", v));
+        }
+        break;
+    }
+    case TSC_EXTF_NAMES:
+        W(tsc_buf_puts(b, ": "));
+        for (uint16_t i = 0; i < e->u.names.stored; i++) {
+            if (i)
+                W(tsc_buf_puts(b, ", "));
+            text_view(b, e->u.names.v[i]);
+        }
+        break;
+    case TSC_EXTF_KEY_SHARE:
+        W(tsc_buf_puts(b, ": "));
+        for (uint16_t i = 0; i < e->u.key_share.stored; i++) {
+            if (i)
+                W(tsc_buf_puts(b, ", "));
+            const char *g = tsc_reg_name(TSC_REG_GROUP, e->u.key_share.s[i].group);
+            W(tsc_buf_printf(b, "%s (%zu-byte key)", g ? g : "unknown", e->u.key_share.s[i].key.len));
+        }
+        break;
+    case TSC_EXTF_PSK:
+        W(tsc_buf_printf(b, ": %u identit%s offered (resumption)", e->u.psk.n, e->u.psk.n == 1 ? "y" : "ies"));
+        break;
+    case TSC_EXTF_STATUS:
+        W(tsc_buf_printf(b, ": %s", e->u.status.status_type == 1 ? "OCSP" : "other"));
+        break;
+    case TSC_EXTF_BYTES:
+        if (e->type == TSC_EXT_SESSION_TICKET)
+            W(tsc_buf_printf(b, ": %zu-byte ticket (asks to resume)", e->u.bytes.len));
+        else if (e->type == TSC_EXT_RENEGOTIATION_INFO)
+            W(tsc_buf_printf(b, ": %s", e->u.bytes.len ? "renegotiating" : "initial handshake (secure renegotiation supported)"));
+        else
+            W(tsc_buf_printf(b, ": %zu bytes", e->u.bytes.len));
+        break;
+    case TSC_EXTF_ECH:
+        if (e->u.ech.ech_type == 0)
+            W(tsc_buf_printf(b, ": outer, config %u, %zu-byte payload", e->u.ech.config_id, e->u.ech.payload.len));
+        else if (e->u.ech.ech_type == 1)
+            W(tsc_buf_puts(b, ": inner"));
+        else
+            W(tsc_buf_printf(b, ": %zu bytes", e->u.ech.payload.len));
+        break;
+    case TSC_EXTF_CAS:
+        W(tsc_buf_printf(b, ": %u authorities", e->u.cas.n));
+        break;
+    case TSC_EXTF_SRTP:
+        W(tsc_buf_printf(b, ": %zu profiles", e->u.srtp.profiles.len / 2));
+        break;
+    default:
+        if (e->data.len) {
+            W(tsc_buf_puts(b, ": "));
+            hex_short(b, e->data, verbose ? 64 : 16);
+        }
+        break;
+    }
+    if (!tsc_is_ok(e->status))
+        W(tsc_buf_printf(b, " (malformed: %s)", e->status.why));
+}
+
+static void ext_block(struct tsc_buf *b, const struct tsc_ext_list *l, int verbose, const char *indent)
+{
+    if (!l->present)
+        return;
+    if (!verbose) {
+        W(tsc_buf_printf(b, "%s%u extension%s: ", indent, l->n, l->n == 1 ? "" : "s"));
+        for (uint16_t i = 0; i < l->stored; i++) {
+            const struct tsc_ext *e = &l->ext[i];
+            if (i)
+                W(tsc_buf_puts(b, ", "));
+            if (e->type == TSC_EXT_SERVER_NAME || e->type == TSC_EXT_ALPN || e->type == TSC_EXT_SESSION_TICKET ||
+                e->type == TSC_EXT_SUPPORTED_VERSIONS || e->type == TSC_EXT_KEY_SHARE)
+                ext_line(b, e, 0);
+            else if (tsc_reg_is_grease(e->type))
+                W(tsc_buf_puts(b, "GREASE"));
+            else {
+                const char *n = tsc_ext_name(e->type);
+                if (n)
+                    W(tsc_buf_puts(b, n));
+                else
+                    W(tsc_buf_printf(b, "%u", e->type));
+            }
+        }
+        W(tsc_buf_putc(b, '\n'));
+        return;
+    }
+    W(tsc_buf_printf(b, "%sextensions (%u):\n", indent, l->n));
+    for (uint16_t i = 0; i < l->stored; i++) {
+        W(tsc_buf_printf(b, "%s  - ", indent));
+        ext_line(b, &l->ext[i], 1);
+        W(tsc_buf_putc(b, '\n'));
+    }
+}
+
+static void client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, int verbose)
+{
+    const char *ind = "        ";
+    const char *vn = tsc_version_name(ch->legacy_version);
+    W(tsc_buf_printf(b, " %s", vn ? vn : "unknown version"));
+    if (ch->sslv2)
+        W(tsc_buf_puts(b, " in SSLv2 format"));
+    W(tsc_buf_puts(b, ", random "));
+    hex_short(b, ch->random, verbose ? 32 : 8);
+    W(tsc_buf_puts(b, ", session id "));
+    hex_short(b, ch->session_id, verbose ? 32 : 8);
+    W(tsc_buf_putc(b, '\n'));
+    size_t n = tsc_client_hello_n_suites(ch);
+    W(tsc_buf_printf(b, "%s%zu cipher suites offered", ind, n));
+    if (!verbose) {
+        W(tsc_buf_puts(b, ": "));
+        for (size_t i = 0; i < n && i < 3; i++) {
+            uint32_t s = tsc_client_hello_suite_at(ch, i);
+            const char *sn = s <= 0xffff ? tsc_reg_name(TSC_REG_CIPHER_SUITE, (uint16_t)s) : NULL;
+            W(tsc_buf_printf(b, "%s%s", i ? ", " : "", sn ? sn : "unknown"));
+        }
+        if (n > 3)
+            W(tsc_buf_puts(b, ", ... (-v lists all)"));
+        W(tsc_buf_putc(b, '\n'));
+    } else {
+        W(tsc_buf_puts(b, ":\n"));
+        for (size_t i = 0; i < n; i++) {
+            uint32_t s = tsc_client_hello_suite_at(ch, i);
+            W(tsc_buf_printf(b, "%s  - ", ind));
+            if (s <= 0xffff)
+                name_code(b, TSC_REG_CIPHER_SUITE, (uint16_t)s);
+            else
+                W(tsc_buf_printf(b, "SSLv2 cipher kind 0x%06x", (unsigned)s));
+            W(tsc_buf_putc(b, '\n'));
+        }
+        W(tsc_buf_printf(b, "%scompression methods:", ind));
+        for (size_t i = 0; i < ch->compression.len; i++)
+            W(tsc_buf_printf(b, " %s", ch->compression.p[i] == 0 ? "null" : ch->compression.p[i] == 1 ? "DEFLATE" : "other"));
+        W(tsc_buf_putc(b, '\n'));
+    }
+    ext_block(b, &ch->ext, verbose, ind);
+}
+
+static void suite_line(struct tsc_buf *b, uint16_t suite)
+{
+    struct tsc_suite_info si;
+    char meaning[256], hex[7];
+    tsc_suite_describe(suite, &si);
+    tsc_suite_meaning(&si, meaning, sizeof meaning);
+    tsc_code_hex(suite, hex);
+    W(tsc_buf_printf(b, "%s (%s): %s", si.name ? si.name : "unknown suite", hex, meaning));
+}
+
+static void server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh, int verbose)
+{
+    const char *ind = "        ";
+    uint16_t v = tsc_server_hello_version(sh);
+    const char *vn = tsc_version_name(v);
+    W(tsc_buf_printf(b, " %s, random ", vn ? vn : "unknown version"));
+    hex_short(b, sh->random, verbose ? 32 : 8);
+    W(tsc_buf_puts(b, ", session id "));
+    hex_short(b, sh->session_id, verbose ? 32 : 8);
+    W(tsc_buf_printf(b, "\n%sselected ", ind));
+    suite_line(b, sh->cipher_suite);
+    if (sh->compression)
+        W(tsc_buf_printf(b, "\n%scompression %u (TLS compression enabled)", ind, sh->compression));
+    W(tsc_buf_putc(b, '\n'));
+    ext_block(b, &sh->ext, verbose, ind);
+}
+
+static void cert_block(struct tsc_buf *b, const struct tsc_x509_summary *s, tsc_result st, unsigned i,
+                       int verbose)
+{
+    const char *ind = "          ";
+    if (!tsc_is_ok(st)) {
+        W(tsc_buf_printf(b, "        [%u] (%s: %s)\n", i, tsc_kind_name(st.kind), st.why));
+        return;
+    }
+    W(tsc_buf_printf(b, "        [%u] subject ", i));
+    W(tsc_text_cstr(b, s->subject));
+    W(tsc_buf_printf(b, "\n%sissuer  ", ind));
+    W(tsc_text_cstr(b, s->issuer));
+    W(tsc_buf_printf(b, "%s\n%sserial  %s\n%svalid   %s to %s\n%skey     %s", s->self_signed ? " (self-signed)" : "",
+                     ind, s->serial, ind, s->not_before, s->not_after, ind, s->pubkey_algorithm));
+    if (s->pubkey_bits)
+        W(tsc_buf_printf(b, " %d bits", s->pubkey_bits));
+    if (s->pubkey_curve[0])
+        W(tsc_buf_printf(b, " %s", s->pubkey_curve));
+    W(tsc_buf_printf(b, ", signed with %s%s\n", s->signature_algorithm, s->is_ca ? ", CA" : ""));
+    if (s->san_count) {
+        W(tsc_buf_printf(b, "%snames   ", ind));
+        for (unsigned k = 0; k < s->san_count; k++) {
+            const char *e = tsc_x509_san_at(s, k);
+            if (!e)
+                break;
+            if (!verbose && k == 4) {
+                W(tsc_buf_printf(b, ", ... (%u)", s->san_count));
+                break;
+            }
+            if (k)
+                W(tsc_buf_puts(b, ", "));
+            W(tsc_text_cstr(b, e));
+        }
+        W(tsc_buf_putc(b, '\n'));
+    }
+    if (verbose)
+        W(tsc_buf_printf(b, "%ssha256  %s\n%sversion %d\n", ind, s->sha256, ind, s->version));
+}
+
+static void ske_line(struct tsc_buf *b, const struct tsc_server_key_exchange *k)
+{
+    switch (k->kx) {
+    case TSC_KX_ECDHE:
+    case TSC_KX_ECDHE_PSK:
+        W(tsc_buf_puts(b, " ECDHE on "));
+        name_code(b, TSC_REG_GROUP, k->named_curve);
+        W(tsc_buf_printf(b, ", %zu-byte public key", k->point.len));
+        break;
+    case TSC_KX_DHE:
+    case TSC_KX_DHE_PSK: {
+        size_t bytes = k->dh_p.len;
+        for (size_t i = 0; i < k->dh_p.len && k->dh_p.p[i] == 0; i++)
+            bytes--;
+        W(tsc_buf_printf(b, " DHE with a %zu-bit prime", bytes * 8));
+        break;
+    }
+    case TSC_KX_RSA:
+        W(tsc_buf_printf(b, " temporary RSA key, %zu-bit modulus (export)", k->rsa_modulus.len * 8));
+        break;
+    case TSC_KX_PSK:
+    case TSC_KX_RSA_PSK:
+        W(tsc_buf_printf(b, " PSK identity hint of %zu bytes", k->psk_hint.len));
+        break;
+    case TSC_KX_SRP:
+        W(tsc_buf_printf(b, " SRP with a %zu-bit group", k->srp_n.len * 8));
+        break;
+    default:
+        W(tsc_buf_puts(b, " (parameters of this key exchange not decoded)"));
+        break;
+    }
+    if (k->has_sig_alg) {
+        W(tsc_buf_puts(b, ", signed with "));
+        name_code(b, TSC_REG_SIGSCHEME, k->sig_alg);
+    } else if (k->signature.len) {
+        W(tsc_buf_printf(b, ", %zu-byte signature", k->signature.len));
+    }
+}
+
+static void hs_details(struct tsc_buf *b, const struct tsc_event *ev, int verbose)
+{
+    const struct tsc_hs_msg *m = ev->msg;
+    switch (m->type) {
+    case TSC_HS_CLIENT_HELLO:
+        client_hello(b, &m->u.ch, verbose);
+        return;
+    case TSC_HS_SERVER_HELLO:
+        server_hello(b, &m->u.sh, verbose);
+        return;
+    case TSC_HS_HELLO_RETRY_REQUEST:
+        W(tsc_buf_puts(b, " the server asks the client to try again\n"));
+        ext_block(b, &m->u.sh.ext, 1, "        ");
+        return;
+    case TSC_HS_CERTIFICATE:
+        W(tsc_buf_printf(b, " %u certificate%s\n", m->u.cert.n, m->u.cert.n == 1 ? "" : "s"));
+        for (uint16_t i = 0; i < ev->n_certs; i++)
+            cert_block(b, &ev->certs[i], ev->cert_status[i], i, verbose);
+        return;
+    case TSC_HS_SERVER_KEY_EXCHANGE:
+        ske_line(b, &m->u.ske);
+        break;
+    case TSC_HS_CLIENT_KEY_EXCHANGE:
+        if (m->u.cke.kx == TSC_KX_RSA)
+            W(tsc_buf_printf(b, " premaster secret encrypted to the server's RSA key (%zu bytes)",
+                             m->u.cke.exchange.len));
+        else
+            W(tsc_buf_printf(b, " client public value, %zu bytes", m->u.cke.exchange.len));
+        break;
+    case TSC_HS_CERTIFICATE_REQUEST:
+        if (m->u.cr.tls13)
+            W(tsc_buf_puts(b, " the server asks for a client certificate"));
+        else
+            W(tsc_buf_printf(b, " the server asks for a client certificate (%u acceptable CAs)", m->u.cr.n_cas));
+        break;
+    case TSC_HS_CERTIFICATE_VERIFY:
+        if (m->u.cv.has_sig_alg) {
+            W(tsc_buf_puts(b, " signed with "));
+            name_code(b, TSC_REG_SIGSCHEME, m->u.cv.sig_alg);
+        }
+        break;
+    case TSC_HS_NEW_SESSION_TICKET: {
+        uint32_t lt = m->u.nst.lifetime;
+        W(tsc_buf_printf(b, " lifetime %s%u s", m->u.nst.tls13 ? "" : "hint ", lt));
+        if (lt >= 3600)
+            W(tsc_buf_printf(b, " (%.1f h)", lt / 3600.0));
+        W(tsc_buf_printf(b, ", ticket %zu bytes", m->u.nst.ticket.len));
+        break;
+    }
+    case TSC_HS_FINISHED:
+        W(tsc_buf_puts(b, " verify_data "));
+        hex_short(b, m->u.finished, 16);
+        break;
+    case TSC_HS_KEY_UPDATE:
+        W(tsc_buf_printf(b, " %s", m->u.key_update ? "update requested" : "update not requested"));
+        break;
+    case TSC_HS_CERTIFICATE_STATUS:
+        W(tsc_buf_printf(b, " OCSP response, %zu bytes", m->u.cs.response.len));
+        break;
+    case TSC_HS_ENCRYPTED_EXTENSIONS:
+        W(tsc_buf_putc(b, '\n'));
+        ext_block(b, &m->u.ee, verbose, "        ");
+        return;
+    default:
+        break;
+    }
+    W(tsc_buf_putc(b, '\n'));
+}
+
+static struct tconn *tc_of(struct tsc_conn *c)
+{
+    if (!c->sink_data) {
+        struct tconn *t = calloc(1, sizeof *t);
+        if (!t)
+            return NULL;
+        for (int i = 0; i < 5; i++)
+            tsc_buf_init(&t->phase[i], PHASE_MAX);
+        c->sink_data = t;
+    }
+    return c->sink_data;
+}
+
+static void tc_free(struct tsc_conn *c)
+{
+    struct tconn *t = c->sink_data;
+    if (!t)
+        return;
+    for (int i = 0; i < 5; i++)
+        tsc_buf_free(&t->phase[i]);
+    free(t);
+    c->sink_data = NULL;
+}
+
+static void text_event(void *ctx, const struct tsc_event *ev)
+{
+    struct tsc_sink_impl *s = ctx;
+    int verbose = s->opts.format == TSC_FMT_VERBOSE || s->opts.verbose;
+    struct color col = colors(s);
+    struct tconn *t = tc_of(ev->conn);
+    if (!t)
+        return;
+    int ph = ev->type == TSC_EV_ERROR ? 0 : (ev->phase >= 1 && ev->phase <= 4 ? ev->phase : 4);
+    struct tsc_buf *b = &t->phase[ph];
+    if (b->len > PHASE_MAX - 65536) {
+        t->dropped++;
+        return;
+    }
+    if (ev->type == TSC_EV_ERROR) {
+        const struct tsc_conn_error *e = ev->error;
+        W(tsc_buf_printf(b, "   %s%s %s: %s", col.red, arrow(e->dir), tsc_error_kind_name(e->kind), e->why));
+        if (e->kind == TSC_KIND_GAP)
+            W(tsc_buf_printf(b, " (%llu bytes)", (unsigned long long)e->detail));
+        W(tsc_buf_printf(b, "%s\n", col.off));
+        return;
+    }
+    W(tsc_buf_printf(b, "   %s ", arrow(ev->dir)));
+    switch (ev->type) {
+    case TSC_EV_HANDSHAKE: {
+        uint16_t type = tsc_is_ok(ev->status) ? ev->msg->type : ev->wire_type;
+        W(tsc_buf_printf(b, "%s%s%s", col.bold, tsc_hs_type_title(type), col.off));
+        if (!tsc_is_ok(ev->status)) {
+            W(tsc_buf_printf(b, " %s(%s: %s, %zu bytes)%s\n", col.red, tsc_kind_name(ev->status.kind),
+                             ev->status.why, ev->length, col.off));
+            break;
+        }
+        hs_details(b, ev, verbose);
+        break;
+    }
+    case TSC_EV_ENCRYPTED_HS:
+        if (ev->encrypted)
+            W(tsc_buf_printf(b, "%sencrypted handshake%s (%zu bytes; TLS 1.3 %s, inferred)\n", col.bold, col.off,
+                             ev->length, ev->dir == TSC_S2C ? "server flight: certificate, verify, Finished"
+                                                            : "client Finished"));
+        else
+            W(tsc_buf_printf(b, "%sFinished%s (encrypted, %zu bytes)\n", col.bold, col.off, ev->length));
+        break;
+    case TSC_EV_CCS:
+        W(tsc_buf_printf(b, "%sChangeCipherSpec%s %s\n", col.bold, col.off,
+                         ev->conn->version == TSC_TLS13 ? "(TLS 1.3 middlebox compatibility; no effect)"
+                         : ev->dir == TSC_C2S           ? "records from the client are encrypted from here"
+                                                        : "records from the server are encrypted from here"));
+        break;
+    case TSC_EV_ALERT:
+        if (ev->encrypted) {
+            W(tsc_buf_printf(b, "%sAlert%s (encrypted, %zu bytes)\n", col.bold, col.off, ev->length));
+        } else if (tsc_is_ok(ev->status)) {
+            const char *lv = tsc_alert_level_name(ev->alert.level);
+            const char *ds = tsc_alert_desc_snake(ev->alert.description);
+            W(tsc_buf_printf(b, "%sAlert%s %s%s %s%s\n", col.bold, col.off, ev->alert.level == 2 ? col.red : "",
+                             lv ? lv : "unknown-level", ds ? ds : "unknown", col.off));
+        } else {
+            W(tsc_buf_printf(b, "%sAlert%s (malformed: %s)\n", col.bold, col.off, ev->status.why));
+        }
+        break;
+    case TSC_EV_HEARTBEAT:
+        if (ev->encrypted)
+            W(tsc_buf_printf(b, "%sHeartbeat%s (encrypted, %zu bytes)\n", col.bold, col.off, ev->length));
+        else
+            W(tsc_buf_printf(b, "%sHeartbeat%s %s, payload_length %u%s%s\n", col.bold, col.off,
+                             ev->hb.type == 1 ? "request" : "response", ev->hb.payload_length,
+                             tsc_is_ok(ev->status) ? "" : " ", tsc_is_ok(ev->status) ? "" : ev->status.why));
+        break;
+    default:
+        break;
+    }
+}
+
+static void text_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
+{
+    struct tsc_sink_impl *s = ctx;
+    struct tsc_buf *b = &s->ob;
+    struct color col = colors(s);
+    struct tconn *t = tc_of(c);
+    char cip[64], sip[64], ts[40];
+    tsc_endpoint_ip(&c->client, cip, sizeof cip);
+    tsc_endpoint_ip(&c->server, sip, sizeof sip);
+    tsc_iso8601_us(c->start_us, ts, sizeof ts);
+    const char *vn = c->version ? tsc_version_name(c->version) : NULL;
+    W(tsc_buf_printf(b, "%sConnection %llu%s  %s%s%s:%u -> %s%s%s:%u  %s  %s\n", col.bold,
+                     (unsigned long long)ordinal, col.off, c->client.family == 6 ? "[" : "", cip,
+                     c->client.family == 6 ? "]" : "", c->client.port, c->server.family == 6 ? "[" : "", sip,
+                     c->server.family == 6 ? "]" : "", c->server.port, ts,
+                     vn ? vn : (c->saw_server_hello ? "unknown version" : "no ServerHello seen")));
+    W(tsc_buf_puts(b, "   "));
+    if (c->has_sni) {
+        W(tsc_buf_puts(b, "server name "));
+        W(tsc_text_str(b, c->sni, c->sni_len));
+        W(tsc_buf_puts(b, "; "));
+    }
+    if (c->has_alpn_selected) {
+        W(tsc_buf_puts(b, "ALPN "));
+        W(tsc_text_str(b, c->alpn_selected, c->alpn_selected_len));
+        W(tsc_buf_puts(b, "; "));
+    }
+    W(tsc_buf_printf(b, "%s%s%s%s\n",
+                     c->complete ? "handshake complete" : "handshake incomplete",
+                     c->resumed ? "; resumed session" : "", c->hello_retry ? "; HelloRetryRequest" : "",
+                     c->renegotiated ? "; renegotiated" : ""));
+    for (int ph = 1; ph <= 4 && t; ph++) {
+        if (t->phase[ph].len == 0)
+            continue;
+        W(tsc_buf_printf(b, " %sPhase %d: %s%s\n", col.bold, ph, tsc_phase_title(ph), col.off));
+        W(tsc_buf_append(b, t->phase[ph].data, t->phase[ph].len));
+        if (ph == 2 && c->version == TSC_TLS13 && !c->resumed)
+            W(tsc_buf_printf(b, "   %s(TLS 1.3 encrypts the certificate and what follows; a key log shows them)%s\n",
+                             col.dim, col.off));
+    }
+    W(tsc_buf_printf(b, "   application data: client %llu record%s, %llu bytes; server %llu record%s, %llu bytes\n",
+                     (unsigned long long)c->app_records[0], c->app_records[0] == 1 ? "" : "s",
+                     (unsigned long long)c->app_bytes[0], (unsigned long long)c->app_records[1],
+                     c->app_records[1] == 1 ? "" : "s", (unsigned long long)c->app_bytes[1]));
+    if (c->has_ticket)
+        W(tsc_buf_printf(b, "   session ticket: lifetime hint %u s, %u bytes\n", c->ticket_lifetime, c->ticket_len));
+    if (t && t->phase[0].len) {
+        W(tsc_buf_printf(b, " %sErrors%s\n", col.bold, col.off));
+        W(tsc_buf_append(b, t->phase[0].data, t->phase[0].len));
+    }
+    if (c->n_errors_total > c->n_errors)
+        W(tsc_buf_printf(b, "   (%u more errors not listed)\n", c->n_errors_total - c->n_errors));
+    if (t && t->dropped)
+        W(tsc_buf_printf(b, "   (%llu more events not shown: report size cap)\n", (unsigned long long)t->dropped));
+    W(tsc_buf_putc(b, '\n'));
+    tc_free(c);
+    tsc_report_out_flush(s, 0);
+}
+
+static void text_discard(void *ctx, struct tsc_conn *c)
+{
+    (void)ctx;
+    tc_free(c);
+}
+
+void tsc_text_sink_init(struct tsc_sink_impl *s)
+{
+    s->sink.ctx = s;
+    s->sink.event = text_event;
+    s->sink.emit = text_emit;
+    s->sink.discard = text_discard;
+}

@@ -1,0 +1,910 @@
+/*
+ * session.c - from in-order bytes to TLS events. See session.h.
+ */
+#include "tls/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry/registry.h"
+
+enum dir_state {
+    ST_START,   /* nothing seen yet in this direction: decide whether it is TLS */
+    ST_HDR,     /* reading a 5-byte record header */
+    ST_BODY,    /* inside a record body */
+    ST_SSLV2,   /* inside an SSLv2-format ClientHello */
+    ST_HUNT,    /* lost sync (gap, bad header, mid-stream start): wait for a segment that starts a record */
+    ST_DEAD,    /* not TLS, or nothing more can be understood */
+};
+
+tsc_result tsc_session_ctx_init(struct tsc_session_ctx *sc, const struct tsc_sink *sink,
+                                const struct tsc_limits *lim)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->sink = sink;
+    sc->lim = *lim;
+    if (!sc->lim.flow_buf_max)
+        sc->lim.flow_buf_max = TSC_DEFAULT_FLOW_BUF_MAX;
+    if (!sc->lim.max_flows)
+        sc->lim.max_flows = TSC_DEFAULT_MAX_FLOWS;
+    sc->scratch = malloc(sizeof *sc->scratch);
+    if (!sc->scratch)
+        return TSC_ERR(TSC_LIMIT, "out of memory");
+    return tsc_ok();
+}
+
+void tsc_session_ctx_free(struct tsc_session_ctx *sc)
+{
+    free(sc->scratch);
+    sc->scratch = NULL;
+}
+
+struct tsc_conn *tsc_conn_new(uint64_t seq, const struct tsc_endpoint *a, const struct tsc_endpoint *b,
+                              int64_t ts_us)
+{
+    struct tsc_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->seq = seq;
+    c->client = *a;
+    c->server = *b;
+    c->start_us = c->last_us = ts_us;
+    c->client_side = 0;
+    return c;
+}
+
+void tsc_conn_set_client_side(struct tsc_conn *c, int side, int fixed)
+{
+    if (c->side_fixed || c->emitted_any)
+        return;
+    if (side != c->client_side) {
+        struct tsc_endpoint t = c->client;
+        c->client = c->server;
+        c->server = t;
+        struct tsc_tlsdir td = c->dir[0];
+        c->dir[0] = c->dir[1];
+        c->dir[1] = td;
+        c->client_side = (uint8_t)side;
+    }
+    c->side_fixed = (uint8_t)fixed;
+}
+
+void tsc_conn_free(struct tsc_conn *c)
+{
+    if (!c)
+        return;
+    for (int d = 0; d < 2; d++) {
+        tsc_buf_free(&c->dir[d].body);
+        tsc_buf_free(&c->dir[d].hs);
+    }
+    free(c->certs);
+    free(c->cert_status);
+    free(c);
+}
+
+/* ---------------------------------------------------------------- names */
+
+const char *tsc_version_name(uint16_t v)
+{
+    switch (v) {
+    case 0x0002: return "SSL 2.0";
+    case TSC_SSL30: return "SSL 3.0";
+    case TSC_TLS10: return "TLS 1.0";
+    case TSC_TLS11: return "TLS 1.1";
+    case TSC_TLS12: return "TLS 1.2";
+    case TSC_TLS13: return "TLS 1.3";
+    default: return tsc_reg_name(TSC_REG_VERSION, v);
+    }
+}
+
+const char *tsc_hs_type_snake(uint16_t type)
+{
+    if (type == TSC_HS_HELLO_RETRY_REQUEST)
+        return "hello_retry_request";
+    if (type == TSC_HS_NEXT_PROTOCOL)
+        return "next_protocol";
+    const char *s = tsc_reg_snake(TSC_REG_HANDSHAKE, (uint16_t)type);
+    return s ? s : "unknown";
+}
+
+const char *tsc_hs_type_title(uint16_t type)
+{
+    switch (type) {
+    case TSC_HS_HELLO_REQUEST: return "HelloRequest";
+    case TSC_HS_CLIENT_HELLO: return "ClientHello";
+    case TSC_HS_SERVER_HELLO: return "ServerHello";
+    case TSC_HS_HELLO_VERIFY_REQUEST: return "HelloVerifyRequest";
+    case TSC_HS_NEW_SESSION_TICKET: return "NewSessionTicket";
+    case TSC_HS_END_OF_EARLY_DATA: return "EndOfEarlyData";
+    case TSC_HS_ENCRYPTED_EXTENSIONS: return "EncryptedExtensions";
+    case TSC_HS_CERTIFICATE: return "Certificate";
+    case TSC_HS_SERVER_KEY_EXCHANGE: return "ServerKeyExchange";
+    case TSC_HS_CERTIFICATE_REQUEST: return "CertificateRequest";
+    case TSC_HS_SERVER_HELLO_DONE: return "ServerHelloDone";
+    case TSC_HS_CERTIFICATE_VERIFY: return "CertificateVerify";
+    case TSC_HS_CLIENT_KEY_EXCHANGE: return "ClientKeyExchange";
+    case TSC_HS_FINISHED: return "Finished";
+    case TSC_HS_CERTIFICATE_URL: return "CertificateURL";
+    case TSC_HS_CERTIFICATE_STATUS: return "CertificateStatus";
+    case TSC_HS_SUPPLEMENTAL_DATA: return "SupplementalData";
+    case TSC_HS_KEY_UPDATE: return "KeyUpdate";
+    case TSC_HS_COMPRESSED_CERTIFICATE: return "CompressedCertificate";
+    case TSC_HS_NEXT_PROTOCOL: return "NextProtocol";
+    case TSC_HS_MESSAGE_HASH: return "MessageHash";
+    case TSC_HS_HELLO_RETRY_REQUEST: return "HelloRetryRequest";
+    default: return "Unknown";
+    }
+}
+
+const char *tsc_phase_name(int phase)
+{
+    static const char *n[] = {"", "hello", "server_auth", "key_exchange", "finish"};
+    return phase >= 1 && phase <= 4 ? n[phase] : "";
+}
+
+const char *tsc_phase_title(int phase)
+{
+    static const char *n[] = {"", "Hello", "Server authentication", "Key exchange and the switch",
+                              "Finish"};
+    return phase >= 1 && phase <= 4 ? n[phase] : "";
+}
+
+const char *tsc_dir_name(int dir) { return dir == TSC_C2S ? "c2s" : "s2c"; }
+
+const char *tsc_error_kind_name(int kind)
+{
+    return kind == TSC_KIND_GAP ? "gap" : tsc_kind_name(kind);
+}
+
+/* --------------------------------------------------------------- events */
+
+static void emit(struct tsc_session_ctx *sc, struct tsc_event *ev)
+{
+    ev->conn->emitted_any = 1;
+    ev->conn->side_fixed = 1;
+    if (sc->sink && sc->sink->event)
+        sc->sink->event(sc->sink->ctx, ev);
+}
+
+static void ev_init(struct tsc_event *ev, enum tsc_ev_type type, struct tsc_conn *c, int dir, int64_t ts)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->type = type;
+    ev->conn = c;
+    ev->dir = (uint8_t)dir;
+    ev->ts_us = ts;
+}
+
+void tsc_session_error(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int kind, uint8_t alert,
+                       const char *why, uint64_t detail, int64_t ts_us)
+{
+    sc->errors++;
+    if (c->n_errors_total < UINT16_MAX)
+        c->n_errors_total++;
+    if (c->n_errors >= TSC_MAX_CONN_ERRORS)
+        return;
+    struct tsc_conn_error *e = &c->errors[c->n_errors++];
+    e->dir = (uint8_t)dir;
+    e->kind = (uint8_t)kind;
+    e->alert = alert;
+    e->why = why;
+    e->detail = detail;
+    e->ts_us = ts_us;
+    if (c->is_tls) {
+        struct tsc_event ev;
+        ev_init(&ev, TSC_EV_ERROR, c, dir, ts_us);
+        ev.error = e;
+        emit(sc, &ev);
+    }
+}
+
+static void conn_error(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, tsc_result r, uint64_t detail,
+                       int64_t ts)
+{
+    tsc_session_error(sc, c, dir, r.kind, r.alert, r.why, detail, ts);
+}
+
+/* ---------------------------------------------------------------- phases */
+
+static int phase_of(const struct tsc_conn *c, int dir, uint16_t type)
+{
+    switch (type) {
+    case TSC_HS_CLIENT_HELLO:
+    case TSC_HS_SERVER_HELLO:
+    case TSC_HS_HELLO_RETRY_REQUEST:
+    case TSC_HS_HELLO_VERIFY_REQUEST:
+    case TSC_HS_ENCRYPTED_EXTENSIONS:
+        return TSC_PHASE_HELLO;
+    case TSC_HS_CERTIFICATE:
+    case TSC_HS_COMPRESSED_CERTIFICATE:
+    case TSC_HS_CERTIFICATE_VERIFY:
+        return dir == TSC_S2C ? TSC_PHASE_SERVER_AUTH : TSC_PHASE_KEY_EXCHANGE;
+    case TSC_HS_SERVER_KEY_EXCHANGE:
+    case TSC_HS_CERTIFICATE_REQUEST:
+    case TSC_HS_SERVER_HELLO_DONE:
+    case TSC_HS_CERTIFICATE_STATUS:
+    case TSC_HS_CERTIFICATE_URL:
+    case TSC_HS_SUPPLEMENTAL_DATA:
+        return TSC_PHASE_SERVER_AUTH;
+    case TSC_HS_CLIENT_KEY_EXCHANGE:
+    case TSC_HS_END_OF_EARLY_DATA:
+        return TSC_PHASE_KEY_EXCHANGE;
+    default:
+        (void)c;
+        return TSC_PHASE_FINISH;
+    }
+}
+
+/* ------------------------------------------------------- handshake layer */
+
+static void copy_alpn_offered(struct tsc_conn *c, const struct tsc_ext *e)
+{
+    c->n_alpn_offered = 0;
+    for (uint16_t i = 0; i < e->u.names.stored && c->n_alpn_offered < TSC_MAX_ALPN_COPY; i++) {
+        struct tsc_view v = e->u.names.v[i];
+        size_t n = v.len < 255 ? v.len : 255;
+        memcpy(c->alpn_offered[c->n_alpn_offered], v.p, n);
+        c->alpn_offered_len[c->n_alpn_offered++] = (uint8_t)n;
+    }
+}
+
+static void on_client_hello(struct tsc_conn *c, const struct tsc_client_hello *ch)
+{
+    if (c->saw_client_hello)
+        return; /* the first ClientHello describes the connection */
+    c->saw_client_hello = 1;
+    c->client_version = ch->legacy_version;
+    c->sslv2 = (uint8_t)ch->sslv2;
+    if (!ch->sslv2 && ch->session_id.len <= 32) {
+        c->ch_session_id_len = (uint8_t)ch->session_id.len;
+        memcpy(c->ch_session_id, ch->session_id.p, ch->session_id.len);
+    }
+    const struct tsc_ext *e = tsc_ext_find(&ch->ext, TSC_EXT_SERVER_NAME);
+    if (e && e->form == TSC_EXTF_NAMES) {
+        for (uint16_t i = 0; i < e->u.names.stored; i++) {
+            if (e->u.names.kinds[i] != 0)
+                continue; /* host_name only */
+            struct tsc_view v = e->u.names.v[i];
+            size_t n = v.len < sizeof c->sni ? v.len : sizeof c->sni;
+            memcpy(c->sni, v.p, n);
+            c->sni_len = (uint16_t)n;
+            c->has_sni = 1;
+            break;
+        }
+    }
+    e = tsc_ext_find(&ch->ext, TSC_EXT_ALPN);
+    if (e && e->form == TSC_EXTF_NAMES)
+        copy_alpn_offered(c, e);
+}
+
+static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *sh)
+{
+    if (sh->hrr) {
+        c->hello_retry = 1;
+        c->suite = sh->cipher_suite;
+        c->have_suite = 1;
+        c->version = tsc_server_hello_version(sh);
+        return;
+    }
+    if (c->saw_server_hello)
+        return;
+    c->saw_server_hello = 1;
+    c->version = tsc_server_hello_version(sh);
+    c->suite = sh->cipher_suite;
+    c->have_suite = 1;
+    if (c->version == TSC_TLS13) {
+        if (tsc_ext_find(&sh->ext, TSC_EXT_PRE_SHARED_KEY))
+            c->resumed = 1;
+        /* everything the server sends after this is encrypted (outer type 23) */
+        c->dir[TSC_S2C].tls13_flight = 1;
+    } else if (sh->session_id.len > 0 && sh->session_id.len == c->ch_session_id_len &&
+               memcmp(sh->session_id.p, c->ch_session_id, sh->session_id.len) == 0) {
+        c->resumed = 1;
+    }
+    const struct tsc_ext *e = tsc_ext_find(&sh->ext, TSC_EXT_ALPN);
+    if (e && e->form == TSC_EXTF_NAMES && e->u.names.stored > 0) {
+        struct tsc_view v = e->u.names.v[0];
+        size_t n = v.len < 255 ? v.len : 255;
+        memcpy(c->alpn_selected, v.p, n);
+        c->alpn_selected_len = (uint8_t)n;
+        c->has_alpn_selected = 1;
+    }
+}
+
+static void on_certificate(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_event *ev,
+                           const struct tsc_certificate *cert, struct tsc_x509_summary **tmp,
+                           tsc_result **tmp_status)
+{
+    uint16_t n = cert->stored;
+    if (n == 0)
+        return;
+    struct tsc_x509_summary *sum = calloc(n, sizeof *sum);
+    tsc_result *st = calloc(n, sizeof *st);
+    if (!sum || !st) {
+        free(sum);
+        free(st);
+        conn_error(sc, c, ev->dir, TSC_ERR(TSC_LIMIT, "out of memory for certificate summaries"), 0,
+                   ev->ts_us);
+        return;
+    }
+    for (uint16_t i = 0; i < n; i++)
+        st[i] = tsc_x509_summarize(cert->cert[i].p, cert->cert[i].len, &sum[i]);
+    ev->certs = sum;
+    ev->cert_status = st;
+    ev->n_certs = n;
+    if (ev->dir == TSC_S2C && !c->certs) {
+        /* the server's chain is kept for the connection's report */
+        c->certs = sum;
+        c->cert_status = st;
+        c->n_certs = n;
+        c->n_certs_total = cert->n;
+    } else {
+        *tmp = sum;
+        *tmp_status = st;
+    }
+}
+
+static void dispatch_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint8_t type,
+                             struct tsc_view body, uint16_t rec_version, int64_t ts)
+{
+    struct tsc_hs_ctx hctx = {c->version, c->have_suite ? c->suite : 0};
+    struct tsc_hs_msg *m = sc->scratch;
+    struct tsc_event ev;
+    struct tsc_x509_summary *tmp = NULL;
+    tsc_result *tmp_status = NULL;
+
+    sc->messages++;
+    c->hs_messages[dir]++;
+    memset(m, 0, offsetof(struct tsc_hs_msg, u));
+    ev_init(&ev, TSC_EV_HANDSHAKE, c, dir, ts);
+    ev.status = tsc_hs_decode(type, body, &hctx, m);
+    ev.msg = m;
+    ev.wire_type = type;
+    ev.length = body.len;
+    ev.record_version = rec_version;
+
+    if (tsc_is_ok(ev.status)) {
+        switch (m->type) {
+        case TSC_HS_CLIENT_HELLO:
+            if (c->complete)
+                c->renegotiated = 1;
+            on_client_hello(c, &m->u.ch);
+            break;
+        case TSC_HS_SERVER_HELLO:
+        case TSC_HS_HELLO_RETRY_REQUEST:
+            on_server_hello(c, &m->u.sh);
+            break;
+        case TSC_HS_CERTIFICATE:
+            if (dir == TSC_S2C)
+                c->saw_server_cert = 1;
+            on_certificate(sc, c, &ev, &m->u.cert, &tmp, &tmp_status);
+            break;
+        case TSC_HS_SERVER_KEY_EXCHANGE:
+            c->saw_ske = 1;
+            break;
+        case TSC_HS_SERVER_HELLO_DONE:
+            c->saw_shd = 1;
+            break;
+        case TSC_HS_NEW_SESSION_TICKET:
+            if (!c->has_ticket) {
+                c->has_ticket = 1;
+                c->ticket_lifetime = m->u.nst.lifetime;
+                c->ticket_len = (uint32_t)m->u.nst.ticket.len;
+            }
+            break;
+        case TSC_HS_FINISHED:
+            c->finished_seen[dir] = 1;
+            break;
+        default:
+            break;
+        }
+    } else {
+        if (type == TSC_HS_SERVER_HELLO && dir == TSC_S2C)
+            c->saw_server_hello = 1;
+        conn_error(sc, c, dir, ev.status, type, ts);
+    }
+    ev.phase = (uint8_t)phase_of(c, dir, m->type);
+    emit(sc, &ev);
+    free(tmp);
+    free(tmp_status);
+}
+
+/* Handshake record body: split into messages, keeping a partial one. */
+static void handshake_bytes(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p,
+                            size_t n, uint16_t rec_version, int64_t ts)
+{
+    struct tsc_tlsdir *d = &c->dir[dir];
+    if (d->hs_broken)
+        return;
+    const uint8_t *q = p;
+    size_t left = n;
+    if (d->hs.len) {
+        /* complete the pending message first */
+        tsc_result r = tsc_buf_append(&d->hs, p, n);
+        if (!tsc_is_ok(r)) {
+            conn_error(sc, c, dir, r, d->hs.len, ts);
+            d->hs_broken = 1;
+            tsc_buf_free(&d->hs);
+            return;
+        }
+        q = d->hs.data;
+        left = d->hs.len;
+    }
+    size_t used = 0;
+    while (left - used >= 4) {
+        const uint8_t *h = q + used;
+        uint32_t len = ((uint32_t)h[1] << 16) | ((uint32_t)h[2] << 8) | h[3];
+        if (len > sc->lim.flow_buf_max) {
+            conn_error(sc, c, dir, TSC_ERR(TSC_LIMIT, "handshake message larger than the per-flow buffer cap"),
+                       len, ts);
+            d->hs_broken = 1;
+            tsc_buf_free(&d->hs);
+            return;
+        }
+        if (len > left - used - 4)
+            break;
+        struct tsc_view body = {h + 4, len};
+        dispatch_message(sc, c, dir, h[0], body, rec_version, ts);
+        used += 4 + (size_t)len;
+    }
+    if (d->hs.len) {
+        tsc_buf_consume(&d->hs, used);
+    } else if (used < left) {
+        tsc_buf_init(&d->hs, sc->lim.flow_buf_max);
+        tsc_result r = tsc_buf_append(&d->hs, q + used, left - used);
+        if (!tsc_is_ok(r)) {
+            conn_error(sc, c, dir, r, left - used, ts);
+            d->hs_broken = 1;
+            tsc_buf_free(&d->hs);
+        }
+    }
+}
+
+/* ---------------------------------------------------------- record layer */
+
+static int tls13(const struct tsc_conn *c) { return c->version == TSC_TLS13; }
+
+static void record_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p, size_t n,
+                       int64_t ts)
+{
+    struct tsc_event ev;
+    ev_init(&ev, TSC_EV_CCS, c, dir, ts);
+    ev.phase = TSC_PHASE_KEY_EXCHANGE;
+    ev.length = n;
+    ev.record_version = c->dir[dir].rec.version;
+    if (n != 1 || p[0] != 1)
+        ev.status = TSC_MALFORMED_ERR("ChangeCipherSpec is not the single byte 1");
+    c->ccs_seen[dir] = 1;
+    if (!tls13(c)) {
+        c->dir[dir].encrypted = 1;
+        /* a server that switches before sending any certificate resumed the session */
+        if (dir == TSC_S2C && c->saw_server_hello && !c->saw_server_cert && !c->saw_shd && !c->saw_ske)
+            c->resumed = 1;
+    }
+    emit(sc, &ev);
+    if (!tsc_is_ok(ev.status))
+        conn_error(sc, c, dir, ev.status, 0, ts);
+}
+
+static void add_alert(struct tsc_conn *c, int dir, int encrypted, uint8_t level, uint8_t desc, int64_t ts)
+{
+    if (c->n_alerts_total < UINT16_MAX)
+        c->n_alerts_total++;
+    if (c->n_alerts >= TSC_MAX_ALERTS)
+        return;
+    struct tsc_alert_entry *a = &c->alerts[c->n_alerts++];
+    a->dir = (uint8_t)dir;
+    a->encrypted = (uint8_t)encrypted;
+    a->level = level;
+    a->description = desc;
+    a->ts_us = ts;
+}
+
+static void record_alert(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p, size_t n,
+                         int64_t ts)
+{
+    size_t off = 0;
+    do {
+        struct tsc_event ev;
+        ev_init(&ev, TSC_EV_ALERT, c, dir, ts);
+        ev.phase = TSC_PHASE_FINISH;
+        ev.record_version = c->dir[dir].rec.version;
+        size_t take = n - off >= 2 ? 2 : n - off;
+        struct tsc_view v = {p + off, take};
+        ev.length = take;
+        ev.status = tsc_alert_parse(v, &ev.alert);
+        if (tsc_is_ok(ev.status))
+            add_alert(c, dir, 0, ev.alert.level, ev.alert.description, ts);
+        emit(sc, &ev);
+        if (!tsc_is_ok(ev.status))
+            conn_error(sc, c, dir, ev.status, 0, ts);
+        off += take;
+    } while (off < n);
+}
+
+static void record_heartbeat(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p,
+                             size_t n, int64_t ts)
+{
+    struct tsc_event ev;
+    ev_init(&ev, TSC_EV_HEARTBEAT, c, dir, ts);
+    ev.phase = TSC_PHASE_FINISH;
+    ev.length = n;
+    ev.record_version = c->dir[dir].rec.version;
+    struct tsc_view v = {p, n};
+    ev.status = tsc_heartbeat_parse(v, &ev.hb);
+    emit(sc, &ev);
+    if (!tsc_is_ok(ev.status))
+        conn_error(sc, c, dir, ev.status, 0, ts);
+}
+
+/* A whole plaintext record body. */
+static void record_body(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p, size_t n,
+                        int64_t ts)
+{
+    struct tsc_tlsdir *d = &c->dir[dir];
+    sc->records++;
+    switch (d->rec.type) {
+    case TSC_CT_CHANGE_CIPHER_SPEC:
+        record_ccs(sc, c, dir, p, n, ts);
+        break;
+    case TSC_CT_ALERT:
+        record_alert(sc, c, dir, p, n, ts);
+        break;
+    case TSC_CT_HANDSHAKE:
+        handshake_bytes(sc, c, dir, p, n, d->rec.version, ts);
+        break;
+    case TSC_CT_HEARTBEAT:
+        record_heartbeat(sc, c, dir, p, n, ts);
+        break;
+    default:
+        break;
+    }
+}
+
+/* A record that will not be read: decide what it is when its header arrives. */
+static int record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int64_t ts)
+{
+    struct tsc_tlsdir *d = &c->dir[dir];
+    struct tsc_tlsdir *o = &c->dir[dir ^ 1];
+    uint8_t type = d->rec.type;
+    struct tsc_event ev;
+
+    if (type == TSC_CT_APPLICATION_DATA) {
+        if (tls13(c) && c->saw_server_hello) {
+            /* TLS 1.3 hides the rest of the handshake in application_data
+             * records: the server's flight runs until the client's first
+             * encrypted record; the client's first encrypted record carries
+             * its Finished. Inferred from the order, not read. */
+            int hs = 0;
+            if (dir == TSC_S2C && d->tls13_flight) {
+                hs = 1;
+            } else if (dir == TSC_C2S && !c->finished_seen[TSC_C2S]) {
+                hs = 1;
+                c->finished_seen[TSC_C2S] = 1;
+                o->tls13_flight = 0;
+                c->complete = 1;
+            }
+            if (hs) {
+                sc->records++;
+                ev_init(&ev, TSC_EV_ENCRYPTED_HS, c, dir, ts);
+                ev.length = d->rec.length;
+                ev.record_version = d->rec.version;
+                ev.encrypted = 1;
+                ev.phase = dir == TSC_S2C ? TSC_PHASE_SERVER_AUTH : TSC_PHASE_FINISH;
+                emit(sc, &ev);
+                return 1;
+            }
+        }
+        c->app_records[dir]++;
+        c->app_bytes[dir] += d->rec.length;
+        return 1;
+    }
+    if (!d->encrypted)
+        return 0;
+    sc->records++;
+    if (type == TSC_CT_HANDSHAKE) {
+        ev_init(&ev, TSC_EV_ENCRYPTED_HS, c, dir, ts);
+        ev.length = d->rec.length;
+        ev.record_version = d->rec.version;
+        ev.phase = TSC_PHASE_FINISH;
+        if (c->ccs_seen[dir] && !c->finished_seen[dir]) {
+            c->finished_seen[dir] = 1; /* the first encrypted handshake message is Finished */
+            if (c->finished_seen[dir ^ 1])
+                c->complete = 1;
+        } else if (c->complete) {
+            c->renegotiated = 1;
+        }
+        emit(sc, &ev);
+    } else if (type == TSC_CT_ALERT) {
+        ev_init(&ev, TSC_EV_ALERT, c, dir, ts);
+        ev.length = d->rec.length;
+        ev.record_version = d->rec.version;
+        ev.encrypted = 1;
+        ev.phase = TSC_PHASE_FINISH;
+        add_alert(c, dir, 1, 0, 0, ts);
+        emit(sc, &ev);
+    } else if (type == TSC_CT_HEARTBEAT) {
+        ev_init(&ev, TSC_EV_HEARTBEAT, c, dir, ts);
+        ev.length = d->rec.length;
+        ev.record_version = d->rec.version;
+        ev.encrypted = 1;
+        ev.phase = TSC_PHASE_FINISH;
+        emit(sc, &ev);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static void start_hunting(struct tsc_conn *c, int dir)
+{
+    struct tsc_tlsdir *d = &c->dir[dir];
+    d->state = ST_HUNT;
+    d->hdr_have = 0;
+    tsc_buf_free(&d->body);
+    /* a partial handshake message cannot be completed across a hole */
+    tsc_buf_free(&d->hs);
+}
+
+/* The first bytes of a direction: TLS record, SSLv2 hello, or not TLS at all. */
+static int decide_start(struct tsc_conn *c, int side, const uint8_t *h, size_t have)
+{
+    if (h[0] & 0x80) {
+        if (have < 11)
+            return -1; /* need more */
+        if (tsc_sslv2_hello_plausible(h, have)) {
+            tsc_conn_set_client_side(c, side, 1);
+            return 2;
+        }
+        return 0;
+    }
+    if (have < 5)
+        return -1;
+    if (!tsc_record_plausible(h, have))
+        return 0;
+    if (h[0] == TSC_CT_HANDSHAKE) {
+        if (have < 6)
+            return -1;
+        if (h[5] == TSC_HS_CLIENT_HELLO)
+            tsc_conn_set_client_side(c, side, 1);
+        else if (h[5] == TSC_HS_SERVER_HELLO)
+            tsc_conn_set_client_side(c, side ^ 1, 1);
+    }
+    return 1;
+}
+
+static void sslv2_done(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p, size_t n,
+                       int64_t ts)
+{
+    struct tsc_hs_msg *m = sc->scratch;
+    struct tsc_event ev;
+    memset(m, 0, offsetof(struct tsc_hs_msg, u));
+    m->type = TSC_HS_CLIENT_HELLO;
+    m->length = (uint32_t)n;
+    m->body.p = p;
+    m->body.len = n;
+    ev_init(&ev, TSC_EV_HANDSHAKE, c, dir, ts);
+    struct tsc_view v = {p, n};
+    ev.status = tsc_sslv2_client_hello_parse(v, &m->u.ch);
+    ev.msg = m;
+    ev.wire_type = TSC_HS_CLIENT_HELLO;
+    ev.length = n;
+    ev.record_version = 0x0002;
+    ev.phase = TSC_PHASE_HELLO;
+    sc->messages++;
+    c->hs_messages[dir]++;
+    if (tsc_is_ok(ev.status))
+        on_client_hello(c, &m->u.ch);
+    emit(sc, &ev);
+    if (!tsc_is_ok(ev.status))
+        conn_error(sc, c, dir, ev.status, 1, ts);
+}
+
+/* Bytes for one direction whose start has been decided. */
+static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p, size_t n,
+                     int64_t ts)
+{
+    struct tsc_tlsdir *d = &c->dir[dir];
+    while (n > 0) {
+        switch (d->state) {
+        case ST_SSLV2: {
+            size_t take = d->body_left < n ? d->body_left : n;
+            tsc_result r = tsc_buf_append(&d->body, p, take);
+            p += take;
+            n -= take;
+            d->offset += take;
+            d->body_left -= take;
+            if (!tsc_is_ok(r)) {
+                conn_error(sc, c, dir, r, 0, ts);
+                d->state = ST_DEAD;
+                return;
+            }
+            if (d->body_left == 0) {
+                if (d->body.len > 2)
+                    sslv2_done(sc, c, dir, d->body.data + 2, d->body.len - 2, ts);
+                tsc_buf_free(&d->body);
+                d->state = ST_HDR;
+            }
+            continue;
+        }
+        case ST_HDR: {
+            size_t take = 5u - d->hdr_have < n ? 5u - d->hdr_have : n;
+            memcpy(d->hdr + d->hdr_have, p, take);
+            d->hdr_have = (uint8_t)(d->hdr_have + take);
+            p += take;
+            n -= take;
+            d->offset += take;
+            if (d->hdr_have < 5)
+                return;
+            struct tsc_cursor hc = tsc_cursor_make(d->hdr, 5);
+            tsc_result r = tsc_record_hdr_parse(&hc, &d->rec);
+            d->hdr_have = 0;
+            if (!tsc_is_ok(r)) {
+                if ((d->hdr[0] & 0x80) && dir == TSC_S2C && c->sslv2 && !c->saw_server_hello) {
+                    /* an SSLv2 server answering an SSLv2 hello: nothing more we decode */
+                    c->version = 0x0002;
+                    d->state = ST_DEAD;
+                    return;
+                }
+                conn_error(sc, c, dir, r, d->offset - 5, ts);
+                start_hunting(c, dir);
+                d->skipped += n;
+                d->offset += n;
+                return;
+            }
+            d->state = ST_BODY;
+            d->body_left = d->rec.length;
+            if (record_opaque(sc, c, dir, ts))
+                d->rec.type = 0; /* skip the body without buffering */
+            continue;
+        }
+        case ST_BODY: {
+            size_t take = d->body_left < n ? d->body_left : n;
+            if (d->rec.type == 0) {
+                /* application data and encrypted records: skipped by length */
+                p += take;
+                n -= take;
+                d->offset += take;
+                d->body_left -= take;
+                if (d->body_left == 0)
+                    d->state = ST_HDR;
+                continue;
+            }
+            if (d->body.len == 0 && take == d->body_left) {
+                /* the whole body is in this segment: no copy */
+                const uint8_t *body = p;
+                p += take;
+                n -= take;
+                d->offset += take;
+                d->body_left = 0;
+                d->state = ST_HDR;
+                record_body(sc, c, dir, body, take, ts);
+                continue;
+            }
+            if (d->body.max == 0)
+                tsc_buf_init(&d->body, sc->lim.flow_buf_max);
+            tsc_result r = tsc_buf_append(&d->body, p, take);
+            p += take;
+            n -= take;
+            d->offset += take;
+            d->body_left -= take;
+            if (!tsc_is_ok(r)) {
+                conn_error(sc, c, dir, r, 0, ts);
+                start_hunting(c, dir);
+                return;
+            }
+            if (d->body_left == 0) {
+                d->state = ST_HDR;
+                record_body(sc, c, dir, d->body.data, d->body.len, ts);
+                tsc_buf_reset(&d->body);
+            }
+            continue;
+        }
+        case ST_HUNT:
+            /* only a segment boundary can resynchronise (see tsc_session_feed) */
+            d->skipped += n;
+            d->offset += n;
+            return;
+        case ST_START:
+        case ST_DEAD:
+        default:
+            d->offset += n;
+            return;
+        }
+    }
+}
+
+static int dir_of(const struct tsc_conn *c, int side) { return side == c->client_side ? TSC_C2S : TSC_S2C; }
+
+void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p, size_t n,
+                      int64_t ts)
+{
+    c->last_us = ts;
+    if (n == 0)
+        return;
+    struct tsc_tlsdir *d = &c->dir[dir_of(c, side)];
+    if (d->state == ST_HUNT) {
+        /* a segment boundary: a hunting direction may find a record start here */
+        if (!tsc_record_plausible(p, n)) {
+            d->skipped += n;
+            d->offset += n;
+            return;
+        }
+        c->is_tls = 1;
+        d->state = ST_HDR;
+        d->hdr_have = 0;
+    }
+    if (d->state == ST_START) {
+        size_t want = ((d->hdr_have ? d->hdr[0] : p[0]) & 0x80) ? 11 : 6;
+        size_t take = want - d->hdr_have < n ? want - d->hdr_have : n;
+        memcpy(d->hdr + d->hdr_have, p, take);
+        d->hdr_have = (uint8_t)(d->hdr_have + take);
+        p += take;
+        n -= take;
+        int k = decide_start(c, side, d->hdr, d->hdr_have);
+        if (k < 0)
+            return; /* n is 0: wait for more */
+        d = &c->dir[dir_of(c, side)]; /* the roles may have been fixed just now */
+        if (k == 0) {
+            d->state = ST_DEAD;
+            return;
+        }
+        c->is_tls = 1;
+        uint8_t replay[16];
+        size_t rn = d->hdr_have;
+        memcpy(replay, d->hdr, rn);
+        d->hdr_have = 0;
+        if (k == 2) {
+            d->state = ST_SSLV2;
+            d->body_left = (((size_t)replay[0] & 0x7f) << 8 | replay[1]) + 2;
+            tsc_buf_init(&d->body, sc->lim.flow_buf_max);
+        } else {
+            d->state = ST_HDR;
+        }
+        feed_dir(sc, c, dir_of(c, side), replay, rn, ts);
+    }
+    feed_dir(sc, c, dir_of(c, side), p, n, ts);
+}
+
+void tsc_session_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, uint64_t missing, int64_t ts)
+{
+    int dir = side == c->client_side ? TSC_C2S : TSC_S2C;
+    struct tsc_tlsdir *d = &c->dir[dir];
+    if (d->state == ST_DEAD)
+        return;
+    if (d->state == ST_START) {
+        /* we never saw this direction begin: look for a record at the next segment */
+        d->state = ST_HUNT;
+        d->offset += missing;
+        return;
+    }
+    if (c->is_tls)
+        tsc_session_error(sc, c, dir, TSC_KIND_GAP, 0, "bytes missing from the capture", missing, ts);
+    d->offset += missing;
+    if (d->state == ST_BODY && d->rec.type == 0 && missing < d->body_left) {
+        /* a hole inside application data we skip anyway: stay in sync */
+        d->body_left -= missing;
+        return;
+    }
+    start_hunting(c, dir);
+}
+
+void tsc_session_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int64_t ts)
+{
+    if (c->closed)
+        return;
+    for (int dir = 0; dir < 2 && c->is_tls; dir++) {
+        struct tsc_tlsdir *d = &c->dir[dir];
+        if ((d->state == ST_BODY || d->state == ST_SSLV2) && d->body_left > 0)
+            tsc_session_error(sc, c, dir, TSC_TRUNCATED, 0, "capture ends inside a record", d->body_left, ts);
+        else if (d->state == ST_HDR && d->hdr_have > 0)
+            tsc_session_error(sc, c, dir, TSC_TRUNCATED, 0, "capture ends inside a record header",
+                              d->hdr_have, ts);
+        if (d->hs.len > 0 && !d->hs_broken)
+            tsc_session_error(sc, c, dir, TSC_TRUNCATED, 0, "capture ends inside a handshake message",
+                              d->hs.len, ts);
+        tsc_buf_free(&d->body);
+        tsc_buf_free(&d->hs);
+    }
+    c->closed = 1;
+}

@@ -1,0 +1,215 @@
+/*
+ * session.h - per-connection meaning: TLS record framing, handshake message
+ * assembly, versions, phases, resumption, and the events handed to sinks.
+ *
+ * The session layer is fed in-order bytes per direction (from TCP reassembly
+ * or the peers' tap), gap notices, and a close. It frames records, assembles
+ * handshake messages (split across records or several per record), calls the
+ * pure decoders of msg.h and turns what they return into events for the one
+ * sink of the run. Application data is counted, never buffered.
+ *
+ * Memory: a direction buffers at most one record body and one handshake
+ * message, each capped by tsc_limits.flow_buf_max; reaching the cap is a
+ * LIMIT error on the connection, never an abort.
+ */
+#ifndef TSC_TLS_SESSION_H
+#define TSC_TLS_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/result.h"
+#include "tls/msg.h"
+#include "x509/x509.h"
+
+enum tsc_dir { TSC_C2S = 0, TSC_S2C = 1 };
+
+struct tsc_endpoint {
+    uint8_t family; /* 4 or 6 */
+    uint8_t addr[16];
+    uint16_t port;
+};
+
+/* The four phases of design.md. */
+enum tsc_phase {
+    TSC_PHASE_HELLO = 1,
+    TSC_PHASE_SERVER_AUTH = 2,
+    TSC_PHASE_KEY_EXCHANGE = 3,
+    TSC_PHASE_FINISH = 4,
+};
+
+struct tsc_limits {
+    size_t flow_buf_max; /* per-flow buffering cap (record + message + TCP out-of-order) */
+    size_t max_flows;    /* flows tracked at once */
+};
+#define TSC_DEFAULT_FLOW_BUF_MAX ((size_t)1 << 20)
+#define TSC_DEFAULT_MAX_FLOWS ((size_t)1 << 18)
+
+#define TSC_MAX_CONN_ERRORS 16
+struct tsc_conn_error {
+    uint8_t dir;
+    uint8_t kind;     /* enum tsc_kind, or TSC_KIND_GAP */
+    uint8_t alert;
+    const char *why;  /* static string */
+    uint64_t detail;  /* missing bytes for a gap, message type, record offset */
+    int64_t ts_us;
+};
+#define TSC_KIND_GAP 100 /* an error kind of the stream layer: bytes missing in the capture */
+
+struct tsc_alert_entry {
+    uint8_t dir;
+    uint8_t encrypted;
+    uint8_t level, description;
+    int64_t ts_us;
+};
+#define TSC_MAX_ALERTS 16
+
+#define TSC_MAX_ALPN_COPY 8
+
+/* Per-direction record framing state (private to session.c). */
+struct tsc_tlsdir {
+    uint8_t state;
+    uint8_t hdr_have;
+    uint8_t hdr[16];
+    uint8_t encrypted;    /* TLS <= 1.2: after this side's ChangeCipherSpec */
+    uint8_t hs_broken;    /* handshake stream unrecoverable (oversized message) */
+    uint8_t tls13_flight; /* TLS 1.3: encrypted records are still the handshake flight */
+    struct tsc_record_hdr rec;
+    size_t body_left;
+    struct tsc_buf body; /* a record body that straddles segments */
+    struct tsc_buf hs;   /* a handshake message that straddles records */
+    uint64_t skipped;    /* bytes skipped while hunting for a record header */
+    uint64_t offset;     /* stream offset of the next byte */
+};
+
+struct tsc_conn {
+    /* ---- read by sinks ---- */
+    uint64_t seq; /* order of first packet, from 1 */
+    struct tsc_endpoint client, server;
+    int64_t start_us, last_us;
+    uint8_t is_tls;       /* some direction carried TLS records */
+    uint8_t sslv2;        /* SSLv2-format ClientHello */
+    uint8_t resumed, hello_retry, renegotiated, complete;
+    uint8_t saw_client_hello, saw_server_hello, saw_server_cert;
+    uint16_t version;     /* negotiated, 0 unknown */
+    uint16_t suite;       /* selected, valid when have_suite */
+    uint8_t have_suite;
+    uint16_t client_version; /* ClientHello legacy_version */
+    uint8_t has_sni;
+    uint16_t sni_len;
+    uint8_t sni[256];
+    uint8_t n_alpn_offered;
+    uint8_t alpn_offered_len[TSC_MAX_ALPN_COPY];
+    uint8_t alpn_offered[TSC_MAX_ALPN_COPY][255];
+    uint8_t has_alpn_selected;
+    uint8_t alpn_selected_len;
+    uint8_t alpn_selected[255];
+    uint8_t has_ticket;
+    uint32_t ticket_lifetime;
+    uint32_t ticket_len;
+    uint16_t n_certs;                 /* server chain certificates stored */
+    uint16_t n_certs_total;
+    struct tsc_x509_summary *certs;   /* n_certs summaries (heap) */
+    tsc_result *cert_status;          /* per certificate: ok or why it did not parse */
+    uint64_t app_bytes[2], app_records[2];
+    uint64_t hs_messages[2];
+    uint16_t n_alerts, n_alerts_total;
+    struct tsc_alert_entry alerts[TSC_MAX_ALERTS];
+    uint16_t n_errors, n_errors_total;
+    struct tsc_conn_error errors[TSC_MAX_CONN_ERRORS];
+    void *sink_data; /* owned by the sink */
+
+    /* ---- private to session.c and the flow layer ---- */
+    uint8_t closed;
+    uint8_t client_side;   /* flow side (0/1) that is the client */
+    uint8_t side_fixed;    /* client_side decided for good */
+    uint8_t emitted_any;   /* an event went out: roles can no longer swap */
+    uint8_t ccs_seen[2];
+    uint8_t finished_seen[2];
+    uint8_t saw_shd, saw_ske;
+    uint8_t ch_session_id_len;
+    uint8_t ch_session_id[32];
+    struct tsc_tlsdir dir[2];
+    struct tsc_conn *next; /* release queue */
+    void *owner;           /* the flow feeding it, NULL once closed */
+};
+
+enum tsc_ev_type {
+    TSC_EV_HANDSHAKE,    /* msg (status tells whether it decoded) */
+    TSC_EV_ENCRYPTED_HS, /* a handshake record that cannot be read */
+    TSC_EV_CCS,
+    TSC_EV_ALERT,
+    TSC_EV_HEARTBEAT,
+    TSC_EV_ERROR,
+};
+
+struct tsc_event {
+    enum tsc_ev_type type;
+    uint8_t dir;
+    uint8_t phase;
+    uint16_t record_version;
+    int64_t ts_us;
+    struct tsc_conn *conn;
+    size_t length;                 /* message or record body length */
+    const struct tsc_hs_msg *msg;  /* HANDSHAKE */
+    tsc_result status;             /* HANDSHAKE: decode result */
+    uint8_t wire_type;             /* HANDSHAKE: the type byte on the wire */
+    const struct tsc_x509_summary *certs; /* HANDSHAKE certificate: summaries */
+    const tsc_result *cert_status;
+    uint16_t n_certs;
+    struct tsc_alert alert;        /* ALERT (plaintext) */
+    uint8_t encrypted;             /* ALERT / HEARTBEAT encrypted; ENCRYPTED_HS inferred (TLS 1.3) */
+    struct tsc_heartbeat hb;       /* HEARTBEAT */
+    const struct tsc_conn_error *error; /* ERROR */
+};
+
+struct tsc_sink {
+    void *ctx;
+    void (*event)(void *ctx, const struct tsc_event *ev);
+    /* Render a finished connection (ordinal counts TLS connections from 1),
+     * then free conn->sink_data. Called in order of first packet. */
+    void (*emit)(void *ctx, struct tsc_conn *conn, uint64_t ordinal);
+    /* Drop a connection's sink data without output (not TLS). */
+    void (*discard)(void *ctx, struct tsc_conn *conn);
+};
+
+struct tsc_session_ctx {
+    const struct tsc_sink *sink;
+    struct tsc_limits lim;
+    struct tsc_hs_msg *scratch; /* one decode area for the whole run */
+    uint64_t messages, records, errors;
+};
+
+tsc_result tsc_session_ctx_init(struct tsc_session_ctx *sc, const struct tsc_sink *sink,
+                                const struct tsc_limits *lim);
+void tsc_session_ctx_free(struct tsc_session_ctx *sc);
+
+struct tsc_conn *tsc_conn_new(uint64_t seq, const struct tsc_endpoint *a, const struct tsc_endpoint *b,
+                              int64_t ts_us);
+/* Which flow side is the client: a hint from TCP (SYN) is fixed, a guess is not. */
+void tsc_conn_set_client_side(struct tsc_conn *c, int side, int fixed);
+void tsc_conn_free(struct tsc_conn *c);
+
+/* In-order bytes from flow side `side` (0 = endpoint a -> b). */
+void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p,
+                      size_t n, int64_t ts_us);
+/* `missing` bytes will never arrive on `side` (a hole in the capture). */
+void tsc_session_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, uint64_t missing,
+                     int64_t ts_us);
+/* Record an error on the connection (used by the flow layer too). */
+void tsc_session_error(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int kind, uint8_t alert,
+                       const char *why, uint64_t detail, int64_t ts_us);
+/* The connection ended (FIN/RST, eviction, end of capture). */
+void tsc_session_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int64_t ts_us);
+
+/* Names for output. */
+const char *tsc_version_name(uint16_t v);        /* "TLS 1.2", "SSL 3.0", ... or NULL */
+const char *tsc_hs_type_snake(uint16_t type);    /* "client_hello", ..., "hello_retry_request" */
+const char *tsc_hs_type_title(uint16_t type);    /* "ClientHello", ... */
+const char *tsc_phase_name(int phase);           /* "hello", "server_auth", "key_exchange", "finish" */
+const char *tsc_phase_title(int phase);          /* "Hello", "Server authentication", ... */
+const char *tsc_dir_name(int dir);               /* "c2s" / "s2c" */
+const char *tsc_error_kind_name(int kind);       /* tsc_kind_name, or "gap" */
+
+#endif

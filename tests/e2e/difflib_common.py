@@ -1,0 +1,970 @@
+"""Shared code for the differential tests that hold tlsscope against tshark.
+
+tshark_diff.py and corpus_diff.py both reduce each tool's reading of a
+capture to a per-TCP-connection "view" (see ConnView) and then compare views
+field by field (see compare_views).  This module knows:
+
+  * how to run tshark once over a capture and turn its -T json output into
+    views (tshark_views),
+  * how to run `tlsscope read --json` with a timeout and turn its JSON Lines
+    into views (run_tlsscope / tlsscope_view),
+  * how to pair the two sides' connections (match_views),
+  * the number -> snake_case name tables for handshake types and alerts.
+
+Python 3.11 standard library only.  tshark 4.0.x is assumed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import ipaddress
+import json
+import os
+import re
+import signal
+import subprocess
+from dataclasses import dataclass, field
+
+# --------------------------------------------------------------------------
+# Name tables
+
+# TLS HandshakeType (RFC 5246/8446 + extensions).  6 is the draft-TLS-1.3
+# hello_retry_request; the RFC 8446 HRR is type 2 with HRR_RANDOM.
+HS_TYPES = {
+    0: "hello_request",
+    1: "client_hello",
+    2: "server_hello",
+    3: "hello_verify_request",
+    4: "new_session_ticket",
+    5: "end_of_early_data",
+    6: "hello_retry_request",
+    8: "encrypted_extensions",
+    11: "certificate",
+    12: "server_key_exchange",
+    13: "certificate_request",
+    14: "server_hello_done",
+    15: "certificate_verify",
+    16: "client_key_exchange",
+    20: "finished",
+    21: "certificate_url",
+    22: "certificate_status",
+    23: "supplemental_data",
+    24: "key_update",
+    25: "compressed_certificate",
+    67: "next_protocol",
+    254: "message_hash",
+}
+
+# SSLv2 message types (tshark puts them in tls.handshake.type too, inside a
+# record without tls.record.content_type).
+SSL2_TYPES = {
+    0: "sslv2_error",
+    1: "client_hello",
+    2: "sslv2_client_master_key",
+    3: "sslv2_client_finished",
+    4: "server_hello",
+    5: "sslv2_server_verify",
+    6: "sslv2_server_finished",
+    7: "sslv2_request_certificate",
+    8: "sslv2_client_certificate",
+}
+
+ALERT_LEVELS = {1: "warning", 2: "fatal"}
+
+ALERT_DESCS = {
+    0: "close_notify",
+    10: "unexpected_message",
+    20: "bad_record_mac",
+    21: "decryption_failed",
+    22: "record_overflow",
+    30: "decompression_failure",
+    40: "handshake_failure",
+    41: "no_certificate",
+    42: "bad_certificate",
+    43: "unsupported_certificate",
+    44: "certificate_revoked",
+    45: "certificate_expired",
+    46: "certificate_unknown",
+    47: "illegal_parameter",
+    48: "unknown_ca",
+    49: "access_denied",
+    50: "decode_error",
+    51: "decrypt_error",
+    60: "export_restriction",
+    70: "protocol_version",
+    71: "insufficient_security",
+    80: "internal_error",
+    86: "inappropriate_fallback",
+    90: "user_canceled",
+    100: "no_renegotiation",
+    109: "missing_extension",
+    110: "unsupported_extension",
+    111: "certificate_unobtainable",
+    112: "unrecognized_name",
+    113: "bad_certificate_status_response",
+    114: "bad_certificate_hash_value",
+    115: "unknown_psk_identity",
+    116: "certificate_required",
+    120: "no_application_protocol",
+    121: "ech_required",
+}
+_ALERT_DESC_BY_NAME = {v: k for k, v in ALERT_DESCS.items()}
+_ALERT_LEVEL_BY_NAME = {v: k for k, v in ALERT_LEVELS.items()}
+
+# RFC 8446 4.1.3: a ServerHello with this random is a HelloRetryRequest.
+HRR_RANDOM = "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c"
+
+VERSION_NAMES = {
+    0x0002: "SSL 2.0", 0x0300: "SSL 3.0", 0x0301: "TLS 1.0",
+    0x0302: "TLS 1.1", 0x0303: "TLS 1.2", 0x0304: "TLS 1.3",
+}
+
+# --------------------------------------------------------------------------
+# tshark invocation
+
+# Reassembly preferences.  desegment_* are tshark's defaults already but we
+# set them explicitly so a user's preferences file cannot change the result.
+# reassemble_out_of_order is off by default in 4.0; with it on, tshark reads a
+# handshake whose segments arrive out of order the way a TCP stack would.
+TSHARK_PREFS = [
+    "-o", "tcp.desegment_tcp_streams:TRUE",
+    "-o", "tcp.reassemble_out_of_order:TRUE",
+    "-o", "tls.desegment_ssl_records:TRUE",
+    "-o", "tls.desegment_ssl_application_data:TRUE",
+]
+
+TSHARK_TIMEOUT = 600
+
+
+class ToolError(Exception):
+    """tshark failed (not a tlsscope problem)."""
+
+
+def tshark_bin() -> str:
+    return os.environ.get("TSHARK", "tshark")
+
+
+class Obj(list):
+    """A JSON object kept as an ordered list of (key, value) pairs.
+
+    tshark -T json repeats keys ("tls.record", "tls.handshake", "tls", ...)
+    when a field occurs several times; a dict would keep only the last."""
+
+    def get(self, key, default=None):
+        for k, v in self:
+            if k == key:
+                return v
+        return default
+
+    def getall(self, key):
+        return [v for k, v in self if k == key]
+
+
+def _obj_hook(pairs):
+    return Obj(pairs)
+
+
+def iter_json_array(text: str):
+    """Yield the elements of tshark's top-level JSON array one at a time."""
+    dec = json.JSONDecoder(object_pairs_hook=_obj_hook)
+    i = text.find("[")
+    if i < 0:
+        return
+    i += 1
+    n = len(text)
+    ws = " \t\r\n,"
+    while True:
+        while i < n and text[i] in ws:
+            i += 1
+        if i >= n or text[i] == "]":
+            return
+        obj, i = dec.raw_decode(text, i)
+        yield obj
+
+
+def run_tshark_json(capture: str, keylog: str | None = None,
+                    extra: list[str] | None = None,
+                    timeout: int = TSHARK_TIMEOUT) -> str:
+    cmd = [tshark_bin(), "-n", "-r", capture] + TSHARK_PREFS
+    if keylog:
+        cmd += ["-o", "tls.keylog_file:" + keylog]
+    cmd += list(extra or [])
+    # -Y tls keeps only frames where TLS was dissected (reassembled PDUs are
+    # shown in the frame that completes them, so nothing is lost); -J keeps
+    # only the layers we read.
+    cmd += ["-Y", "tls", "-T", "json", "-J", "frame ip ipv6 tcp tls"]
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise ToolError(f"tshark timed out after {timeout}s")
+    err = p.stderr.decode("utf-8", "replace")
+    err = "\n".join(l for l in err.splitlines()
+                    if "Running as user" not in l).strip()
+    if p.returncode != 0:
+        # tshark exits 2 on a capture that is cut short or damaged part way
+        # ("appears to have been cut short", "appears to be damaged or
+        # corrupt") but still prints the packets it read before that point:
+        # that is tshark's reading of the file, so keep it.
+        partial = ("cut short" in err or "damaged or corrupt" in err)
+        if not (partial and p.stdout.lstrip().startswith(b"[")):
+            raise ToolError(f"tshark exit {p.returncode}: {err[:300]}")
+    return p.stdout.decode("utf-8", "replace")
+
+
+# --------------------------------------------------------------------------
+# The normalised per-connection view
+
+Endpoint = tuple  # (ip_text_normalised, port_int)
+
+
+def norm_ip(s: str) -> str:
+    try:
+        return str(ipaddress.ip_address(s))
+    except ValueError:
+        return s
+
+
+def ep_str(ep: Endpoint | None) -> str:
+    if ep is None:
+        return "?"
+    ip, port = ep
+    if ip is None:
+        ip = "?"
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def _int(s, base=0):
+    if s is None:
+        return None
+    if isinstance(s, int):
+        return s
+    s = str(s).strip()
+    if not s:
+        return None
+    try:
+        return int(s, base)
+    except ValueError:
+        return None
+
+
+def hexcode(v, width=4) -> str:
+    if v is None:
+        return "null"
+    return "0x%0*x" % (width, v)
+
+
+@dataclass
+class Hello:
+    legacy_version: int | None = None
+    suites: list | None = None          # ints (SSLv2 specs: 3-byte ints)
+    suite: int | None = None            # ServerHello: selected suite
+    extensions: list | None = None      # ints in wire order
+    sni: str | None = None
+    supported_versions: list | None = None  # ints
+    random: str | None = None           # lowercase hex, no separators
+    sslv2: bool = False
+
+
+@dataclass
+class ConnView:
+    """What one tool says about one TCP connection.
+
+    Fields a source cannot provide are left as None/absent and listed in
+    `unknown` so compare_views skips them."""
+    a: Endpoint            # first-seen endpoint (the client when known)
+    b: Endpoint
+    client: Endpoint | None = None
+    first_frame: int = 0
+    # events in wire order: (src_endpoint, kind, payload)
+    #   kind "hs": payload = snake_case handshake type
+    #   kind "ccs": payload = None
+    #   kind "alert": payload = (level_int|None, desc_int|None); None = encrypted
+    events: list = field(default_factory=list)
+    client_hello: Hello | None = None   # first ClientHello
+    server_hello: Hello | None = None   # first ServerHello that is not an HRR
+    hello_retry: bool = False
+    certs: list | None = None           # serials of first server Certificate
+    ticket_lifetime: int | None = None  # first server NewSessionTicket
+    unknown: set = field(default_factory=set)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def server(self) -> Endpoint | None:
+        if self.client is None:
+            return None
+        return self.b if self.client == self.a else self.a
+
+    def key(self) -> frozenset:
+        return frozenset((self.a, self.b))
+
+
+def conn_label(client: Endpoint | None, server: Endpoint | None) -> str:
+    return f"{ep_str(client)}->{ep_str(server)}"
+
+
+# --------------------------------------------------------------------------
+# tshark JSON -> views
+
+def _walk_first(node, key):
+    """Depth-first search for the first value of `key` under node."""
+    if isinstance(node, Obj):
+        for k, v in node:
+            if k == key:
+                return v
+            if isinstance(v, (Obj, list)):
+                r = _walk_first(v, key)
+                if r is not None:
+                    return r
+    elif isinstance(node, list):
+        for v in node:
+            r = _walk_first(v, key)
+            if r is not None:
+                return r
+    return None
+
+
+def _walk_all(node, key, out):
+    if isinstance(node, Obj):
+        for k, v in node:
+            if k == key:
+                out.append(v)
+            elif isinstance(v, (Obj, list)):
+                _walk_all(v, key, out)
+    elif isinstance(node, list):
+        for v in node:
+            _walk_all(v, key, out)
+    return out
+
+
+def _hexbytes(s) -> str | None:
+    if s is None or not isinstance(s, str):
+        return None
+    return s.replace(":", "").lower()
+
+
+def _parse_extensions(msg: Obj):
+    """Return (ext_codes, ext_objs) for a Client/ServerHello tree."""
+    codes, objs = [], []
+    for k, v in msg:
+        if isinstance(v, Obj):
+            t = v.get("tls.handshake.extension.type")
+            if t is not None:
+                codes.append(_int(t))
+                objs.append(v)
+    return codes, objs
+
+
+def hello_from_tshark(msg: Obj, is_client: bool, sslv2: bool = False) -> Hello:
+    h = Hello(sslv2=sslv2)
+    h.legacy_version = _int(msg.get("tls.handshake.version"))
+    h.random = _hexbytes(msg.get("tls.handshake.random"))
+    if is_client:
+        suites = []
+        cs = msg.get("tls.handshake.ciphersuites")
+        if isinstance(cs, Obj):
+            for k, v in cs:
+                if k in ("tls.handshake.ciphersuite", "tls.handshake.cipherspec"):
+                    suites.append(_int(v))
+        h.suites = suites
+    else:
+        h.suite = _int(msg.get("tls.handshake.ciphersuite"))
+        if h.suite is None and sslv2:
+            h.suite = None
+    codes, objs = _parse_extensions(msg)
+    if sslv2:
+        h.extensions = None
+    else:
+        h.extensions = codes
+    for code, o in zip(codes, objs):
+        if code == 0 and is_client and h.sni is None:
+            n = _walk_first(o, "tls.handshake.extensions_server_name")
+            if isinstance(n, str):
+                h.sni = n
+        elif code == 43 and h.supported_versions is None:
+            h.supported_versions = [
+                _int(x) for x in _walk_all(o, "tls.handshake.extensions.supported_version", [])]
+    return h
+
+
+def _cert_serials(msg: Obj) -> list:
+    """Serials, in wire order, of a Certificate message tree.
+
+    Each certificate shows as a tls.handshake.certificate (raw bytes) then
+    tls.handshake.certificate_tree (the x509 dissection); in TLS 1.3 they sit
+    one level deeper, under the certificate_list entries."""
+    serials: list = []
+
+    def visit(node):
+        for k, v in node:
+            if k == "tls.handshake.certificate":
+                serials.append(None)
+            elif k == "tls.handshake.certificate_tree":
+                s = _walk_first(v, "x509af.serialNumber")
+                if serials and serials[-1] is None and isinstance(s, str):
+                    serials[-1] = norm_serial(s)
+            elif isinstance(v, Obj):
+                visit(v)
+    visit(msg)
+    return serials
+
+
+def norm_serial(s) -> str | None:
+    """Serial as lowercase hex without separators or leading zero bytes.
+
+    tshark prints x509af.serialNumber as colon-separated bytes including a
+    0x00 sign byte when the top bit is set; tlsscope prints lowercase hex.
+    Leading zeros are dropped on both sides so only the integer is compared."""
+    if s is None:
+        return None
+    s = str(s).replace(":", "").replace(" ", "").lower()
+    if s.startswith("0x"):
+        s = s[2:]
+    if re.fullmatch(r"-?\d+", s) and not re.fullmatch(r"[0-9a-f]+", s):
+        return s
+    s = s.lstrip("0")
+    return s or "0"
+
+
+class _TsConn:
+    def __init__(self, stream):
+        self.stream = stream
+        self.view = None
+        self.pending_hrr = False
+
+
+def tshark_views(capture: str, keylog: str | None = None,
+                 extra: list[str] | None = None) -> list[ConnView]:
+    """Run tshark once and return one ConnView per TCP stream with TLS."""
+    text = run_tshark_json(capture, keylog, extra)
+    conns: dict[int, ConnView] = {}
+    order: list[int] = []
+    for pkt in iter_json_array(text):
+        layers = pkt.get("_source").get("layers")
+        src_ip = dst_ip = None
+        tcp = None
+        tls_layers = []
+        frame_no = 0
+        for k, v in layers:
+            if k == "frame":
+                frame_no = _int(v.get("frame.number")) or 0
+            elif k == "ip":
+                src_ip, dst_ip = v.get("ip.src"), v.get("ip.dst")
+            elif k == "ipv6":
+                src_ip, dst_ip = v.get("ipv6.src"), v.get("ipv6.dst")
+            elif k == "tcp":
+                tcp = v
+            elif k == "tls":
+                tls_layers.append(v)
+        if tcp is None or not tls_layers or src_ip is None:
+            # TLS outside TCP (EAP-TLS, ...) is out of scope.
+            continue
+        stream = _int(tcp.get("tcp.stream"))
+        src = (norm_ip(src_ip), _int(tcp.get("tcp.srcport")))
+        dst = (norm_ip(dst_ip), _int(tcp.get("tcp.dstport")))
+        cv = conns.get(stream)
+        if cv is None:
+            cv = ConnView(a=src, b=dst, first_frame=frame_no)
+            cv.extra["stream"] = stream
+            conns[stream] = cv
+            order.append(stream)
+        for tl in tls_layers:
+            if not isinstance(tl, Obj):
+                continue
+            for rec in tl.getall("tls.record"):
+                if isinstance(rec, Obj):
+                    _ts_record(cv, src, rec)
+    return [conns[s] for s in order]
+
+
+def _ts_record(cv: ConnView, src: Endpoint, rec: Obj):
+    ctype = _int(rec.get("tls.record.content_type"))
+    if ctype is None:
+        # SSLv2 record: the message type sits directly in the record.
+        t = _int(rec.get("tls.handshake.type"))
+        if t is None:
+            return
+        name = SSL2_TYPES.get(t, f"sslv2_unknown_{t}")
+        cv.events.append((src, "hs", name))
+        if t == 1 and cv.client_hello is None:
+            cv.client = src
+            cv.client_hello = hello_from_tshark(rec, True, sslv2=True)
+        elif t == 4 and cv.server_hello is None:
+            cv.server_hello = hello_from_tshark(rec, False, sslv2=True)
+            if cv.certs is None:
+                # SSLv2 SERVER-HELLO carries one certificate.
+                s = _walk_first(rec, "x509af.serialNumber")
+                cv.certs = [norm_serial(s)] if s is not None else []
+        return
+    if ctype == 20:
+        cv.events.append((src, "ccs", None))
+    elif ctype == 21:
+        for am in rec.getall("tls.alert_message"):
+            if isinstance(am, Obj):
+                cv.events.append((src, "alert", (
+                    _int(am.get("tls.alert_message.level")),
+                    _int(am.get("tls.alert_message.desc")))))
+            else:
+                cv.events.append((src, "alert", None))
+    elif ctype == 22:
+        for hs in rec.getall("tls.handshake"):
+            if not isinstance(hs, Obj):
+                continue  # "Encrypted Handshake Message"
+            t = _int(hs.get("tls.handshake.type"))
+            if t is None:
+                continue  # e.g. a fragment that did not reassemble
+            _ts_handshake(cv, src, t, hs)
+
+
+def _ts_handshake(cv: ConnView, src: Endpoint, t: int, hs: Obj):
+    name = HS_TYPES.get(t, f"unknown_{t}")
+    if t == 2:
+        rnd = _hexbytes(hs.get("tls.handshake.random"))
+        if rnd == HRR_RANDOM:
+            name = "hello_retry_request"
+    cv.events.append((src, "hs", name))
+    if t == 1:
+        if cv.client_hello is None:
+            cv.client = src
+            cv.client_hello = hello_from_tshark(hs, True)
+    elif t == 2 and name == "server_hello":
+        if cv.server_hello is None:
+            cv.server_hello = hello_from_tshark(hs, False)
+            if cv.client is None:
+                cv.client = cv.b if src == cv.a else cv.a
+    elif name == "hello_retry_request":
+        cv.hello_retry = True
+    elif t == 11:
+        if cv.certs is None and cv.client is not None and src != cv.client:
+            cv.certs = _cert_serials(hs)
+    elif t == 4:
+        if cv.ticket_lifetime is None:
+            cv.ticket_lifetime = _int(
+                _walk_first(hs, "tls.handshake.session_ticket_lifetime_hint"))
+
+
+# --------------------------------------------------------------------------
+# tlsscope
+
+@dataclass
+class ScopeRun:
+    capture: str
+    status: str            # "ok", "crash", "timeout", "exit", "badjson"
+    returncode: int | None
+    stderr: str
+    conns: list            # parsed JSON objects
+    detail: str = ""
+
+
+def run_tlsscope(binary: str, capture: str, keylog: str | None = None,
+                 timeout: int = 60) -> ScopeRun:
+    cmd = [binary, "read", "--json"]
+    if keylog:
+        cmd += ["--keylog", keylog]
+    cmd.append(capture)
+    try:
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             start_new_session=True)
+    except OSError as e:
+        return ScopeRun(capture, "exit", None, str(e), [], f"cannot run: {e}")
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        p.communicate()
+        return ScopeRun(capture, "timeout", None, "", [],
+                        f"timed out after {timeout}s")
+    err_s = err.decode("utf-8", "replace")
+    rc = p.returncode
+    if rc < 0:
+        try:
+            sig = signal.Signals(-rc).name
+        except ValueError:
+            sig = str(-rc)
+        return ScopeRun(capture, "crash", rc, err_s, [],
+                        f"killed by {sig}")
+    if rc >= 128 + 1 and rc <= 128 + 64:
+        # a shell wrapper or sanitizer reporting a signal
+        return ScopeRun(capture, "crash", rc, err_s, [],
+                        f"exit {rc} (signal {rc - 128}?)")
+    conns = []
+    bad = None
+    for n, line in enumerate(out.decode("utf-8", "replace").splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            o = json.loads(line)
+        except ValueError as e:
+            bad = f"stdout line {n} is not JSON: {e}"
+            break
+        if not isinstance(o, dict):
+            bad = f"stdout line {n} is not a JSON object"
+            break
+        conns.append(o)
+    if rc != 0:
+        return ScopeRun(capture, "exit", rc, err_s, conns, f"exit code {rc}")
+    if bad:
+        return ScopeRun(capture, "badjson", rc, err_s, conns, bad)
+    if "AddressSanitizer" in err_s or "runtime error:" in err_s:
+        return ScopeRun(capture, "crash", rc, err_s, conns,
+                        "sanitizer report on stderr")
+    return ScopeRun(capture, "ok", rc, err_s, conns)
+
+
+def _code(v) -> int | None:
+    """tlsscope code ("0x1301", 4865, {"code": ...}) -> int."""
+    if isinstance(v, dict):
+        v = v.get("code")
+    if v is None:
+        return None
+    if isinstance(v, int):
+        return v
+    return _int(str(v))
+
+
+_VERSION_BY_NAME = {v: k for k, v in VERSION_NAMES.items()}
+
+
+def _version_code(v) -> int | None:
+    if v is None:
+        return None
+    if isinstance(v, int):
+        return v
+    s = str(v)
+    if s in _VERSION_BY_NAME:
+        return _VERSION_BY_NAME[s]
+    return _int(s)
+
+
+def _ext_versions(ext: dict):
+    """supported_versions values out of a tlsscope extension object.
+
+    The contract does not pin the key, so accept the likely spellings."""
+    for key in ("versions", "supported_versions", "selected_version",
+                "selected", "version", "value"):
+        if key in ext:
+            v = ext[key]
+            if isinstance(v, list):
+                return [_version_code(x.get("code") if isinstance(x, dict) else x)
+                        for x in v]
+            if isinstance(v, dict):
+                v = v.get("code", v.get("name"))
+            return [_version_code(v)]
+    return None
+
+
+def _scope_hello(o: dict | None, is_client: bool) -> Hello | None:
+    if not isinstance(o, dict):
+        return None
+    h = Hello()
+    h.legacy_version = _version_code(o.get("legacy_version"))
+    h.random = (o.get("random") or "").lower() or None
+    if is_client:
+        cs = o.get("cipher_suites")
+        h.suites = [_code(c) for c in cs] if isinstance(cs, list) else None
+    else:
+        h.suite = _code(o.get("cipher_suite"))
+    exts = o.get("extensions")
+    if isinstance(exts, list):
+        h.extensions = [_code(e) for e in exts]
+        for e in exts:
+            if isinstance(e, dict) and _code(e) == 0x002b:
+                h.supported_versions = _ext_versions(e)
+            if isinstance(e, dict) and _code(e) == 0 and is_client:
+                pass
+    if o.get("sslv2") or h.legacy_version == 0x0002:
+        h.sslv2 = True
+    return h
+
+
+def tlsscope_view(c: dict) -> ConnView:
+    def ep(d):
+        d = d or {}
+        ip = d.get("ip")
+        return (norm_ip(ip) if ip else None, _int(d.get("port")))
+    client, server = ep(c.get("client")), ep(c.get("server"))
+    cv = ConnView(a=client, b=server, client=client)
+    cv.extra["id"] = c.get("id")
+    for m in c.get("messages") or []:
+        d = m.get("dir")
+        src = client if d == "c2s" else server
+        t = m.get("type")
+        if t == "change_cipher_spec":
+            cv.events.append((src, "ccs", None))
+        elif t == "alert":
+            cv.events.append((src, "alert", "?"))  # details from "alerts"
+        elif t in ("encrypted_handshake", "heartbeat") or t is None:
+            continue
+        else:
+            cv.events.append((src, "hs", t))
+    # plaintext alerts (level/description) from "alerts", in order
+    cv.extra["alerts"] = []
+    for a in c.get("alerts") or []:
+        lvl, desc = a.get("level"), a.get("description")
+        src = client if a.get("dir") == "c2s" else server
+        if lvl is None and desc is None:
+            cv.extra["alerts"].append((src, None))
+            continue
+        lv = _ALERT_LEVEL_BY_NAME.get(lvl, _int(lvl) if isinstance(lvl, (int, str)) else None)
+        if isinstance(desc, str) and desc in _ALERT_DESC_BY_NAME:
+            dv = _ALERT_DESC_BY_NAME[desc]
+        else:
+            m = re.search(r"\d+", str(desc)) if desc is not None else None
+            dv = int(m.group()) if m else desc
+        cv.extra["alerts"].append((src, (lv, dv)))
+    cv.client_hello = _scope_hello(c.get("client_hello"), True)
+    if cv.client_hello is not None:
+        cv.client_hello.sni = c.get("sni")
+    cv.server_hello = _scope_hello(c.get("server_hello"), False)
+    cv.extra["cipher_suite"] = _code(c.get("cipher_suite"))
+    cv.extra["version"] = c.get("version")
+    cv.hello_retry = bool(c.get("hello_retry"))
+    certs = c.get("certificates")
+    cv.certs = [norm_serial(x.get("serial")) for x in certs] if isinstance(certs, list) else []
+    st = c.get("session_ticket")
+    cv.ticket_lifetime = _int(st.get("lifetime_hint")) if isinstance(st, dict) else None
+    cv.extra["errors"] = c.get("errors") or []
+    return cv
+
+
+# --------------------------------------------------------------------------
+# matching
+
+def match_views(ts: list[ConnView], sc: list[ConnView]):
+    """Pair tshark and tlsscope connections by their endpoint pair.
+
+    Endpoints are compared unordered (a connection without a ClientHello has
+    no agreed client); when one pair occurs several times (port reuse) the
+    connections are paired in order of first appearance.
+    Returns (pairs, only_tshark, only_tlsscope)."""
+    buckets: dict = {}
+    for v in ts:
+        buckets.setdefault(v.key(), []).append(v)
+    pairs, only_sc = [], []
+    for v in sc:
+        lst = buckets.get(v.key())
+        if lst:
+            pairs.append((lst.pop(0), v))
+        else:
+            only_sc.append(v)
+    only_ts = [v for lst in buckets.values() for v in lst]
+    only_ts.sort(key=lambda v: v.first_frame)
+    return pairs, only_ts, only_sc
+
+
+# --------------------------------------------------------------------------
+# comparison
+
+ALL_FIELDS = (
+    "handshake", "handshake_order", "ccs", "alerts",
+    "client_hello", "offered_suites", "ch_legacy_version", "ch_extensions",
+    "ch_supported_versions", "sni",
+    "server_hello", "selected_suite", "sh_legacy_version", "sh_extensions",
+    "sh_supported_versions", "hello_retry",
+    "certificates", "ticket_lifetime",
+)
+HELLO_FIELDS = (
+    "client_hello", "offered_suites", "ch_legacy_version", "ch_extensions",
+    "ch_supported_versions", "sni",
+    "server_hello", "selected_suite", "sh_legacy_version", "sh_extensions",
+    "sh_supported_versions", "hello_retry",
+)
+
+
+def _fmt_codes(lst, width=4):
+    if lst is None:
+        return "null"
+    return "[" + ",".join(hexcode(x, 6 if (x or 0) > 0xffff else width)
+                          for x in lst) + "]"
+
+
+def _fmt_hs(evs, client):
+    return "[" + ",".join(
+        ("c2s:" if s == client else "s2c:") + p for s, k, p in evs) + "]"
+
+
+def _alert_str(a):
+    if a is None:
+        return "encrypted"
+    lv, dv = a
+    ln = ALERT_LEVELS.get(lv, str(lv) if lv is not None else "null")
+    dn = ALERT_DESCS.get(dv, str(dv) if dv is not None else "null") \
+        if isinstance(dv, int) or dv is None else str(dv)
+    return f"{ln}/{dn}"
+
+
+def compare_views(ts: ConnView, sc: ConnView, fields=ALL_FIELDS):
+    """Yield (field, tlsscope_text, tshark_text) for each disagreement.
+
+    Directions are taken from tlsscope's client (sender of the ClientHello);
+    tshark's events are labelled with the same endpoint."""
+    client = sc.client
+    fields = [f for f in fields if f not in ts.unknown]
+
+    if "handshake" in fields or "handshake_order" in fields:
+        ts_hs = [e for e in ts.events if e[1] == "hs"]
+        sc_hs = [e for e in sc.events if e[1] == "hs"]
+        per_dir_ok = True
+        if "handshake" in fields:
+            for d, want in (("c2s", True), ("s2c", False)):
+                a = [e for e in sc_hs if (e[0] == client) == want]
+                b = [e for e in ts_hs if (e[0] == client) == want]
+                if [e[2] for e in a] != [e[2] for e in b]:
+                    per_dir_ok = False
+                    yield (f"handshake {d}",
+                           "[" + ",".join(e[2] for e in a) + "]",
+                           "[" + ",".join(e[2] for e in b) + "]")
+        if "handshake_order" in fields and per_dir_ok:
+            a = [(e[0] == client, e[2]) for e in sc_hs]
+            b = [(e[0] == client, e[2]) for e in ts_hs]
+            if a != b:
+                yield ("handshake order", _fmt_hs(sc_hs, client),
+                       _fmt_hs(ts_hs, client))
+
+    if "ccs" in fields:
+        for d, want in (("c2s", True), ("s2c", False)):
+            a = sum(1 for e in sc.events if e[1] == "ccs" and (e[0] == client) == want)
+            b = sum(1 for e in ts.events if e[1] == "ccs" and (e[0] == client) == want)
+            if a != b:
+                yield (f"change_cipher_spec {d}", str(a), str(b))
+
+    if "alerts" in fields:
+        a = [("c2s" if s == client else "s2c") + ":" + _alert_str(x)
+             for s, x in sc.extra.get("alerts", []) if x is not None]
+        b = [("c2s" if s == client else "s2c") + ":" + _alert_str(x)
+             for s, k, x in ts.events if k == "alert" and x is not None]
+        if a != b:
+            yield ("alerts", "[" + ",".join(a) + "]", "[" + ",".join(b) + "]")
+
+    tch, sch = ts.client_hello, sc.client_hello
+    if "client_hello" in fields and (tch is None) != (sch is None):
+        yield ("client_hello", "present" if sch else "null",
+               "present" if tch else "absent")
+    if tch is not None and sch is not None:
+        if "offered_suites" in fields:
+            # SSLv2 cipher specs are 3 bytes; as integers 0x00XXXX equals
+            # the TLS suite 0xXXXX, so no special case is needed.
+            a, b = sch.suites, tch.suites
+            if a != b:
+                yield ("offered_suites", _fmt_codes(a), _fmt_codes(b))
+        if "ch_legacy_version" in fields and sch.legacy_version != tch.legacy_version:
+            yield ("client_hello.legacy_version", hexcode(sch.legacy_version),
+                   hexcode(tch.legacy_version))
+        if "ch_extensions" in fields and tch.extensions is not None \
+                and sch.extensions != tch.extensions:
+            yield ("client_hello.extensions", _fmt_codes(sch.extensions),
+                   _fmt_codes(tch.extensions))
+        if "ch_supported_versions" in fields and tch.supported_versions is not None \
+                and sch.supported_versions is not None \
+                and sch.supported_versions != tch.supported_versions:
+            yield ("client_hello.supported_versions",
+                   _fmt_codes(sch.supported_versions),
+                   _fmt_codes(tch.supported_versions))
+        if "sni" in fields and (sch.sni or None) != (tch.sni or None):
+            yield ("sni", json.dumps(sch.sni), json.dumps(tch.sni))
+
+    tsh, ssh = ts.server_hello, sc.server_hello
+    if "server_hello" in fields and (tsh is None) != (ssh is None):
+        yield ("server_hello", "present" if ssh else "null",
+               "present" if tsh else "absent")
+    if "selected_suite" in fields:
+        a = sc.extra.get("cipher_suite")
+        b = tsh.suite if tsh is not None else None
+        if a != b and not (tsh is not None and tsh.sslv2):
+            yield ("cipher_suite", hexcode(a), hexcode(b))
+    if tsh is not None and ssh is not None:
+        if "sh_legacy_version" in fields and ssh.legacy_version != tsh.legacy_version:
+            yield ("server_hello.legacy_version", hexcode(ssh.legacy_version),
+                   hexcode(tsh.legacy_version))
+        if "sh_extensions" in fields and tsh.extensions is not None \
+                and ssh.extensions != tsh.extensions:
+            yield ("server_hello.extensions", _fmt_codes(ssh.extensions),
+                   _fmt_codes(tsh.extensions))
+        if "sh_supported_versions" in fields and tsh.supported_versions is not None:
+            a = ssh.supported_versions
+            if a is None:
+                # fall back on the negotiated version tlsscope reports
+                v = _version_code(sc.extra.get("version"))
+                a = [v] if v is not None else None
+            if a != tsh.supported_versions:
+                yield ("server_hello.supported_versions", _fmt_codes(a),
+                       _fmt_codes(tsh.supported_versions))
+    if "hello_retry" in fields and ts.hello_retry != sc.hello_retry:
+        yield ("hello_retry", json.dumps(sc.hello_retry), json.dumps(ts.hello_retry))
+
+    if "certificates" in fields:
+        a = sc.certs or []
+        b = ts.certs or []
+        if a != b:
+            yield ("certificates.serial", "[" + ",".join(map(str, a)) + "]",
+                   "[" + ",".join(map(str, b)) + "]")
+
+    if "ticket_lifetime" in fields and sc.ticket_lifetime != ts.ticket_lifetime:
+        yield ("session_ticket.lifetime_hint",
+               json.dumps(sc.ticket_lifetime), json.dumps(ts.ticket_lifetime))
+
+
+# --------------------------------------------------------------------------
+# libpcap (via ctypes): can the capture be read at all?
+
+_libpcap = None
+
+
+def libpcap_reads(path: str) -> tuple[bool | None, str]:
+    """(True, "") if libpcap opens and reads the whole file, (False, why) if
+    not, (None, why) if libpcap is not available to ask."""
+    global _libpcap
+    if _libpcap is None:
+        name = ctypes.util.find_library("pcap") or "libpcap.so.0.8"
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError as e:
+            _libpcap = False
+            return None, str(e)
+        lib.pcap_open_offline.restype = ctypes.c_void_p
+        lib.pcap_open_offline.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+        lib.pcap_next_ex.restype = ctypes.c_int
+        lib.pcap_next_ex.argtypes = [ctypes.c_void_p, ctypes.c_void_p,
+                                     ctypes.c_void_p]
+        lib.pcap_geterr.restype = ctypes.c_char_p
+        lib.pcap_geterr.argtypes = [ctypes.c_void_p]
+        lib.pcap_close.argtypes = [ctypes.c_void_p]
+        _libpcap = lib
+    if _libpcap is False:
+        return None, "libpcap not loadable"
+    lib = _libpcap
+    errbuf = ctypes.create_string_buffer(512)
+    h = lib.pcap_open_offline(os.fsencode(path), errbuf)
+    if not h:
+        return False, errbuf.value.decode("utf-8", "replace")
+    hdr = ctypes.c_void_p()
+    data = ctypes.c_void_p()
+    try:
+        while True:
+            r = lib.pcap_next_ex(h, ctypes.byref(hdr), ctypes.byref(data))
+            if r == 1:
+                continue
+            if r == -2:
+                return True, ""
+            if r == -1:
+                return False, lib.pcap_geterr(h).decode("utf-8", "replace")
+            return True, ""
+    finally:
+        lib.pcap_close(h)
+
+
+CLEAR_ERROR_RE = r"^tlsscope: .+: .+"
+
+
+def clear_error_message(stderr: str, capture: str) -> bool:
+    """Does stderr carry a `tlsscope: FILE: reason` line naming the capture?"""
+    for line in stderr.splitlines():
+        if re.match(CLEAR_ERROR_RE, line) and (
+                capture in line or os.path.basename(capture) in line):
+            return True
+    return False
