@@ -37,7 +37,7 @@ check-banned:
 	@sh scripts/check_banned.sh
 
 demo: all
-	@sh scripts/demo.sh
+	@bash scripts/demo.sh
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

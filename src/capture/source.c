@@ -49,7 +49,13 @@ void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_
         tsc_pipeline_packet(pl, res->linktype, data, caplen, ts);
     }
     res->ok = 1;
-    if (rc == PCAP_ERROR) {
+    if (rc == PCAP_ERROR && res->packets == 0) {
+        res->ok = 0;
+        snprintf(res->error, sizeof res->error, "no packet could be read (%s)", pcap_geterr(p));
+        for (char *q = res->error; *q; q++)
+            if (*q == '\n')
+                *q = ' ';
+    } else if (rc == PCAP_ERROR) {
         snprintf(res->error, sizeof res->error, "capture cut short after %llu packets (%s)",
                  (unsigned long long)res->packets, pcap_geterr(p));
         for (char *q = res->error; *q; q++)

@@ -57,7 +57,7 @@ static void hex_short(struct tsc_buf *b, struct tsc_view v, size_t max)
 }
 
 /* One extension, one line: name and what it says. */
-static void ext_line(struct tsc_buf *b, const struct tsc_ext *e, int verbose)
+static void ext_line(struct tsc_buf *b, const struct tsc_ext *e, int verbose, int server)
 {
     const char *n = tsc_ext_name(e->type);
     char hex[7];
@@ -71,7 +71,7 @@ static void ext_line(struct tsc_buf *b, const struct tsc_ext *e, int verbose)
     switch (e->form) {
     case TSC_EXTF_EMPTY:
         if (e->type == TSC_EXT_SESSION_TICKET)
-            W(tsc_buf_puts(b, ": empty (asks for a new ticket)"));
+            W(tsc_buf_puts(b, server ? ": a new ticket will follow" : ": empty (asks for a new ticket)"));
         break;
     case TSC_EXTF_U8:
     case TSC_EXTF_U16:
@@ -168,7 +168,8 @@ static void ext_line(struct tsc_buf *b, const struct tsc_ext *e, int verbose)
         W(tsc_buf_printf(b, " (malformed: %s)", e->status.why));
 }
 
-static void ext_block(struct tsc_buf *b, const struct tsc_ext_list *l, int verbose, const char *indent)
+static void ext_block(struct tsc_buf *b, const struct tsc_ext_list *l, int verbose, const char *indent,
+                      int server)
 {
     if (!l->present)
         return;
@@ -180,7 +181,7 @@ static void ext_block(struct tsc_buf *b, const struct tsc_ext_list *l, int verbo
                 W(tsc_buf_puts(b, ", "));
             if (e->type == TSC_EXT_SERVER_NAME || e->type == TSC_EXT_ALPN || e->type == TSC_EXT_SESSION_TICKET ||
                 e->type == TSC_EXT_SUPPORTED_VERSIONS || e->type == TSC_EXT_KEY_SHARE)
-                ext_line(b, e, 0);
+                ext_line(b, e, 0, server);
             else if (tsc_reg_is_grease(e->type))
                 W(tsc_buf_puts(b, "GREASE"));
             else {
@@ -197,7 +198,7 @@ static void ext_block(struct tsc_buf *b, const struct tsc_ext_list *l, int verbo
     W(tsc_buf_printf(b, "%sextensions (%u):\n", indent, l->n));
     for (uint16_t i = 0; i < l->stored; i++) {
         W(tsc_buf_printf(b, "%s  - ", indent));
-        ext_line(b, &l->ext[i], 1);
+        ext_line(b, &l->ext[i], 1, server);
         W(tsc_buf_putc(b, '\n'));
     }
 }
@@ -242,7 +243,7 @@ static void client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, i
             W(tsc_buf_printf(b, " %s", ch->compression.p[i] == 0 ? "null" : ch->compression.p[i] == 1 ? "DEFLATE" : "other"));
         W(tsc_buf_putc(b, '\n'));
     }
-    ext_block(b, &ch->ext, verbose, ind);
+    ext_block(b, &ch->ext, verbose, ind, 0);
 }
 
 static void suite_line(struct tsc_buf *b, uint16_t suite)
@@ -269,7 +270,7 @@ static void server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh, i
     if (sh->compression)
         W(tsc_buf_printf(b, "\n%scompression %u (TLS compression enabled)", ind, sh->compression));
     W(tsc_buf_putc(b, '\n'));
-    ext_block(b, &sh->ext, verbose, ind);
+    ext_block(b, &sh->ext, verbose, ind, 1);
 }
 
 static void cert_block(struct tsc_buf *b, const struct tsc_x509_summary *s, tsc_result st, unsigned i,
@@ -362,7 +363,7 @@ static void hs_details(struct tsc_buf *b, const struct tsc_event *ev, int verbos
         return;
     case TSC_HS_HELLO_RETRY_REQUEST:
         W(tsc_buf_puts(b, " the server asks the client to try again\n"));
-        ext_block(b, &m->u.sh.ext, 1, "        ");
+        ext_block(b, &m->u.sh.ext, 1, "        ", 1);
         return;
     case TSC_HS_CERTIFICATE:
         W(tsc_buf_printf(b, " %u certificate%s\n", m->u.cert.n, m->u.cert.n == 1 ? "" : "s"));
@@ -411,7 +412,7 @@ static void hs_details(struct tsc_buf *b, const struct tsc_event *ev, int verbos
         break;
     case TSC_HS_ENCRYPTED_EXTENSIONS:
         W(tsc_buf_putc(b, '\n'));
-        ext_block(b, &m->u.ee, verbose, "        ");
+        ext_block(b, &m->u.ee, verbose, "        ", 1);
         return;
     default:
         break;

@@ -273,7 +273,7 @@ cap_stop() {
 
 # client CMD...: run one client with a small request on stdin, bounded
 client() {
-    printf "$GET_REQ" | ${NSX[@]+"${NSX[@]}"} timeout 10 "$@" >>"$WORK/$NAME.client.log" 2>&1
+    printf '%b' "$GET_REQ" | ${NSX[@]+"${NSX[@]}"} timeout 10 "$@" >>"$WORK/$NAME.client.log" 2>&1
 }
 
 # Common OpenSSL argument sets
@@ -303,7 +303,7 @@ declare -A D
 derive() {
     local -a ko=()
     [[ -s $KEYS ]] && ko=(-o "tls.keylog_file:$KEYS")
-    local line k v
+    local k v
     D=()
     while IFS='=' read -r k v; do
         D[$k]=$v
@@ -525,7 +525,7 @@ gnutls_pair() { # PRIORITY CERTCHAIN KEY
         --x509certfile "$2" --x509keyfile "$3"
     wait_listen "$PORT"
     cap_start "$PORT"
-    printf "$GET_REQ" | SSLKEYLOGFILE=$KEYS "${NSX[@]}" timeout 10 gnutls-cli -p "$PORT" \
+    printf '%b' "$GET_REQ" | SSLKEYLOGFILE=$KEYS "${NSX[@]}" timeout 10 gnutls-cli -p "$PORT" \
         --priority "$1" --x509cafile "$PKI/root-ca.crt" --sni-hostname test.example \
         --verify-hostname test.example 127.0.0.1 >>"$WORK/$NAME.client.log" 2>&1 || fail "gnutls-cli failed"
     srv_stop 0 # gnutls-serv never exits by itself
