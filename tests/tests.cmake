@@ -11,3 +11,27 @@ foreach(src ${TSC_UNIT_TESTS})
   set_tests_properties(unit/${name} PROPERTIES ENVIRONMENT
                        "TSC_SOURCE_DIR=${CMAKE_SOURCE_DIR};TSC_BINARY_DIR=${CMAKE_BINARY_DIR}")
 endforeach()
+
+# Golden tests: capture + flags -> expected output (tests/golden/TESTLIST).
+add_test(NAME golden COMMAND bash ${CMAKE_SOURCE_DIR}/tests/golden/run.sh $<TARGET_FILE:tlsscope>)
+
+# Hostile input: the golden captures truncated and bit-flipped.
+file(GLOB TSC_GOLDEN_CAPTURES ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap)
+add_test(NAME mutate COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py
+         --tlsscope $<TARGET_FILE:tlsscope> --variants 40 ${TSC_GOLDEN_CAPTURES})
+
+# Captures made here from real peers (openssl, gnutls, curl on loopback and in
+# network namespaces; needs root), then read by tlsscope and by tshark.
+set(TSC_CAPTURES ${CMAKE_BINARY_DIR}/captures)
+add_test(NAME e2e/make_captures COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/run_make_captures.sh ${TSC_CAPTURES})
+set_tests_properties(e2e/make_captures PROPERTIES FIXTURES_SETUP captures SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME e2e/tshark_diff COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/tshark_diff.py --tlsscope $<TARGET_FILE:tlsscope> ${TSC_CAPTURES}/*.pcap")
+set_tests_properties(e2e/tshark_diff PROPERTIES FIXTURES_REQUIRED captures TIMEOUT 600)
+add_test(NAME e2e/mutate_captures COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py --tlsscope $<TARGET_FILE:tlsscope> --variants 20 ${TSC_CAPTURES}/*.pcap")
+set_tests_properties(e2e/mutate_captures PROPERTIES FIXTURES_REQUIRED captures TIMEOUT 600)
+
+# The public corpus beside the checkout (skipped, and said so, when absent).
+add_test(NAME e2e/corpus_diff COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/corpus_diff.py
+         --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --tlsscope $<TARGET_FILE:tlsscope>
+         --known ${CMAKE_SOURCE_DIR}/tests/e2e/corpus_known_disagreements.tsv -j 2)
+set_tests_properties(e2e/corpus_diff PROPERTIES TIMEOUT 900)

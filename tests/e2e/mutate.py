@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Hostile-input test: every capture given is truncated at many points and
+has bytes flipped; tlsscope must read each variant and exit 0 (read) or 1
+(the file could not be read, with a one-line 'tlsscope: FILE: reason'), never
+crash (signal, sanitizer report), hang, or print invalid JSON.
+
+usage: mutate.py --tlsscope BIN [--variants N] [--seed S] CAPTURE...
+Closing line: 'mutate: N passed, M failed'."""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+
+def run(binary, path, timeout):
+    try:
+        p = subprocess.run([binary, "read", "--json", "-q", path], capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "hang (over %ds)" % timeout
+    err = p.stderr.decode("utf-8", "replace")
+    if p.returncode < 0:
+        return "killed by signal %d" % -p.returncode
+    if "Sanitizer" in err or "runtime error" in err:
+        return "sanitizer report: " + err.strip().splitlines()[0]
+    if p.returncode not in (0, 1):
+        return "exit code %d" % p.returncode
+    if p.returncode == 1:
+        lines = [l for l in err.splitlines() if l.strip()]
+        if not lines or not lines[-1].startswith("tlsscope: " + path + ": "):
+            return "exit 1 without a 'tlsscope: FILE: reason' line: %r" % err[-200:]
+    for i, line in enumerate(p.stdout.decode("utf-8", "strict").splitlines()):
+        try:
+            obj = json.loads(line)
+        except ValueError as e:
+            return "invalid JSON on line %d: %s" % (i + 1, e)
+        if not isinstance(obj, dict) or "messages" not in obj:
+            return "JSON line %d is not a connection object" % (i + 1)
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tlsscope", required=True)
+    ap.add_argument("--variants", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeout", type=int, default=60)
+    ap.add_argument("captures", nargs="+")
+    a = ap.parse_args()
+    rnd = random.Random(a.seed)
+    passed = failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for cap in a.captures:
+            data = open(cap, "rb").read()
+            variants = []
+            # truncations: every byte of the first 64, then spread over the file
+            cuts = sorted(set(list(range(0, min(64, len(data)))) +
+                              [rnd.randrange(len(data)) for _ in range(a.variants // 2)]))
+            for c in cuts:
+                variants.append(("cut%d" % c, data[:c]))
+            # flips: a few bytes each, past the 24-byte file header mostly
+            for k in range(a.variants):
+                b = bytearray(data)
+                for _ in range(rnd.randint(1, 8)):
+                    i = rnd.randrange(len(b))
+                    b[i] = rnd.randrange(256)
+                variants.append(("flip%d" % k, bytes(b)))
+            for name, blob in variants:
+                path = os.path.join(tmp, os.path.basename(cap) + "." + name)
+                with open(path, "wb") as f:
+                    f.write(blob)
+                why = run(a.tlsscope, path, a.timeout)
+                if why:
+                    failed += 1
+                    keep = os.path.join(os.environ.get("TSC_MUTATE_KEEP", tmp), os.path.basename(path))
+                    if keep != path:
+                        with open(keep, "wb") as f:
+                            f.write(blob)
+                    print("mutate: %s %s: %s" % (cap, name, why))
+                else:
+                    passed += 1
+                os.unlink(path)
+    print("mutate: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
