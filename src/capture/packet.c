@@ -15,6 +15,7 @@
 #define ETH_MPLS 0x8847
 #define ETH_MPLS_MC 0x8848
 #define ETH_PPPOE 0x8864
+#define ETH_CISCO_METADATA 0x8909
 
 int tsc_link_supported(int linktype)
 {
@@ -28,6 +29,8 @@ int tsc_link_supported(int linktype)
     case TSC_LINK_IPV4:
     case TSC_LINK_IPV6:
     case TSC_LINK_LINUX_SLL2:
+    case TSC_LINK_PPP:
+    case TSC_LINK_PPP_HDLC:
         return 1;
     default:
         return 0;
@@ -46,9 +49,93 @@ const char *tsc_link_name(int linktype)
     case TSC_LINK_IPV4: return "raw IPv4";
     case TSC_LINK_IPV6: return "raw IPv6";
     case TSC_LINK_LINUX_SLL2: return "Linux cooked (SLL2)";
+    case TSC_LINK_PPP:
+    case TSC_LINK_PPP_HDLC: return "PPP";
     default: return "unsupported";
     }
 }
+
+static enum tsc_pkt_status ethertype(struct tsc_cursor *c, uint16_t type, struct tsc_packet *out, int depth);
+static enum tsc_pkt_status ip_by_version(struct tsc_cursor *c, struct tsc_packet *out, int depth);
+static enum tsc_pkt_status ethernet(struct tsc_cursor *c, struct tsc_packet *out, int depth);
+
+/* Tunnels nest: bound the depth so a crafted packet cannot recurse forever. */
+#define MAX_DEPTH 6
+
+#define IPPROTO_IPIP_ 4
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+#define IPPROTO_IPV6_ 41
+#define IPPROTO_GRE_ 47
+
+/*
+ * Tunnels carried in UDP, by well-known port: VXLAN (4789: 8-byte header,
+ * then Ethernet), Geneve (6081: 8 bytes plus options, protocol type),
+ * GTP-U (2152: 8 bytes plus optional fields, then IP).
+ */
+static enum tsc_pkt_status udp_tunnel(struct tsc_cursor *c, struct tsc_packet *out, int depth)
+{
+    uint16_t sport = 0, dport = 0, len = 0;
+    if (!tsc_is_ok(tsc_cursor_u16(c, &sport)) || !tsc_is_ok(tsc_cursor_u16(c, &dport)) ||
+        !tsc_is_ok(tsc_cursor_u16(c, &len)) || !tsc_is_ok(tsc_cursor_skip(c, 2)))
+        return TSC_PKT_TRUNCATED;
+    if (dport == 4789 || sport == 4789) {
+        if (!tsc_is_ok(tsc_cursor_skip(c, 8)))
+            return TSC_PKT_TRUNCATED;
+        return ethernet(c, out, depth + 1);
+    }
+    if (dport == 6081 || sport == 6081) {
+        uint8_t vo = 0, flags = 0;
+        uint16_t proto = 0;
+        if (!tsc_is_ok(tsc_cursor_u8(c, &vo)) || !tsc_is_ok(tsc_cursor_u8(c, &flags)) ||
+            !tsc_is_ok(tsc_cursor_u16(c, &proto)) || !tsc_is_ok(tsc_cursor_skip(c, 4 + (size_t)(vo & 0x3f) * 4)))
+            return TSC_PKT_TRUNCATED;
+        if (proto == 0x6558)
+            return ethernet(c, out, depth + 1);
+        return ethertype(c, proto, out, depth + 1);
+    }
+    if (dport == 2152 || sport == 2152) {
+        uint8_t flags = 0, type = 0;
+        if (!tsc_is_ok(tsc_cursor_u8(c, &flags)) || !tsc_is_ok(tsc_cursor_u8(c, &type)) ||
+            !tsc_is_ok(tsc_cursor_skip(c, 6)))
+            return TSC_PKT_TRUNCATED;
+        if (type != 0xff)
+            return TSC_PKT_NOT_TCP;
+        if (flags & 0x07) {
+            uint8_t next = 0;
+            if (!tsc_is_ok(tsc_cursor_skip(c, 3)) || !tsc_is_ok(tsc_cursor_u8(c, &next)))
+                return TSC_PKT_TRUNCATED;
+            while (next) {
+                uint8_t l = 0;
+                if (!tsc_is_ok(tsc_cursor_u8(c, &l)) || l == 0 || !tsc_is_ok(tsc_cursor_skip(c, (size_t)l * 4 - 2)) ||
+                    !tsc_is_ok(tsc_cursor_u8(c, &next)))
+                    return TSC_PKT_TRUNCATED;
+            }
+        }
+        return ip_by_version(c, out, depth + 1);
+    }
+    return TSC_PKT_NOT_TCP;
+}
+
+/* GRE (RFC 2784/2890): flags, protocol type, optional checksum, key, sequence. */
+static enum tsc_pkt_status gre(struct tsc_cursor *c, struct tsc_packet *out, int depth)
+{
+    uint16_t flags = 0, proto = 0;
+    if (!tsc_is_ok(tsc_cursor_u16(c, &flags)) || !tsc_is_ok(tsc_cursor_u16(c, &proto)))
+        return TSC_PKT_TRUNCATED;
+    if ((flags & 7) != 0)
+        return TSC_PKT_NOT_TCP; /* version 1 is PPTP's enhanced GRE */
+    size_t opt = ((flags & 0x8000) ? 4 : 0) + ((flags & 0x2000) ? 4 : 0) + ((flags & 0x1000) ? 4 : 0);
+    if (!tsc_is_ok(tsc_cursor_skip(c, opt)))
+        return TSC_PKT_TRUNCATED;
+    if (proto == 0x6558)
+        return ethernet(c, out, depth + 1);
+    return ethertype(c, proto, out, depth + 1);
+}
+
+/* The payload of an IP packet with protocol `proto`. */
+static enum tsc_pkt_status ip_payload(uint8_t proto, struct tsc_cursor *c, struct tsc_packet *out, size_t wire,
+                                      int depth);
 
 static enum tsc_pkt_status tcp(struct tsc_cursor *c, struct tsc_packet *out, size_t wire_len)
 {
@@ -79,7 +166,7 @@ static enum tsc_pkt_status tcp(struct tsc_cursor *c, struct tsc_packet *out, siz
     return TSC_PKT_TCP;
 }
 
-static enum tsc_pkt_status ipv4(struct tsc_cursor *c, struct tsc_packet *out)
+static enum tsc_pkt_status ipv4(struct tsc_cursor *c, struct tsc_packet *out, int depth)
 {
     const uint8_t *h = c->p + c->off;
     size_t caplen = tsc_cursor_left(c);
@@ -89,8 +176,8 @@ static enum tsc_pkt_status ipv4(struct tsc_cursor *c, struct tsc_packet *out)
         return TSC_PKT_MALFORMED;
     size_t ihl = (size_t)(h[0] & 0x0f) * 4;
     size_t total = ((size_t)h[2] << 8) | h[3];
-    if (ihl < 20 || total < ihl)
-        return TSC_PKT_MALFORMED;
+    if (ihl < 20 || (total != 0 && total < ihl))
+        return TSC_PKT_MALFORMED; /* total 0: segmentation offload, see below */
     if (caplen < ihl)
         return TSC_PKT_TRUNCATED;
     uint16_t frag = (uint16_t)((h[6] << 8) | h[7]);
@@ -99,7 +186,8 @@ static enum tsc_pkt_status ipv4(struct tsc_cursor *c, struct tsc_packet *out)
     memset(out->dst.addr, 0, 16);
     memcpy(out->src.addr, h + 12, 4);
     memcpy(out->dst.addr, h + 16, 4);
-    if (h[9] != 6)
+    if (h[9] != IPPROTO_TCP_ && h[9] != IPPROTO_UDP_ && h[9] != IPPROTO_IPIP_ && h[9] != IPPROTO_IPV6_ &&
+        h[9] != IPPROTO_GRE_)
         return TSC_PKT_NOT_TCP;
     if ((frag & 0x2000) || (frag & 0x1fff))
         return TSC_PKT_FRAGMENT;
@@ -108,10 +196,10 @@ static enum tsc_pkt_status ipv4(struct tsc_cursor *c, struct tsc_packet *out)
     if (total == 0)
         total = caplen;
     struct tsc_cursor t = tsc_cursor_make(h + ihl, avail - ihl);
-    return tcp(&t, out, total - ihl);
+    return ip_payload(h[9], &t, out, total - ihl, depth);
 }
 
-static enum tsc_pkt_status ipv6(struct tsc_cursor *c, struct tsc_packet *out)
+static enum tsc_pkt_status ipv6(struct tsc_cursor *c, struct tsc_packet *out, int depth)
 {
     const uint8_t *h = c->p + c->off;
     size_t caplen = tsc_cursor_left(c);
@@ -131,9 +219,9 @@ static enum tsc_pkt_status ipv6(struct tsc_cursor *c, struct tsc_packet *out)
     size_t wire = plen;
     /* walk the extension headers */
     for (int i = 0; i < 8; i++) {
-        if (next == 6) {
-            return tcp(&x, out, wire);
-        }
+        if (next == IPPROTO_TCP_ || next == IPPROTO_UDP_ || next == IPPROTO_IPIP_ || next == IPPROTO_IPV6_ ||
+            next == IPPROTO_GRE_)
+            return ip_payload(next, &x, out, wire, depth);
         if (next == 44)
             return TSC_PKT_FRAGMENT;
         if (next != 0 && next != 43 && next != 60 && next != 51)
@@ -154,26 +242,64 @@ static enum tsc_pkt_status ipv6(struct tsc_cursor *c, struct tsc_packet *out)
     return TSC_PKT_NOT_TCP;
 }
 
-static enum tsc_pkt_status ip_by_version(struct tsc_cursor *c, struct tsc_packet *out)
+static enum tsc_pkt_status ip_payload(uint8_t proto, struct tsc_cursor *c, struct tsc_packet *out, size_t wire,
+                                      int depth)
+{
+    if (proto == IPPROTO_TCP_)
+        return tcp(c, out, wire);
+    if (depth >= MAX_DEPTH)
+        return TSC_PKT_NOT_TCP;
+    switch (proto) {
+    case IPPROTO_IPIP_:
+    case IPPROTO_IPV6_:
+        return ip_by_version(c, out, depth + 1);
+    case IPPROTO_UDP_:
+        return udp_tunnel(c, out, depth);
+    case IPPROTO_GRE_:
+        return gre(c, out, depth);
+    default:
+        return TSC_PKT_NOT_TCP;
+    }
+}
+
+static enum tsc_pkt_status ip_by_version(struct tsc_cursor *c, struct tsc_packet *out, int depth)
 {
     if (tsc_cursor_left(c) < 1)
         return TSC_PKT_TRUNCATED;
     uint8_t v = c->p[c->off] >> 4;
     if (v == 4)
-        return ipv4(c, out);
+        return ipv4(c, out, depth);
     if (v == 6)
-        return ipv6(c, out);
+        return ipv6(c, out, depth);
     return TSC_PKT_NOT_IP;
 }
 
-static enum tsc_pkt_status ethertype(struct tsc_cursor *c, uint16_t type, struct tsc_packet *out)
+static enum tsc_pkt_status ethernet(struct tsc_cursor *c, struct tsc_packet *out, int depth)
 {
-    for (int depth = 0; depth < 8; depth++) {
+    uint16_t type = 0;
+    if (depth >= MAX_DEPTH)
+        return TSC_PKT_NOT_IP;
+    if (!tsc_is_ok(tsc_cursor_skip(c, 12)) || !tsc_is_ok(tsc_cursor_u16(c, &type)))
+        return TSC_PKT_TRUNCATED;
+    return ethertype(c, type, out, depth);
+}
+
+static enum tsc_pkt_status ethertype(struct tsc_cursor *c, uint16_t type, struct tsc_packet *out, int depth)
+{
+    for (int tags = 0; tags < 8; tags++) {
         switch (type) {
         case ETH_IPV4:
-            return ipv4(c, out);
+            return ipv4(c, out, depth);
         case ETH_IPV6:
-            return ipv6(c, out);
+            return ipv6(c, out, depth);
+        case ETH_CISCO_METADATA: {
+            /* version, length (in 8-byte units, with the ethertype), options */
+            uint8_t ver = 0, len = 0;
+            if (!tsc_is_ok(tsc_cursor_u8(c, &ver)) || !tsc_is_ok(tsc_cursor_u8(c, &len)) || len == 0 ||
+                !tsc_is_ok(tsc_cursor_skip(c, (size_t)len * 8 - 4)) || !tsc_is_ok(tsc_cursor_u16(c, &type)))
+                return TSC_PKT_TRUNCATED;
+            continue;
+        }
         case ETH_VLAN:
         case ETH_QINQ:
         case ETH_QINQ_OLD:
@@ -188,22 +314,42 @@ static enum tsc_pkt_status ethertype(struct tsc_cursor *c, uint16_t type, struct
                 if (!tsc_is_ok(tsc_cursor_u32(c, &label)))
                     return TSC_PKT_TRUNCATED;
             } while (!(label & 0x100));
-            return ip_by_version(c, out);
+            return ip_by_version(c, out, depth);
         }
         case ETH_PPPOE: {
             uint16_t proto;
             if (!tsc_is_ok(tsc_cursor_skip(c, 6)) || !tsc_is_ok(tsc_cursor_u16(c, &proto)))
                 return TSC_PKT_TRUNCATED;
             if (proto == 0x0021)
-                return ipv4(c, out);
+                return ipv4(c, out, depth);
             if (proto == 0x0057)
-                return ipv6(c, out);
+                return ipv6(c, out, depth);
             return TSC_PKT_NOT_IP;
         }
         default:
             return TSC_PKT_NOT_IP;
         }
     }
+    return TSC_PKT_NOT_IP;
+}
+
+/* PPP (RFC 1661/1662): optional address/control 0xff 0x03, then the protocol. */
+static enum tsc_pkt_status ppp(struct tsc_cursor *c, struct tsc_packet *out)
+{
+    uint16_t proto = 0;
+    if (tsc_cursor_left(c) >= 2 && c->p[c->off] == 0xff && c->p[c->off + 1] == 0x03)
+        (void)tsc_cursor_skip(c, 2);
+    if (tsc_cursor_left(c) >= 1 && (c->p[c->off] & 1)) {
+        uint8_t p8 = 0; /* compressed one-byte protocol field */
+        (void)tsc_cursor_u8(c, &p8);
+        proto = p8;
+    } else if (!tsc_is_ok(tsc_cursor_u16(c, &proto))) {
+        return TSC_PKT_TRUNCATED;
+    }
+    if (proto == 0x0021)
+        return ipv4(c, out, 0);
+    if (proto == 0x0057)
+        return ipv6(c, out, 0);
     return TSC_PKT_NOT_IP;
 }
 
@@ -214,33 +360,34 @@ enum tsc_pkt_status tsc_packet_decode(int linktype, const uint8_t *p, size_t cap
     memset(out, 0, sizeof *out);
     switch (linktype) {
     case TSC_LINK_ETHERNET:
-        if (!tsc_is_ok(tsc_cursor_skip(&c, 12)) || !tsc_is_ok(tsc_cursor_u16(&c, &type)))
-            return TSC_PKT_TRUNCATED;
-        return ethertype(&c, type, out);
+        return ethernet(&c, out, 0);
+    case TSC_LINK_PPP:
+    case TSC_LINK_PPP_HDLC:
+        return ppp(&c, out);
     case TSC_LINK_LINUX_SLL:
         /* packet type, ARPHRD, address length, address[8], protocol */
         if (!tsc_is_ok(tsc_cursor_skip(&c, 14)) || !tsc_is_ok(tsc_cursor_u16(&c, &type)))
             return TSC_PKT_TRUNCATED;
-        return ethertype(&c, type, out);
+        return ethertype(&c, type, out, 0);
     case TSC_LINK_LINUX_SLL2:
         /* protocol, reserved, ifindex, ARPHRD, packet type, address length, address[8] */
         if (!tsc_is_ok(tsc_cursor_u16(&c, &type)) || !tsc_is_ok(tsc_cursor_skip(&c, 18)))
             return TSC_PKT_TRUNCATED;
-        return ethertype(&c, type, out);
+        return ethertype(&c, type, out, 0);
     case TSC_LINK_NULL:
     case TSC_LINK_LOOP: {
         if (caplen < 4)
             return TSC_PKT_TRUNCATED;
         (void)tsc_cursor_skip(&c, 4);
-        return ip_by_version(&c, out);
+        return ip_by_version(&c, out, 0);
     }
     case TSC_LINK_RAW:
     case TSC_LINK_RAW_ALT:
-        return ip_by_version(&c, out);
+        return ip_by_version(&c, out, 0);
     case TSC_LINK_IPV4:
-        return ipv4(&c, out);
+        return ipv4(&c, out, 0);
     case TSC_LINK_IPV6:
-        return ipv6(&c, out);
+        return ipv6(&c, out, 0);
     default:
         return TSC_PKT_LINK_UNSUPPORTED;
     }

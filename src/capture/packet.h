@@ -15,6 +15,8 @@
 /* Link types (LINKTYPE_* values as in pcap files). */
 #define TSC_LINK_NULL 0
 #define TSC_LINK_ETHERNET 1
+#define TSC_LINK_PPP 9
+#define TSC_LINK_PPP_HDLC 50
 #define TSC_LINK_RAW 101
 #define TSC_LINK_RAW_ALT 12 /* DLT_RAW on some systems */
 #define TSC_LINK_LOOP 108

@@ -19,6 +19,8 @@ struct seg {
 struct tcpdir {
     uint8_t init; /* next_seq is known */
     uint8_t fin;
+    uint8_t syn;  /* isn is known */
+    uint32_t isn;
     uint32_t next_seq;
     struct seg *ooo; /* sorted by seq, not overlapping next_seq */
     size_t ooo_bytes;
@@ -418,7 +420,7 @@ void tsc_pipeline_packet(struct tsc_pipeline *pl, int linktype, const uint8_t *p
         return;
     f->last_us = ts;
     if (syn && !ack && f->conn && (f->tcp[side].init || f->tcp[side ^ 1].init) &&
-        !(f->tcp[side].init && f->tcp[side].next_seq == pk.seq + 1)) {
+        !(f->tcp[side].syn && f->tcp[side].isn == pk.seq)) {
         /* a new SYN on a port pair in use: the old connection is over */
         close_conn(pl, f, ts);
     }
@@ -432,7 +434,9 @@ void tsc_pipeline_packet(struct tsc_pipeline *pl, int linktype, const uint8_t *p
     struct tcpdir *t = &f->tcp[side];
     if (syn) {
         tsc_conn_set_client_side(f->conn, ack ? side ^ 1 : side, 1);
-        if (!t->init || t->next_seq != pk.seq + 1) {
+        if (!t->syn || t->isn != pk.seq) {
+            t->syn = 1;
+            t->isn = pk.seq;
             t->init = 1;
             t->next_seq = pk.seq + 1;
         }

@@ -213,7 +213,9 @@ static const char *sslv2_cipher_name(uint32_t spec)
     }
 }
 
-static void j_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch)
+static void j_error_fields(struct tsc_buf *b, tsc_result st);
+
+static void j_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, tsc_result st)
 {
     char hex[7];
     tsc_code_hex(ch->legacy_version, hex);
@@ -245,10 +247,12 @@ static void j_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch)
         W(tsc_buf_printf(b, i ? ",%u" : "%u", ch->compression.p[i]));
     W(tsc_buf_puts(b, "],"));
     j_ext_list(b, &ch->ext);
+    if (!tsc_is_ok(st))
+        j_error_fields(b, st);
     W(tsc_buf_putc(b, '}'));
 }
 
-static void j_server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh)
+static void j_server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh, tsc_result st)
 {
     char hex[7];
     tsc_code_hex(sh->legacy_version, hex);
@@ -262,6 +266,8 @@ static void j_server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh)
     jcode(b, sh->cipher_suite, TSC_REG_CIPHER_SUITE);
     W(tsc_buf_printf(b, ",\"compression_method\":%u,", sh->compression));
     j_ext_list(b, &sh->ext);
+    if (!tsc_is_ok(st))
+        j_error_fields(b, st);
     W(tsc_buf_putc(b, '}'));
 }
 
@@ -408,14 +414,15 @@ static void json_event(void *ctx, const struct tsc_event *ev)
         W(tsc_buf_printf(m, ",\"phase\":%u,\"length\":%zu", ev->phase, ev->length));
         if (!tsc_is_ok(ev->status)) {
             j_error_fields(m, ev->status);
-            break;
+            if (!ev->partial)
+                break;
         }
         if (msg->type == TSC_HS_CLIENT_HELLO && j->ch.len == 0) {
-            j_client_hello(&j->ch, &msg->u.ch);
+            j_client_hello(&j->ch, &msg->u.ch, ev->status);
         } else if (msg->type == TSC_HS_SERVER_HELLO && j->sh.len == 0) {
-            j_server_hello(&j->sh, &msg->u.sh);
+            j_server_hello(&j->sh, &msg->u.sh, ev->status);
         } else if (msg->type == TSC_HS_HELLO_RETRY_REQUEST && j->hrr.len == 0) {
-            j_server_hello(&j->hrr, &msg->u.sh);
+            j_server_hello(&j->hrr, &msg->u.sh, ev->status);
         } else if (msg->type == TSC_HS_SERVER_KEY_EXCHANGE && j->ske.len == 0) {
             j_ske(&j->ske, &msg->u.ske);
         } else if (msg->type == TSC_HS_CERTIFICATE) {
@@ -540,6 +547,8 @@ static void json_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
     jbool(b, c->renegotiated);
     W(tsc_buf_puts(b, ",\"complete\":"));
     jbool(b, c->complete);
+    W(tsc_buf_puts(b, ",\"starttls\":"));
+    jbool(b, c->starttls);
     W(tsc_buf_puts(b, ",\"client_hello\":"));
     if (j && j->ch.len)
         W(tsc_buf_append(b, j->ch.data, j->ch.len));

@@ -472,9 +472,13 @@ static void text_event(void *ctx, const struct tsc_event *ev)
         uint16_t type = tsc_is_ok(ev->status) ? ev->msg->type : ev->wire_type;
         W(tsc_buf_printf(b, "%s%s%s", col.bold, tsc_hs_type_title(type), col.off));
         if (!tsc_is_ok(ev->status)) {
-            W(tsc_buf_printf(b, " %s(%s: %s, %zu bytes)%s\n", col.red, tsc_kind_name(ev->status.kind),
+            W(tsc_buf_printf(b, " %s(%s: %s, %zu bytes)%s", col.red, tsc_kind_name(ev->status.kind),
                              ev->status.why, ev->length, col.off));
-            break;
+            if (!ev->partial) {
+                W(tsc_buf_putc(b, '\n'));
+                break;
+            }
+            W(tsc_buf_puts(b, ", as far as it could be read:\n       "));
         }
         hs_details(b, ev, verbose);
         break;
@@ -545,8 +549,9 @@ static void text_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
         W(tsc_text_str(b, c->alpn_selected, c->alpn_selected_len));
         W(tsc_buf_puts(b, "; "));
     }
-    W(tsc_buf_printf(b, "%s%s%s%s\n",
+    W(tsc_buf_printf(b, "%s%s%s%s%s\n",
                      c->complete ? "handshake complete" : "handshake incomplete",
+                     c->starttls ? "; TLS started after plaintext (STARTTLS or a proxy)" : "",
                      c->resumed ? "; resumed session" : "", c->hello_retry ? "; HelloRetryRequest" : "",
                      c->renegotiated ? "; renegotiated" : ""));
     for (int ph = 1; ph <= 4 && t; ph++) {

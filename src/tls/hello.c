@@ -2,6 +2,7 @@
  * hello.c - ClientHello, ServerHello and HelloRetryRequest (RFC 5246 7.4.1,
  * RFC 8446 4.1), and the SSLv2-compatible ClientHello (RFC 5246 E.2).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "tls/msg.h"
@@ -25,7 +26,8 @@ const uint8_t tsc_hrr_random[32] = {
 static tsc_result client_hello(struct tsc_cursor *c, struct tsc_client_hello *out)
 {
     struct tsc_cursor sid, suites, comp;
-    out->sslv2 = 0;
+    /* every field starts empty: on an error the caller may show what was read */
+    memset(out, 0, offsetof(struct tsc_client_hello, ext));
     out->ext.n = out->ext.stored = 0;
     out->ext.present = 0;
     TSC_GUARD(tsc_cursor_u16(c, &out->legacy_version));
@@ -34,8 +36,9 @@ static tsc_result client_hello(struct tsc_cursor *c, struct tsc_client_hello *ou
     TSC_ENSURE(sid.len <= 32, "session id longer than 32 bytes");
     out->session_id = tsc_cursor_rest(&sid);
     TSC_GUARD(tsc_cursor_sub_u16(c, &suites));
-    TSC_ENSURE(suites.len >= 2 && suites.len % 2 == 0, "cipher_suites length is odd or zero");
     out->cipher_suites = tsc_cursor_rest(&suites);
+    out->cipher_suites.len &= ~(size_t)1; /* whole suites only, even when the length lies */
+    TSC_ENSURE(suites.len >= 2 && suites.len % 2 == 0, "cipher_suites length is odd or zero");
     TSC_GUARD(tsc_cursor_sub_u8(c, &comp));
     TSC_ENSURE(comp.len >= 1, "no compression method");
     out->compression = tsc_cursor_rest(&comp);
@@ -115,11 +118,24 @@ uint32_t tsc_client_hello_suite_at(const struct tsc_client_hello *ch, size_t i)
 static tsc_result server_hello(struct tsc_cursor *c, struct tsc_server_hello *out)
 {
     struct tsc_cursor sid;
+    memset(out, 0, offsetof(struct tsc_server_hello, ext));
     out->ext.n = out->ext.stored = 0;
     out->ext.present = 0;
     TSC_GUARD(tsc_cursor_u16(c, &out->legacy_version));
     TSC_GUARD(tsc_cursor_bytes(c, 32, &out->random));
     out->hrr = memcmp(out->random.p, tsc_hrr_random, 32) == 0;
+    if (((out->legacy_version >> 8) == 0x7f && (out->legacy_version & 0xff) < 22) || out->legacy_version == TSC_TLS13) {
+        /* TLS 1.3 drafts before -22 (which wrote 0x7fNN, or 0x0304 itself, here):
+         * no session id echo, no compression */
+        out->session_id.p = NULL;
+        out->session_id.len = 0;
+        out->compression = 0;
+        TSC_GUARD(tsc_cursor_u16(c, &out->cipher_suite));
+        if (tsc_cursor_left(c) == 0)
+            return tsc_ok();
+        TSC_GUARD(tsc_ext_list_parse(c, TSC_EXT_SERVER_HELLO, &out->ext));
+        return tsc_cursor_expect_empty(c, "bytes left over after the ServerHello extensions");
+    }
     TSC_GUARD(tsc_cursor_sub_u8(c, &sid));
     TSC_ENSURE(sid.len <= 32, "session id longer than 32 bytes");
     out->session_id = tsc_cursor_rest(&sid);

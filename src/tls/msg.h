@@ -239,6 +239,8 @@ struct tsc_server_hello {
     struct tsc_ext_list ext;
 };
 
+/* On an error the hello holds what was read before it (fields after the
+ * error are empty, extensions counted up to it): callers may show it. */
 tsc_result tsc_client_hello_parse(struct tsc_view body, struct tsc_client_hello *out);
 /* body = the SSLv2 record without its 2-byte header (msg_type first). */
 tsc_result tsc_sslv2_client_hello_parse(struct tsc_view body, struct tsc_client_hello *out);

@@ -14,6 +14,7 @@ enum dir_state {
     ST_BODY,    /* inside a record body */
     ST_SSLV2,   /* inside an SSLv2-format ClientHello */
     ST_HUNT,    /* lost sync (gap, bad header, mid-stream start): wait for a segment that starts a record */
+    ST_PLAIN,   /* plaintext so far (STARTTLS, CONNECT, SOCKS...): wait for a segment that starts a hello */
     ST_DEAD,    /* not TLS, or nothing more can be understood */
 };
 
@@ -95,6 +96,11 @@ const char *tsc_version_name(uint16_t v)
     case TSC_TLS13: return "TLS 1.3";
     default: return tsc_reg_name(TSC_REG_VERSION, v);
     }
+}
+
+int tsc_version_is_tls13(uint16_t v)
+{
+    return v == TSC_TLS13 || (v >> 8) == 0x7f || v == 0xfb17 || v == 0xfb1a;
 }
 
 const char *tsc_hs_type_snake(uint16_t type)
@@ -292,7 +298,7 @@ static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *s
     c->version = tsc_server_hello_version(sh);
     c->suite = sh->cipher_suite;
     c->have_suite = 1;
-    if (c->version == TSC_TLS13) {
+    if (tsc_version_is_tls13(c->version)) {
         if (tsc_ext_find(&sh->ext, TSC_EXT_PRE_SHARED_KEY))
             c->resumed = 1;
         /* everything the server sends after this is encrypted (outer type 23) */
@@ -399,7 +405,13 @@ static void dispatch_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int
             break;
         }
     } else {
-        if (type == TSC_HS_SERVER_HELLO && dir == TSC_S2C)
+        /* a hello that breaks part way still tells what it got to: keep it */
+        ev.partial = (type == TSC_HS_CLIENT_HELLO || type == TSC_HS_SERVER_HELLO) && m->u.ch.random.len == 32;
+        if (ev.partial && type == TSC_HS_CLIENT_HELLO)
+            on_client_hello(c, &m->u.ch);
+        else if (ev.partial && !m->u.sh.hrr)
+            on_server_hello(c, &m->u.sh);
+        else if (type == TSC_HS_SERVER_HELLO && dir == TSC_S2C)
             c->saw_server_hello = 1;
         conn_error(sc, c, dir, ev.status, type, ts);
     }
@@ -462,7 +474,7 @@ static void handshake_bytes(struct tsc_session_ctx *sc, struct tsc_conn *c, int 
 
 /* ---------------------------------------------------------- record layer */
 
-static int tls13(const struct tsc_conn *c) { return c->version == TSC_TLS13; }
+static int tls13(const struct tsc_conn *c) { return tsc_version_is_tls13(c->version); }
 
 static void record_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p, size_t n,
                        int64_t ts)
@@ -656,6 +668,12 @@ static int decide_start(struct tsc_conn *c, int side, const uint8_t *h, size_t h
             tsc_conn_set_client_side(c, side, 1);
             return 2;
         }
+        if (c->sslv2 && h[2] == 4 && h[5] == 0 && h[6] == 2) {
+            /* an SSLv2 SERVER-HELLO: the whole session is SSL 2.0, which
+             * tlsscope names but does not decode further */
+            c->version = 0x0002;
+            return 3;
+        }
         return 0;
     }
     if (have < 5)
@@ -816,6 +834,37 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
 
 static int dir_of(const struct tsc_conn *c, int side) { return side == c->client_side ? TSC_C2S : TSC_S2C; }
 
+/* How much plaintext a direction may carry before TLS starts (STARTTLS and
+ * proxies need a few hundred bytes; the cap bounds false positives). */
+#define PLAIN_MAX ((uint64_t)256 << 10)
+
+/* A segment that starts a TLS hello after plaintext: a handshake record
+ * holding a ClientHello or ServerHello, or an SSLv2 ClientHello. */
+static int starts_hello(const uint8_t *p, size_t n)
+{
+    if (tsc_sslv2_hello_plausible(p, n))
+        return 1;
+    return n >= 9 && tsc_record_plausible(p, n) && p[0] == TSC_CT_HANDSHAKE &&
+           (p[5] == TSC_HS_CLIENT_HELLO || p[5] == TSC_HS_SERVER_HELLO) && p[6] == 0;
+}
+
+/* Length of a PROXY protocol header (HAProxy, v1 text or v2 binary) at the
+ * start of a client's stream, or 0. */
+static size_t proxy_header_len(const uint8_t *p, size_t n)
+{
+    static const uint8_t v2sig[12] = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
+    if (n >= 16 && memcmp(p, v2sig, 12) == 0) {
+        size_t len = 16 + (((size_t)p[14] << 8) | p[15]);
+        return len <= n ? len : 0;
+    }
+    if (n >= 8 && memcmp(p, "PROXY ", 6) == 0) {
+        for (size_t i = 6; i + 1 < n && i < 107; i++)
+            if (p[i] == '\r' && p[i + 1] == '\n')
+                return i + 2;
+    }
+    return 0;
+}
+
 void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p, size_t n,
                       int64_t ts)
 {
@@ -823,6 +872,28 @@ void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, 
     if (n == 0)
         return;
     struct tsc_tlsdir *d = &c->dir[dir_of(c, side)];
+    if (d->state == ST_START && d->offset == 0 && d->hdr_have == 0) {
+        size_t skip = proxy_header_len(p, n);
+        if (skip) {
+            c->starttls = 1; /* TLS after a plaintext preamble */
+            d->offset += skip;
+            p += skip;
+            n -= skip;
+            if (n == 0)
+                return;
+        }
+    }
+    if (d->state == ST_PLAIN) {
+        if (!starts_hello(p, n)) {
+            d->offset += n;
+            if (d->offset > PLAIN_MAX)
+                d->state = ST_DEAD;
+            return;
+        }
+        c->starttls = 1;
+        d->state = ST_START;
+        d->hdr_have = 0;
+    }
     if (d->state == ST_HUNT) {
         /* a segment boundary: a hunting direction may find a record start here */
         if (!tsc_record_plausible(p, n)) {
@@ -832,6 +903,12 @@ void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, 
         }
         c->is_tls = 1;
         d->state = ST_HDR;
+        d->hdr_have = 0;
+    }
+    if (d->state == ST_START && d->hdr_have > 0 && starts_hello(p, n)) {
+        /* a few bytes of plaintext (PostgreSQL's 'S') and now a hello */
+        c->starttls = 1;
+        d->offset += d->hdr_have;
         d->hdr_have = 0;
     }
     if (d->state == ST_START) {
@@ -845,8 +922,19 @@ void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, 
         if (k < 0)
             return; /* n is 0: wait for more */
         d = &c->dir[dir_of(c, side)]; /* the roles may have been fixed just now */
-        if (k == 0) {
+        if (k == 3) {
             d->state = ST_DEAD;
+            c->dir[dir_of(c, side) ^ 1].state = ST_DEAD;
+            return;
+        }
+        if (k == 0) {
+            /* not TLS (yet): TLS may still start after a plaintext exchange */
+            d->state = ST_PLAIN;
+            d->offset += d->hdr_have;
+            d->hdr_have = 0;
+            d->offset += n;
+            if (d->offset > PLAIN_MAX)
+                d->state = ST_DEAD;
             return;
         }
         c->is_tls = 1;

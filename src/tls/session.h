@@ -91,6 +91,7 @@ struct tsc_conn {
     uint8_t is_tls;       /* some direction carried TLS records */
     uint8_t sslv2;        /* SSLv2-format ClientHello */
     uint8_t resumed, hello_retry, renegotiated, complete;
+    uint8_t starttls;     /* TLS began after plaintext (STARTTLS, a proxy) */
     uint8_t saw_client_hello, saw_server_hello, saw_server_cert;
     uint16_t version;     /* negotiated, 0 unknown */
     uint16_t suite;       /* selected, valid when have_suite */
@@ -154,6 +155,7 @@ struct tsc_event {
     size_t length;                 /* message or record body length */
     const struct tsc_hs_msg *msg;  /* HANDSHAKE */
     tsc_result status;             /* HANDSHAKE: decode result */
+    uint8_t partial;               /* HANDSHAKE: a hello that failed part way; msg holds what was read */
     uint8_t wire_type;             /* HANDSHAKE: the type byte on the wire */
     const struct tsc_x509_summary *certs; /* HANDSHAKE certificate: summaries */
     const tsc_result *cert_status;
@@ -205,6 +207,7 @@ void tsc_session_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int64_t t
 
 /* Names for output. */
 const char *tsc_version_name(uint16_t v);        /* "TLS 1.2", "SSL 3.0", ... or NULL */
+int tsc_version_is_tls13(uint16_t v);            /* TLS 1.3 and its drafts */
 const char *tsc_hs_type_snake(uint16_t type);    /* "client_hello", ..., "hello_retry_request" */
 const char *tsc_hs_type_title(uint16_t type);    /* "ClientHello", ... */
 const char *tsc_phase_name(int phase);           /* "hello", "server_auth", "key_exchange", "finish" */

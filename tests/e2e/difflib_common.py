@@ -261,6 +261,8 @@ class Hello:
     suites: list | None = None          # ints (SSLv2 specs: 3-byte ints)
     suite: int | None = None            # ServerHello: selected suite
     extensions: list | None = None      # ints in wire order
+    ext_total: int | None = None        # tlsscope: extensions_count when
+                                        # the stored list was cut short
     sni: str | None = None
     supported_versions: list | None = None  # ints
     random: str | None = None           # lowercase hex, no separators
@@ -427,13 +429,6 @@ def norm_serial(s) -> str | None:
     return s or "0"
 
 
-class _TsConn:
-    def __init__(self, stream):
-        self.stream = stream
-        self.view = None
-        self.pending_hrr = False
-
-
 def tshark_views(capture: str, keylog: str | None = None,
                  extra: list[str] | None = None) -> list[ConnView]:
     """Run tshark once and return one ConnView per TCP stream with TLS."""
@@ -557,6 +552,16 @@ class ScopeRun:
     detail: str = ""
 
 
+def tlsscope_has_option(binary: str, option: str) -> bool:
+    """Does `tlsscope read --help` mention option (e.g. "--keylog")?"""
+    try:
+        p = subprocess.run([binary, "read", "--help"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return option in p.stdout.decode("utf-8", "replace")
+
+
 def run_tlsscope(binary: str, capture: str, keylog: str | None = None,
                  timeout: int = 60) -> ScopeRun:
     cmd = [binary, "read", "--json"]
@@ -672,6 +677,8 @@ def _scope_hello(o: dict | None, is_client: bool) -> Hello | None:
     exts = o.get("extensions")
     if isinstance(exts, list):
         h.extensions = [_code(e) for e in exts]
+        if isinstance(o.get("extensions_count"), int):
+            h.ext_total = o["extensions_count"]
         for e in exts:
             if isinstance(e, dict) and _code(e) == 0x002b:
                 h.supported_versions = _ext_versions(e)
@@ -690,6 +697,11 @@ def tlsscope_view(c: dict) -> ConnView:
     client, server = ep(c.get("client")), ep(c.get("server"))
     cv = ConnView(a=client, b=server, client=client)
     cv.extra["id"] = c.get("id")
+    if c.get("messages_dropped"):
+        # tlsscope keeps a bounded message list; the message-level fields
+        # cannot be compared for this connection.
+        cv.unknown |= {"handshake", "handshake_order", "ccs", "alerts"}
+        cv.extra["messages_dropped"] = c.get("messages_dropped")
     for m in c.get("messages") or []:
         d = m.get("dir")
         src = client if d == "c2s" else server
@@ -710,7 +722,11 @@ def tlsscope_view(c: dict) -> ConnView:
         if lvl is None and desc is None:
             cv.extra["alerts"].append((src, None))
             continue
-        lv = _ALERT_LEVEL_BY_NAME.get(lvl, _int(lvl) if isinstance(lvl, (int, str)) else None)
+        if lvl in _ALERT_LEVEL_BY_NAME:
+            lv = _ALERT_LEVEL_BY_NAME[lvl]
+        else:
+            m = re.search(r"\d+", str(lvl)) if lvl is not None else None
+            lv = int(m.group()) if m else lvl
         if isinstance(desc, str) and desc in _ALERT_DESC_BY_NAME:
             dv = _ALERT_DESC_BY_NAME[desc]
         else:
@@ -798,13 +814,29 @@ def _alert_str(a):
     return f"{ln}/{dn}"
 
 
+def _cmp_exts(name, sh: Hello, th: Hello):
+    """Extension code lists.  tlsscope stores a bounded number of extensions
+    and reports the full count as extensions_count; then compare the stored
+    prefix and the count."""
+    if th.extensions is None:
+        return
+    a, b = sh.extensions, th.extensions
+    if a is not None and sh.ext_total is not None and sh.ext_total > len(a):
+        if a != b[:len(a)] or sh.ext_total != len(b):
+            yield (name, _fmt_codes(a) + f"(+{sh.ext_total - len(a)} not stored)",
+                   _fmt_codes(b))
+        return
+    if a != b:
+        yield (name, _fmt_codes(a), _fmt_codes(b))
+
+
 def compare_views(ts: ConnView, sc: ConnView, fields=ALL_FIELDS):
     """Yield (field, tlsscope_text, tshark_text) for each disagreement.
 
     Directions are taken from tlsscope's client (sender of the ClientHello);
     tshark's events are labelled with the same endpoint."""
     client = sc.client
-    fields = [f for f in fields if f not in ts.unknown]
+    fields = [f for f in fields if f not in ts.unknown and f not in sc.unknown]
 
     if "handshake" in fields or "handshake_order" in fields:
         ts_hs = [e for e in ts.events if e[1] == "hs"]
@@ -855,10 +887,8 @@ def compare_views(ts: ConnView, sc: ConnView, fields=ALL_FIELDS):
         if "ch_legacy_version" in fields and sch.legacy_version != tch.legacy_version:
             yield ("client_hello.legacy_version", hexcode(sch.legacy_version),
                    hexcode(tch.legacy_version))
-        if "ch_extensions" in fields and tch.extensions is not None \
-                and sch.extensions != tch.extensions:
-            yield ("client_hello.extensions", _fmt_codes(sch.extensions),
-                   _fmt_codes(tch.extensions))
+        if "ch_extensions" in fields:
+            yield from _cmp_exts("client_hello.extensions", sch, tch)
         if "ch_supported_versions" in fields and tch.supported_versions is not None \
                 and sch.supported_versions is not None \
                 and sch.supported_versions != tch.supported_versions:
@@ -881,10 +911,8 @@ def compare_views(ts: ConnView, sc: ConnView, fields=ALL_FIELDS):
         if "sh_legacy_version" in fields and ssh.legacy_version != tsh.legacy_version:
             yield ("server_hello.legacy_version", hexcode(ssh.legacy_version),
                    hexcode(tsh.legacy_version))
-        if "sh_extensions" in fields and tsh.extensions is not None \
-                and ssh.extensions != tsh.extensions:
-            yield ("server_hello.extensions", _fmt_codes(ssh.extensions),
-                   _fmt_codes(tsh.extensions))
+        if "sh_extensions" in fields:
+            yield from _cmp_exts("server_hello.extensions", ssh, tsh)
         if "sh_supported_versions" in fields and tsh.supported_versions is not None:
             a = ssh.supported_versions
             if a is None:

@@ -4,7 +4,8 @@
 usage: tshark_diff.py [--tlsscope BIN] [--keylog K] [--timeout S]
                       [--skip FIELD[,FIELD...]] CAPTURE...
 
-For each capture, runs `tlsscope read --json [--keylog K] CAPTURE` once and
+For each capture, runs `tlsscope read --json CAPTURE` once (with
+`--keylog K` when given and `tlsscope read --help` lists that option) and
 tshark once (-T json, TCP/TLS reassembly on, see difflib_common.TSHARK_PREFS),
 groups tshark's records per TCP stream, pairs the connections with tlsscope's
 by endpoint pair (in order of first packet when a pair repeats) and compares,
@@ -61,9 +62,9 @@ def default_tlsscope() -> str:
     return os.path.join(root, "build", "tlsscope")
 
 
-def diff_capture(capture, binary, keylog, timeout, fields, out):
+def diff_capture(capture, binary, keylog, scope_keylog, timeout, fields, out):
     """Compare one capture.  Returns (passed, failed) connection counts."""
-    run = dc.run_tlsscope(binary, capture, keylog, timeout)
+    run = dc.run_tlsscope(binary, capture, scope_keylog, timeout)
     try:
         ts = dc.tshark_views(capture, keylog)
     except dc.ToolError as e:
@@ -127,14 +128,22 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
 
+    scope_keylog = args.keylog
+    if args.keylog and not dc.tlsscope_has_option(args.tlsscope, "--keylog"):
+        # tshark still gets the keys: what it decrypts and tlsscope cannot
+        # read shows up as disagreements, which is the point of the option.
+        print("tshark-diff: note: tlsscope read has no --keylog option; only "
+              "tshark gets the key log", file=sys.stderr)
+        scope_keylog = None
+
     def out(line):
         print(line, flush=True)
 
     total_p = total_f = 0
     for cap in args.captures:
         try:
-            p, f = diff_capture(cap, args.tlsscope, args.keylog, args.timeout,
-                                fields, out)
+            p, f = diff_capture(cap, args.tlsscope, args.keylog, scope_keylog,
+                                args.timeout, fields, out)
         except dc.ToolError:
             print(f"tshark-diff: {total_p} passed, {total_f} failed")
             return 2
