@@ -216,7 +216,7 @@ static void client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, i
     hex_short(b, ch->session_id, verbose ? 32 : 8);
     W(tsc_buf_putc(b, '\n'));
     size_t n = tsc_client_hello_n_suites(ch);
-    W(tsc_buf_printf(b, "%s%zu cipher suites offered", ind, n));
+    W(tsc_buf_printf(b, "%s%zu cipher suite%s offered", ind, n, n == 1 ? "" : "s"));
     if (!verbose) {
         W(tsc_buf_puts(b, ": "));
         for (size_t i = 0; i < n && i < 3; i++) {
