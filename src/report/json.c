@@ -519,6 +519,16 @@ static void json_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
         W(tsc_json_cstr(b, mac));
         W(tsc_buf_puts(b, ",\"aead\":"));
         jbool(b, si.aead);
+        W(tsc_buf_puts(b, ",\"protocol\":"));
+        W(tsc_json_cstr(b, si.protocol));
+        W(tsc_buf_puts(b, ",\"cipher\":"));
+        W(tsc_json_cstr(b, si.cipher));
+        W(tsc_buf_printf(b, ",\"key_bits\":%u,\"mode\":", si.key_bits));
+        W(tsc_json_cstr(b, si.mode));
+        W(tsc_buf_puts(b, ",\"hash\":"));
+        W(tsc_json_cstr(b, si.mac));
+        W(tsc_buf_puts(b, ",\"tls13\":"));
+        jbool(b, si.tls13);
         W(tsc_buf_putc(b, '}'));
     } else {
         W(tsc_buf_puts(b, "null"));

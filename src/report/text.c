@@ -56,6 +56,18 @@ static void hex_short(struct tsc_buf *b, struct tsc_view v, size_t max)
         W(tsc_buf_printf(b, "... (%zu bytes)", v.len));
 }
 
+/* Names of the one-byte values of ec_point_formats and psk_key_exchange_modes. */
+static const char *small_name(uint16_t type, uint16_t v)
+{
+    static const char *pf[] = {"uncompressed", "ansiX962_compressed_prime", "ansiX962_compressed_char2"};
+    static const char *pm[] = {"psk_ke", "psk_dhe_ke"};
+    if (type == TSC_EXT_EC_POINT_FORMATS && v < 3)
+        return pf[v];
+    if (type == TSC_EXT_PSK_KEY_EXCHANGE_MODES && v < 2)
+        return pm[v];
+    return NULL;
+}
+
 /* One extension, one line: name and what it says. */
 static void ext_line(struct tsc_buf *b, const struct tsc_ext *e, int verbose, int server)
 {
@@ -104,7 +116,7 @@ static void ext_line(struct tsc_buf *b, const struct tsc_ext *e, int verbose, in
                 W(tsc_buf_printf(b, "... (%zu)", cnt));
                 break;
             }
-            const char *vn = reg >= 0 ? tsc_reg_name((enum tsc_reg)reg, v) : NULL;
+            const char *vn = reg >= 0 ? tsc_reg_name((enum tsc_reg)reg, v) : small_name(e->type, v);
             if (vn)
                 W(tsc_buf_puts(b, vn));
             else
