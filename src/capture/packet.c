@@ -189,8 +189,22 @@ static enum tsc_pkt_status ipv4(struct tsc_cursor *c, struct tsc_packet *out, in
     if (h[9] != IPPROTO_TCP_ && h[9] != IPPROTO_UDP_ && h[9] != IPPROTO_IPIP_ && h[9] != IPPROTO_IPV6_ &&
         h[9] != IPPROTO_GRE_)
         return TSC_PKT_NOT_TCP;
-    if ((frag & 0x2000) || (frag & 0x1fff))
+    if ((frag & 0x2000) || (frag & 0x1fff)) {
+        size_t end = total < caplen ? total : caplen;
+        struct tsc_fragment *f = &out->frag;
+        f->family = 4;
+        memcpy(f->src, out->src.addr, 16);
+        memcpy(f->dst, out->dst.addr, 16);
+        f->id = (uint32_t)((h[4] << 8) | h[5]);
+        f->proto = h[9];
+        f->offset = (uint32_t)(frag & 0x1fff) * 8;
+        f->more = (frag & 0x2000) != 0;
+        f->data = h + ihl;
+        f->len = total > ihl ? end - ihl : 0;
+        f->complete_len = total > ihl ? total - ihl : 0;
+        f->depth = depth;
         return TSC_PKT_FRAGMENT;
+    }
     /* TSO captures carry total length 0: trust the captured length then */
     size_t avail = total ? (total < caplen ? total : caplen) : caplen;
     if (total == 0)
@@ -222,8 +236,31 @@ static enum tsc_pkt_status ipv6(struct tsc_cursor *c, struct tsc_packet *out, in
         if (next == IPPROTO_TCP_ || next == IPPROTO_UDP_ || next == IPPROTO_IPIP_ || next == IPPROTO_IPV6_ ||
             next == IPPROTO_GRE_)
             return ip_payload(next, &x, out, wire, depth);
-        if (next == 44)
+        if (next == 44) {
+            /* Fragment header: next header, reserved, offset|res|M, identification */
+            uint8_t nh = 0, res = 0;
+            uint16_t offm = 0;
+            uint32_t id = 0;
+            if (!tsc_is_ok(tsc_cursor_u8(&x, &nh)) || !tsc_is_ok(tsc_cursor_u8(&x, &res)) ||
+                !tsc_is_ok(tsc_cursor_u16(&x, &offm)) || !tsc_is_ok(tsc_cursor_u32(&x, &id)))
+                return TSC_PKT_TRUNCATED;
+            if (wire < 8)
+                return TSC_PKT_MALFORMED;
+            struct tsc_fragment *f = &out->frag;
+            struct tsc_view rest = tsc_cursor_rest(&x);
+            f->family = 6;
+            memcpy(f->src, out->src.addr, 16);
+            memcpy(f->dst, out->dst.addr, 16);
+            f->id = id;
+            f->proto = nh;
+            f->offset = (uint32_t)(offm & 0xfff8);
+            f->more = offm & 1;
+            f->data = rest.p;
+            f->len = rest.len;
+            f->complete_len = wire - 8;
+            f->depth = depth;
             return TSC_PKT_FRAGMENT;
+        }
         if (next != 0 && next != 43 && next != 60 && next != 51)
             return TSC_PKT_NOT_TCP;
         uint8_t nh = 0, hl = 0;
@@ -331,6 +368,17 @@ static enum tsc_pkt_status ethertype(struct tsc_cursor *c, uint16_t type, struct
         }
     }
     return TSC_PKT_NOT_IP;
+}
+
+enum tsc_pkt_status tsc_packet_decode_reassembled(const struct tsc_fragment *f, const uint8_t *data, size_t len,
+                                                  struct tsc_packet *out)
+{
+    struct tsc_cursor c = tsc_cursor_make(data, len);
+    memset(out, 0, sizeof *out);
+    out->src.family = out->dst.family = f->family;
+    memcpy(out->src.addr, f->src, 16);
+    memcpy(out->dst.addr, f->dst, 16);
+    return ip_payload(f->proto, &c, out, len, f->depth);
 }
 
 /* PPP (RFC 1661/1662): optional address/control 0xff 0x03, then the protocol. */

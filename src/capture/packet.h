@@ -40,6 +40,20 @@ enum tsc_pkt_status {
     TSC_PKT_LINK_UNSUPPORTED,
 };
 
+/* One IP fragment (IPv4, or IPv6's Fragment header), for the pipeline's reassembly. */
+struct tsc_fragment {
+    uint8_t family;
+    uint8_t src[16], dst[16];
+    uint32_t id;
+    uint8_t proto;        /* protocol of the reassembled payload */
+    int more;             /* more fragments follow */
+    uint32_t offset;      /* byte offset of this fragment's data */
+    const uint8_t *data;  /* captured data of this fragment */
+    size_t len;
+    size_t complete_len;  /* data length on the wire */
+    int depth;            /* tunnel depth at which it was found */
+};
+
 struct tsc_packet {
     struct tsc_endpoint src, dst;
     uint32_t seq, ack;
@@ -47,9 +61,13 @@ struct tsc_packet {
     const uint8_t *payload;
     size_t payload_len;    /* captured payload bytes */
     size_t payload_wire;   /* payload bytes on the wire (from the IP length) */
+    struct tsc_fragment frag; /* valid when the status is TSC_PKT_FRAGMENT */
 };
 
 enum tsc_pkt_status tsc_packet_decode(int linktype, const uint8_t *p, size_t caplen, struct tsc_packet *out);
+/* Continue decoding a reassembled IP payload (the fragments' data joined). */
+enum tsc_pkt_status tsc_packet_decode_reassembled(const struct tsc_fragment *f, const uint8_t *data, size_t len,
+                                                  struct tsc_packet *out);
 int tsc_link_supported(int linktype);
 const char *tsc_link_name(int linktype);
 

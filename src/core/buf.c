@@ -26,12 +26,12 @@ void tsc_buf_reset(struct tsc_buf *b) { b->len = 0; }
 static tsc_result buf_reserve(struct tsc_buf *b, size_t n)
 {
     size_t max = b->max ? b->max : TSC_BUF_DEFAULT_MAX;
+    if (b->len > max || n > max - b->len)
+        return TSC_ERR(TSC_LIMIT, "buffer limit reached");
     if (n <= b->cap - b->len)
         return tsc_ok();
-    if (n > max - b->len || b->len > max)
-        return TSC_ERR(TSC_LIMIT, "buffer limit reached");
     size_t want = b->len + n;
-    size_t cap = b->cap ? b->cap : 256;
+    size_t cap = b->cap ? b->cap : (max < 256 ? max : 256);
     while (cap < want)
         cap = cap > max / 2 ? max : cap * 2;
     if (cap < want)
@@ -69,12 +69,16 @@ tsc_result tsc_buf_printf(struct tsc_buf *b, const char *fmt, ...)
         return TSC_ERR(TSC_INTERNAL, "format error");
     if ((size_t)n < sizeof small)
         return tsc_buf_append(b, small, (size_t)n);
-    TSC_GUARD(buf_reserve(b, (size_t)n + 1));
+    TSC_GUARD(buf_reserve(b, (size_t)n));
+    char *tmp = malloc((size_t)n + 1);
+    if (!tmp)
+        return TSC_ERR(TSC_LIMIT, "out of memory");
     va_start(ap, fmt);
-    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    b->len += (size_t)n;
-    return tsc_ok();
+    tsc_result r = tsc_buf_append(b, tmp, (size_t)n);
+    free(tmp);
+    return r;
 }
 
 void tsc_buf_consume(struct tsc_buf *b, size_t n)

@@ -24,9 +24,6 @@ enum tsc_kx tsc_kx_of_suite(uint16_t suite)
         {"DH", TSC_KX_DH},         {"RSA_EXPORT", TSC_KX_RSA},  {"DHE_EXPORT", TSC_KX_DHE},
         {"DH_anon", TSC_KX_DHE},   {"ECDH_anon", TSC_KX_ECDHE}, {"DH_EXPORT", TSC_KX_DH},
     };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(si.key_exchange, map[i].name) == 0)
-            return map[i].kx;
     /* anonymous suites: the key exchange is ephemeral without a signature */
     if (strcmp(si.authentication, "anon") == 0) {
         if (strncmp(si.key_exchange, "ECDH", 4) == 0)
@@ -34,6 +31,9 @@ enum tsc_kx tsc_kx_of_suite(uint16_t suite)
         if (strncmp(si.key_exchange, "DH", 2) == 0)
             return TSC_KX_DHE;
     }
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(si.key_exchange, map[i].name) == 0)
+            return map[i].kx;
     return TSC_KX_UNKNOWN;
 }
 
@@ -435,7 +435,8 @@ tsc_result tsc_hs_decode(uint8_t type, struct tsc_view body, const struct tsc_hs
         return empty_body(body, "EndOfEarlyData must be empty");
     default:
         if (!tsc_reg_name(TSC_REG_HANDSHAKE, type))
-            return TSC_ERR(TSC_MALFORMED, "unknown handshake message type");
+            return tsc_err_at(TSC_MALFORMED, TSC_ALERT_UNEXPECTED_MESSAGE, "unknown handshake message type",
+                              __FILE__, __LINE__);
         return tsc_ok();
     }
 }

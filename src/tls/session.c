@@ -263,7 +263,8 @@ static void on_client_hello(struct tsc_conn *c, const struct tsc_client_hello *c
     c->sslv2 = (uint8_t)ch->sslv2;
     if (!ch->sslv2 && ch->session_id.len <= 32) {
         c->ch_session_id_len = (uint8_t)ch->session_id.len;
-        memcpy(c->ch_session_id, ch->session_id.p, ch->session_id.len);
+        if (ch->session_id.len)
+            memcpy(c->ch_session_id, ch->session_id.p, ch->session_id.len);
     }
     const struct tsc_ext *e = tsc_ext_find(&ch->ext, TSC_EXT_SERVER_NAME);
     if (e && e->form == TSC_EXTF_NAMES) {
@@ -462,7 +463,8 @@ static void handshake_bytes(struct tsc_session_ctx *sc, struct tsc_conn *c, int 
     if (d->hs.len) {
         tsc_buf_consume(&d->hs, used);
     } else if (used < left) {
-        tsc_buf_init(&d->hs, sc->lim.flow_buf_max);
+        if (d->hs.max == 0)
+            tsc_buf_init(&d->hs, sc->lim.flow_buf_max);
         tsc_result r = tsc_buf_append(&d->hs, q + used, left - used);
         if (!tsc_is_ok(r)) {
             conn_error(sc, c, dir, r, left - used, ts);
@@ -809,6 +811,8 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
             if (!tsc_is_ok(r)) {
                 conn_error(sc, c, dir, r, 0, ts);
                 start_hunting(c, dir);
+                d->skipped += n;
+                d->offset += n;
                 return;
             }
             if (d->body_left == 0) {

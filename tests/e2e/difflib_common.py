@@ -16,14 +16,17 @@ Python 3.11 standard library only.  tshark 4.0.x is assumed.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import ipaddress
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 
 # --------------------------------------------------------------------------
@@ -123,16 +126,33 @@ VERSION_NAMES = {
 # --------------------------------------------------------------------------
 # tshark invocation
 
-# Reassembly preferences.  desegment_* are tshark's defaults already but we
-# set them explicitly so a user's preferences file cannot change the result.
-# reassemble_out_of_order is off by default in 4.0; with it on, tshark reads a
-# handshake whose segments arrive out of order the way a TCP stack would.
+# Reassembly preferences.  desegment_* are tshark's defaults already but are
+# set explicitly so a preferences file cannot change the result.
+#
+# tcp.reassemble_out_of_order is a trade-off, measured over the corpus:
+#   off (the 4.0 default): a segment that arrives out of order is not put
+#       back in place, so e.g. the ServerHello of nDPI's teams.pcap is lost;
+#   on: tshark waits for a missing segment forever, so after a real capture
+#       gap nothing more of that direction is dissected (113 connections of
+#       PcapPlusPlus tls2.pcap lose their NewSessionTicket/CCS/Finished).
+# So tshark reads each capture with it off, and again with it on only when
+# the first reading flags out-of-order or retransmitted segments; for each
+# flagged stream the reading with more handshake/CCS/alert records is kept
+# (both failure modes lose records, neither invents them).
 TSHARK_PREFS = [
     "-o", "tcp.desegment_tcp_streams:TRUE",
-    "-o", "tcp.reassemble_out_of_order:TRUE",
     "-o", "tls.desegment_ssl_records:TRUE",
     "-o", "tls.desegment_ssl_application_data:TRUE",
 ]
+OOO_OFF = ["-o", "tcp.reassemble_out_of_order:FALSE"]
+OOO_ON = ["-o", "tcp.reassemble_out_of_order:TRUE"]
+REORDER_FILTER = ("tcp.analysis.out_of_order || tcp.analysis.retransmission"
+                  " || tcp.analysis.fast_retransmission"
+                  " || tcp.analysis.spurious_retransmission")
+
+_REORDER_FLAGS = ("tcp.analysis.out_of_order", "tcp.analysis.retransmission",
+                  "tcp.analysis.fast_retransmission",
+                  "tcp.analysis.spurious_retransmission")
 
 TSHARK_TIMEOUT = 600
 
@@ -143,6 +163,22 @@ class ToolError(Exception):
 
 def tshark_bin() -> str:
     return os.environ.get("TSHARK", "tshark")
+
+
+_EMPTY_CONF = None
+
+
+def _tshark_env():
+    """Run tshark with an empty personal configuration directory, so a
+    user's preferences (RSA keys, key log, disabled protocols, decode-as)
+    do not leak into the reference reading."""
+    global _EMPTY_CONF
+    if _EMPTY_CONF is None:
+        _EMPTY_CONF = tempfile.mkdtemp(prefix="tlsscope-tshark-conf-")
+        atexit.register(shutil.rmtree, _EMPTY_CONF, True)
+    env = dict(os.environ)
+    env["WIRESHARK_CONFIG_DIR"] = _EMPTY_CONF
+    return env
 
 
 class Obj(list):
@@ -185,18 +221,19 @@ def iter_json_array(text: str):
 
 def run_tshark_json(capture: str, keylog: str | None = None,
                     extra: list[str] | None = None,
+                    display_filter: str = "tls",
                     timeout: int = TSHARK_TIMEOUT) -> str:
     cmd = [tshark_bin(), "-n", "-r", capture] + TSHARK_PREFS
     if keylog:
         cmd += ["-o", "tls.keylog_file:" + keylog]
     cmd += list(extra or [])
-    # -Y tls keeps only frames where TLS was dissected (reassembled PDUs are
-    # shown in the frame that completes them, so nothing is lost); -J keeps
+    # -Y keeps only frames where TLS was dissected (a reassembled PDU is
+    # shown in the frame that completes it, so nothing is lost); -J keeps
     # only the layers we read.
-    cmd += ["-Y", "tls", "-T", "json", "-J", "frame ip ipv6 tcp tls"]
+    cmd += ["-Y", display_filter, "-T", "json", "-J", "frame ip ipv6 tcp tls"]
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=timeout)
+                           timeout=timeout, env=_tshark_env())
     except subprocess.TimeoutExpired:
         raise ToolError(f"tshark timed out after {timeout}s")
     err = p.stderr.decode("utf-8", "replace")
@@ -430,11 +467,44 @@ def norm_serial(s) -> str | None:
 
 
 def tshark_views(capture: str, keylog: str | None = None,
-                 extra: list[str] | None = None) -> list[ConnView]:
-    """Run tshark once and return one ConnView per TCP stream with TLS."""
-    text = run_tshark_json(capture, keylog, extra)
+                 extra: list[str] | None = None,
+                 plaintext_only: bool = True) -> list[ConnView]:
+    """tshark's reading of a capture: one ConnView per TCP stream with TLS.
+
+    plaintext_only: leave out what tshark could only read by decrypting
+    (keys from `keylog`, or from a pcapng Decryption Secrets Block, which
+    tshark applies on its own): handshake messages and alert contents sent
+    after the sender's ChangeCipherSpec in TLS <= 1.2, records carrying
+    tls.record.opaque_type in TLS 1.3.  A decrypted alert then counts as an
+    encrypted alert."""
+    text = run_tshark_json(capture, keylog, OOO_OFF + list(extra or []),
+                           "tls || " + REORDER_FILTER)
+    views, flagged = _parse_views(text, plaintext_only)
+    if not flagged:
+        return views
+    text2 = run_tshark_json(capture, keylog, OOO_ON + list(extra or []), "tls")
+    views2, _ = _parse_views(text2, plaintext_only)
+    by_stream = {v.extra["stream"]: v for v in views}
+    for v2 in views2:
+        st = v2.extra["stream"]
+        if st not in flagged:
+            continue
+        v1 = by_stream.get(st)
+        if v1 is None or _score(v2) > _score(v1):
+            v2.extra["reading"] = "out-of-order reassembly"
+            by_stream[st] = v2
+    return sorted(by_stream.values(), key=lambda v: v.first_frame)
+
+
+def _score(v: ConnView) -> int:
+    return sum(1 for e in v.events if e[1] in ("hs", "ccs", "alert"))
+
+
+def _parse_views(text: str, plaintext_only: bool):
+    """Views per TCP stream, and the set of streams tshark flagged for
+    out-of-order or retransmitted segments."""
     conns: dict[int, ConnView] = {}
-    order: list[int] = []
+    flagged: set = set()
     for pkt in iter_json_array(text):
         layers = pkt.get("_source").get("layers")
         src_ip = dst_ip = None
@@ -449,31 +519,49 @@ def tshark_views(capture: str, keylog: str | None = None,
             elif k == "ipv6":
                 src_ip, dst_ip = v.get("ipv6.src"), v.get("ipv6.dst")
             elif k == "tcp":
-                tcp = v
+                tcp = v     # the innermost TCP (and IP) layer wins
             elif k == "tls":
                 tls_layers.append(v)
-        if tcp is None or not tls_layers or src_ip is None:
+        if tcp is None or src_ip is None:
             # TLS outside TCP (EAP-TLS, ...) is out of scope.
             continue
         stream = _int(tcp.get("tcp.stream"))
+        flags = _walk_first(tcp, "tcp.analysis.flags")
+        if flags is not None and any(
+                _walk_first(flags, k) is not None for k in _REORDER_FLAGS):
+            flagged.add(stream)
+        if not tls_layers:
+            continue
         src = (norm_ip(src_ip), _int(tcp.get("tcp.srcport")))
         dst = (norm_ip(dst_ip), _int(tcp.get("tcp.dstport")))
         cv = conns.get(stream)
         if cv is None:
             cv = ConnView(a=src, b=dst, first_frame=frame_no)
             cv.extra["stream"] = stream
+            cv.extra["ccs_from"] = set()
             conns[stream] = cv
-            order.append(stream)
         for tl in tls_layers:
             if not isinstance(tl, Obj):
                 continue
             for rec in tl.getall("tls.record"):
                 if isinstance(rec, Obj):
-                    _ts_record(cv, src, rec)
-    return [conns[s] for s in order]
+                    _ts_record(cv, src, rec, plaintext_only)
+    return sorted(conns.values(), key=lambda v: v.first_frame), flagged
 
 
-def _ts_record(cv: ConnView, src: Endpoint, rec: Obj):
+def _ts_tls13(cv: ConnView) -> bool:
+    """TLS 1.3 (or a draft) negotiated, judging by the ServerHello or a
+    HelloRetryRequest.  There a ChangeCipherSpec is only the middlebox-
+    compatibility dummy: the ClientHello and ServerHello that follow an HRR
+    come after it and are still plaintext."""
+    if cv.hello_retry:
+        return True
+    sh = cv.server_hello
+    return bool(sh and sh.supported_versions and any(
+        v == 0x0304 or (v >> 8) == 0x7f for v in sh.supported_versions if v))
+
+
+def _ts_record(cv: ConnView, src: Endpoint, rec: Obj, plaintext_only: bool):
     ctype = _int(rec.get("tls.record.content_type"))
     if ctype is None:
         # SSLv2 record: the message type sits directly in the record.
@@ -487,22 +575,29 @@ def _ts_record(cv: ConnView, src: Endpoint, rec: Obj):
             cv.client_hello = hello_from_tshark(rec, True, sslv2=True)
         elif t == 4 and cv.server_hello is None:
             cv.server_hello = hello_from_tshark(rec, False, sslv2=True)
+            if cv.client is None:
+                cv.client = cv.b if src == cv.a else cv.a
             if cv.certs is None:
                 # SSLv2 SERVER-HELLO carries one certificate.
                 s = _walk_first(rec, "x509af.serialNumber")
                 cv.certs = [norm_serial(s)] if s is not None else []
         return
+    decrypted = rec.get("tls.record.opaque_type") is not None or (
+        src in cv.extra["ccs_from"] and not _ts_tls13(cv))
     if ctype == 20:
         cv.events.append((src, "ccs", None))
+        cv.extra["ccs_from"].add(src)
     elif ctype == 21:
         for am in rec.getall("tls.alert_message"):
-            if isinstance(am, Obj):
+            if isinstance(am, Obj) and not (decrypted and plaintext_only):
                 cv.events.append((src, "alert", (
                     _int(am.get("tls.alert_message.level")),
                     _int(am.get("tls.alert_message.desc")))))
             else:
                 cv.events.append((src, "alert", None))
     elif ctype == 22:
+        if decrypted and plaintext_only:
+            return
         for hs in rec.getall("tls.handshake"):
             if not isinstance(hs, Obj):
                 continue  # "Encrypted Handshake Message"
@@ -530,6 +625,8 @@ def _ts_handshake(cv: ConnView, src: Endpoint, t: int, hs: Obj):
                 cv.client = cv.b if src == cv.a else cv.a
     elif name == "hello_retry_request":
         cv.hello_retry = True
+        if "hrr_suite" not in cv.extra:
+            cv.extra["hrr_suite"] = _int(hs.get("tls.handshake.ciphersuite"))
     elif t == 11:
         if cv.certs is None and cv.client is not None and src != cv.client:
             cv.certs = _cert_serials(hs)
@@ -904,7 +1001,10 @@ def compare_views(ts: ConnView, sc: ConnView, fields=ALL_FIELDS):
                "present" if tsh else "absent")
     if "selected_suite" in fields:
         a = sc.extra.get("cipher_suite")
-        b = tsh.suite if tsh is not None else None
+        # With no ServerHello after a HelloRetryRequest (capture cut short,
+        # client gave up) the HRR's suite is the selected one (RFC 8446
+        # 4.1.4: the ServerHello must repeat it).
+        b = tsh.suite if tsh is not None else ts.extra.get("hrr_suite")
         if a != b and not (tsh is not None and tsh.sslv2):
             yield ("cipher_suite", hexcode(a), hexcode(b))
     if tsh is not None and ssh is not None:

@@ -269,6 +269,41 @@ static void test_ch_bad_extension_kept(void **state)
     ASSERT_OK(ems->status);
 }
 
+/* On an error the hello keeps what was read before it (msg.h), so a broken
+ * hello can still be shown as far as it went. */
+static void test_ch_partial_fields_kept(void **state)
+{
+    (void)state;
+    struct tb t;
+    struct tsc_client_hello ch;
+
+    /* no compression method: everything before it is there */
+    tb_init(&t);
+    ch_head(&t, TSC_TLS12, 32, 4, 0);
+    ASSERT_DECODE_ERROR(tsc_client_hello_parse(tb_view(&t), &ch));
+    assert_int_equal(ch.legacy_version, TSC_TLS12);
+    assert_int_equal(ch.random.len, 32);
+    assert_int_equal(ch.session_id.len, 32);
+    assert_int_equal(tsc_client_hello_n_suites(&ch), 2);
+    assert_int_equal(ch.ext.n, 0);
+
+    /* an odd cipher_suites length: only whole suites are kept */
+    tb_init(&t);
+    ch_head(&t, TSC_TLS12, 0, 5, 1);
+    ASSERT_DECODE_ERROR(tsc_client_hello_parse(tb_view(&t), &ch));
+    assert_int_equal(ch.cipher_suites.len, 4);
+    assert_int_equal(tsc_client_hello_n_suites(&ch), 2);
+
+    /* a session id that is too long: the fields after it stay empty */
+    tb_init(&t);
+    ch_head(&t, TSC_TLS12, 33, 4, 1);
+    ASSERT_DECODE_ERROR(tsc_client_hello_parse(tb_view(&t), &ch));
+    assert_int_equal(ch.random.len, 32);
+    assert_int_equal(ch.session_id.len, 0);
+    assert_int_equal(ch.cipher_suites.len, 0);
+    assert_int_equal(ch.compression.len, 0);
+}
+
 /* -------------------------------------------------- SSLv2 ClientHello */
 
 /* The SSLv2 message after its 2-byte header. */
@@ -499,6 +534,37 @@ static void test_sh_hrr_random_value(void **state)
     assert_memory_equal(tsc_hrr_random, rfc, 32);
 }
 
+/* TLS 1.3 drafts before -22: the version in the legacy field, no session id, no compression. */
+static void test_sh_tls13_draft_form(void **state)
+{
+    (void)state;
+    struct tb t;
+    struct tsc_server_hello sh;
+    tb_init(&t);
+    tb_u16(&t, 0x7f12); /* draft-18 */
+    tb_fill(&t, 0x44, 32);
+    tb_u16(&t, 0x1301);
+    tb_open(&t, 2);
+    tb_ext_open(&t, TSC_EXT_KEY_SHARE);
+    tb_u16(&t, 0x001d);
+    tb_vec16(&t, "0123456789abcdef0123456789abcdef", 32);
+    tb_close(&t);
+    tb_close(&t);
+    ASSERT_OK(tsc_server_hello_parse(tb_view(&t), &sh));
+    assert_int_equal(sh.legacy_version, 0x7f12);
+    assert_int_equal(sh.session_id.len, 0);
+    assert_int_equal(sh.cipher_suite, 0x1301);
+    assert_int_equal(sh.compression, 0);
+    assert_int_equal(sh.ext.n, 1);
+    assert_int_equal(tsc_server_hello_version(&sh), 0x7f12);
+
+    /* draft-22 and later look like TLS 1.2 on the wire: a 0x7f16 hello has a session id */
+    tb_init(&t);
+    sh_head(&t, 0x7f16, NULL, 32, 0x1301);
+    ASSERT_OK(tsc_server_hello_parse(tb_view(&t), &sh));
+    assert_int_equal(sh.session_id.len, 32);
+}
+
 static void test_sh_bad(void **state)
 {
     (void)state;
@@ -544,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_ch_lying_lengths),
         cmocka_unit_test(test_ch_trailing_bytes),
         cmocka_unit_test(test_ch_bad_extension_kept),
+        cmocka_unit_test(test_ch_partial_fields_kept),
         cmocka_unit_test(test_sslv2_ch_ok),
         cmocka_unit_test(test_sslv2_ch_bad),
         cmocka_unit_test(test_sh_tls12),
@@ -551,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_sh_bad_supported_versions),
         cmocka_unit_test(test_sh_hrr),
         cmocka_unit_test(test_sh_hrr_random_value),
+        cmocka_unit_test(test_sh_tls13_draft_form),
         cmocka_unit_test(test_sh_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
