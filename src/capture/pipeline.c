@@ -1,5 +1,6 @@
 /*
- * pipeline.c - flow table, TCP reassembly, ordered release (see pipeline.h).
+ * pipeline.c - IP fragments, flow table, TCP reassembly, ordered release
+ * (see pipeline.h).
  */
 #include "capture/pipeline.h"
 
@@ -7,6 +8,8 @@
 #include <string.h>
 
 #include "core/hash.h"
+
+/* ------------------------------------------------------------ structures */
 
 struct seg {
     struct seg *next;
@@ -20,9 +23,11 @@ struct tcpdir {
     uint8_t init; /* next_seq is known */
     uint8_t fin;
     uint8_t syn;  /* isn is known */
+    uint8_t has_alt;
     uint32_t isn;
+    uint32_t alt_isn; /* another ISN seen in a repeated SYN-ACK */
     uint32_t next_seq;
-    struct seg *ooo; /* sorted by seq, not overlapping next_seq */
+    struct seg *ooo; /* sorted by seq, each starting after next_seq */
     size_t ooo_bytes;
 };
 
@@ -37,10 +42,28 @@ struct flow {
     struct flow *hnext;
     struct flow *lru_prev, *lru_next;
     uint64_t hash;
-    struct flow_key key; /* side 0 = the lower (addr, port) */
+    struct flow_key key;  /* side 0 = the lower (addr, port) */
     struct tcpdir tcp[2];
-    struct tsc_conn *conn; /* NULL once closed */
-    int64_t last_us;
+    struct tsc_conn *conn; /* created with the first payload byte */
+    uint64_t seq;          /* the connection's order of first packet */
+    int64_t start_us, last_us;
+    uint8_t client_side;   /* hint for the connection: flow side of the client */
+    uint8_t client_fixed;  /* the hint comes from a SYN */
+    uint8_t closed;        /* the connection is over; the flow absorbs its tail */
+};
+
+#define FRAG_MAX_PENDING 64
+#define FRAG_TIMEOUT_US ((int64_t)30 * 1000000)
+#define FRAG_MAX_LEN 65535
+
+struct frag {
+    struct frag *next;
+    struct tsc_fragment info; /* of the first fragment seen; data not used */
+    int64_t first_us;
+    uint32_t total; /* 0 until the last fragment is seen */
+    uint32_t have;
+    uint8_t *buf;
+    uint8_t bits[(FRAG_MAX_LEN + 7) / 8];
 };
 
 struct tsc_pipeline {
@@ -49,12 +72,22 @@ struct tsc_pipeline {
     const struct tsc_sink *sink;
     struct tsc_hash_key key;
     struct flow **buckets;
-    size_t nbuckets, nflows;
+    size_t nbuckets, nflows, nconns;
     struct flow *lru_head, *lru_tail; /* head = most recent */
     struct tsc_conn *q_head, *q_tail; /* connections in order of first packet */
+    struct frag *frags;
+    size_t nfrags;
+    size_t ooo_total;
     uint64_t next_seq, ordinal;
+    int live;
     struct tsc_pipeline_stats st;
 };
+
+static size_t mem_used(const struct tsc_pipeline *pl)
+{
+    return pl->nflows * sizeof(struct flow) + pl->nconns * sizeof(struct tsc_conn) + pl->ooo_total +
+           pl->nfrags * (sizeof(struct frag) + FRAG_MAX_LEN) + pl->nbuckets * sizeof(struct flow *);
+}
 
 struct tsc_pipeline *tsc_pipeline_new(const struct tsc_limits *lim, const struct tsc_sink *sink)
 {
@@ -79,27 +112,73 @@ struct tsc_pipeline *tsc_pipeline_new(const struct tsc_limits *lim, const struct
     return pl;
 }
 
+void tsc_pipeline_set_live(struct tsc_pipeline *pl, int live) { pl->live = live; }
 const struct tsc_pipeline_stats *tsc_pipeline_stats(const struct tsc_pipeline *pl) { return &pl->st; }
 struct tsc_session_ctx *tsc_pipeline_session(struct tsc_pipeline *pl) { return &pl->sc; }
 
 /* ---------------------------------------------------------- release queue */
 
-static void release(struct tsc_pipeline *pl)
+static void emit_conn(struct tsc_pipeline *pl, struct tsc_conn *c)
 {
+    if (c->is_tls && !c->reported) {
+        pl->st.tls_connections++;
+        if (pl->sink && pl->sink->emit)
+            pl->sink->emit(pl->sink->ctx, c, ++pl->ordinal);
+    } else if (pl->sink && pl->sink->discard) {
+        pl->sink->discard(pl->sink->ctx, c);
+    }
+    c->reported = 1;
+}
+
+static void unqueue(struct tsc_pipeline *pl, struct tsc_conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        pl->q_head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        pl->q_tail = c->prev;
+    c->next = c->prev = NULL;
+}
+
+/* Hand closed connections to the sink: in order of first packet when reading
+ * a file; as soon as each closes when live. */
+static void release(struct tsc_pipeline *pl, struct tsc_conn *just_closed)
+{
+    if (pl->live && just_closed) {
+        unqueue(pl, just_closed);
+        emit_conn(pl, just_closed);
+        pl->nconns--;
+        tsc_conn_free(just_closed);
+        return;
+    }
     while (pl->q_head && pl->q_head->closed) {
         struct tsc_conn *c = pl->q_head;
-        pl->q_head = c->next;
-        if (!pl->q_head)
-            pl->q_tail = NULL;
-        if (c->is_tls) {
-            pl->st.tls_connections++;
-            if (pl->sink && pl->sink->emit)
-                pl->sink->emit(pl->sink->ctx, c, ++pl->ordinal);
-        } else if (pl->sink && pl->sink->discard) {
-            pl->sink->discard(pl->sink->ctx, c);
-        }
+        unqueue(pl, c);
+        emit_conn(pl, c);
+        pl->nconns--;
         tsc_conn_free(c);
     }
+}
+
+static void enqueue(struct tsc_pipeline *pl, struct tsc_conn *c)
+{
+    /* usually the newest; walk back past connections that started later */
+    struct tsc_conn *after = pl->q_tail;
+    while (after && after->seq > c->seq)
+        after = after->prev;
+    c->prev = after;
+    c->next = after ? after->next : pl->q_head;
+    if (c->next)
+        c->next->prev = c;
+    else
+        pl->q_tail = c;
+    if (after)
+        after->next = c;
+    else
+        pl->q_head = c;
 }
 
 /* ------------------------------------------------------------ flow table */
@@ -157,7 +236,7 @@ static void grow(struct tsc_pipeline *pl)
     pl->nbuckets = n;
 }
 
-static void seg_free_all(struct tcpdir *t)
+static void seg_free_all(struct tsc_pipeline *pl, struct tcpdir *t)
 {
     struct seg *s = t->ooo;
     while (s) {
@@ -165,46 +244,70 @@ static void seg_free_all(struct tcpdir *t)
         free(s);
         s = nx;
     }
+    pl->ooo_total -= t->ooo_bytes;
     t->ooo = NULL;
     t->ooo_bytes = 0;
 }
 
-/* Deliver what is buffered, reporting the holes, then close the connection. */
-static void flush_dir(struct tsc_pipeline *pl, struct flow *f, int side, int64_t ts)
+static struct tsc_conn *ensure_conn(struct tsc_pipeline *pl, struct flow *f)
+{
+    if (f->conn)
+        return f->conn;
+    struct tsc_endpoint a = {f->key.family, {0}, f->key.port[0]};
+    struct tsc_endpoint b = {f->key.family, {0}, f->key.port[1]};
+    memcpy(a.addr, f->key.addr[0], 16);
+    memcpy(b.addr, f->key.addr[1], 16);
+    struct tsc_conn *c = tsc_conn_new(f->seq, &a, &b, f->start_us);
+    if (!c)
+        return NULL;
+    c->owner = f;
+    tsc_conn_set_client_side(c, f->client_side, f->client_fixed);
+    enqueue(pl, c);
+    pl->nconns++;
+    f->conn = c;
+    return c;
+}
+
+/* Deliver what is buffered in order, reporting the holes. */
+static void flush_dir(struct tsc_pipeline *pl, struct flow *f, int side)
 {
     struct tcpdir *t = &f->tcp[side];
-    struct tsc_conn *c = f->conn;
     while (t->ooo) {
         struct seg *s = t->ooo;
         t->ooo = s->next;
         t->ooo_bytes -= s->len;
+        pl->ooo_total -= s->len;
         int32_t off = (int32_t)(s->seq - t->next_seq);
-        if (off > 0) {
+        if (off > 0 && f->conn) {
             pl->st.gaps++;
-            tsc_session_gap(&pl->sc, c, side, (uint64_t)off, s->ts);
+            tsc_session_gap(&pl->sc, f->conn, side, (uint64_t)off, s->ts);
+        }
+        if (off > 0) {
             t->next_seq = s->seq;
             off = 0;
         }
         uint32_t skip = (uint32_t)(-off);
-        if (skip < s->len) {
-            tsc_session_feed(&pl->sc, c, side, s->data + skip, s->len - skip, s->ts);
+        if (skip < s->len && f->conn) {
+            tsc_session_feed(&pl->sc, f->conn, side, s->data + skip, s->len - skip, s->ts);
             t->next_seq = s->seq + s->len;
         }
         free(s);
     }
-    (void)ts;
 }
 
+/* The connection on this flow is over (FIN/RST, a new SYN, idle, evicted, end). */
 static void close_conn(struct tsc_pipeline *pl, struct flow *f, int64_t ts)
 {
-    if (!f->conn)
+    flush_dir(pl, f, 0);
+    flush_dir(pl, f, 1);
+    f->closed = 1;
+    struct tsc_conn *c = f->conn;
+    if (!c)
         return;
-    flush_dir(pl, f, 0, ts);
-    flush_dir(pl, f, 1, ts);
-    tsc_session_close(&pl->sc, f->conn, ts);
-    f->conn->owner = NULL;
+    tsc_session_close(&pl->sc, c, ts);
+    c->owner = NULL;
     f->conn = NULL;
-    release(pl);
+    release(pl, c);
 }
 
 static void flow_remove(struct tsc_pipeline *pl, struct flow *f)
@@ -216,49 +319,54 @@ static void flow_remove(struct tsc_pipeline *pl, struct flow *f)
     if (*pp)
         *pp = f->hnext;
     lru_unlink(pl, f);
-    seg_free_all(&f->tcp[0]);
-    seg_free_all(&f->tcp[1]);
+    seg_free_all(pl, &f->tcp[0]);
+    seg_free_all(pl, &f->tcp[1]);
     pl->nflows--;
     free(f);
 }
 
-static void evict_one(struct tsc_pipeline *pl, int64_t ts)
+/* Make room: the least recently active flow goes, reported when it carried a connection. */
+static void evict_one(struct tsc_pipeline *pl, int64_t ts, const char *why)
 {
     struct flow *f = pl->lru_tail;
     if (!f)
         return;
-    if (f->conn) {
-        pl->st.evictions++;
-        tsc_session_error(&pl->sc, f->conn, TSC_C2S, TSC_LIMIT, 0,
-                          "flow evicted: flow table full (raise --max-flows)", pl->nflows, ts);
-    }
+    pl->st.evictions++;
+    if (f->conn)
+        tsc_session_error(&pl->sc, f->conn, TSC_C2S, TSC_LIMIT, 0, why, pl->nflows, ts);
     close_conn(pl, f, ts);
     flow_remove(pl, f);
 }
 
-static struct tsc_conn *new_conn(struct tsc_pipeline *pl, struct flow *f, int64_t ts)
+static void expire_idle(struct tsc_pipeline *pl, int64_t ts)
 {
-    struct tsc_endpoint a = {f->key.family, {0}, f->key.port[0]};
-    struct tsc_endpoint b = {f->key.family, {0}, f->key.port[1]};
-    memcpy(a.addr, f->key.addr[0], 16);
-    memcpy(b.addr, f->key.addr[1], 16);
-    struct tsc_conn *c = tsc_conn_new(pl->next_seq++, &a, &b, ts);
-    if (!c)
-        return NULL;
-    c->owner = f;
-    if (pl->q_tail)
-        pl->q_tail->next = c;
-    else
-        pl->q_head = c;
-    pl->q_tail = c;
-    memset(f->tcp, 0, sizeof f->tcp);
-    /* until TCP or TLS says otherwise, the higher port is the client's */
-    tsc_conn_set_client_side(c, f->key.port[0] > f->key.port[1] ? 0 : 1, 0);
-    return c;
+    if (pl->lim.idle_timeout_us <= 0)
+        return;
+    while (pl->lru_tail && ts - pl->lru_tail->last_us > pl->lim.idle_timeout_us) {
+        struct flow *f = pl->lru_tail;
+        if (f->conn)
+            pl->st.idle_closed++;
+        close_conn(pl, f, f->last_us);
+        flow_remove(pl, f);
+    }
 }
 
-static struct flow *flow_lookup(struct tsc_pipeline *pl, const struct tsc_packet *pk, int *side,
-                                int create, int64_t ts)
+static void start_connection(struct tsc_pipeline *pl, struct flow *f, int64_t ts)
+{
+    seg_free_all(pl, &f->tcp[0]);
+    seg_free_all(pl, &f->tcp[1]);
+    memset(f->tcp, 0, sizeof f->tcp);
+    f->seq = pl->next_seq++;
+    f->start_us = ts;
+    f->closed = 0;
+    /* until TCP or TLS says otherwise, the higher port is the client's */
+    f->client_side = f->key.port[0] > f->key.port[1] ? 0 : 1;
+    f->client_fixed = 0;
+    pl->st.flows++;
+}
+
+static struct flow *flow_lookup(struct tsc_pipeline *pl, const struct tsc_packet *pk, int *side, int create,
+                                int64_t ts)
 {
     struct flow_key k;
     memset(&k, 0, sizeof k);
@@ -281,8 +389,9 @@ static struct flow *flow_lookup(struct tsc_pipeline *pl, const struct tsc_packet
     }
     if (!create)
         return NULL;
-    while (pl->nflows >= pl->lim.max_flows && pl->lru_tail)
-        evict_one(pl, ts);
+    while (pl->lru_tail && (pl->nflows >= pl->lim.max_flows || mem_used(pl) > pl->lim.max_memory))
+        evict_one(pl, ts, pl->nflows >= pl->lim.max_flows ? "flow evicted: flow table full (raise --max-flows)"
+                                                          : "flow evicted: memory cap reached (raise --max-memory)");
     if (pl->nflows >= pl->nbuckets)
         grow(pl);
     struct flow *f = calloc(1, sizeof *f);
@@ -295,16 +404,18 @@ static struct flow *flow_lookup(struct tsc_pipeline *pl, const struct tsc_packet
     pl->buckets[i] = f;
     lru_push(pl, f);
     pl->nflows++;
-    pl->st.flows++;
-    f->conn = new_conn(pl, f, ts);
-    if (!f->conn) {
-        flow_remove(pl, f);
-        return NULL;
-    }
+    start_connection(pl, f, ts);
     return f;
 }
 
 /* --------------------------------------------------------- reassembly */
+
+static void deliver(struct tsc_pipeline *pl, struct flow *f, int side, const uint8_t *p, size_t n, int64_t ts)
+{
+    struct tsc_conn *c = ensure_conn(pl, f);
+    if (c)
+        tsc_session_feed(&pl->sc, c, side, p, n, ts);
+}
 
 static void queue_segment(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t seq, const uint8_t *p,
                           size_t n, int64_t ts)
@@ -321,15 +432,21 @@ static void queue_segment(struct tsc_pipeline *pl, struct flow *f, int side, uin
     }
     if (t->ooo_bytes + n > pl->lim.flow_buf_max) {
         /* the hole is not going to be filled in time: give up on it */
-        flush_dir(pl, f, side, ts);
+        ensure_conn(pl, f);
+        flush_dir(pl, f, side);
         int32_t off = (int32_t)(seq - t->next_seq);
         if (off > 0) {
             pl->st.gaps++;
-            tsc_session_gap(&pl->sc, f->conn, side, (uint64_t)off, ts);
+            if (f->conn)
+                tsc_session_gap(&pl->sc, f->conn, side, (uint64_t)off, ts);
             t->next_seq = seq;
+            off = 0;
         }
-        tsc_session_feed(&pl->sc, f->conn, side, p, n, ts);
-        t->next_seq = seq + (uint32_t)n;
+        uint32_t skip = (uint32_t)(-off);
+        if (skip < n) {
+            deliver(pl, f, side, p + skip, n - skip, ts);
+            t->next_seq = seq + (uint32_t)n;
+        }
         return;
     }
     struct seg *s = malloc(sizeof *s + n);
@@ -342,30 +459,32 @@ static void queue_segment(struct tsc_pipeline *pl, struct flow *f, int side, uin
     s->next = *pp;
     *pp = s;
     t->ooo_bytes += n;
+    pl->ooo_total += n;
 }
 
 /* Deliver queued segments that now continue the stream. */
 static void drain(struct tsc_pipeline *pl, struct flow *f, int side)
 {
     struct tcpdir *t = &f->tcp[side];
-    while (t->ooo && f->conn) {
+    while (t->ooo) {
         struct seg *s = t->ooo;
         int32_t off = (int32_t)(s->seq - t->next_seq);
         if (off > 0)
             return;
         t->ooo = s->next;
         t->ooo_bytes -= s->len;
+        pl->ooo_total -= s->len;
         uint32_t skip = (uint32_t)(-off);
         if (skip < s->len) {
-            tsc_session_feed(&pl->sc, f->conn, side, s->data + skip, s->len - skip, s->ts);
+            deliver(pl, f, side, s->data + skip, s->len - skip, s->ts);
             t->next_seq = s->seq + s->len;
         }
         free(s);
     }
 }
 
-static void tcp_data(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t seq, const uint8_t *p,
-                     size_t n, int64_t ts)
+static void tcp_data(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t seq, const uint8_t *p, size_t n,
+                     int64_t ts)
 {
     struct tcpdir *t = &f->tcp[side];
     if (!t->init) {
@@ -373,13 +492,21 @@ static void tcp_data(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t
         t->init = 1;
         t->next_seq = seq;
     }
+    if (t->has_alt && t->next_seq == t->isn + 1 && seq == t->alt_isn + 1 && !t->ooo) {
+        /* nothing came after the first ISN and the data follows the other one */
+        t->isn = t->alt_isn;
+        t->next_seq = seq;
+    }
+    t->has_alt = 0;
     int32_t off = (int32_t)(seq - t->next_seq);
     if (off > 0) {
         if ((uint64_t)off > (uint64_t)pl->lim.flow_buf_max * 4) {
             /* far ahead: the capture lost a lot; resync here */
-            flush_dir(pl, f, side, ts);
+            struct tsc_conn *c = ensure_conn(pl, f);
+            flush_dir(pl, f, side);
             pl->st.gaps++;
-            tsc_session_gap(&pl->sc, f->conn, side, (uint64_t)(uint32_t)off, ts);
+            if (c)
+                tsc_session_gap(&pl->sc, c, side, (uint64_t)(uint32_t)off, ts);
             t->next_seq = seq;
             off = 0;
         } else {
@@ -390,80 +517,183 @@ static void tcp_data(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t
     size_t skip = (size_t)(uint32_t)(-off);
     if (skip >= n)
         return; /* a retransmission of what we have */
-    tsc_session_feed(&pl->sc, f->conn, side, p + skip, n - skip, ts);
+    deliver(pl, f, side, p + skip, n - skip, ts);
     t->next_seq = seq + (uint32_t)n;
     if (t->ooo)
         drain(pl, f, side);
 }
+
+static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int64_t ts)
+{
+    pl->st.tcp_packets++;
+    int syn = pk->flags & TSC_TCP_SYN, ack = pk->flags & TSC_TCP_ACK;
+    int side;
+    /* flows start with a SYN or data: a stray ACK, FIN or RST opens nothing */
+    struct flow *f = flow_lookup(pl, pk, &side, syn || pk->payload_len > 0, ts);
+    if (!f)
+        return;
+    f->last_us = ts;
+    struct tcpdir *t = &f->tcp[side];
+    if (syn && !ack && (f->closed || (!(t->syn && t->isn == pk->seq) && (t->init || f->tcp[side ^ 1].init)))) {
+        /* a SYN after the end, or a new SYN (another ISN) on a port pair in
+         * use: a new connection */
+        close_conn(pl, f, ts);
+        start_connection(pl, f, ts);
+    }
+    if (f->closed)
+        return; /* the tail of a closed connection */
+    if (syn) {
+        int client = ack ? side ^ 1 : side;
+        f->client_side = (uint8_t)client;
+        f->client_fixed = 1;
+        if (f->conn)
+            tsc_conn_set_client_side(f->conn, client, 1);
+        if (!t->syn) {
+            t->syn = 1;
+            t->isn = pk->seq;
+            t->init = 1;
+            t->next_seq = pk->seq + 1;
+        } else if (t->isn != pk->seq) {
+            /* a SYN-ACK again with another ISN: which one the data follows decides */
+            t->alt_isn = pk->seq;
+            t->has_alt = 1;
+        }
+        if (pk->payload_len)
+            tcp_data(pl, f, side, pk->seq + 1, pk->payload, pk->payload_len, ts);
+    } else if (pk->payload_len) {
+        tcp_data(pl, f, side, pk->seq, pk->payload, pk->payload_len, ts);
+        if (pk->payload_len < pk->payload_wire && f->conn &&
+            t->next_seq == pk->seq + (uint32_t)pk->payload_len) {
+            /* the snaplen cut this segment: the rest is a hole */
+            uint32_t missing = (uint32_t)(pk->payload_wire - pk->payload_len);
+            pl->st.gaps++;
+            tsc_session_gap(&pl->sc, f->conn, side, missing, ts);
+            t->next_seq += missing;
+        }
+    }
+    if (f->conn && pl->live && f->conn->complete && !f->conn->reported) {
+        /* live: show a connection as soon as its handshake is done */
+        pl->st.tls_connections++;
+        if (pl->sink && pl->sink->emit)
+            pl->sink->emit(pl->sink->ctx, f->conn, ++pl->ordinal);
+        f->conn->reported = 1;
+    }
+    if (pk->flags & TSC_TCP_RST) {
+        close_conn(pl, f, ts);
+        return;
+    }
+    if (pk->flags & TSC_TCP_FIN) {
+        t->fin = 1;
+        if (f->tcp[0].fin && f->tcp[1].fin && !f->tcp[0].ooo && !f->tcp[1].ooo)
+            close_conn(pl, f, ts);
+    }
+}
+
+/* ----------------------------------------------------------- IP fragments */
+
+static void frag_free(struct tsc_pipeline *pl, struct frag **pp)
+{
+    struct frag *d = *pp;
+    *pp = d->next;
+    free(d->buf);
+    free(d);
+    pl->nfrags--;
+}
+
+static int frag_same(const struct tsc_fragment *a, const struct tsc_fragment *b)
+{
+    return a->family == b->family && a->id == b->id && a->proto == b->proto && memcmp(a->src, b->src, 16) == 0 &&
+           memcmp(a->dst, b->dst, 16) == 0;
+}
+
+static void fragment(struct tsc_pipeline *pl, const struct tsc_fragment *fr, int64_t ts)
+{
+    pl->st.fragments++;
+    /* drop datagrams that waited too long */
+    for (struct frag **pp = &pl->frags; *pp;) {
+        if (ts - (*pp)->first_us > FRAG_TIMEOUT_US) {
+            pl->st.fragments_dropped++;
+            frag_free(pl, pp);
+        } else {
+            pp = &(*pp)->next;
+        }
+    }
+    struct frag **pp = &pl->frags;
+    while (*pp && !frag_same(&(*pp)->info, fr))
+        pp = &(*pp)->next;
+    struct frag *d = *pp;
+    if (!d) {
+        if (pl->nfrags >= FRAG_MAX_PENDING) {
+            /* the oldest waiting datagram gives way */
+            struct frag **old = &pl->frags;
+            while ((*old)->next)
+                old = &(*old)->next;
+            pl->st.fragments_dropped++;
+            frag_free(pl, old);
+        }
+        d = calloc(1, sizeof *d);
+        if (!d)
+            return;
+        d->buf = malloc(FRAG_MAX_LEN);
+        if (!d->buf) {
+            free(d);
+            return;
+        }
+        d->info = *fr;
+        d->first_us = ts;
+        d->next = pl->frags;
+        pl->frags = d;
+        pl->nfrags++;
+        pp = &pl->frags;
+    }
+    if (fr->offset > FRAG_MAX_LEN || fr->complete_len > FRAG_MAX_LEN - fr->offset) {
+        pl->st.fragments_dropped++;
+        frag_free(pl, pp);
+        return;
+    }
+    /* first copy wins */
+    for (size_t i = 0; i < fr->len; i++) {
+        uint32_t o = fr->offset + (uint32_t)i;
+        if (!(d->bits[o >> 3] & (1u << (o & 7)))) {
+            d->bits[o >> 3] |= (uint8_t)(1u << (o & 7));
+            d->buf[o] = fr->data[i];
+            d->have++;
+        }
+    }
+    if (!fr->more)
+        d->total = fr->offset + (uint32_t)fr->complete_len;
+    if (d->total == 0 || d->have < d->total)
+        return;
+    for (uint32_t o = 0; o < d->total; o++)
+        if (!(d->bits[o >> 3] & (1u << (o & 7))))
+            return;
+    pl->st.fragments_reassembled++;
+    struct tsc_packet pk;
+    if (tsc_packet_decode_reassembled(&d->info, d->buf, d->total, &pk) == TSC_PKT_TCP)
+        tcp_packet(pl, &pk, ts);
+    frag_free(pl, pp);
+}
+
+/* ---------------------------------------------------------------- entry */
 
 void tsc_pipeline_packet(struct tsc_pipeline *pl, int linktype, const uint8_t *p, size_t caplen, int64_t ts)
 {
     struct tsc_packet pk;
     pl->st.packets++;
     pl->st.bytes += caplen;
+    expire_idle(pl, ts);
     switch (tsc_packet_decode(linktype, p, caplen, &pk)) {
     case TSC_PKT_TCP:
-        break;
+        tcp_packet(pl, &pk, ts);
+        return;
+    case TSC_PKT_FRAGMENT:
+        fragment(pl, &pk.frag, ts);
+        return;
     case TSC_PKT_NOT_IP: pl->st.not_ip++; return;
     case TSC_PKT_NOT_TCP: pl->st.not_tcp++; return;
-    case TSC_PKT_FRAGMENT: pl->st.fragments++; return;
     case TSC_PKT_TRUNCATED: pl->st.truncated++; return;
     case TSC_PKT_MALFORMED: pl->st.malformed++; return;
     default: pl->st.link_unsupported++; return;
-    }
-    pl->st.tcp_packets++;
-    int syn = pk.flags & TSC_TCP_SYN, ack = pk.flags & TSC_TCP_ACK;
-    int side;
-    /* create flows on SYN or data only: a stray ACK or FIN opens nothing */
-    struct flow *f = flow_lookup(pl, &pk, &side, syn || pk.payload_len > 0, ts);
-    if (!f)
-        return;
-    f->last_us = ts;
-    if (syn && !ack && f->conn && (f->tcp[side].init || f->tcp[side ^ 1].init) &&
-        !(f->tcp[side].syn && f->tcp[side].isn == pk.seq)) {
-        /* a new SYN on a port pair in use: the old connection is over */
-        close_conn(pl, f, ts);
-    }
-    if (!f->conn) {
-        if (!syn)
-            return; /* the tail of a closed connection */
-        f->conn = new_conn(pl, f, ts);
-        if (!f->conn)
-            return;
-    }
-    struct tcpdir *t = &f->tcp[side];
-    if (syn) {
-        tsc_conn_set_client_side(f->conn, ack ? side ^ 1 : side, 1);
-        if (!t->syn || t->isn != pk.seq) {
-            t->syn = 1;
-            t->isn = pk.seq;
-            t->init = 1;
-            t->next_seq = pk.seq + 1;
-        }
-        if (pk.payload_len)
-            tcp_data(pl, f, side, pk.seq + 1, pk.payload, pk.payload_len, ts);
-    } else if (pk.payload_len) {
-        tcp_data(pl, f, side, pk.seq, pk.payload, pk.payload_len, ts);
-        if (pk.payload_len < pk.payload_wire && f->conn) {
-            /* the snaplen cut this segment: the rest is a hole */
-            uint32_t missing = (uint32_t)(pk.payload_wire - pk.payload_len);
-            if ((int32_t)(t->next_seq - (pk.seq + (uint32_t)pk.payload_len)) == 0) {
-                pl->st.gaps++;
-                tsc_session_gap(&pl->sc, f->conn, side, missing, ts);
-                t->next_seq += missing;
-            }
-        }
-    }
-    if (!f->conn)
-        return;
-    if (pk.flags & TSC_TCP_RST) {
-        close_conn(pl, f, ts);
-        return;
-    }
-    if (pk.flags & TSC_TCP_FIN) {
-        t->fin = 1;
-        if (f->tcp[0].fin && f->tcp[1].fin && !f->tcp[0].ooo && !f->tcp[1].ooo)
-            close_conn(pl, f, ts);
     }
 }
 
@@ -472,15 +702,18 @@ void tsc_pipeline_finish(struct tsc_pipeline *pl)
     /* close in order of first packet; each close releases what it can */
     while (pl->q_head) {
         struct tsc_conn *c = pl->q_head;
-        if (!c->closed) {
-            struct flow *f = c->owner;
-            if (f && f->conn == c) {
-                close_conn(pl, f, c->last_us);
-                continue;
-            }
-            tsc_session_close(&pl->sc, c, c->last_us);
+        struct flow *f = c->owner;
+        if (!c->closed && f && f->conn == c) {
+            close_conn(pl, f, f->last_us);
+            continue;
         }
-        release(pl);
+        if (!c->closed)
+            tsc_session_close(&pl->sc, c, c->last_us);
+        release(pl, NULL);
+    }
+    while (pl->frags) {
+        pl->st.fragments_dropped++;
+        frag_free(pl, &pl->frags);
     }
 }
 
@@ -498,6 +731,8 @@ void tsc_pipeline_free(struct tsc_pipeline *pl)
         tsc_conn_free(c);
         c = nx;
     }
+    while (pl->frags)
+        frag_free(pl, &pl->frags);
     free(pl->buckets);
     tsc_session_ctx_free(&pl->sc);
     free(pl);

@@ -11,6 +11,11 @@
  * lim.flow_buf_max bytes per flow) and delivered once the hole is filled;
  * retransmissions and overlaps keep the first copy; a hole that cannot be
  * filled is reported as a gap with its byte count.
+ * IP fragments (IPv4, and IPv6's Fragment header) are reassembled, 64
+ * datagrams at most at a time, 30 s each; overlapping fragments keep the
+ * first copy. Flows idle longer than lim.idle_timeout_us are closed.
+ * Memory (flows, connections, out-of-order segments, fragments) is kept
+ * under lim.max_memory by evicting the least recently active flows.
  */
 #ifndef TSC_CAPTURE_PIPELINE_H
 #define TSC_CAPTURE_PIPELINE_H
@@ -25,12 +30,16 @@ struct tsc_pipeline_stats {
     uint64_t packets, bytes;
     uint64_t tcp_packets, not_ip, not_tcp, fragments, truncated, malformed, link_unsupported;
     uint64_t flows, tls_connections, evictions, overlaps_conflicting, gaps;
+    uint64_t idle_closed, fragments_reassembled, fragments_dropped;
 };
 
 struct tsc_pipeline;
 
 struct tsc_pipeline *tsc_pipeline_new(const struct tsc_limits *lim, const struct tsc_sink *sink);
 void tsc_pipeline_free(struct tsc_pipeline *pl);
+/* Live capture: release each connection as soon as its handshake completes
+ * (or it closes), not in order of first packet. */
+void tsc_pipeline_set_live(struct tsc_pipeline *pl, int live);
 /* One captured packet. */
 void tsc_pipeline_packet(struct tsc_pipeline *pl, int linktype, const uint8_t *p, size_t caplen,
                          int64_t ts_us);

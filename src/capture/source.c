@@ -1,5 +1,5 @@
 /*
- * source.c - reading capture files with libpcap (see source.h).
+ * source.c - reading capture files and live interfaces with libpcap (see source.h).
  */
 #include "capture/source.h"
 
@@ -9,7 +9,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res)
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\n' || *s == '\r')
+            *s = ' ';
+}
+
+void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
+                          tsc_source_tick tick, void *tick_arg)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     memset(res, 0, sizeof *res);
@@ -24,10 +32,7 @@ void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_
     }
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
     if (!p) {
-        /* libpcap's wording, made one line */
-        for (char *q = errbuf; *q; q++)
-            if (*q == '\n')
-                *q = ' ';
+        one_line(errbuf);
         snprintf(res->error, sizeof res->error, "not a capture file libpcap can read (%s)", errbuf);
         return;
     }
@@ -39,28 +44,152 @@ void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_
         pcap_close(p);
         return;
     }
+    FILE *fp = pcap_file(p);
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc;
     while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
         int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
-        size_t caplen = h->caplen;
         res->packets++;
-        tsc_pipeline_packet(pl, res->linktype, data, caplen, ts);
+        tsc_pipeline_packet(pl, res->linktype, data, h->caplen, ts);
+        if (tick && (res->packets & 63) == 0)
+            tick(tick_arg, fp ? (uint64_t)ftello(fp) : 0, res->packets);
     }
     res->ok = 1;
     if (rc == PCAP_ERROR && res->packets == 0) {
         res->ok = 0;
         snprintf(res->error, sizeof res->error, "no packet could be read (%s)", pcap_geterr(p));
-        for (char *q = res->error; *q; q++)
-            if (*q == '\n')
-                *q = ' ';
+        one_line(res->error);
     } else if (rc == PCAP_ERROR) {
         snprintf(res->error, sizeof res->error, "capture cut short after %llu packets (%s)",
                  (unsigned long long)res->packets, pcap_geterr(p));
-        for (char *q = res->error; *q; q++)
-            if (*q == '\n')
-                *q = ' ';
+        one_line(res->error);
     }
+    pcap_close(p);
+}
+
+/* ------------------------------------------------------------------ live */
+
+static pcap_t *volatile live_handle;
+static volatile sig_atomic_t live_stopping;
+
+void tsc_source_live_stop(void)
+{
+    live_stopping = 1;
+    pcap_t *p = live_handle;
+    if (p)
+        pcap_breakloop(p);
+}
+
+struct live_ctx {
+    struct tsc_pipeline *pl;
+    struct tsc_source_result *res;
+    pcap_dumper_t *dump;
+    int linktype;
+    uint64_t count;
+};
+
+static void live_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct live_ctx *lc = (struct live_ctx *)arg;
+    if (lc->dump)
+        pcap_dump((u_char *)lc->dump, h, data);
+    int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+    lc->res->packets++;
+    tsc_pipeline_packet(lc->pl, lc->linktype, data, h->caplen, ts);
+    if (lc->count && lc->res->packets >= lc->count)
+        tsc_source_live_stop();
+}
+
+void tsc_source_live(const struct tsc_live_opts *o, struct tsc_pipeline *pl, struct tsc_source_result *res)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    struct live_ctx lc = {pl, res, NULL, 0, o->count};
+    memset(res, 0, sizeof *res);
+    live_stopping = 0;
+    pcap_t *p = pcap_create(o->iface, errbuf);
+    if (!p) {
+        one_line(errbuf);
+        snprintf(res->error, sizeof res->error, "cannot open the interface (%s)", errbuf);
+        return;
+    }
+    pcap_set_snaplen(p, 262144);
+    pcap_set_promisc(p, 1);
+    pcap_set_timeout(p, 100);
+    pcap_set_immediate_mode(p, 1);
+    pcap_set_buffer_size(p, 16 << 20);
+    pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+        if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+            snprintf(res->error, sizeof res->error, "no such interface");
+        else if (rc == PCAP_ERROR_PERM_DENIED)
+            snprintf(res->error, sizeof res->error, "capturing needs root or CAP_NET_RAW (%s)", pcap_geterr(p));
+        else if (rc == PCAP_ERROR_IFACE_NOT_UP)
+            snprintf(res->error, sizeof res->error, "the interface is not up");
+        else
+            snprintf(res->error, sizeof res->error, "cannot capture (%s)", pcap_geterr(p));
+        one_line(res->error);
+        pcap_close(p);
+        return;
+    }
+    lc.linktype = pcap_datalink(p);
+    res->linktype = lc.linktype;
+    if (!tsc_link_supported(lc.linktype)) {
+        const char *n = pcap_datalink_val_to_name(lc.linktype);
+        snprintf(res->error, sizeof res->error, "link type %d (%s) is not supported", lc.linktype,
+                 n ? n : "unknown");
+        pcap_close(p);
+        return;
+    }
+    if (o->filter && o->filter[0]) {
+        struct bpf_program prog;
+        if (pcap_compile(p, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            snprintf(res->error, sizeof res->error, "bad capture filter '%s' (%s)", o->filter, pcap_geterr(p));
+            one_line(res->error);
+            pcap_close(p);
+            return;
+        }
+        int frc = pcap_setfilter(p, &prog);
+        pcap_freecode(&prog);
+        if (frc != 0) {
+            snprintf(res->error, sizeof res->error, "cannot set the capture filter (%s)", pcap_geterr(p));
+            one_line(res->error);
+            pcap_close(p);
+            return;
+        }
+    }
+    if (o->write_path) {
+        lc.dump = pcap_dump_open(p, o->write_path);
+        if (!lc.dump) {
+            snprintf(res->error, sizeof res->error, "cannot write %s (%s)", o->write_path, pcap_geterr(p));
+            one_line(res->error);
+            pcap_close(p);
+            return;
+        }
+    }
+    live_handle = p;
+    res->ok = 1;
+    while (!live_stopping) {
+        int n = pcap_dispatch(p, -1, live_packet, (u_char *)&lc);
+        if (n == PCAP_ERROR) {
+            snprintf(res->error, sizeof res->error, "capture stopped (%s)", pcap_geterr(p));
+            one_line(res->error);
+            break;
+        }
+        if (lc.dump && n > 0)
+            pcap_dump_flush(lc.dump);
+        if (o->after_batch)
+            o->after_batch(o->arg);
+    }
+    struct pcap_stat ps;
+    if (pcap_stats(p, &ps) == 0) {
+        res->kernel_received = ps.ps_recv;
+        res->kernel_dropped = ps.ps_drop;
+        res->interface_dropped = ps.ps_ifdrop;
+    }
+    live_handle = NULL;
+    if (lc.dump)
+        pcap_dump_close(lc.dump);
     pcap_close(p);
 }

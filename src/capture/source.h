@@ -1,23 +1,44 @@
 /*
- * source.h - capture files (pcap and pcapng, through libpcap) into the pipeline.
- * pcap.h stays inside source.c.
+ * source.h - packets into the pipeline: capture files (pcap and pcapng) and
+ * live interfaces, both through libpcap. pcap.h stays inside source.c.
  */
 #ifndef TSC_CAPTURE_SOURCE_H
 #define TSC_CAPTURE_SOURCE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "capture/pipeline.h"
 
 struct tsc_source_result {
-    int ok;             /* the file was opened and read (maybe with a warning) */
+    int ok;             /* the input was opened and read (maybe with a warning) */
     int linktype;
     uint64_t packets;
+    uint64_t kernel_received, kernel_dropped, interface_dropped; /* live only */
     char error[512];    /* why it could not be read, or a warning when ok */
 };
 
+/* Called from the read loop about every 64 packets with the bytes read so far. */
+typedef void (*tsc_source_tick)(void *arg, uint64_t bytes_read, uint64_t packets);
+
 /* Read every packet of `path` into `pl`. Never exits; errors go to res. */
-void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res);
+void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
+                          tsc_source_tick tick, void *tick_arg);
+
+struct tsc_live_opts {
+    const char *iface;
+    const char *filter;      /* BPF expression, or NULL */
+    const char *write_path;  /* also write the raw packets here (pcap), or NULL */
+    uint64_t count;          /* stop after this many packets; 0: no limit */
+    /* called after each batch of packets (flush the report there) */
+    void (*after_batch)(void *arg);
+    void *arg;
+};
+
+/* Capture until tsc_source_live_stop() (safe in a signal handler), `count`
+ * packets, or an error. */
+void tsc_source_live(const struct tsc_live_opts *o, struct tsc_pipeline *pl, struct tsc_source_result *res);
+void tsc_source_live_stop(void);
 
 #endif

@@ -13,7 +13,6 @@
 #define TSC_VERSION "0.1.0"
 
 int tsc_cmd_read(int argc, char **argv);
-/* Parse a size like 1048576, 512K, 1M, 1G; 0 on success. */
-int tsc_parse_size(const char *s, size_t *out);
+int tsc_cmd_capture(int argc, char **argv);
 
 #endif

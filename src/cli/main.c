@@ -14,10 +14,11 @@ static void usage(FILE *f)
           "\n"
           "commands:\n"
           "  read FILE...     decode every TLS/SSL connection in pcap/pcapng files\n"
+          "  capture -i IF    the same, live from an interface\n"
           "  help [COMMAND]   this text, or a command's own help\n"
           "  version          print the version\n"
           "\n"
-          "'tlsscope read --help' lists the options of read.\n",
+          "'tlsscope COMMAND --help' lists the options of a command.\n",
           f);
 }
 
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "read") == 0)
         return tsc_cmd_read(argc - 1, argv + 1);
+    if (strcmp(cmd, "capture") == 0)
+        return tsc_cmd_capture(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("tlsscope %s\n", TSC_VERSION);
         return TSC_EXIT_OK;
@@ -38,6 +41,10 @@ int main(int argc, char **argv)
         if (argc > 2 && strcmp(argv[2], "read") == 0) {
             char *av[] = {"read", "--help", NULL};
             return tsc_cmd_read(2, av);
+        }
+        if (argc > 2 && strcmp(argv[2], "capture") == 0) {
+            char *av[] = {"capture", "--help", NULL};
+            return tsc_cmd_capture(2, av);
         }
         usage(stdout);
         return TSC_EXIT_OK;

@@ -28,6 +28,8 @@ tsc_result tsc_session_ctx_init(struct tsc_session_ctx *sc, const struct tsc_sin
         sc->lim.flow_buf_max = TSC_DEFAULT_FLOW_BUF_MAX;
     if (!sc->lim.max_flows)
         sc->lim.max_flows = TSC_DEFAULT_MAX_FLOWS;
+    if (!sc->lim.max_memory)
+        sc->lim.max_memory = TSC_DEFAULT_MAX_MEMORY;
     sc->scratch = malloc(sizeof *sc->scratch);
     if (!sc->scratch)
         return TSC_ERR(TSC_LIMIT, "out of memory");
@@ -166,6 +168,8 @@ const char *tsc_error_kind_name(int kind)
 
 static void emit(struct tsc_session_ctx *sc, struct tsc_event *ev)
 {
+    if (ev->conn->reported)
+        return; /* live capture showed it already */
     ev->conn->emitted_any = 1;
     ev->conn->side_fixed = 1;
     if (sc->sink && sc->sink->event)

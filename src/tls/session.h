@@ -40,11 +40,15 @@ enum tsc_phase {
 };
 
 struct tsc_limits {
-    size_t flow_buf_max; /* per-flow buffering cap (record + message + TCP out-of-order) */
-    size_t max_flows;    /* flows tracked at once */
+    size_t flow_buf_max;     /* per-flow buffering cap (record + message + TCP out-of-order) */
+    size_t max_flows;        /* flows tracked at once */
+    size_t max_memory;       /* flows, connections and buffered segments, in bytes */
+    int64_t idle_timeout_us; /* a flow idle this long is closed; 0: never */
 };
 #define TSC_DEFAULT_FLOW_BUF_MAX ((size_t)1 << 20)
-#define TSC_DEFAULT_MAX_FLOWS ((size_t)1 << 18)
+#define TSC_DEFAULT_MAX_FLOWS ((size_t)1 << 20)
+#define TSC_DEFAULT_MAX_MEMORY ((size_t)1 << 30)
+#define TSC_DEFAULT_IDLE_TIMEOUT_US ((int64_t)600 * 1000000)
 
 #define TSC_MAX_CONN_ERRORS 16
 struct tsc_conn_error {
@@ -132,7 +136,8 @@ struct tsc_conn {
     uint8_t ch_session_id_len;
     uint8_t ch_session_id[32];
     struct tsc_tlsdir dir[2];
-    struct tsc_conn *next; /* release queue */
+    uint8_t reported;      /* handed to the sink already (live capture) */
+    struct tsc_conn *next, *prev; /* release queue */
     void *owner;           /* the flow feeding it, NULL once closed */
 };
 

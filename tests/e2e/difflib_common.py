@@ -27,6 +27,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 
 # --------------------------------------------------------------------------
@@ -166,6 +167,7 @@ def tshark_bin() -> str:
 
 
 _EMPTY_CONF = None
+_CONF_LOCK = threading.Lock()
 
 
 def _tshark_env():
@@ -173,9 +175,10 @@ def _tshark_env():
     user's preferences (RSA keys, key log, disabled protocols, decode-as)
     do not leak into the reference reading."""
     global _EMPTY_CONF
-    if _EMPTY_CONF is None:
-        _EMPTY_CONF = tempfile.mkdtemp(prefix="tlsscope-tshark-conf-")
-        atexit.register(shutil.rmtree, _EMPTY_CONF, True)
+    with _CONF_LOCK:
+        if _EMPTY_CONF is None:
+            _EMPTY_CONF = tempfile.mkdtemp(prefix="tlsscope-tshark-conf-")
+            atexit.register(shutil.rmtree, _EMPTY_CONF, True)
     env = dict(os.environ)
     env["WIRESHARK_CONFIG_DIR"] = _EMPTY_CONF
     return env
@@ -458,10 +461,23 @@ def norm_serial(s) -> str | None:
     if s is None:
         return None
     s = str(s).replace(":", "").replace(" ", "").lower()
+    neg = s.startswith("-")
+    if neg:
+        s = s[1:]
     if s.startswith("0x"):
         s = s[2:]
-    if re.fullmatch(r"-?\d+", s) and not re.fullmatch(r"[0-9a-f]+", s):
-        return s
+    if not re.fullmatch(r"[0-9a-f]+", s):
+        return ("-" if neg else "") + s
+    if neg:
+        # A negative serial (DER INTEGER with the top bit set and no 0x00
+        # pad, seen in the wild): tlsscope prints the signed value,
+        # "-7505589ffffb3eff", tshark the raw two's-complement bytes,
+        # 8a:fa:a7:60:00:04:c1:01.  Compare as the bytes.
+        v = int(s, 16)
+        nbytes = 1
+        while v > (1 << (8 * nbytes - 1)):
+            nbytes += 1
+        s = "%0*x" % (2 * nbytes, (1 << (8 * nbytes)) - v)
     s = s.lstrip("0")
     return s or "0"
 
@@ -539,6 +555,11 @@ def _parse_views(text: str, plaintext_only: bool):
             cv = ConnView(a=src, b=dst, first_frame=frame_no)
             cv.extra["stream"] = stream
             cv.extra["ccs_from"] = set()
+            # first Certificate / NewSessionTicket per sender: which side is
+            # the server is settled against tlsscope's client when comparing
+            # (a capture that starts mid-handshake has no ClientHello here)
+            cv.extra["certs_by_src"] = {}
+            cv.extra["ticket_by_src"] = {}
             conns[stream] = cv
         for tl in tls_layers:
             if not isinstance(tl, Obj):
@@ -581,6 +602,7 @@ def _ts_record(cv: ConnView, src: Endpoint, rec: Obj, plaintext_only: bool):
                 # SSLv2 SERVER-HELLO carries one certificate.
                 s = _walk_first(rec, "x509af.serialNumber")
                 cv.certs = [norm_serial(s)] if s is not None else []
+                cv.extra["certs_by_src"].setdefault(src, cv.certs)
         return
     decrypted = rec.get("tls.record.opaque_type") is not None or (
         src in cv.extra["ccs_from"] and not _ts_tls13(cv))
@@ -628,12 +650,18 @@ def _ts_handshake(cv: ConnView, src: Endpoint, t: int, hs: Obj):
         if "hrr_suite" not in cv.extra:
             cv.extra["hrr_suite"] = _int(hs.get("tls.handshake.ciphersuite"))
     elif t == 11:
+        by = cv.extra.setdefault("certs_by_src", {})
+        if src not in by:
+            by[src] = _cert_serials(hs)
         if cv.certs is None and cv.client is not None and src != cv.client:
-            cv.certs = _cert_serials(hs)
+            cv.certs = by[src]
     elif t == 4:
-        if cv.ticket_lifetime is None:
-            cv.ticket_lifetime = _int(
+        by = cv.extra.setdefault("ticket_by_src", {})
+        if src not in by:
+            by[src] = _int(
                 _walk_first(hs, "tls.handshake.session_ticket_lifetime_hint"))
+        if cv.ticket_lifetime is None and src != cv.client:
+            cv.ticket_lifetime = by[src]
 
 
 # --------------------------------------------------------------------------
@@ -816,7 +844,8 @@ def tlsscope_view(c: dict) -> ConnView:
     for a in c.get("alerts") or []:
         lvl, desc = a.get("level"), a.get("description")
         src = client if a.get("dir") == "c2s" else server
-        if lvl is None and desc is None:
+        if a.get("encrypted") is True or (
+                lvl is None and desc is None and a.get("encrypted") is None):
             cv.extra["alerts"].append((src, None))
             continue
         if lvl in _ALERT_LEVEL_BY_NAME:
@@ -1025,16 +1054,21 @@ def compare_views(ts: ConnView, sc: ConnView, fields=ALL_FIELDS):
     if "hello_retry" in fields and ts.hello_retry != sc.hello_retry:
         yield ("hello_retry", json.dumps(sc.hello_retry), json.dumps(ts.hello_retry))
 
+    server = sc.server
     if "certificates" in fields:
         a = sc.certs or []
-        b = ts.certs or []
+        by = ts.extra.get("certs_by_src")
+        b = (by.get(server) if by is not None else ts.certs) or []
         if a != b:
             yield ("certificates.serial", "[" + ",".join(map(str, a)) + "]",
                    "[" + ",".join(map(str, b)) + "]")
 
-    if "ticket_lifetime" in fields and sc.ticket_lifetime != ts.ticket_lifetime:
-        yield ("session_ticket.lifetime_hint",
-               json.dumps(sc.ticket_lifetime), json.dumps(ts.ticket_lifetime))
+    if "ticket_lifetime" in fields:
+        by = ts.extra.get("ticket_by_src")
+        b = by.get(server) if by is not None else ts.ticket_lifetime
+        if sc.ticket_lifetime != b:
+            yield ("session_ticket.lifetime_hint",
+                   json.dumps(sc.ticket_lifetime), json.dumps(b))
 
 
 # --------------------------------------------------------------------------

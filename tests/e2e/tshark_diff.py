@@ -2,13 +2,16 @@
 """Differential test: tlsscope's reading of captures against tshark's.
 
 usage: tshark_diff.py [--tlsscope BIN] [--keylog K] [--timeout S]
-                      [--skip FIELD[,FIELD...]] CAPTURE...
+                      [--skip FIELD[,FIELD...]] [--ignore-appdata-only]
+                      CAPTURE...
 
 For each capture, runs `tlsscope read --json CAPTURE` once (with
 `--keylog K` when given and `tlsscope read --help` lists that option) and
-tshark once (-T json, TCP/TLS reassembly on, see difflib_common.TSHARK_PREFS),
-groups tshark's records per TCP stream, pairs the connections with tlsscope's
-by endpoint pair (in order of first packet when a pair repeats) and compares,
+tshark once (-T json, TCP/TLS reassembly on; a second time with
+tcp.reassemble_out_of_order on only when tshark flags reordered or
+retransmitted segments, see difflib_common.TSHARK_PREFS for why), groups
+tshark's records per TCP stream, pairs the connections with tlsscope's by
+endpoint pair (in order of first packet when a pair repeats) and compares,
 connection by connection:
 
   handshake c2s / s2c   plaintext handshake message types in wire order per
@@ -40,8 +43,15 @@ itself fails (a broken test set-up, not a tlsscope result).
 
 tshark's view is "what tshark 4.0 dissects": TLS on a port no dissector
 claims is found by tshark's TLS heuristic, STARTTLS only where tshark's
-SMTP/IMAP/POP/FTP/LDAP/... dissectors follow the upgrade.  TLS that tshark
-finds outside TCP (EAP-TLS, DTLS, QUIC) is ignored.
+SMTP/IMAP/POP/FTP/XMPP/LDAP/MySQL/PostgreSQL dissectors follow the upgrade
+(not IRC, not RDP's X.224 switch, not TLS on port 80).  TLS that tshark finds
+outside TCP (EAP-TLS, DTLS, QUIC) is ignored.
+
+Only what is readable without keys is compared (unless both tools get
+--keylog): tshark decrypts on its own when a pcapng carries a Decryption
+Secrets Block, so handshake messages and alert contents it could only have
+decrypted (after the sender's ChangeCipherSpec in TLS <= 1.2, records with
+an opaque outer type in TLS 1.3) are dropped from its side.
 """
 
 from __future__ import annotations
@@ -62,7 +72,8 @@ def default_tlsscope() -> str:
     return os.path.join(root, "build", "tlsscope")
 
 
-def diff_capture(capture, binary, keylog, scope_keylog, timeout, fields, out):
+def diff_capture(capture, binary, keylog, scope_keylog, timeout, fields, out,
+                 ignore_appdata_only=False):
     """Compare one capture.  Returns (passed, failed) connection counts."""
     run = dc.run_tlsscope(binary, capture, scope_keylog, timeout)
     try:
@@ -80,7 +91,13 @@ def diff_capture(capture, binary, keylog, scope_keylog, timeout, fields, out):
 
     sc = [dc.tlsscope_view(c) for c in run.conns]
     passed = failed = 0
-    if len(sc) != len(ts):
+    if ignore_appdata_only:
+        n_ts = sum(1 for t in ts
+                   if any(e[1] in ("hs", "ccs", "alert") for e in t.events))
+        n_sc = len(sc)
+    else:
+        n_ts, n_sc = len(ts), len(sc)
+    if n_sc != n_ts and not (ignore_appdata_only and n_sc >= n_ts):
         out(f"{capture}: connections: tlsscope={len(sc)} tshark={len(ts)}")
     pairs, only_ts, only_sc = dc.match_views(ts, sc)
     # report in tlsscope's order
@@ -98,8 +115,13 @@ def diff_capture(capture, binary, keylog, scope_keylog, timeout, fields, out):
             f"tlsscope=present tshark=absent")
         failed += 1
     for t in only_ts:
+        appdata_only = not any(e[1] in ("hs", "ccs", "alert") for e in t.events)
+        if appdata_only and ignore_appdata_only:
+            continue
+        what = "application data only" if appdata_only else "handshake seen"
         out(f"{capture}: {dc.conn_label(t.client or t.a, t.server or t.b)}: "
-            f"connection: tlsscope=absent tshark=present (tcp.stream {t.extra.get('stream')})")
+            f"connection: tlsscope=absent tshark=present "
+            f"(tcp.stream {t.extra.get('stream')}, {what})")
         failed += 1
     return passed, failed
 
@@ -115,6 +137,10 @@ def main(argv=None) -> int:
     ap.add_argument("--skip", default="",
                     help="comma-separated fields not to compare: "
                     + ",".join(dc.ALL_FIELDS))
+    ap.add_argument("--ignore-appdata-only", action="store_true",
+                    help="do not require tlsscope to report TCP streams where "
+                    "tshark saw only application data records (no handshake, "
+                    "CCS or alert: a capture that starts mid-connection)")
     ap.add_argument("captures", nargs="+", metavar="CAPTURE")
     args = ap.parse_args(argv)
 
@@ -143,7 +169,8 @@ def main(argv=None) -> int:
     for cap in args.captures:
         try:
             p, f = diff_capture(cap, args.tlsscope, args.keylog, scope_keylog,
-                                args.timeout, fields, out)
+                                args.timeout, fields, out,
+                                args.ignore_appdata_only)
         except dc.ToolError:
             print(f"tshark-diff: {total_p} passed, {total_f} failed")
             return 2

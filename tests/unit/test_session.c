@@ -132,7 +132,7 @@ static int teardown(void **state)
 /* Start a session context and a connection (side 0 is the client). */
 static void start(struct fx *f, size_t flow_buf_max)
 {
-    struct tsc_limits lim = {flow_buf_max, 0};
+    struct tsc_limits lim = {flow_buf_max, 0, 0, 0};
     ASSERT_OK(tsc_session_ctx_init(&f->sc, &f->sink, &lim));
     f->sc_live = 1;
     struct tsc_endpoint a = {4, {10, 0, 0, 1}, 50000};

@@ -1,0 +1,142 @@
+/*
+ * cmd_capture.c - tlsscope capture: a live interface to reports.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture/pipeline.h"
+#include "capture/source.h"
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "report/report.h"
+
+static void capture_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: tlsscope capture -i INTERFACE [OPTIONS] [BPF FILTER...]\n"
+            "\n"
+            "Capture live and decode every TLS/SSL connection as read does. Each\n"
+            "connection is shown when its handshake completes or when it ends. Ctrl-C\n"
+            "or SIGTERM stops, shows what is still open, and prints the counts\n"
+            "(packets, connections, drops reported by the kernel). Needs root or\n"
+            "CAP_NET_RAW.\n"
+            "\n"
+            "  -i, --interface IF    the interface (e.g. eth0, lo, any)\n"
+            "  -w, --write FILE      also write the raw packets to FILE (pcap)\n"
+            "  -c, --count N         stop after N packets\n"
+            "%s",
+            tsc_cli_common_help);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    tsc_source_live_stop();
+}
+
+static void flush_report(void *arg) { (void)tsc_report_flush(arg); }
+
+enum { OPT_IFACE = TSC_OPT_FIRST_OWN, OPT_WRITE, OPT_COUNT };
+
+int tsc_cmd_capture(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        TSC_CLI_COMMON_LONGOPTS,
+        {"interface", required_argument, NULL, 'i'},
+        {"write", required_argument, NULL, 'w'},
+        {"count", required_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
+    };
+    struct tsc_cli_opts o;
+    struct tsc_live_opts lo;
+    char filter[4096] = "";
+    int ch;
+    tsc_cli_opts_init(&o);
+    memset(&lo, 0, sizeof lo);
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "vqhi:w:c:", opts, NULL)) != -1) {
+        int k = tsc_cli_common_opt(&o, ch, optarg);
+        if (k < 0)
+            return TSC_EXIT_USAGE;
+        if (k > 0)
+            continue;
+        size_t v;
+        switch (ch) {
+        case 'i': lo.iface = optarg; break;
+        case 'w': lo.write_path = optarg; break;
+        case 'c':
+            if (tsc_parse_size(optarg, &v) || v == 0) {
+                fprintf(stderr, "tlsscope: --count takes a positive number, not '%s'\n", optarg);
+                return TSC_EXIT_USAGE;
+            }
+            lo.count = v;
+            break;
+        case 'h': capture_usage(stdout); return TSC_EXIT_OK;
+        default: capture_usage(stderr); return TSC_EXIT_USAGE;
+        }
+    }
+    if (tsc_cli_opts_finish(&o) != 0)
+        return TSC_EXIT_USAGE;
+    if (!lo.iface) {
+        fprintf(stderr, "tlsscope: capture needs an interface: -i IF\n");
+        return TSC_EXIT_USAGE;
+    }
+    /* the rest of the command line is the BPF filter, as with tcpdump */
+    size_t n = 0;
+    for (int i = optind; i < argc; i++) {
+        int k = snprintf(filter + n, sizeof filter - n, "%s%s", n ? " " : "", argv[i]);
+        if (k < 0 || (size_t)k >= sizeof filter - n) {
+            fprintf(stderr, "tlsscope: the capture filter is too long\n");
+            return TSC_EXIT_USAGE;
+        }
+        n += (size_t)k;
+    }
+    lo.filter = filter;
+    struct tsc_report *rep = tsc_report_new(&o.ro, stdout);
+    struct tsc_pipeline *pl = rep ? tsc_pipeline_new(&o.lim, tsc_report_sink(rep)) : NULL;
+    if (!pl) {
+        fprintf(stderr, "tlsscope: out of memory\n");
+        tsc_report_free(rep);
+        return TSC_EXIT_INPUT;
+    }
+    tsc_pipeline_set_live(pl, 1);
+    lo.after_batch = flush_report;
+    lo.arg = rep;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (!o.quiet)
+        fprintf(stderr, "tlsscope: capturing on %s%s%s (Ctrl-C to stop)\n", lo.iface, filter[0] ? ", filter " : "",
+                filter);
+    struct tsc_source_result res;
+    tsc_source_live(&lo, pl, &res);
+    tsc_pipeline_finish(pl);
+    int write_failed = tsc_report_flush(rep) != 0;
+    int status = TSC_EXIT_OK;
+    if (!res.ok) {
+        fprintf(stderr, "tlsscope: %s: %s\n", lo.iface, res.error);
+        status = TSC_EXIT_INPUT;
+    } else {
+        if (res.error[0])
+            fprintf(stderr, "tlsscope: %s: %s\n", lo.iface, res.error);
+        if (!o.quiet) {
+            tsc_cli_print_stats(lo.iface, tsc_pipeline_stats(pl));
+            fprintf(stderr, "tlsscope: %s: kernel: %llu packets received, %llu dropped, %llu dropped by the interface\n",
+                    lo.iface, (unsigned long long)res.kernel_received, (unsigned long long)res.kernel_dropped,
+                    (unsigned long long)res.interface_dropped);
+        }
+    }
+    if (write_failed) {
+        fprintf(stderr, "tlsscope: writing the report failed\n");
+        status = TSC_EXIT_INPUT;
+    }
+    tsc_pipeline_free(pl);
+    tsc_report_free(rep);
+    return status;
+}

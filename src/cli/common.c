@@ -1,0 +1,168 @@
+/*
+ * common.c - options and statistics shared by read and capture.
+ */
+#include "cli/common.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char tsc_cli_common_help[] =
+    "output (one of):\n"
+    "      --text            the four phases per connection (default)\n"
+    "  -v, --verbose         the full tree: every suite, extension and field\n"
+    "      --json            JSON Lines, one object per connection (docs/json.md)\n"
+    "      --summary         one line per connection\n"
+    "options:\n"
+    "      --color WHEN      auto (default: only on a terminal), always, never\n"
+    "      --max-flows N     flows tracked at once (default 1048576)\n"
+    "      --max-memory N    memory for flows and buffered segments (default 1G;\n"
+    "                        K, M, G suffixes); the least recently active flows\n"
+    "                        are evicted beyond it, and the evictions reported\n"
+    "      --flow-buffer N   bytes buffered per flow (default 1M)\n"
+    "      --idle-timeout S  close a flow idle for S seconds (default 600; 0: never)\n"
+    "  -q, --quiet           no statistics line on stderr\n"
+    "  -h, --help            this text\n";
+
+void tsc_cli_opts_init(struct tsc_cli_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->ro.format = TSC_FMT_TEXT;
+    o->lim.flow_buf_max = TSC_DEFAULT_FLOW_BUF_MAX;
+    o->lim.max_flows = TSC_DEFAULT_MAX_FLOWS;
+    o->lim.max_memory = TSC_DEFAULT_MAX_MEMORY;
+    o->lim.idle_timeout_us = TSC_DEFAULT_IDLE_TIMEOUT_US;
+    o->color = "auto";
+    o->progress = -1;
+}
+
+int tsc_parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return -1;
+    unsigned long long mul = 1;
+    if (*end == 'K' || *end == 'k')
+        mul = 1ULL << 10;
+    else if (*end == 'M' || *end == 'm')
+        mul = 1ULL << 20;
+    else if (*end == 'G' || *end == 'g')
+        mul = 1ULL << 30;
+    else if (*end != 0)
+        return -1;
+    if (mul != 1 && end[1] != 0)
+        return -1;
+    if (v > (unsigned long long)SIZE_MAX / mul)
+        return -1;
+    *out = (size_t)(v * mul);
+    return 0;
+}
+
+int tsc_cli_common_opt(struct tsc_cli_opts *o, int ch, const char *arg)
+{
+    size_t v;
+    switch (ch) {
+    case TSC_OPT_TEXT: o->ro.format = TSC_FMT_TEXT; o->nformats++; return 1;
+    case 'v': o->ro.format = TSC_FMT_VERBOSE; o->ro.verbose = 1; o->nformats++; return 1;
+    case TSC_OPT_JSON: o->ro.format = TSC_FMT_JSON; o->nformats++; return 1;
+    case TSC_OPT_SUMMARY: o->ro.format = TSC_FMT_SUMMARY; o->nformats++; return 1;
+    case 'q': o->quiet = 1; return 1;
+    case TSC_OPT_PROGRESS: o->progress = 1; return 1;
+    case TSC_OPT_NO_PROGRESS: o->progress = 0; return 1;
+    case TSC_OPT_COLOR:
+        if (strcmp(arg, "auto") && strcmp(arg, "always") && strcmp(arg, "never")) {
+            fprintf(stderr, "tlsscope: --color takes auto, always or never, not '%s'\n", arg);
+            return -1;
+        }
+        o->color = arg;
+        return 1;
+    case TSC_OPT_MAX_FLOWS:
+        if (tsc_parse_size(arg, &v) || v == 0) {
+            fprintf(stderr, "tlsscope: --max-flows takes a positive number, not '%s'\n", arg);
+            return -1;
+        }
+        o->lim.max_flows = v;
+        return 1;
+    case TSC_OPT_FLOW_BUFFER:
+        if (tsc_parse_size(arg, &v) || v < 4096) {
+            fprintf(stderr, "tlsscope: --flow-buffer takes a size of at least 4096 bytes, not '%s'\n", arg);
+            return -1;
+        }
+        o->lim.flow_buf_max = v;
+        return 1;
+    case TSC_OPT_MAX_MEMORY:
+        if (tsc_parse_size(arg, &v) || v < ((size_t)1 << 20)) {
+            fprintf(stderr, "tlsscope: --max-memory takes a size of at least 1M, not '%s'\n", arg);
+            return -1;
+        }
+        o->lim.max_memory = v;
+        return 1;
+    case TSC_OPT_IDLE_TIMEOUT:
+        if (tsc_parse_size(arg, &v) || v > 100000000) {
+            fprintf(stderr, "tlsscope: --idle-timeout takes a number of seconds, not '%s'\n", arg);
+            return -1;
+        }
+        o->lim.idle_timeout_us = (int64_t)v * 1000000;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int tsc_cli_opts_finish(struct tsc_cli_opts *o)
+{
+    if (o->nformats > 1) {
+        fprintf(stderr, "tlsscope: choose one of --text, -v, --json, --summary\n");
+        return -1;
+    }
+    o->ro.color = strcmp(o->color, "always") == 0 ||
+                  (strcmp(o->color, "auto") == 0 && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
+    if (o->ro.format == TSC_FMT_JSON)
+        o->ro.color = 0;
+    return 0;
+}
+
+static void appendf(char *buf, size_t cap, size_t *n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void appendf(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+{
+    if (*n >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *n, cap - *n, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *n += (size_t)k;
+}
+
+void tsc_cli_print_stats(const char *what, const struct tsc_pipeline_stats *st)
+{
+    char extra[512] = "";
+    size_t n = 0;
+    if (st->evictions)
+        appendf(extra, sizeof extra, &n, ", %llu flows evicted (flow or memory cap)",
+                (unsigned long long)st->evictions);
+    if (st->idle_closed)
+        appendf(extra, sizeof extra, &n, ", %llu closed idle", (unsigned long long)st->idle_closed);
+    if (st->gaps)
+        appendf(extra, sizeof extra, &n, ", %llu gaps", (unsigned long long)st->gaps);
+    if (st->fragments)
+        appendf(extra, sizeof extra, &n, ", %llu IP fragments (%llu datagrams reassembled, %llu fragments dropped)",
+                (unsigned long long)st->fragments, (unsigned long long)st->fragments_reassembled,
+                (unsigned long long)st->fragments_dropped);
+    if (st->truncated)
+        appendf(extra, sizeof extra, &n, ", %llu packets cut before their TCP payload",
+                (unsigned long long)st->truncated);
+    if (st->malformed)
+        appendf(extra, sizeof extra, &n, ", %llu packets with malformed headers", (unsigned long long)st->malformed);
+    fprintf(stderr, "tlsscope: %s: %llu packets, %llu TCP flows, %llu TLS connections%s\n", what,
+            (unsigned long long)st->packets, (unsigned long long)st->flows, (unsigned long long)st->tls_connections,
+            extra);
+}

@@ -1,0 +1,65 @@
+/*
+ * common.h - what `read` and `capture` share: output and limit options,
+ * their help text, and the statistics line.
+ */
+#ifndef TSC_CLI_COMMON_H
+#define TSC_CLI_COMMON_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "capture/pipeline.h"
+#include "report/report.h"
+
+struct tsc_cli_opts {
+    struct tsc_report_opts ro;
+    struct tsc_limits lim;
+    const char *color;
+    int quiet;
+    int nformats;
+    int progress; /* -1 auto, 0 off, 1 on */
+};
+
+enum {
+    TSC_OPT_TEXT = 256,
+    TSC_OPT_JSON,
+    TSC_OPT_SUMMARY,
+    TSC_OPT_COLOR,
+    TSC_OPT_MAX_FLOWS,
+    TSC_OPT_FLOW_BUFFER,
+    TSC_OPT_MAX_MEMORY,
+    TSC_OPT_IDLE_TIMEOUT,
+    TSC_OPT_PROGRESS,
+    TSC_OPT_NO_PROGRESS,
+    TSC_OPT_FIRST_OWN = 300, /* subcommands number their own options from here */
+};
+
+#define TSC_CLI_COMMON_LONGOPTS                                               \
+    {"text", no_argument, NULL, TSC_OPT_TEXT},                                \
+        {"verbose", no_argument, NULL, 'v'},                                  \
+        {"json", no_argument, NULL, TSC_OPT_JSON},                            \
+        {"summary", no_argument, NULL, TSC_OPT_SUMMARY},                      \
+        {"color", required_argument, NULL, TSC_OPT_COLOR},                    \
+        {"colour", required_argument, NULL, TSC_OPT_COLOR},                   \
+        {"max-flows", required_argument, NULL, TSC_OPT_MAX_FLOWS},            \
+        {"flow-buffer", required_argument, NULL, TSC_OPT_FLOW_BUFFER},        \
+        {"max-memory", required_argument, NULL, TSC_OPT_MAX_MEMORY},          \
+        {"idle-timeout", required_argument, NULL, TSC_OPT_IDLE_TIMEOUT},      \
+        {"progress", no_argument, NULL, TSC_OPT_PROGRESS},                    \
+        {"no-progress", no_argument, NULL, TSC_OPT_NO_PROGRESS},              \
+        {"quiet", no_argument, NULL, 'q'},                                    \
+        {"help", no_argument, NULL, 'h'}
+
+extern const char tsc_cli_common_help[];
+
+void tsc_cli_opts_init(struct tsc_cli_opts *o);
+/* 1: handled; 0: not a common option; -1: bad value (message printed). */
+int tsc_cli_common_opt(struct tsc_cli_opts *o, int ch, const char *arg);
+/* Check the combination and settle colour; -1 on a usage error. */
+int tsc_cli_opts_finish(struct tsc_cli_opts *o);
+/* "tlsscope: WHAT: N packets, ..." on stderr. */
+void tsc_cli_print_stats(const char *what, const struct tsc_pipeline_stats *st);
+/* Parse a size like 1048576, 512K, 1M, 1G; 0 on success. */
+int tsc_parse_size(const char *s, size_t *out);
+
+#endif

@@ -1,0 +1,428 @@
+/*
+ * fingerprint.c - JA3, JA3S and JA4 (the contract is in fingerprint.h).
+ *
+ * Each fingerprint is written as a stream of small pieces ("771", "-4865",
+ * ",") into a text buffer and, at the same time, into a digest, so the hash is
+ * exact even when the text buffer is too small. Sorting for JA4 needs no
+ * buffer: values are emitted bucket by bucket on their high byte, each bucket
+ * counted on its low byte, which keeps duplicates and costs O(n) per distinct
+ * high byte.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "crypto/fingerprint.h"
+#include "registry/registry.h"
+
+/* ---- text + digest output ---- */
+
+struct fp_text {
+    char *s;
+    size_t cap; /* 0: no text wanted */
+    size_t len;
+    int cut;
+};
+
+struct fp_sink {
+    struct fp_text *text;
+    EVP_MD_CTX *md;
+    size_t hashed; /* bytes given to the digest since the last start */
+    int failed;
+};
+
+static void text_init(struct fp_text *t, char *s, size_t cap)
+{
+    t->s = s;
+    t->cap = s ? cap : 0;
+    t->len = 0;
+    t->cut = 0;
+    if (t->cap)
+        t->s[0] = '\0';
+}
+
+static void text_put(struct fp_text *t, const char *p, size_t n)
+{
+    if (t->cap == 0 || t->cut)
+        return;
+    if (n >= t->cap - t->len) { /* room for the piece and the NUL */
+        t->cut = 1;
+        return;
+    }
+    memcpy(t->s + t->len, p, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
+static void sink_start(struct fp_sink *k, const EVP_MD *type)
+{
+    k->hashed = 0;
+    if (!k->failed && EVP_DigestInit_ex(k->md, type, NULL) != 1)
+        k->failed = 1;
+}
+
+static void sink_put(struct fp_sink *k, const char *p, size_t n)
+{
+    text_put(k->text, p, n);
+    if (!k->failed && n && EVP_DigestUpdate(k->md, p, n) != 1)
+        k->failed = 1;
+    k->hashed += n;
+}
+
+/* The digest as lowercase hex, at most `ndigits` digits, into out[ndigits+1]. */
+static void sink_finish_hex(struct fp_sink *k, char *out, size_t ndigits)
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int dn = 0;
+    static const char hex[] = "0123456789abcdef";
+    out[0] = '\0';
+    if (k->failed || EVP_DigestFinal_ex(k->md, d, &dn) != 1) {
+        k->failed = 1;
+        return;
+    }
+    size_t i;
+    for (i = 0; i < ndigits && i / 2 < dn; i++)
+        out[i] = hex[(i % 2) ? (d[i / 2] & 0xf) : (d[i / 2] >> 4)];
+    out[i] = '\0';
+}
+
+/* One JA3 list item: '-' (unless first) then the number in decimal. */
+static void put_dec(struct fp_sink *k, int *first, unsigned v)
+{
+    char b[16];
+    int n = snprintf(b, sizeof b, "%s%u", *first ? "" : "-", v);
+    *first = 0;
+    if (n > 0)
+        sink_put(k, b, (size_t)n);
+}
+
+static void put_hex4(struct fp_sink *k, int *first, unsigned v)
+{
+    char b[8];
+    int n = snprintf(b, sizeof b, "%s%04x", *first ? "" : ",", v & 0xffff);
+    *first = 0;
+    if (n > 0)
+        sink_put(k, b, (size_t)n);
+}
+
+static void put_str(struct fp_sink *k, const char *s) { sink_put(k, s, strlen(s)); }
+
+/* ---- reading the hello ---- */
+
+static int ext_incomplete(const struct tsc_ext_list *l) { return l->n > l->stored; }
+
+/* The first extension of `type` when its body decoded to a list, else NULL. */
+static const struct tsc_ext *list_ext(const struct tsc_ext_list *l, uint16_t type)
+{
+    const struct tsc_ext *e = tsc_ext_find(l, type);
+    if (!e || (e->form != TSC_EXTF_U16_LIST && e->form != TSC_EXTF_U8_LIST))
+        return NULL;
+    return e;
+}
+
+/* ---- JA3 / JA3S ---- */
+
+static void ja3_u16_list(struct fp_sink *k, const struct tsc_ext *e)
+{
+    int first = 1;
+    if (!e)
+        return;
+    size_t n = tsc_ext_list_count(e);
+    for (size_t i = 0; i < n; i++) {
+        uint16_t v = tsc_ext_list_at(e, i);
+        if (e->form == TSC_EXTF_U16_LIST && tsc_reg_is_grease(v))
+            continue;
+        put_dec(k, &first, v);
+    }
+}
+
+static void ja3_ext_types(struct fp_sink *k, const struct tsc_ext_list *l)
+{
+    int first = 1;
+    for (uint16_t i = 0; i < l->stored; i++)
+        if (!tsc_reg_is_grease(l->ext[i].type))
+            put_dec(k, &first, l->ext[i].type);
+}
+
+static int finish_md5(struct fp_sink *k, struct fp_text *t, char md5hex[TSC_FP_MD5_HEX], int status)
+{
+    sink_finish_hex(k, md5hex, 32);
+    if (k->failed) {
+        md5hex[0] = '\0';
+        if (t->cap)
+            t->s[0] = '\0';
+        return status | TSC_FP_ERROR;
+    }
+    return status | (t->cut ? TSC_FP_CUT : 0);
+}
+
+int tsc_fp_ja3(const struct tsc_client_hello *ch, char *out, size_t n, char md5hex[TSC_FP_MD5_HEX])
+{
+    struct fp_text t;
+    text_init(&t, out, n);
+    md5hex[0] = '\0';
+    if (ch->sslv2)
+        return TSC_FP_NONE;
+    int status = ext_incomplete(&ch->ext) ? TSC_FP_INCOMPLETE : TSC_FP_OK;
+
+    struct fp_sink k = {&t, EVP_MD_CTX_new(), 0, 0};
+    if (!k.md)
+        return TSC_FP_ERROR;
+    sink_start(&k, EVP_md5());
+
+    char b[16];
+    int bn = snprintf(b, sizeof b, "%u,", (unsigned)ch->legacy_version);
+    if (bn > 0)
+        sink_put(&k, b, (size_t)bn);
+    int first = 1;
+    size_t ns = tsc_client_hello_n_suites(ch);
+    for (size_t i = 0; i < ns; i++) {
+        uint32_t s = tsc_client_hello_suite_at(ch, i);
+        if (!tsc_reg_is_grease((uint16_t)s))
+            put_dec(&k, &first, s);
+    }
+    put_str(&k, ",");
+    ja3_ext_types(&k, &ch->ext);
+    put_str(&k, ",");
+    ja3_u16_list(&k, list_ext(&ch->ext, TSC_EXT_SUPPORTED_GROUPS));
+    put_str(&k, ",");
+    ja3_u16_list(&k, list_ext(&ch->ext, TSC_EXT_EC_POINT_FORMATS));
+
+    status = finish_md5(&k, &t, md5hex, status);
+    EVP_MD_CTX_free(k.md);
+    return status;
+}
+
+int tsc_fp_ja3s(const struct tsc_server_hello *sh, char *out, size_t n, char md5hex[TSC_FP_MD5_HEX])
+{
+    struct fp_text t;
+    text_init(&t, out, n);
+    md5hex[0] = '\0';
+    int status = ext_incomplete(&sh->ext) ? TSC_FP_INCOMPLETE : TSC_FP_OK;
+
+    struct fp_sink k = {&t, EVP_MD_CTX_new(), 0, 0};
+    if (!k.md)
+        return TSC_FP_ERROR;
+    sink_start(&k, EVP_md5());
+
+    char b[24];
+    int bn = snprintf(b, sizeof b, "%u,%u,", (unsigned)sh->legacy_version, (unsigned)sh->cipher_suite);
+    if (bn > 0)
+        sink_put(&k, b, (size_t)bn);
+    ja3_ext_types(&k, &sh->ext);
+
+    status = finish_md5(&k, &t, md5hex, status);
+    EVP_MD_CTX_free(k.md);
+    return status;
+}
+
+/* ---- JA4 ---- */
+
+/* A list of u16 values for JA4, big endian in `v` (the cipher suites as they
+ * are on the wire, or the stored extension types copied out), GREASE left out
+ * and, when skip_sni_alpn, SNI and ALPN too. */
+struct u16_list {
+    struct tsc_view v;
+    int skip_sni_alpn;
+};
+
+static int kept(const struct u16_list *l, uint16_t v)
+{
+    if (tsc_reg_is_grease(v))
+        return 0;
+    return !(l->skip_sni_alpn && (v == TSC_EXT_SERVER_NAME || v == TSC_EXT_ALPN));
+}
+
+static size_t count_kept(const struct u16_list *l)
+{
+    size_t n = l->v.len / 2, k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += kept(l, tsc_view_u16(l->v, i));
+    return k;
+}
+
+/* Emit the kept values in ascending order, duplicates kept, as hex items:
+ * one pass to find the high bytes in use, then per high byte one pass that
+ * counts its low bytes. At most 257 passes over 32767 values for the longest
+ * cipher list a hello can hold (a few ms); two or three for a real one. */
+static void put_sorted(struct fp_sink *k, const struct u16_list *l)
+{
+    const uint8_t *p = l->v.p;
+    size_t n = l->v.len / 2;
+    uint64_t hi_seen[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++)
+        hi_seen[p[2 * i] >> 6] |= (uint64_t)1 << (p[2 * i] & 63);
+    int first = 1;
+    for (unsigned hi = 0; hi < 256; hi++) {
+        if (!((hi_seen[hi >> 6] >> (hi & 63)) & 1))
+            continue;
+        uint32_t count[256];
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            if (p[2 * i] == hi && kept(l, (uint16_t)(hi << 8 | p[2 * i + 1])))
+                count[p[2 * i + 1]]++;
+        for (unsigned lo = 0; lo < 256; lo++)
+            for (uint32_t c = 0; c < count[lo]; c++)
+                put_hex4(k, &first, hi << 8 | lo);
+    }
+}
+
+static const char *ja4_version_str(uint16_t v)
+{
+    switch (v) {
+    case 0x0304: return "13";
+    case 0x0303: return "12";
+    case 0x0302: return "11";
+    case 0x0301: return "10";
+    case 0x0300: return "s3";
+    case 0x0002: return "s2";
+    case 0xfeff: return "d1";
+    case 0xfefd: return "d2";
+    case 0xfefc: return "d3";
+    default: return "00";
+    }
+}
+
+static uint16_t ja4_version(const struct tsc_client_hello *ch)
+{
+    const struct tsc_ext *sv = tsc_ext_find(&ch->ext, TSC_EXT_SUPPORTED_VERSIONS);
+    if (!sv || sv->form != TSC_EXTF_U16_LIST)
+        return ch->legacy_version;
+    uint16_t best = 0;
+    size_t n = tsc_ext_list_count(sv);
+    for (size_t i = 0; i < n; i++) {
+        uint16_t v = tsc_ext_list_at(sv, i);
+        if (!tsc_reg_is_grease(v) && v > best)
+            best = v;
+    }
+    return best;
+}
+
+static int is_alnum(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/*
+ * The first protocol name of the ALPN extension, read from its raw body:
+ *   ProtocolName protocol_name_list<2..2^16-1>;  opaque ProtocolName<1..2^8-1>;
+ * 0 if there is none (no extension, the list or the name runs past its
+ * container, or the name is empty).
+ */
+static int first_alpn(const struct tsc_client_hello *ch, struct tsc_view *name)
+{
+    const struct tsc_ext *e = tsc_ext_find(&ch->ext, TSC_EXT_ALPN);
+    if (!e)
+        return 0;
+    struct tsc_cursor c = tsc_cursor_of(e->data), list, nm;
+    if (!tsc_is_ok(tsc_cursor_sub_u16(&c, &list)) || !tsc_is_ok(tsc_cursor_sub_u8(&list, &nm)))
+        return 0;
+    *name = tsc_cursor_rest(&nm);
+    return name->len > 0;
+}
+
+static void ja4_alpn(const struct tsc_client_hello *ch, char out[3])
+{
+    static const char hex[] = "0123456789abcdef";
+    struct tsc_view v;
+    out[0] = out[1] = '0';
+    out[2] = '\0';
+    if (!first_alpn(ch, &v))
+        return;
+    uint8_t a = v.p[0], z = v.p[v.len - 1];
+    if (is_alnum(a) && is_alnum(z)) {
+        out[0] = (char)a;
+        out[1] = (char)z;
+    } else {
+        out[0] = hex[a >> 4];
+        out[1] = hex[z & 0xf];
+    }
+}
+
+/* Hash the part just written: first 12 hex digits, or zeros when it was empty. */
+static void ja4_hash12(struct fp_sink *k, char out[13])
+{
+    if (k->hashed == 0) {
+        char d[EVP_MAX_MD_SIZE * 2 + 1];
+        sink_finish_hex(k, d, 12); /* close the digest all the same */
+        memcpy(out, "000000000000", 13);
+        return;
+    }
+    sink_finish_hex(k, out, 12);
+}
+
+int tsc_fp_ja4(const struct tsc_client_hello *ch, char ja4[TSC_FP_JA4_SIZE], char *ja4_r, size_t n)
+{
+    struct fp_text t;
+    text_init(&t, ja4_r, n);
+    ja4[0] = '\0';
+    if (ch->sslv2)
+        return TSC_FP_NONE;
+    int status = ext_incomplete(&ch->ext) ? TSC_FP_INCOMPLETE : TSC_FP_OK;
+
+    uint8_t types[2 * TSC_MAX_EXTENSIONS];
+    for (uint16_t i = 0; i < ch->ext.stored; i++) {
+        types[2 * i] = (uint8_t)(ch->ext.ext[i].type >> 8);
+        types[2 * i + 1] = (uint8_t)ch->ext.ext[i].type;
+    }
+    struct u16_list ciphers = {ch->cipher_suites, 0};
+    struct u16_list exts_all = {{types, 2 * (size_t)ch->ext.stored}, 0};
+    struct u16_list exts_hashed = {exts_all.v, 1};
+    size_t nc = count_kept(&ciphers), ne = count_kept(&exts_all);
+    char alpn[3];
+    ja4_alpn(ch, alpn);
+    char a[16];
+    snprintf(a, sizeof a, "t%s%c%02u%02u%s", ja4_version_str(ja4_version(ch)),
+             tsc_ext_find(&ch->ext, TSC_EXT_SERVER_NAME) ? 'd' : 'i', (unsigned)(nc > 99 ? 99 : nc),
+             (unsigned)(ne > 99 ? 99 : ne), alpn);
+
+    struct fp_sink k = {&t, EVP_MD_CTX_new(), 0, 0};
+    if (!k.md)
+        return TSC_FP_ERROR;
+    char b_hash[13], c_hash[13];
+    text_put(&t, a, strlen(a));
+    text_put(&t, "_", 1);
+
+    sink_start(&k, EVP_sha256());
+    put_sorted(&k, &ciphers);
+    ja4_hash12(&k, b_hash);
+    text_put(&t, "_", 1);
+
+    sink_start(&k, EVP_sha256());
+    put_sorted(&k, &exts_hashed);
+    const struct tsc_ext *sa = list_ext(&ch->ext, TSC_EXT_SIGNATURE_ALGORITHMS);
+    if (sa && sa->form == TSC_EXTF_U16_LIST) {
+        int first = 1;
+        size_t ns = tsc_ext_list_count(sa);
+        for (size_t i = 0; i < ns; i++) {
+            uint16_t v = tsc_ext_list_at(sa, i);
+            if (tsc_reg_is_grease(v))
+                continue;
+            if (first)
+                sink_put(&k, "_", 1);
+            put_hex4(&k, &first, v);
+        }
+    }
+    ja4_hash12(&k, c_hash);
+    EVP_MD_CTX_free(k.md);
+
+    if (k.failed) {
+        if (t.cap)
+            t.s[0] = '\0';
+        return status | TSC_FP_ERROR;
+    }
+    snprintf(ja4, TSC_FP_JA4_SIZE, "%s_%s_%s", a, b_hash, c_hash);
+    return status | (t.cut ? TSC_FP_CUT : 0);
+}
+
+void tsc_fp_client_hello(const struct tsc_client_hello *ch, struct tsc_fp_client *out)
+{
+    out->ja3_status = tsc_fp_ja3(ch, out->ja3, sizeof out->ja3, out->ja3_md5);
+    out->ja4_status = tsc_fp_ja4(ch, out->ja4, out->ja4_r, sizeof out->ja4_r);
+}
+
+void tsc_fp_server_hello(const struct tsc_server_hello *sh, struct tsc_fp_server *out)
+{
+    out->ja3s_status = tsc_fp_ja3s(sh, out->ja3s, sizeof out->ja3s, out->ja3s_md5);
+}
