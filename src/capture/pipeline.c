@@ -4,6 +4,7 @@
  */
 #include "capture/pipeline.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,16 +79,35 @@ struct tsc_pipeline {
     struct frag *frags;
     size_t nfrags;
     size_t ooo_total;
-    uint64_t next_seq, ordinal;
+    uint64_t next_seq, ordinal, created;
     int live;
     struct tsc_pipeline_stats st;
 };
 
-static size_t mem_used(const struct tsc_pipeline *pl)
+/* What the pipeline itself holds: flows, connections, queued segments, fragments. */
+static size_t mem_estimate(const struct tsc_pipeline *pl)
 {
     return pl->nflows * sizeof(struct flow) + pl->nconns * sizeof(struct tsc_conn) + pl->ooo_total +
            pl->nfrags * (sizeof(struct frag) + FRAG_MAX_LEN) + pl->nbuckets * sizeof(struct flow *);
 }
+
+/* Heap in use by the whole process where the C library can tell (glibc):
+ * that also counts record and message buffers, certificate summaries and the
+ * report's pending output. Else the pipeline's own estimate. */
+static size_t mem_used(const struct tsc_pipeline *pl)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 mi = mallinfo2();
+    size_t heap = mi.uordblks + mi.hblkhd;
+    if (heap > 0)
+        return heap;
+#endif
+    return mem_estimate(pl);
+}
+
+/* Keep memory under the cap: checked every 256 new flows, since asking the
+ * allocator costs more than a packet; evicts in batches. */
+static void enforce_memory(struct tsc_pipeline *pl, int64_t ts);
 
 struct tsc_pipeline *tsc_pipeline_new(const struct tsc_limits *lim, const struct tsc_sink *sink)
 {
@@ -338,6 +358,18 @@ static void evict_one(struct tsc_pipeline *pl, int64_t ts, const char *why)
     flow_remove(pl, f);
 }
 
+static void enforce_memory(struct tsc_pipeline *pl, int64_t ts)
+{
+    while (pl->lru_tail && mem_used(pl) > pl->lim.max_memory) {
+        size_t batch = pl->nflows / 16 + 1;
+        while (batch-- && pl->lru_tail)
+            evict_one(pl, ts, "flow evicted: memory cap reached (raise --max-memory)");
+#if defined(__GLIBC__)
+        malloc_trim(0);
+#endif
+    }
+}
+
 static void expire_idle(struct tsc_pipeline *pl, int64_t ts)
 {
     if (pl->lim.idle_timeout_us <= 0)
@@ -389,9 +421,10 @@ static struct flow *flow_lookup(struct tsc_pipeline *pl, const struct tsc_packet
     }
     if (!create)
         return NULL;
-    while (pl->lru_tail && (pl->nflows >= pl->lim.max_flows || mem_used(pl) > pl->lim.max_memory))
-        evict_one(pl, ts, pl->nflows >= pl->lim.max_flows ? "flow evicted: flow table full (raise --max-flows)"
-                                                          : "flow evicted: memory cap reached (raise --max-memory)");
+    while (pl->lru_tail && pl->nflows >= pl->lim.max_flows)
+        evict_one(pl, ts, "flow evicted: flow table full (raise --max-flows)");
+    if ((++pl->created & 255) == 0)
+        enforce_memory(pl, ts);
     if (pl->nflows >= pl->nbuckets)
         grow(pl);
     struct flow *f = calloc(1, sizeof *f);

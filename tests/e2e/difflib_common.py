@@ -412,8 +412,6 @@ def hello_from_tshark(msg: Obj, is_client: bool, sslv2: bool = False) -> Hello:
         h.suites = suites
     else:
         h.suite = _int(msg.get("tls.handshake.ciphersuite"))
-        if h.suite is None and sslv2:
-            h.suite = None
     codes, objs = _parse_extensions(msg)
     if sslv2:
         h.extensions = None
@@ -807,8 +805,6 @@ def _scope_hello(o: dict | None, is_client: bool) -> Hello | None:
         for e in exts:
             if isinstance(e, dict) and _code(e) == 0x002b:
                 h.supported_versions = _ext_versions(e)
-            if isinstance(e, dict) and _code(e) == 0 and is_client:
-                pass
     if o.get("sslv2") or h.legacy_version == 0x0002:
         h.sslv2 = True
     return h

@@ -60,6 +60,7 @@ import argparse
 import os
 import sys
 
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import difflib_common as dc  # noqa: E402
 
@@ -77,7 +78,10 @@ def diff_capture(capture, binary, keylog, scope_keylog, timeout, fields, out,
     """Compare one capture.  Returns (passed, failed) connection counts."""
     run = dc.run_tlsscope(binary, capture, scope_keylog, timeout)
     try:
-        ts = dc.tshark_views(capture, keylog)
+        # with keys on both sides compare everything tshark decrypts;
+        # otherwise only what is readable without keys
+        ts = dc.tshark_views(capture, keylog if scope_keylog else None,
+                             plaintext_only=not scope_keylog)
     except dc.ToolError as e:
         print(f"{capture}: tshark failed: {e}", file=sys.stderr)
         raise
@@ -156,10 +160,8 @@ def main(argv=None) -> int:
 
     scope_keylog = args.keylog
     if args.keylog and not dc.tlsscope_has_option(args.tlsscope, "--keylog"):
-        # tshark still gets the keys: what it decrypts and tlsscope cannot
-        # read shows up as disagreements, which is the point of the option.
-        print("tshark-diff: note: tlsscope read has no --keylog option; only "
-              "tshark gets the key log", file=sys.stderr)
+        print("tshark-diff: note: tlsscope read has no --keylog option; "
+              "comparing only what is readable without keys", file=sys.stderr)
         scope_keylog = None
 
     def out(line):

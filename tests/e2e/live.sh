@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Live capture: `tlsscope capture -i lo` sees a real openssl s_server/s_client
+# handshake, shows it, writes the raw packets with -w (which `tlsscope read`
+# reads back to the same connection), and prints its counts on SIGINT; and
+# the clear errors: a missing interface, missing privileges.
+# Needs root; exit 77 (skipped) otherwise.  usage: live.sh TLSSCOPE_BINARY
+set -uo pipefail
+bin=$1
+if [[ $(id -u) != 0 ]]; then echo "live: SKIPPED: needs root to capture"; exit 77; fi
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+pass=0 fail=0
+check() { # name, condition result (0 = ok)
+    if [[ $2 == 0 ]]; then pass=$((pass + 1)); else echo "live: FAILED: $1"; fail=$((fail + 1)); fi
+}
+
+# 1. a missing interface
+"$bin" capture -i tsc-no-such-if0 >"$tmp/o1" 2>"$tmp/e1"
+rc=$?
+check "missing interface: exit 1" $((rc != 1))
+grep -q "^tlsscope: tsc-no-such-if0: no such interface" "$tmp/e1"; check "missing interface: clear message ($(cat "$tmp/e1"))" $?
+
+# 2. no privileges (an unprivileged user without CAP_NET_RAW)
+if command -v setpriv >/dev/null; then
+    cp "$bin" "$tmp/tlsscope"
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+        "$tmp/tlsscope" capture -i lo >"$tmp/o2" 2>"$tmp/e2"
+    rc=$?
+    check "no privileges: exit 1" $((rc != 1))
+    grep -q "needs root or CAP_NET_RAW" "$tmp/e2"; check "no privileges: says so ($(cat "$tmp/e2"))" $?
+fi
+
+# 3. a real handshake, live
+port=$((23000 + $$ % 1000))
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
+    -days 30 -subj "/CN=live.example" 2>/dev/null
+"$bin" capture -i lo --json -w "$tmp/live.pcap" "tcp port $port" >"$tmp/live.json" 2>"$tmp/live.err" &
+cap=$!
+pids+=("$cap")
+for ((k = 0; k < 200; k++)); do grep -q "capturing on lo" "$tmp/live.err" && break; sleep 0.025; done
+sleep 0.3
+openssl s_server -accept "127.0.0.1:$port" -www -naccept 1 -cert "$tmp/cert.pem" -key "$tmp/key.pem" >/dev/null 2>&1 </dev/null &
+srv=$!
+pids+=("$srv")
+for ((k = 0; k < 200; k++)); do ss -ltn | grep -q ":$port " && break; sleep 0.025; done
+printf 'GET / HTTP/1.0\r\n\r\n' | timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername live.example \
+    -ign_eof >/dev/null 2>&1
+wait "$srv" 2>/dev/null
+sleep 0.5
+kill -INT "$cap"
+wait "$cap"
+rc=$?
+check "capture: exit 0 after SIGINT (got $rc)" $((rc != 0))
+grep -q "kernel: .* packets received, .* dropped" "$tmp/live.err"; check "capture: kernel counts on stop" $?
+python3 - "$tmp/live.json" <<'PY'
+import json, sys
+conns = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(conns) == 1, "expected 1 connection, got %d" % len(conns)
+c = conns[0]
+assert c["sni"] == "live.example", c["sni"]
+assert c["version"] == "TLS 1.3", c["version"]
+assert c["client_hello"] and c["server_hello"]
+PY
+check "capture: the handshake shown as JSON" $?
+"$bin" read --json -q "$tmp/live.pcap" >"$tmp/reread.json"
+python3 - "$tmp/live.json" "$tmp/reread.json" <<'PY'
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+b = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+assert len(a) == len(b) == 1
+for k in ("client", "server", "version", "cipher_suite", "sni", "client_hello", "server_hello"):
+    assert a[0][k] == b[0][k], k
+PY
+check "capture -w: the written file reads back to the same connection" $?
+echo "live: $pass passed, $fail failed"
+((fail == 0))
