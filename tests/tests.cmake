@@ -51,3 +51,11 @@ add_test(NAME e2e/memory COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/memory.py
 if(TSC_SANITIZE)
   set_tests_properties(e2e/memory PROPERTIES ENVIRONMENT "TSC_SANITIZE=1")
 endif()
+
+# Fingerprints (issue 6): JA3/JA3S against tshark on our own captures, and
+# JA3/JA3S/JA4 against the values published beside the public corpus.
+add_test(NAME e2e/fingerprints_captures COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/fingerprint_expected.py --tlsscope $<TARGET_FILE:tlsscope> --no-corpus ${TSC_CAPTURES}/*.pcap ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap")
+set_tests_properties(e2e/fingerprints_captures PROPERTIES FIXTURES_REQUIRED captures TIMEOUT 600)
+add_test(NAME e2e/fingerprints COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/fingerprint_expected.py
+         --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus -j 2)
+set_tests_properties(e2e/fingerprints PROPERTIES TIMEOUT 1200)

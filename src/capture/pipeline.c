@@ -51,6 +51,7 @@ struct flow {
     uint8_t client_side;   /* hint for the connection: flow side of the client */
     uint8_t client_fixed;  /* the hint comes from a SYN */
     uint8_t closed;        /* the connection is over; the flow absorbs its tail */
+    uint8_t reset;         /* an RST was seen (the connection closes at a new SYN, idle or the end) */
 };
 
 #define FRAG_MAX_PENDING 64
@@ -201,6 +202,9 @@ static void enqueue(struct tsc_pipeline *pl, struct tsc_conn *c)
         pl->q_head = c;
 }
 
+static void deliver(struct tsc_pipeline *pl, struct flow *f, int side, const uint8_t *p, size_t n, int64_t ts);
+static void drain(struct tsc_pipeline *pl, struct flow *f, int side);
+
 /* ------------------------------------------------------------ flow table */
 
 static int ep_cmp(const struct tsc_endpoint *a, const struct tsc_endpoint *b)
@@ -281,6 +285,10 @@ static struct tsc_conn *ensure_conn(struct tsc_pipeline *pl, struct flow *f)
     if (!c)
         return NULL;
     c->owner = f;
+    c->midstream = !f->tcp[0].syn && !f->tcp[1].syn;
+    /* a capture that began inside the connection may begin inside a
+     * handshake message: wait for a record that starts with one */
+    c->dir[0].hs_lost = c->dir[1].hs_lost = c->midstream;
     tsc_conn_set_client_side(c, f->client_side, f->client_fixed);
     enqueue(pl, c);
     pl->nconns++;
@@ -313,6 +321,36 @@ static void flush_dir(struct tsc_pipeline *pl, struct flow *f, int side)
         }
         free(s);
     }
+}
+
+/* The peer acknowledged bytes up to `ack`: queued segments that end at or
+ * before it will not get their holes filled by the capture (the peer has the
+ * missing bytes, the capture does not). Deliver them now, with the gaps. */
+static void flush_acked(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t ack)
+{
+    struct tcpdir *t = &f->tcp[side];
+    while (t->ooo && (int32_t)(ack - (t->ooo->seq + t->ooo->len)) >= 0) {
+        struct seg *s = t->ooo;
+        t->ooo = s->next;
+        t->ooo_bytes -= s->len;
+        pl->ooo_total -= s->len;
+        int32_t off = (int32_t)(s->seq - t->next_seq);
+        if (off > 0) {
+            pl->st.gaps++;
+            struct tsc_conn *c = ensure_conn(pl, f);
+            if (c)
+                tsc_session_gap(&pl->sc, c, side, (uint64_t)off, s->ts);
+            t->next_seq = s->seq;
+            off = 0;
+        }
+        uint32_t skip = (uint32_t)(-off);
+        if (skip < s->len) {
+            deliver(pl, f, side, s->data + skip, s->len - skip, s->ts);
+            t->next_seq = s->seq + s->len;
+        }
+        free(s);
+    }
+    drain(pl, f, side);
 }
 
 /* The connection on this flow is over (FIN/RST, a new SYN, idle, evicted, end). */
@@ -391,6 +429,7 @@ static void start_connection(struct tsc_pipeline *pl, struct flow *f, int64_t ts
     f->seq = pl->next_seq++;
     f->start_us = ts;
     f->closed = 0;
+    f->reset = 0;
     /* until TCP or TLS says otherwise, the higher port is the client's */
     f->client_side = f->key.port[0] > f->key.port[1] ? 0 : 1;
     f->client_fixed = 0;
@@ -567,7 +606,7 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
         return;
     f->last_us = ts;
     struct tcpdir *t = &f->tcp[side];
-    if (syn && !ack && (f->closed || (!(t->syn && t->isn == pk->seq) && (t->init || f->tcp[side ^ 1].init)))) {
+    if (syn && !ack && (f->closed || f->reset || (!(t->syn && t->isn == pk->seq) && (t->init || f->tcp[side ^ 1].init)))) {
         /* a SYN after the end, or a new SYN (another ISN) on a port pair in
          * use: a new connection */
         close_conn(pl, f, ts);
@@ -604,6 +643,8 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
             t->next_seq += missing;
         }
     }
+    if (ack && f->tcp[side ^ 1].ooo)
+        flush_acked(pl, f, side ^ 1, pk->ack);
     if (f->conn && pl->live && f->conn->complete && !f->conn->reported) {
         /* live: show a connection as soon as its handshake is done */
         pl->st.tls_connections++;
@@ -612,7 +653,13 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
         f->conn->reported = 1;
     }
     if (pk->flags & TSC_TCP_RST) {
-        close_conn(pl, f, ts);
+        /* live: done now. From a file: the other side's data already on the
+         * wire still arrives after a reset; the flow closes at a new SYN,
+         * when idle, or at the end. */
+        if (pl->live)
+            close_conn(pl, f, ts);
+        else
+            f->reset = 1;
         return;
     }
     if (pk->flags & TSC_TCP_FIN) {

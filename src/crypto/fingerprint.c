@@ -112,28 +112,49 @@ static void put_str(struct fp_sink *k, const char *s) { sink_put(k, s, strlen(s)
 
 static int ext_incomplete(const struct tsc_ext_list *l) { return l->n > l->stored; }
 
-/* The first extension of `type` when its body decoded to a list, else NULL. */
-static const struct tsc_ext *list_ext(const struct tsc_ext_list *l, uint16_t type)
+/*
+ * The values of a list extension the way tshark reads them, from the raw body
+ * of the first extension of `type`: the list's length prefix (`len_bytes`, 1
+ * or 2) must fit in the body, then every whole item (`item` bytes) inside the
+ * list is a value; an odd byte at the end of the list and bytes after it are
+ * ignored. So a malformed list (which tlsscope's decoder keeps as RAW) still
+ * gives the values tshark shows. 0 when the extension is absent or its length
+ * prefix runs past the body.
+ */
+static int raw_list(const struct tsc_ext_list *l, uint16_t type, int len_bytes, size_t item,
+                    struct tsc_view *out)
 {
     const struct tsc_ext *e = tsc_ext_find(l, type);
-    if (!e || (e->form != TSC_EXTF_U16_LIST && e->form != TSC_EXTF_U8_LIST))
-        return NULL;
-    return e;
+    if (!e)
+        return 0;
+    struct tsc_cursor c = tsc_cursor_of(e->data), sub;
+    tsc_result r = len_bytes == 2 ? tsc_cursor_sub_u16(&c, &sub) : tsc_cursor_sub_u8(&c, &sub);
+    if (!tsc_is_ok(r))
+        return 0;
+    *out = tsc_cursor_rest(&sub);
+    out->len -= out->len % item;
+    return 1;
+}
+
+static uint16_t item_at(struct tsc_view v, size_t item, size_t i)
+{
+    return item == 2 ? tsc_view_u16(v, i) : v.p[i];
 }
 
 /* ---- JA3 / JA3S ---- */
 
-static void ja3_u16_list(struct fp_sink *k, const struct tsc_ext *e)
+/* JA3's groups or point formats field: the values, GREASE left out. */
+static void ja3_list_field(struct fp_sink *k, const struct tsc_ext_list *l, uint16_t type,
+                           int len_bytes, size_t item)
 {
+    struct tsc_view v;
     int first = 1;
-    if (!e)
+    if (!raw_list(l, type, len_bytes, item, &v))
         return;
-    size_t n = tsc_ext_list_count(e);
-    for (size_t i = 0; i < n; i++) {
-        uint16_t v = tsc_ext_list_at(e, i);
-        if (e->form == TSC_EXTF_U16_LIST && tsc_reg_is_grease(v))
-            continue;
-        put_dec(k, &first, v);
+    for (size_t i = 0; i < v.len / item; i++) {
+        uint16_t x = item_at(v, item, i);
+        if (!tsc_reg_is_grease(x))
+            put_dec(k, &first, x);
     }
 }
 
@@ -185,9 +206,10 @@ int tsc_fp_ja3(const struct tsc_client_hello *ch, char *out, size_t n, char md5h
     put_str(&k, ",");
     ja3_ext_types(&k, &ch->ext);
     put_str(&k, ",");
-    ja3_u16_list(&k, list_ext(&ch->ext, TSC_EXT_SUPPORTED_GROUPS));
+    /* NamedGroup named_group_list<2..2^16-1>; ECPointFormat ec_point_format_list<1..2^8-1>; */
+    ja3_list_field(&k, &ch->ext, TSC_EXT_SUPPORTED_GROUPS, 2, 2);
     put_str(&k, ",");
-    ja3_u16_list(&k, list_ext(&ch->ext, TSC_EXT_EC_POINT_FORMATS));
+    ja3_list_field(&k, &ch->ext, TSC_EXT_EC_POINT_FORMATS, 1, 1);
 
     status = finish_md5(&k, &t, md5hex, status);
     EVP_MD_CTX_free(k.md);
@@ -284,17 +306,21 @@ static const char *ja4_version_str(uint16_t v)
     }
 }
 
+/* The highest non-GREASE supported_versions value when the extension is
+ * there (0, "00", when it holds none), else legacy_version. */
 static uint16_t ja4_version(const struct tsc_client_hello *ch)
 {
-    const struct tsc_ext *sv = tsc_ext_find(&ch->ext, TSC_EXT_SUPPORTED_VERSIONS);
-    if (!sv || sv->form != TSC_EXTF_U16_LIST)
+    struct tsc_view v;
+    if (!tsc_ext_find(&ch->ext, TSC_EXT_SUPPORTED_VERSIONS))
         return ch->legacy_version;
     uint16_t best = 0;
-    size_t n = tsc_ext_list_count(sv);
-    for (size_t i = 0; i < n; i++) {
-        uint16_t v = tsc_ext_list_at(sv, i);
-        if (!tsc_reg_is_grease(v) && v > best)
-            best = v;
+    /* ProtocolVersion versions<2..254>; */
+    if (raw_list(&ch->ext, TSC_EXT_SUPPORTED_VERSIONS, 1, 2, &v)) {
+        for (size_t i = 0; i < v.len / 2; i++) {
+            uint16_t x = tsc_view_u16(v, i);
+            if (!tsc_reg_is_grease(x) && x > best)
+                best = x;
+        }
     }
     return best;
 }
@@ -391,12 +417,12 @@ int tsc_fp_ja4(const struct tsc_client_hello *ch, char ja4[TSC_FP_JA4_SIZE], cha
 
     sink_start(&k, EVP_sha256());
     put_sorted(&k, &exts_hashed);
-    const struct tsc_ext *sa = list_ext(&ch->ext, TSC_EXT_SIGNATURE_ALGORITHMS);
-    if (sa && sa->form == TSC_EXTF_U16_LIST) {
+    /* SignatureScheme supported_signature_algorithms<2..2^16-2>; in wire order */
+    struct tsc_view sigs;
+    if (raw_list(&ch->ext, TSC_EXT_SIGNATURE_ALGORITHMS, 2, 2, &sigs)) {
         int first = 1;
-        size_t ns = tsc_ext_list_count(sa);
-        for (size_t i = 0; i < ns; i++) {
-            uint16_t v = tsc_ext_list_at(sa, i);
+        for (size_t i = 0; i < sigs.len / 2; i++) {
+            uint16_t v = tsc_view_u16(sigs, i);
             if (tsc_reg_is_grease(v))
                 continue;
             if (first)

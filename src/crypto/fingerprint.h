@@ -14,9 +14,14 @@
  *   - an absent list is an empty field: a hello without extensions gives
  *     "769,47-53,,," and one without supported_groups "771,...,0-11,,0";
  *   - groups and point formats come from the first supported_groups (10) and
- *     ec_point_formats (11) extensions; a body tlsscope could not decode (the
- *     extension kept as RAW, see tsc_ext_decode) gives an empty field;
+ *     ec_point_formats (11) extension, read from its raw body as tshark reads
+ *     it: if the list's length prefix fits in the body, every whole item in
+ *     the list counts, even when the list is malformed (odd length, bytes
+ *     after it) and tlsscope's decoder kept the extension as RAW;
  *   - MD5 of the string, 32 lowercase hex digits.
+ *   One difference from tshark, on purpose: a hello that repeats
+ *   supported_groups (illegal, RFC 8446 4.2) gives the first list here, where
+ *   tshark 4.0 appends ",<second list>" and so writes six fields.
  * JA3S, as tshark's ja3s_full / ja3s: SSLVersion,Cipher,Extensions with the
  *   ServerHello legacy_version (0x0303 for TLS 1.3), the selected suite, and
  *   the extension types (GREASE left out, as tshark does); MD5 as above.
@@ -24,10 +29,10 @@
  * JA4 (FoxIO, BSD-3, technical_details/JA4.md), TCP only, so always 't':
  *   t VV S CC EE AA _ hash12(ciphers) _ hash12(extensions[_sigalgs])
  *   - VV: the highest non-GREASE supported_versions value when that extension
- *     is present and decoded, else legacy_version; 0x0304 "13", 0x0303 "12",
- *     0x0302 "11", 0x0301 "10", 0x0300 "s3", 0x0002 "s2", 0xfeff "d1",
- *     0xfefd "d2", 0xfefc "d3", anything else (drafts 0x7fNN too) "00".
- *     A supported_versions holding only GREASE gives "00".
+ *     is present, else legacy_version; 0x0304 "13", 0x0303 "12", 0x0302 "11",
+ *     0x0301 "10", 0x0300 "s3", 0x0002 "s2", 0xfeff "d1", 0xfefd "d2",
+ *     0xfefc "d3", anything else (drafts 0x7fNN too) "00". A supported_versions
+ *     holding no value but GREASE (or none readable) gives "00".
  *   - S: 'd' when a server_name extension is present (whatever it holds), 'i'.
  *   - CC, EE: non-GREASE cipher suites and extensions, counted with SNI and
  *     ALPN and duplicates, capped at 99.
@@ -39,9 +44,11 @@
  *     hide a good first one.
  *   - ciphers: 4-digit lowercase hex, GREASE left out, sorted, ','-joined.
  *   - extensions: the same, also leaving out SNI (0000) and ALPN (0010); then,
- *     if the signature_algorithms extension (13) lists any non-GREASE scheme,
- *     '_' and those schemes in wire order. hash12 = first 12 hex digits of
- *     SHA-256; an empty list hashes to "000000000000".
+ *     if the first signature_algorithms extension (13) lists any non-GREASE
+ *     scheme, '_' and those schemes in wire order. hash12 = first 12 hex
+ *     digits of SHA-256; an empty list hashes to "000000000000".
+ *   - supported_versions and signature_algorithms are read from the raw body
+ *     the way JA3's lists are (above), as tshark-based JA4 tools see them.
  *   ja4_r is the same with the lists themselves in place of the hashes.
  *   (FoxIO's published outputs of 2023-2024 print "99" for a non-ASCII ALPN
  *   where the current text of the spec, followed here, gives hex digits.)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/text.h"
+#include "crypto/fingerprint.h"
 #include "registry/registry.h"
 #include "report/report.h"
 #include "tls/suite.h"
@@ -215,6 +216,20 @@ static const char *sslv2_cipher_name(uint32_t spec)
 
 static void j_error_fields(struct tsc_buf *b, tsc_result st);
 
+/* A fingerprint and its string; null when it cannot be the real one
+ * (SSLv2 format, a malformed hello, more extensions than kept). */
+static void j_fp(struct tsc_buf *b, const char *key, const char *skey, const char *hash, const char *text,
+                 int status, tsc_result st)
+{
+    int show = tsc_is_ok(st) && tsc_fp_usable(status);
+    W(tsc_buf_printf(b, ",\"%s\":", key));
+    W(show ? tsc_json_cstr(b, hash) : tsc_buf_puts(b, "null"));
+    W(tsc_buf_printf(b, ",\"%s\":", skey));
+    W(show ? tsc_json_cstr(b, text) : tsc_buf_puts(b, "null"));
+    if (show && (status & TSC_FP_CUT))
+        W(tsc_buf_printf(b, ",\"%s_cut\":true", skey));
+}
+
 static void j_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, tsc_result st)
 {
     char hex[7];
@@ -247,6 +262,13 @@ static void j_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch,
         W(tsc_buf_printf(b, i ? ",%u" : "%u", ch->compression.p[i]));
     W(tsc_buf_puts(b, "],"));
     j_ext_list(b, &ch->ext);
+    {
+        char text[TSC_FP_TEXT_MAX], md5[TSC_FP_MD5_HEX], ja4[TSC_FP_JA4_SIZE];
+        int s3 = tsc_fp_ja3(ch, text, sizeof text, md5);
+        j_fp(b, "ja3", "ja3_string", md5, text, s3, st);
+        int s4 = tsc_fp_ja4(ch, ja4, text, sizeof text);
+        j_fp(b, "ja4", "ja4_r", ja4, text, s4, st);
+    }
     if (!tsc_is_ok(st))
         j_error_fields(b, st);
     W(tsc_buf_putc(b, '}'));
@@ -266,6 +288,11 @@ static void j_server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh,
     jcode(b, sh->cipher_suite, TSC_REG_CIPHER_SUITE);
     W(tsc_buf_printf(b, ",\"compression_method\":%u,", sh->compression));
     j_ext_list(b, &sh->ext);
+    {
+        char text[TSC_FP_TEXT_MAX], md5[TSC_FP_MD5_HEX];
+        int s3 = tsc_fp_ja3s(sh, text, sizeof text, md5);
+        j_fp(b, "ja3s", "ja3s_string", md5, text, s3, st);
+    }
     if (!tsc_is_ok(st))
         j_error_fields(b, st);
     W(tsc_buf_putc(b, '}'));

@@ -3,6 +3,7 @@
  */
 #include "tls/session.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -431,8 +432,49 @@ static void handshake_bytes(struct tsc_session_ctx *sc, struct tsc_conn *c, int 
                             size_t n, uint16_t rec_version, int64_t ts)
 {
     struct tsc_tlsdir *d = &c->dir[dir];
+    int fresh = d->rec_fresh;
+    d->rec_fresh = 0;
     if (d->hs_broken)
         return;
+    if (d->hs_skip) {
+        /* the rest of a message that lost bytes to a gap */
+        size_t k = d->hs_skip < n ? d->hs_skip : n;
+        d->hs_skip -= k;
+        p += k;
+        n -= k;
+        if (n == 0)
+            return;
+    }
+    if (d->hs_lost) {
+        /* message boundaries were lost (a gap, or a capture that began
+         * inside the connection): wait for a record that starts with a
+         * plausible message header, gathering its first 4 bytes */
+        if (fresh) {
+            d->probing = 1;
+            d->probe_have = 0;
+        }
+        if (!d->probing)
+            return;
+        size_t k = 4u - d->probe_have < n ? 4u - d->probe_have : n;
+        memcpy(d->probe + d->probe_have, p, k);
+        d->probe_have = (uint8_t)(d->probe_have + k);
+        p += k;
+        n -= k;
+        if (d->probe_have < 4)
+            return;
+        d->probing = 0;
+        const uint8_t *h = d->probe;
+        if (!tsc_reg_name(TSC_REG_HANDSHAKE, h[0]) ||
+            (((uint32_t)h[1] << 16) | ((uint32_t)h[2] << 8) | h[3]) > sc->lim.flow_buf_max)
+            return;
+        d->hs_lost = 0;
+        if (d->hs.max == 0)
+            tsc_buf_init(&d->hs, sc->lim.flow_buf_max);
+        tsc_buf_reset(&d->hs);
+        if (!tsc_is_ok(tsc_buf_append(&d->hs, d->probe, 4)))
+            return;
+        /* from here the message is assembled in d->hs as usual */
+    }
     const uint8_t *q = p;
     size_t left = n;
     if (d->hs.len) {
@@ -452,9 +494,15 @@ static void handshake_bytes(struct tsc_session_ctx *sc, struct tsc_conn *c, int 
         const uint8_t *h = q + used;
         uint32_t len = ((uint32_t)h[1] << 16) | ((uint32_t)h[2] << 8) | h[3];
         if (len > sc->lim.flow_buf_max) {
+            /* too big to assemble: its length says where the next one starts */
             conn_error(sc, c, dir, TSC_ERR(TSC_LIMIT, "handshake message larger than the per-flow buffer cap"),
                        len, ts);
-            d->hs_broken = 1;
+            size_t have = left - used, total = 4 + (size_t)len;
+            if (have >= total) {
+                used += total;
+                continue;
+            }
+            d->hs_skip = (uint32_t)(total - have);
             tsc_buf_free(&d->hs);
             return;
         }
@@ -521,6 +569,20 @@ static void add_alert(struct tsc_conn *c, int dir, int encrypted, uint8_t level,
 static void record_alert(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p, size_t n,
                          int64_t ts)
 {
+    int plaintext_size = n == 1 || (n % 2 == 0 && n <= 8); /* one to four alerts, or a broken one */
+    if (!plaintext_size) {
+        /* not the size of plaintext alerts: an encrypted one (a capture that
+         * began after the ChangeCipherSpec, or a ChangeCipherSpec we missed) */
+        struct tsc_event ev;
+        ev_init(&ev, TSC_EV_ALERT, c, dir, ts);
+        ev.phase = TSC_PHASE_FINISH;
+        ev.record_version = c->dir[dir].rec.version;
+        ev.length = n;
+        ev.encrypted = 1;
+        add_alert(c, dir, 1, 0, 0, ts);
+        emit(sc, &ev);
+        return;
+    }
     size_t off = 0;
     do {
         struct tsc_event ev;
@@ -567,9 +629,6 @@ static void record_body(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
         break;
     case TSC_CT_ALERT:
         record_alert(sc, c, dir, p, n, ts);
-        break;
-    case TSC_CT_HANDSHAKE:
-        handshake_bytes(sc, c, dir, p, n, d->rec.version, ts);
         break;
     case TSC_CT_HEARTBEAT:
         record_heartbeat(sc, c, dir, p, n, ts);
@@ -654,14 +713,58 @@ static int record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir
     return 1;
 }
 
+/* `missing` bytes of a handshake record's body are gone: where does the
+ * next message start? If the message being assembled has a known length and
+ * the hole ends inside it, skip the rest of that message; otherwise the
+ * boundaries are lost until a record starts with a message. */
+static void handshake_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint64_t missing, int64_t ts)
+{
+    struct tsc_tlsdir *d = &c->dir[dir];
+    if (d->hs_broken)
+        return;
+    if (d->hs_skip) {
+        if (missing < d->hs_skip) {
+            d->hs_skip -= (uint32_t)missing;
+            return;
+        }
+        missing -= d->hs_skip;
+        d->hs_skip = 0;
+        if (missing == 0)
+            return;
+        d->hs_lost = 1;
+        return;
+    }
+    if (d->hs_lost)
+        return;
+    if (d->hs.len >= 4) {
+        const uint8_t *h = d->hs.data;
+        uint64_t total = 4 + (((uint64_t)h[1] << 16) | ((uint64_t)h[2] << 8) | h[3]);
+        uint64_t need = total - d->hs.len;
+        tsc_session_error(sc, c, dir, TSC_TRUNCATED, 0, "a handshake message lost bytes to a gap", h[0], ts);
+        tsc_buf_free(&d->hs);
+        if (missing < need) {
+            d->hs_skip = (uint32_t)(need - missing);
+            return;
+        }
+        if (missing == need)
+            return; /* the hole ended with the message: in sync */
+    } else {
+        tsc_buf_free(&d->hs);
+    }
+    d->hs_lost = 1;
+}
+
 static void start_hunting(struct tsc_conn *c, int dir)
 {
     struct tsc_tlsdir *d = &c->dir[dir];
     d->state = ST_HUNT;
     d->hdr_have = 0;
     tsc_buf_free(&d->body);
-    /* a partial handshake message cannot be completed across a hole */
+    /* a partial handshake message cannot be completed across a hole; the
+     * next handshake record may well start in the middle of one */
     tsc_buf_free(&d->hs);
+    d->hs_skip = 0;
+    d->hs_lost = 1;
 }
 
 /* The first bytes of a direction: TLS record, SSLv2 hello, or not TLS at all. */
@@ -778,6 +881,7 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
             }
             d->state = ST_BODY;
             d->body_left = d->rec.length;
+            d->rec_fresh = 1;
             if (record_opaque(sc, c, dir, ts))
                 d->rec.type = 0; /* skip the body without buffering */
             continue;
@@ -792,6 +896,20 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
                 d->body_left -= take;
                 if (d->body_left == 0)
                     d->state = ST_HDR;
+                continue;
+            }
+            if (d->rec.type == TSC_CT_HANDSHAKE) {
+                /* handshake bytes go straight to message assembly, chunk by chunk */
+                const uint8_t *chunk = p;
+                p += take;
+                n -= take;
+                d->offset += take;
+                d->body_left -= take;
+                if (d->body_left == 0) {
+                    d->state = ST_HDR;
+                    sc->records++;
+                }
+                handshake_bytes(sc, c, dir, chunk, take, d->rec.version, ts);
                 continue;
             }
             if (d->body.len == 0 && take == d->body_left) {
@@ -841,6 +959,32 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
 }
 
 static int dir_of(const struct tsc_conn *c, int side) { return side == c->client_side ? TSC_C2S : TSC_S2C; }
+
+/* Where a run of records starts in a segment after lost sync, or SIZE_MAX.
+ * At the segment's start one plausible header is enough on a connection
+ * known to be TLS (strict = 0); otherwise its record must end at or past the
+ * segment's end or be followed by another plausible header. Inside the
+ * segment, a chain of records must end exactly at the segment's end (random
+ * bytes almost never do that), so a resync does not misparse. */
+static size_t resync_point(const uint8_t *p, size_t n, int strict)
+{
+    if (!strict && tsc_record_plausible(p, n))
+        return 0;
+    for (size_t i = 0; i + 5 <= n; i++) {
+        if (!tsc_record_plausible(p + i, n - i))
+            continue;
+        size_t at = i, records = 0;
+        while (at + 5 <= n && tsc_record_plausible(p + at, n - at)) {
+            at += 5 + (((size_t)p[at + 3] << 8) | p[at + 4]);
+            records++;
+        }
+        if (i == 0 && (at >= n || records >= 2))
+            return 0;
+        if (at == n)
+            return i;
+    }
+    return SIZE_MAX;
+}
 
 /* How much plaintext a direction may carry before TLS starts (STARTTLS and
  * proxies need a few hundred bytes; the cap bounds false positives). */
@@ -893,22 +1037,33 @@ void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, 
     }
     if (d->state == ST_PLAIN) {
         if (!starts_hello(p, n)) {
-            d->offset += n;
-            if (d->offset > PLAIN_MAX)
-                d->state = ST_DEAD;
-            return;
+            if (c->midstream && resync_point(p, n, 1) == 0) {
+                /* a capture that began inside the connection: records resume here */
+                d->state = ST_HUNT;
+            } else {
+                d->offset += n;
+                if (d->offset > PLAIN_MAX)
+                    d->state = ST_DEAD;
+                return;
+            }
+        } else {
+            c->starttls = !c->midstream;
+            d->state = ST_START;
+            d->hdr_have = 0;
         }
-        c->starttls = 1;
-        d->state = ST_START;
-        d->hdr_have = 0;
     }
     if (d->state == ST_HUNT) {
-        /* a segment boundary: a hunting direction may find a record start here */
-        if (!tsc_record_plausible(p, n)) {
+        /* lost sync: find where records start again in this segment */
+        size_t at = resync_point(p, n, !c->is_tls);
+        if (at == SIZE_MAX) {
             d->skipped += n;
             d->offset += n;
             return;
         }
+        d->skipped += at;
+        d->offset += at;
+        p += at;
+        n -= at;
         c->is_tls = 1;
         d->state = ST_HDR;
         d->hdr_have = 0;
@@ -977,8 +1132,15 @@ void tsc_session_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, u
     if (c->is_tls)
         tsc_session_error(sc, c, dir, TSC_KIND_GAP, 0, "bytes missing from the capture", missing, ts);
     d->offset += missing;
-    if (d->state == ST_BODY && d->rec.type == 0 && missing < d->body_left) {
-        /* a hole inside application data we skip anyway: stay in sync */
+    if (d->state == ST_BODY && missing < d->body_left) {
+        /* a hole inside a record whose length we know: the next record
+         * header is still where it was, so the record layer stays in sync */
+        if (d->rec.type == TSC_CT_HANDSHAKE) {
+            handshake_gap(sc, c, dir, missing, ts);
+        } else if (d->rec.type != 0) {
+            tsc_buf_reset(&d->body); /* a ChangeCipherSpec or alert with a hole: lost */
+            d->rec.type = 0;
+        }
         d->body_left -= missing;
         return;
     }
@@ -991,14 +1153,19 @@ void tsc_session_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int64_t t
         return;
     for (int dir = 0; dir < 2 && c->is_tls; dir++) {
         struct tsc_tlsdir *d = &c->dir[dir];
-        if ((d->state == ST_BODY || d->state == ST_SSLV2) && d->body_left > 0)
+        int in_message = d->hs.len > 0 && !d->hs_broken;
+        if ((d->state == ST_BODY || d->state == ST_SSLV2) && d->body_left > 0 && !in_message)
             tsc_session_error(sc, c, dir, TSC_TRUNCATED, 0, "capture ends inside a record", d->body_left, ts);
         else if (d->state == ST_HDR && d->hdr_have > 0)
             tsc_session_error(sc, c, dir, TSC_TRUNCATED, 0, "capture ends inside a record header",
                               d->hdr_have, ts);
-        if (d->hs.len > 0 && !d->hs_broken)
-            tsc_session_error(sc, c, dir, TSC_TRUNCATED, 0, "capture ends inside a handshake message",
-                              d->hs.len, ts);
+        if (in_message) {
+            uint64_t need = 0;
+            if (d->hs.len >= 4)
+                need = 4 + (((uint64_t)d->hs.data[1] << 16) | ((uint64_t)d->hs.data[2] << 8) | d->hs.data[3]) -
+                       d->hs.len;
+            tsc_session_error(sc, c, dir, TSC_TRUNCATED, 0, "capture ends inside a handshake message", need, ts);
+        }
         tsc_buf_free(&d->body);
         tsc_buf_free(&d->hs);
     }

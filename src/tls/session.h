@@ -79,6 +79,12 @@ struct tsc_tlsdir {
     uint8_t encrypted;    /* TLS <= 1.2: after this side's ChangeCipherSpec */
     uint8_t hs_broken;    /* handshake stream unrecoverable (oversized message) */
     uint8_t tls13_flight; /* TLS 1.3: encrypted records are still the handshake flight */
+    uint8_t rec_fresh;    /* the next body bytes are the first of a record */
+    uint8_t hs_lost;      /* handshake message boundaries lost in a gap */
+    uint32_t hs_skip;     /* bytes of a gap-damaged message still to drop */
+    uint8_t probing;      /* gathering the first bytes of a record while hs_lost */
+    uint8_t probe_have;
+    uint8_t probe[4];
     struct tsc_record_hdr rec;
     size_t body_left;
     struct tsc_buf body; /* a record body that straddles segments */
@@ -96,6 +102,7 @@ struct tsc_conn {
     uint8_t sslv2;        /* SSLv2-format ClientHello */
     uint8_t resumed, hello_retry, renegotiated, complete;
     uint8_t starttls;     /* TLS began after plaintext (STARTTLS, a proxy) */
+    uint8_t midstream;    /* the capture began inside this connection (no SYN seen) */
     uint8_t saw_client_hello, saw_server_hello, saw_server_cert;
     uint16_t version;     /* negotiated, 0 unknown */
     uint16_t suite;       /* selected, valid when have_suite */

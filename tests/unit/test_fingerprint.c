@@ -263,8 +263,8 @@ static void test_ja3_empty_fields(void **state)
     parse_ch();
     assert_string_equal(fc.ja3, "771,49199-255,11,,0-1-2");
 
-    /* a malformed supported_groups (odd length) is kept as RAW: empty field,
-     * the extension itself still listed */
+    /* a malformed supported_groups (odd length) is kept as RAW by the decoder;
+     * tshark 4.0 still lists its whole items: "771,49199,10,29," */
     ch_begin(TSC_TLS12, suites, 2);
     tb_open(&t, 2);
     static const uint8_t odd[] = {0x00, 0x03, 0x00, 0x1d, 0x00};
@@ -272,7 +272,54 @@ static void test_ja3_empty_fields(void **state)
     tb_close(&t);
     parse_ch();
     assert_int_equal(ch.ext.ext[0].form, TSC_EXTF_RAW);
-    assert_string_equal(fc.ja3, "771,49199-255,10,,");
+    assert_string_equal(fc.ja3, "771,49199-255,10,29,");
+
+    /* a list length running past the body: no values (tshark: the same) */
+    ch_begin(TSC_TLS12, suites, 2);
+    tb_open(&t, 2);
+    static const uint8_t past[] = {0x00, 0x08, 0x00, 0x1d};
+    ext_raw(TSC_EXT_SUPPORTED_GROUPS, past, sizeof past);
+    static const uint8_t formats_past[] = {0x03, 0x00};
+    ext_raw(TSC_EXT_EC_POINT_FORMATS, formats_past, sizeof formats_past);
+    tb_close(&t);
+    parse_ch();
+    assert_string_equal(fc.ja3, "771,49199-255,10-11,,");
+
+    /* GREASE-only groups and an empty list: empty fields */
+    ch_begin(TSC_TLS12, suites, 2);
+    tb_open(&t, 2);
+    static const uint16_t grease_groups[] = {0x2a2a};
+    ext_u16_list16(TSC_EXT_SUPPORTED_GROUPS, grease_groups, 1);
+    ext_u8_list8(TSC_EXT_EC_POINT_FORMATS, NULL, 0);
+    tb_close(&t);
+    parse_ch();
+    assert_string_equal(fc.ja3, "771,49199-255,10-11,,");
+}
+
+/* Lists read as tshark reads them; a repeated supported_groups gives its first. */
+static void test_lenient_lists(void **state)
+{
+    (void)state;
+    static const uint16_t suites[] = {0xc02f};
+    static const uint8_t sigs_odd[] = {0x00, 0x05, 0x04, 0x03, 0x08, 0x04, 0x01};
+    ch_begin(TSC_TLS12, suites, 1);
+    tb_open(&t, 2);
+    ext_raw(TSC_EXT_SIGNATURE_ALGORITHMS, sigs_odd, sizeof sigs_odd);
+    tb_close(&t);
+    parse_ch();
+    assert_int_equal(ch.ext.ext[0].form, TSC_EXTF_RAW);
+    assert_string_equal(fc.ja4_r, "t12i010100_c02f_000d_0403,0804");
+
+    /* tshark 4.0 writes "771,49199,10-10,29-23,24," here (six fields) */
+    static const uint16_t g1[] = {29, 23}, g2[] = {24};
+    ch_begin(TSC_TLS12, suites, 1);
+    tb_open(&t, 2);
+    ext_u16_list16(TSC_EXT_SUPPORTED_GROUPS, g1, 2);
+    ext_u16_list16(TSC_EXT_SUPPORTED_GROUPS, g2, 1);
+    tb_close(&t);
+    parse_ch();
+    assert_string_equal(fc.ja3, "771,49199,10-10,29-23,");
+    assert_string_equal(fc.ja4_r, "t12i010200_c02f_000a,000a");
 }
 
 static void test_ja3s(void **state)
@@ -376,14 +423,23 @@ static void test_ja4_version(void **state)
         assert_string_equal(got, cases[i].want);
     }
 
-    /* a malformed supported_versions (odd length) falls back to legacy_version */
+    /* a malformed supported_versions (odd length): its whole items count */
     ch_begin(TSC_TLS11, suites, 1);
     tb_open(&t, 2);
     static const uint8_t odd[] = {0x03, 0x03, 0x04, 0x03};
     ext_raw(TSC_EXT_SUPPORTED_VERSIONS, odd, sizeof odd);
     tb_close(&t);
     parse_ch();
-    assert_memory_equal(fc.ja4, "t11i010100", 10);
+    assert_memory_equal(fc.ja4, "t13i010100", 10);
+
+    /* one whose length runs past its body holds no version: "00" */
+    ch_begin(TSC_TLS11, suites, 1);
+    tb_open(&t, 2);
+    static const uint8_t past[] = {0x06, 0x03, 0x04};
+    ext_raw(TSC_EXT_SUPPORTED_VERSIONS, past, sizeof past);
+    tb_close(&t);
+    parse_ch();
+    assert_memory_equal(fc.ja4, "t00i010100", 10);
 }
 
 /* JA4.md's ALPN rules, including its five hex examples. */
@@ -638,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_ja4_sigalgs),
         cmocka_unit_test(test_no_extensions),
         cmocka_unit_test(test_ja3_empty_fields),
+        cmocka_unit_test(test_lenient_lists),
         cmocka_unit_test(test_ja3s),
         cmocka_unit_test(test_ja4_version),
         cmocka_unit_test(test_ja4_alpn),
