@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "registry/registry.h"
+#include "tls/suite.h"
 
 enum dir_state {
     ST_START,   /* nothing seen yet in this direction: decide whether it is TLS */
@@ -287,6 +288,39 @@ static void on_client_hello(struct tsc_conn *c, const struct tsc_client_hello *c
     e = tsc_ext_find(&ch->ext, TSC_EXT_ALPN);
     if (e && e->form == TSC_EXTF_NAMES)
         copy_alpn_offered(c, e);
+    /* what the client offered that findings judge */
+    size_t ns = tsc_client_hello_n_suites(ch);
+    for (size_t i = 0; i < ns; i++) {
+        uint32_t code = tsc_client_hello_suite_at(ch, i);
+        if (code > 0xffff) {
+            c->offered_flags |= TSC_OFFER_SSLV2_SUITE;
+            continue;
+        }
+        if (code == 0x00ff)
+            c->ch_reneg = 1; /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+        struct tsc_suite_info si;
+        if (!tsc_suite_describe((uint16_t)code, &si) || si.signalling || si.grease)
+            continue;
+        if (strcmp(si.cipher, "RC4") == 0)
+            c->offered_flags |= TSC_OFFER_RC4;
+        if (strcmp(si.cipher, "3DES") == 0)
+            c->offered_flags |= TSC_OFFER_3DES;
+        if (strcmp(si.cipher, "DES") == 0)
+            c->offered_flags |= TSC_OFFER_DES;
+        if (strcmp(si.cipher, "NULL") == 0)
+            c->offered_flags |= TSC_OFFER_NULL;
+        if (si.is_export)
+            c->offered_flags |= TSC_OFFER_EXPORT;
+        if (strcmp(si.authentication, "anon") == 0)
+            c->offered_flags |= TSC_OFFER_ANON;
+    }
+    for (size_t i = 0; i < ch->compression.len; i++)
+        if (ch->compression.p[i] != 0)
+            c->ch_compression = 1;
+    if (tsc_ext_find(&ch->ext, TSC_EXT_RENEGOTIATION_INFO))
+        c->ch_reneg = 1;
+    if (tsc_ext_find(&ch->ext, TSC_EXT_HEARTBEAT))
+        c->heartbeat_offered = 1;
 }
 
 static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *sh)
@@ -313,6 +347,9 @@ static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *s
                memcmp(sh->session_id.p, c->ch_session_id, sh->session_id.len) == 0) {
         c->resumed = 1;
     }
+    c->sh_compression = sh->compression;
+    c->sh_reneg = tsc_ext_find(&sh->ext, TSC_EXT_RENEGOTIATION_INFO) != NULL;
+    c->sh_ems = tsc_ext_find(&sh->ext, TSC_EXT_EXTENDED_MASTER_SECRET) != NULL;
     const struct tsc_ext *e = tsc_ext_find(&sh->ext, TSC_EXT_ALPN);
     if (e && e->form == TSC_EXTF_NAMES && e->u.names.stored > 0) {
         struct tsc_view v = e->u.names.v[0];
@@ -393,6 +430,19 @@ static void dispatch_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int
             break;
         case TSC_HS_SERVER_KEY_EXCHANGE:
             c->saw_ske = 1;
+            if (m->u.ske.kx == TSC_KX_ECDHE || m->u.ske.kx == TSC_KX_ECDHE_PSK) {
+                c->ske_group = m->u.ske.named_curve;
+                c->have_ske_group = 1;
+            } else if (m->u.ske.dh_p.len) {
+                /* the prime's size in bits, leading zero bits excluded */
+                size_t i = 0;
+                while (i < m->u.ske.dh_p.len && m->u.ske.dh_p.p[i] == 0)
+                    i++;
+                uint32_t bits = (uint32_t)(m->u.ske.dh_p.len - i) * 8;
+                for (uint8_t top = i < m->u.ske.dh_p.len ? m->u.ske.dh_p.p[i] : 0; bits && !(top & 0x80); top <<= 1)
+                    bits--;
+                c->dh_bits = bits;
+            }
             break;
         case TSC_HS_SERVER_HELLO_DONE:
             c->saw_shd = 1;

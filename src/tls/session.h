@@ -71,6 +71,14 @@ struct tsc_alert_entry {
 
 #define TSC_MAX_ALPN_COPY 8
 
+#define TSC_OFFER_RC4 0x01
+#define TSC_OFFER_3DES 0x02
+#define TSC_OFFER_DES 0x04
+#define TSC_OFFER_NULL 0x08
+#define TSC_OFFER_EXPORT 0x10
+#define TSC_OFFER_ANON 0x20
+#define TSC_OFFER_SSLV2_SUITE 0x40
+
 /* Per-direction record framing state (private to session.c). */
 struct tsc_tlsdir {
     uint8_t state;
@@ -130,6 +138,17 @@ struct tsc_conn {
     struct tsc_alert_entry alerts[TSC_MAX_ALERTS];
     uint16_t n_errors, n_errors_total;
     struct tsc_conn_error errors[TSC_MAX_CONN_ERRORS];
+    /* facts the findings judge (src/tls/findings.c) */
+    uint32_t offered_flags;   /* TSC_OFFER_*: weak suites the first ClientHello offered */
+    uint8_t ch_compression;   /* the client offered a compression method other than null */
+    uint8_t sh_compression;   /* the compression method the server selected */
+    uint8_t ch_reneg;         /* the client signalled secure renegotiation (extension or SCSV) */
+    uint8_t sh_reneg;         /* the server answered with renegotiation_info */
+    uint8_t sh_ems;           /* the server agreed to extended_master_secret */
+    uint8_t heartbeat_offered;
+    uint8_t have_ske_group;
+    uint16_t ske_group;       /* ECDHE group of the ServerKeyExchange */
+    uint32_t dh_bits;         /* DHE prime size of the ServerKeyExchange, 0 if none */
     void *sink_data; /* owned by the sink */
 
     /* ---- private to session.c and the flow layer ---- */

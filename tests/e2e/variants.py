@@ -2,7 +2,7 @@
 """Capture-layer test: each capture (Ethernet/IPv4 pcap from real peers) is
 transformed into variants that a real network produces -- segments split
 into 1- to 7-byte pieces, adjacent segments swapped, every third segment
-duplicated, overlapping retransmissions, the SYN handshake removed, VLAN and
+duplicated, overlapping retransmissions, the SYN handshake removed, sequence numbers that wrap past 2^32, VLAN and
 QinQ tags, Linux cooked (SLL, SLL2), raw IP, IPv6, IPv4 fragments (also out
 of order) -- and each variant must give the same connection-level JSON as
 the original (messages, suites, names, certificates, tickets, alerts,
@@ -131,6 +131,25 @@ def v_nosyn(pkts, rnd):
     return [(s, u, r) for s, u, r in pkts if not (pcaplib.Pkt(r).tcp_ok and pcaplib.Pkt(r).flags & 0x02)]
 
 
+def v_wrap(pkts, rnd):
+    """Sequence numbers shifted so that both directions wrap past 2^32 mid-stream."""
+    isn = {}
+    out = []
+    for sec, usec, raw in pkts:
+        p = pcaplib.Pkt(raw)
+        if not p.tcp_ok:
+            out.append((sec, usec, raw))
+            continue
+        me, peer = (p.src, p.sport), (p.dst, p.dport)
+        isn.setdefault(me, p.seq if p.flags & 0x02 else p.seq - 1)
+        shift = lambda key: (0x100000000 - 300) - isn[key] if key in isn else 0
+        seq = (p.seq + shift(me)) & 0xffffffff
+        ack = (p.ack + shift(peer)) & 0xffffffff if p.flags & 0x10 else p.ack
+        t = pcaplib.tcp(p.sport, p.dport, seq, ack, p.flags, p.payload, p.win)
+        out.append((sec, usec, pcaplib.ether(pcaplib.ipv4(p.src, p.dst, 6, t, p.ip_id))))
+    return out
+
+
 def relink(pkts, fn):
     return [(s, u, fn(r)) for s, u, r in pkts]
 
@@ -198,6 +217,7 @@ VARIANTS = [
     ("duplicate-every-3rd", pcaplib.LINK_ETHERNET, v_dup3, False),
     ("overlapping-retransmissions", pcaplib.LINK_ETHERNET, v_overlap, False),
     ("no-syn", pcaplib.LINK_ETHERNET, v_nosyn, False),
+    ("seq-wraparound", pcaplib.LINK_ETHERNET, v_wrap, False),
     ("vlan", pcaplib.LINK_ETHERNET, v_vlan, False),
     ("qinq", pcaplib.LINK_ETHERNET, v_qinq, False),
     ("linux-sll", pcaplib.LINK_SLL, v_sll, False),

@@ -1,0 +1,76 @@
+/*
+ * findings.h - security findings: a table of rules judged on a finished
+ * connection (weak versions and suites, missing protections, certificate
+ * problems, fatal alerts).
+ *
+ * Contract
+ *   The rules are one static table (findings.c). Each rule has a stable
+ *   kebab-case id ("tls10-negotiated"): ids are a contract with users (they
+ *   appear in JSON, in `tlsscope rules` and in --fail-on scripts) and change
+ *   only on purpose, with a note in docs/findings.md. Rules may be added.
+ *   tsc_rule_at(i) for i < tsc_rules_count() walks the table in its order
+ *   (most severe first); every pointer returned is static.
+ *
+ *   tsc_findings_eval(c, now_epoch, out, max) judges every rule on `c` and
+ *   writes the findings that fired to out[0..max), most severe first and, within
+ *   a severity, in table order. It returns how many fired, which may exceed
+ *   `max` (then only the first `max` were written; out may be NULL when max
+ *   is 0). Each rule fires at most once per connection. The function reads
+ *   only the fields of struct tsc_conn that sinks may read; it allocates
+ *   nothing and never fails. A finding's `detail` is always NUL-terminated
+ *   printable ASCII (bytes from the wire such as the SNI or a certificate
+ *   name are written as \xHH), cut with "..." when it does not fit; it may be
+ *   empty.
+ *
+ *   Time: certificates are judged at `now_epoch` (seconds since the epoch).
+ *   Callers pass the connection's start, c->start_us / 1000000, never the wall
+ *   clock, so that a report of an old capture is the same every time it is
+ *   made: a certificate that was valid when the capture was taken is not
+ *   reported as expired years later.
+ *
+ *   What cannot be seen is not judged: certificate rules need the server's
+ *   certificates in the clear (TLS 1.3 without keys and resumed handshakes
+ *   show none), rules about the negotiated parameters need a ServerHello,
+ *   and encrypted alerts are not judged.
+ */
+#ifndef TSC_TLS_FINDINGS_H
+#define TSC_TLS_FINDINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tls/session.h"
+
+enum tsc_severity { TSC_SEV_INFO, TSC_SEV_LOW, TSC_SEV_MEDIUM, TSC_SEV_HIGH };
+
+struct tsc_rule {
+    const char *id;          /* stable, kebab-case: "tls10-negotiated" */
+    enum tsc_severity severity;
+    const char *title;       /* one line */
+    const char *explanation; /* 1-3 sentences */
+    const char *reference;   /* RFC or advisory: "RFC 8996", "CVE-2014-0160" */
+};
+
+#define TSC_FINDING_DETAIL 160
+struct tsc_finding {
+    const struct tsc_rule *rule;
+    char detail[TSC_FINDING_DETAIL]; /* "RSA 1024 bits", "lifetime 864000 s" */
+};
+
+/* Number of rules, and the i-th (NULL when i >= tsc_rules_count()). */
+size_t tsc_rules_count(void);
+const struct tsc_rule *tsc_rule_at(size_t i);
+/* The rule with this id (exact, case-sensitive), or NULL. */
+const struct tsc_rule *tsc_rule_find(const char *id);
+
+/* "info", "low", "medium", "high"; "unknown" for a value outside the enum. */
+const char *tsc_severity_name(enum tsc_severity sev);
+/* Parse a severity name (case-insensitive, exactly one of the four names).
+ * Returns 0 and sets *out, or -1 (and leaves *out alone) for anything else. */
+int tsc_severity_parse(const char *s, enum tsc_severity *out);
+
+/* Judge every rule on a finished connection (see the contract above). */
+size_t tsc_findings_eval(const struct tsc_conn *c, int64_t now_epoch, struct tsc_finding *out,
+                         size_t max);
+
+#endif
