@@ -59,3 +59,7 @@ set_tests_properties(e2e/fingerprints_captures PROPERTIES FIXTURES_REQUIRED capt
 add_test(NAME e2e/fingerprints COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/fingerprint_expected.py
          --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus -j 2)
 set_tests_properties(e2e/fingerprints PROPERTIES TIMEOUT 1200)
+
+# tlsscope's own mapped pcap/pcapng reader against libpcap, file by file.
+add_test(NAME e2e/readers COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/readers.py --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap")
+set_tests_properties(e2e/readers PROPERTIES TIMEOUT 900)

@@ -81,6 +81,8 @@ struct tsc_pipeline {
     size_t nfrags;
     size_t ooo_total;
     uint64_t next_seq, ordinal, created;
+    int64_t clock, jump_to; /* the capture's clock for idle timeouts */
+    int clock_set, jump_seen;
     int live;
     struct tsc_pipeline_stats st;
 };
@@ -408,10 +410,28 @@ static void enforce_memory(struct tsc_pipeline *pl, int64_t ts)
     }
 }
 
+/* Idle flows are closed by the packets' own timestamps, except that one
+ * packet stamped far ahead of the rest (they exist: decades ahead) closes
+ * nothing until a second packet agrees with it. Timestamps that go back
+ * (merged captures) close nothing either: the flows look newer than them. */
 static void expire_idle(struct tsc_pipeline *pl, int64_t ts)
 {
     if (pl->lim.idle_timeout_us <= 0)
         return;
+    if (!pl->clock_set) {
+        pl->clock = ts;
+        pl->clock_set = 1;
+    } else if (ts > pl->clock && ts - pl->clock > pl->lim.idle_timeout_us) {
+        if (!(pl->jump_seen && ts >= pl->jump_to && ts - pl->jump_to <= pl->lim.idle_timeout_us)) {
+            pl->jump_seen = 1;
+            pl->jump_to = ts;
+            return;
+        }
+        pl->clock = ts;
+        pl->jump_seen = 0;
+    } else if (ts > pl->clock) {
+        pl->clock = ts;
+    }
     while (pl->lru_tail && ts - pl->lru_tail->last_us > pl->lim.idle_timeout_us) {
         struct flow *f = pl->lru_tail;
         if (f->conn)

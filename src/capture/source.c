@@ -3,6 +3,8 @@
  */
 #include "capture/source.h"
 
+#include "capture/pcapfile.h"
+
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -16,8 +18,48 @@ static void one_line(char *s)
             *s = ' ';
 }
 
+/* The mapped reader; returns 0 when the file is not one it takes. */
+static int read_mapped(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
+                       tsc_source_tick tick, void *tick_arg)
+{
+    struct tsc_pcapfile f;
+    int rc = tsc_pcapfile_open(&f, path);
+    if (rc <= 0) {
+        if (rc < 0)
+            snprintf(res->error, sizeof res->error, "%s", f.error);
+        return rc;
+    }
+    if (!f.ng) {
+        res->linktype = f.linktype;
+        if (!tsc_link_supported(f.linktype)) {
+            const char *n = pcap_datalink_val_to_name(f.linktype);
+            snprintf(res->error, sizeof res->error, "link type %d (%s) is not supported", f.linktype,
+                     n ? n : "unknown");
+            tsc_pcapfile_close(&f);
+            return -1;
+        }
+    }
+    struct tsc_pcap_packet pk;
+    while ((rc = tsc_pcapfile_next(&f, &pk)) == 1) {
+        res->packets++;
+        tsc_pipeline_packet(pl, pk.linktype, pk.data, pk.caplen, pk.ts_us);
+        if (tick && (res->packets & 63) == 0)
+            tick(tick_arg, tsc_pcapfile_offset(&f), res->packets);
+    }
+    res->ok = 1;
+    if (rc < 0 && res->packets == 0) {
+        res->ok = 0;
+        snprintf(res->error, sizeof res->error, "no packet could be read (%s)", f.error);
+    } else if (rc < 0) {
+        snprintf(res->error, sizeof res->error, "capture cut short after %llu packets (%s)",
+                 (unsigned long long)res->packets, f.error);
+    }
+    tsc_pcapfile_close(&f);
+    return 1;
+}
+
 void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
-                          tsc_source_tick tick, void *tick_arg)
+                          enum tsc_reader reader, tsc_source_tick tick, void *tick_arg)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     memset(res, 0, sizeof *res);
@@ -29,6 +71,12 @@ void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_
     if (S_ISDIR(st.st_mode)) {
         snprintf(res->error, sizeof res->error, "is a directory");
         return;
+    }
+    if (reader == TSC_READER_AUTO) {
+        int rc = read_mapped(path, pl, res, tick, tick_arg);
+        if (rc != 0)
+            return;
+        res->error[0] = 0;
     }
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
     if (!p) {

@@ -22,9 +22,14 @@ struct tsc_source_result {
 /* Called from the read loop about every 64 packets with the bytes read so far. */
 typedef void (*tsc_source_tick)(void *arg, uint64_t bytes_read, uint64_t packets);
 
+enum tsc_reader {
+    TSC_READER_AUTO,    /* mapped pcap/pcapng reader, libpcap for anything else */
+    TSC_READER_LIBPCAP, /* always libpcap */
+};
+
 /* Read every packet of `path` into `pl`. Never exits; errors go to res. */
 void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
-                          tsc_source_tick tick, void *tick_arg);
+                          enum tsc_reader reader, tsc_source_tick tick, void *tick_arg);
 
 struct tsc_live_opts {
     const char *iface;

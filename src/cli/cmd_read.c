@@ -28,6 +28,8 @@ static void read_usage(FILE *f)
             "%s"
             "      --progress        a progress line on stderr (default: on a terminal,\n"
             "                        for files of 64 MB and more); --no-progress\n"
+            "      --reader R        auto (default: tlsscope's own mapped reader for pcap\n"
+            "                        and pcapng, libpcap for anything else) or libpcap\n"
             "\n"
             "exit status: 0 every file was read, 1 a file could not be read (each named\n"
             "on stderr as 'tlsscope: FILE: reason'), 2 usage error.\n",
@@ -67,8 +69,13 @@ static void progress_tick(void *arg, uint64_t bytes, uint64_t packets)
 
 int tsc_cmd_read(int argc, char **argv)
 {
-    static const struct option opts[] = {TSC_CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        TSC_CLI_COMMON_LONGOPTS,
+        {"reader", required_argument, NULL, TSC_OPT_FIRST_OWN},
+        {NULL, 0, NULL, 0},
+    };
     struct tsc_cli_opts o;
+    enum tsc_reader reader = TSC_READER_AUTO;
     int ch;
     tsc_cli_opts_init(&o);
     optind = 1;
@@ -81,6 +88,18 @@ int tsc_cmd_read(int argc, char **argv)
         if (ch == 'h') {
             read_usage(stdout);
             return TSC_EXIT_OK;
+        }
+        if (ch == TSC_OPT_FIRST_OWN) {
+            if (strcmp(optarg, "auto") == 0) {
+                reader = TSC_READER_AUTO;
+                continue;
+            }
+            if (strcmp(optarg, "libpcap") == 0) {
+                reader = TSC_READER_LIBPCAP;
+                continue;
+            }
+            fprintf(stderr, "tlsscope: --reader takes auto or libpcap, not '%s'\n", optarg);
+            return TSC_EXIT_USAGE;
         }
         read_usage(stderr);
         return TSC_EXIT_USAGE;
@@ -112,7 +131,7 @@ int tsc_cmd_read(int argc, char **argv)
             pg.size = (uint64_t)sb.st_size;
         int show = o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO) && pg.size >= (64u << 20));
         struct tsc_source_result res;
-        tsc_source_read_file(path, pl, &res, show ? progress_tick : NULL, &pg);
+        tsc_source_read_file(path, pl, &res, reader, show ? progress_tick : NULL, &pg);
         tsc_pipeline_finish(pl);
         if (pg.shown)
             fprintf(stderr, "\r\033[K");

@@ -81,6 +81,17 @@ tsc_result tsc_buf_printf(struct tsc_buf *b, const char *fmt, ...)
     return r;
 }
 
+tsc_result tsc_buf_put_u64(struct tsc_buf *b, uint64_t v)
+{
+    char tmp[20];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return tsc_buf_append(b, tmp + i, sizeof tmp - i);
+}
+
 void tsc_buf_consume(struct tsc_buf *b, size_t n)
 {
     if (n >= b->len) {

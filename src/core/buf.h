@@ -31,6 +31,8 @@ tsc_result tsc_buf_putc(struct tsc_buf *b, char ch);
 tsc_result tsc_buf_puts(struct tsc_buf *b, const char *s);
 tsc_result tsc_buf_printf(struct tsc_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Decimal digits of v, without printf (the report's hot path). */
+tsc_result tsc_buf_put_u64(struct tsc_buf *b, uint64_t v);
 /* Drop the first n bytes (n <= len). */
 void tsc_buf_consume(struct tsc_buf *b, size_t n);
 

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
 #include <time.h>
 
 size_t tsc_utf8_seq(const uint8_t *p, size_t n)
@@ -137,18 +138,46 @@ tsc_result tsc_hex(struct tsc_buf *b, const uint8_t *p, size_t n)
 
 void tsc_iso8601_us(int64_t us, char *out, size_t n)
 {
+    /* gmtime_r and snprintf for every message showed in profiles: the
+     * "YYYY-MM-DDTHH:MM:SS" part is kept for the last second seen */
+    static _Thread_local int64_t last_sec = INT64_MIN;
+    static _Thread_local char last[32];
     int64_t sec = us / 1000000;
     int64_t frac = us % 1000000;
     if (frac < 0) {
         frac += 1000000;
         sec -= 1;
     }
-    time_t t = (time_t)sec;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
-        snprintf(out, n, "invalid-time");
-        return;
+    if (sec != last_sec) {
+        time_t t = (time_t)sec;
+        struct tm tm;
+        if (!gmtime_r(&t, &tm)) {
+            snprintf(out, n, "invalid-time");
+            return;
+        }
+        char tmp[96];
+        snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min, tm.tm_sec);
+        if (strlen(tmp) >= sizeof last) {
+            snprintf(out, n, "invalid-time");
+            return;
+        }
+        memcpy(last, tmp, strlen(tmp) + 1);
+        last_sec = sec;
     }
-    snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+    char full[48];
+    size_t k = strlen(last);
+    memcpy(full, last, k);
+    full[k] = '.';
+    for (int i = 6; i >= 1; i--) {
+        full[k + (size_t)i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    full[k + 7] = 'Z';
+    full[k + 8] = 0;
+    if (n == 0)
+        return;
+    size_t m = k + 8 < n - 1 ? k + 8 : n - 1; /* cut to fit, always terminated */
+    memcpy(out, full, m);
+    out[m] = 0;
 }

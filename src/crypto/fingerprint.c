@@ -55,6 +55,16 @@ static void text_put(struct fp_text *t, const char *p, size_t n)
     t->s[t->len] = '\0';
 }
 
+/* The digests, fetched once: EVP_md5()/EVP_sha256() make OpenSSL 3 look the
+ * algorithm up (under a lock) on every use, which dominated the profile. */
+static const EVP_MD *fp_md(int sha256)
+{
+    static EVP_MD *md[2];
+    if (!md[sha256])
+        md[sha256] = EVP_MD_fetch(NULL, sha256 ? "SHA256" : "MD5", NULL);
+    return md[sha256];
+}
+
 static void sink_start(struct fp_sink *k, const EVP_MD *type)
 {
     k->hashed = 0;
@@ -190,7 +200,7 @@ int tsc_fp_ja3(const struct tsc_client_hello *ch, char *out, size_t n, char md5h
     struct fp_sink k = {&t, EVP_MD_CTX_new(), 0, 0};
     if (!k.md)
         return TSC_FP_ERROR;
-    sink_start(&k, EVP_md5());
+    sink_start(&k, fp_md(0));
 
     char b[16];
     int bn = snprintf(b, sizeof b, "%u,", (unsigned)ch->legacy_version);
@@ -226,7 +236,7 @@ int tsc_fp_ja3s(const struct tsc_server_hello *sh, char *out, size_t n, char md5
     struct fp_sink k = {&t, EVP_MD_CTX_new(), 0, 0};
     if (!k.md)
         return TSC_FP_ERROR;
-    sink_start(&k, EVP_md5());
+    sink_start(&k, fp_md(0));
 
     char b[24];
     int bn = snprintf(b, sizeof b, "%u,%u,", (unsigned)sh->legacy_version, (unsigned)sh->cipher_suite);
@@ -410,12 +420,12 @@ int tsc_fp_ja4(const struct tsc_client_hello *ch, char ja4[TSC_FP_JA4_SIZE], cha
     text_put(&t, a, strlen(a));
     text_put(&t, "_", 1);
 
-    sink_start(&k, EVP_sha256());
+    sink_start(&k, fp_md(1));
     put_sorted(&k, &ciphers);
     ja4_hash12(&k, b_hash);
     text_put(&t, "_", 1);
 
-    sink_start(&k, EVP_sha256());
+    sink_start(&k, fp_md(1));
     put_sorted(&k, &exts_hashed);
     /* SignatureScheme supported_signature_algorithms<2..2^16-2>; in wire order */
     struct tsc_view sigs;

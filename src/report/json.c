@@ -27,13 +27,32 @@ struct jconn {
  * stays valid because every piece is closed by the caller. */
 #define W(expr) (void)(expr)
 
+/* `{"code":"0x1301","name":` without printf: this runs for every suite and group */
+static void jcode_open(struct tsc_buf *b, uint16_t code)
+{
+    char tmp[] = "{\"code\":\"0x0000\",\"name\":";
+    static const char h[] = "0123456789abcdef";
+    tmp[11] = h[(code >> 12) & 15];
+    tmp[12] = h[(code >> 8) & 15];
+    tmp[13] = h[(code >> 4) & 15];
+    tmp[14] = h[code & 15];
+    W(tsc_buf_append(b, tmp, sizeof tmp - 1));
+}
+
 static void jcode(struct tsc_buf *b, uint16_t code, int reg)
 {
-    char hex[7];
-    tsc_code_hex(code, hex);
-    W(tsc_buf_printf(b, "{\"code\":\"%s\",\"name\":", hex));
+    jcode_open(b, code);
     W(tsc_json_cstr(b, reg >= 0 ? tsc_reg_name((enum tsc_reg)reg, code) : NULL));
     W(tsc_buf_putc(b, '}'));
+}
+
+/* `,"key":N` without printf */
+static void jnum(struct tsc_buf *b, const char *key, uint64_t v)
+{
+    W(tsc_buf_puts(b, ",\""));
+    W(tsc_buf_puts(b, key));
+    W(tsc_buf_puts(b, "\":"));
+    W(tsc_buf_put_u64(b, v));
 }
 
 static void jbool(struct tsc_buf *b, int v) { W(tsc_buf_puts(b, v ? "true" : "false")); }
@@ -53,11 +72,9 @@ static void jbytes_str(struct tsc_buf *b, struct tsc_view v)
 
 static void j_ext(struct tsc_buf *b, const struct tsc_ext *e)
 {
-    char hex[7];
-    tsc_code_hex(e->type, hex);
-    W(tsc_buf_printf(b, "{\"code\":\"%s\",\"name\":", hex));
+    jcode_open(b, e->type);
     W(tsc_json_cstr(b, tsc_ext_name(e->type)));
-    W(tsc_buf_printf(b, ",\"length\":%zu", e->data.len));
+    jnum(b, "length", e->data.len);
     if (tsc_reg_is_grease(e->type))
         W(tsc_buf_puts(b, ",\"grease\":true"));
     switch (e->form) {
@@ -100,7 +117,7 @@ static void j_ext(struct tsc_buf *b, const struct tsc_ext *e)
             if (e->form == TSC_EXTF_U16_LIST)
                 jcode(b, v, reg);
             else
-                W(tsc_buf_printf(b, "%u", v));
+                W(tsc_buf_put_u64(b, v));
         }
         W(tsc_buf_putc(b, ']'));
         break;
@@ -432,13 +449,18 @@ static void json_event(void *ctx, const struct tsc_event *ev)
     tsc_iso8601_us(ev->ts_us, ts, sizeof ts);
     if (j->n_msgs++)
         W(tsc_buf_putc(m, ','));
-    W(tsc_buf_printf(m, "{\"dir\":\"%s\",\"ts\":\"%s\",\"type\":", tsc_dir_name(ev->dir), ts));
+    W(tsc_buf_puts(m, "{\"dir\":\""));
+    W(tsc_buf_puts(m, tsc_dir_name(ev->dir)));
+    W(tsc_buf_puts(m, "\",\"ts\":\""));
+    W(tsc_buf_puts(m, ts));
+    W(tsc_buf_puts(m, "\",\"type\":"));
     switch (ev->type) {
     case TSC_EV_HANDSHAKE: {
         const struct tsc_hs_msg *msg = ev->msg;
         uint16_t type = tsc_is_ok(ev->status) ? msg->type : ev->wire_type;
         W(tsc_json_cstr(m, tsc_hs_type_snake(type)));
-        W(tsc_buf_printf(m, ",\"phase\":%u,\"length\":%zu", ev->phase, ev->length));
+        jnum(m, "phase", ev->phase);
+        jnum(m, "length", ev->length);
         if (!tsc_is_ok(ev->status)) {
             j_error_fields(m, ev->status);
             if (!ev->partial)

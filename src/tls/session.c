@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "registry/registry.h"
 #include "tls/suite.h"
 
@@ -18,6 +19,18 @@ enum dir_state {
     ST_HUNT,    /* lost sync (gap, bad header, mid-stream start): wait for a segment that starts a record */
     ST_PLAIN,   /* plaintext so far (STARTTLS, CONNECT, SOCKS...): wait for a segment that starts a hello */
     ST_DEAD,    /* not TLS, or nothing more can be understood */
+};
+
+/* Certificates repeat: every connection to a server sends the same chain.
+ * A small cache keyed by a keyed hash of the DER (and checked byte for byte)
+ * spares OpenSSL the parse. */
+struct tsc_cert_cache_entry {
+    uint64_t hash;
+    uint64_t used;
+    size_t len;
+    uint8_t *der;
+    struct tsc_x509_summary sum;
+    tsc_result status;
 };
 
 tsc_result tsc_session_ctx_init(struct tsc_session_ctx *sc, const struct tsc_sink *sink,
@@ -35,6 +48,8 @@ tsc_result tsc_session_ctx_init(struct tsc_session_ctx *sc, const struct tsc_sin
     sc->scratch = malloc(sizeof *sc->scratch);
     if (!sc->scratch)
         return TSC_ERR(TSC_LIMIT, "out of memory");
+    sc->cert_cache = calloc(TSC_CERT_CACHE, sizeof *sc->cert_cache); /* optional: NULL means no cache */
+    tsc_hash_key_random(&sc->cache_key);
     return tsc_ok();
 }
 
@@ -42,6 +57,12 @@ void tsc_session_ctx_free(struct tsc_session_ctx *sc)
 {
     free(sc->scratch);
     sc->scratch = NULL;
+    if (sc->cert_cache) {
+        for (size_t i = 0; i < TSC_CERT_CACHE; i++)
+            free(sc->cert_cache[i].der);
+        free(sc->cert_cache);
+        sc->cert_cache = NULL;
+    }
 }
 
 struct tsc_conn *tsc_conn_new(uint64_t seq, const struct tsc_endpoint *a, const struct tsc_endpoint *b,
@@ -298,21 +319,10 @@ static void on_client_hello(struct tsc_conn *c, const struct tsc_client_hello *c
         }
         if (code == 0x00ff)
             c->ch_reneg = 1; /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
-        struct tsc_suite_info si;
-        if (!tsc_suite_describe((uint16_t)code, &si) || si.signalling || si.grease)
-            continue;
-        if (strcmp(si.cipher, "RC4") == 0)
-            c->offered_flags |= TSC_OFFER_RC4;
-        if (strcmp(si.cipher, "3DES") == 0)
-            c->offered_flags |= TSC_OFFER_3DES;
-        if (strcmp(si.cipher, "DES") == 0)
-            c->offered_flags |= TSC_OFFER_DES;
-        if (strcmp(si.cipher, "NULL") == 0)
-            c->offered_flags |= TSC_OFFER_NULL;
-        if (si.is_export)
-            c->offered_flags |= TSC_OFFER_EXPORT;
-        if (strcmp(si.authentication, "anon") == 0)
-            c->offered_flags |= TSC_OFFER_ANON;
+        uint8_t f = tsc_suite_flags((uint16_t)code);
+        c->offered_flags |= (f & TSC_SUITE_F_RC4 ? TSC_OFFER_RC4 : 0) | (f & TSC_SUITE_F_3DES ? TSC_OFFER_3DES : 0) |
+                            (f & TSC_SUITE_F_DES ? TSC_OFFER_DES : 0) | (f & TSC_SUITE_F_NULL ? TSC_OFFER_NULL : 0) |
+                            (f & TSC_SUITE_F_EXPORT ? TSC_OFFER_EXPORT : 0) | (f & TSC_SUITE_F_ANON ? TSC_OFFER_ANON : 0);
     }
     for (size_t i = 0; i < ch->compression.len; i++)
         if (ch->compression.p[i] != 0)
@@ -360,6 +370,42 @@ static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *s
     }
 }
 
+static void summarize_cached(struct tsc_session_ctx *sc, const uint8_t *der, size_t len,
+                             struct tsc_x509_summary *out, tsc_result *status)
+{
+    struct tsc_cert_cache_entry *cache = sc->cert_cache;
+    if (!cache || len > TSC_CERT_CACHE_MAX_DER) {
+        *status = tsc_x509_summarize(der, len, out);
+        return;
+    }
+    uint64_t h = tsc_siphash(&sc->cache_key, der, len);
+    struct tsc_cert_cache_entry *victim = &cache[0];
+    sc->cache_clock++;
+    for (size_t i = 0; i < TSC_CERT_CACHE; i++) {
+        struct tsc_cert_cache_entry *e = &cache[i];
+        if (e->der && e->hash == h && e->len == len && memcmp(e->der, der, len) == 0) {
+            e->used = sc->cache_clock;
+            *out = e->sum;
+            *status = e->status;
+            return;
+        }
+        if (e->used < victim->used)
+            victim = e;
+    }
+    *status = tsc_x509_summarize(der, len, out);
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return;
+    free(victim->der);
+    memcpy(copy, der, len);
+    victim->der = copy;
+    victim->len = len;
+    victim->hash = h;
+    victim->used = sc->cache_clock;
+    victim->sum = *out;
+    victim->status = *status;
+}
+
 static void on_certificate(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_event *ev,
                            const struct tsc_certificate *cert, struct tsc_x509_summary **tmp,
                            tsc_result **tmp_status)
@@ -377,7 +423,7 @@ static void on_certificate(struct tsc_session_ctx *sc, struct tsc_conn *c, struc
         return;
     }
     for (uint16_t i = 0; i < n; i++)
-        st[i] = tsc_x509_summarize(cert->cert[i].p, cert->cert[i].len, &sum[i]);
+        summarize_cached(sc, cert->cert[i].p, cert->cert[i].len, &sum[i], &st[i]);
     ev->certs = sum;
     ev->cert_status = st;
     ev->n_certs = n;

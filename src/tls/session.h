@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/hash.h"
 #include "core/result.h"
 #include "tls/msg.h"
 #include "x509/x509.h"
@@ -207,10 +208,17 @@ struct tsc_sink {
     void (*discard)(void *ctx, struct tsc_conn *conn);
 };
 
+#define TSC_CERT_CACHE 64
+#define TSC_CERT_CACHE_MAX_DER ((size_t)64 << 10)
+struct tsc_cert_cache_entry;
+
 struct tsc_session_ctx {
     const struct tsc_sink *sink;
     struct tsc_limits lim;
     struct tsc_hs_msg *scratch; /* one decode area for the whole run */
+    struct tsc_cert_cache_entry *cert_cache; /* recent certificate summaries */
+    struct tsc_hash_key cache_key;
+    uint64_t cache_clock;
     uint64_t messages, records, errors;
 };
 

@@ -506,3 +506,34 @@ char *tsc_suite_meaning(const struct tsc_suite_info *info, char *out, size_t n)
                  info->key_exchange, info->authentication, enc, mac, exp);
     return out;
 }
+
+uint8_t tsc_suite_flags(uint16_t code)
+{
+    static uint8_t table[65536];
+    static int built;
+    if (!built) {
+        size_t n = tsc_reg_count(TSC_REG_CIPHER_SUITE);
+        for (size_t i = 0; i < n; i++) {
+            uint16_t c = tsc_reg_code_at(TSC_REG_CIPHER_SUITE, i);
+            struct tsc_suite_info si;
+            if (!tsc_suite_describe(c, &si) || si.signalling || si.grease)
+                continue;
+            uint8_t f = 0;
+            if (strcmp(si.cipher, "RC4") == 0)
+                f |= TSC_SUITE_F_RC4;
+            if (strcmp(si.cipher, "3DES") == 0)
+                f |= TSC_SUITE_F_3DES;
+            if (strcmp(si.cipher, "DES") == 0)
+                f |= TSC_SUITE_F_DES;
+            if (strcmp(si.cipher, "NULL") == 0)
+                f |= TSC_SUITE_F_NULL;
+            if (si.is_export)
+                f |= TSC_SUITE_F_EXPORT;
+            if (strcmp(si.authentication, "anon") == 0)
+                f |= TSC_SUITE_F_ANON;
+            table[c] = f;
+        }
+        built = 1;
+    }
+    return table[code];
+}

@@ -67,6 +67,17 @@ struct tsc_suite_info {
  */
 int tsc_suite_describe(uint16_t code, struct tsc_suite_info *out);
 
+/* Weak properties of a suite as bits, from a table built once (describing
+ * suites parses their names: too slow for every offered suite of every
+ * ClientHello). */
+#define TSC_SUITE_F_RC4 0x01
+#define TSC_SUITE_F_3DES 0x02
+#define TSC_SUITE_F_DES 0x04
+#define TSC_SUITE_F_NULL 0x08
+#define TSC_SUITE_F_EXPORT 0x10
+#define TSC_SUITE_F_ANON 0x20
+uint8_t tsc_suite_flags(uint16_t code);
+
 /*
  * One human line:
  *   "key exchange ECDHE, authentication RSA, encryption RC4 128-bit stream,

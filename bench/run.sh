@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Run tlsscope, ssldump and tshark on one capture (default: make the
+# 3,000-connection capture with make_capture.sh) and print, for each, the best
+# wall time of RUNS runs, the peak RSS, the handshakes found, and the ratios.
+# usage: bench/run.sh [CAPTURE] [RUNS=3]       (installs ssldump and time when missing)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+cap=${1:-}
+runs=${2:-3}
+for p in ssldump time tshark; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if [[ -z $cap ]]; then
+    cap=$tmp/bench.pcap
+    bash "$here/make_capture.sh" "$cap" 3000 131072 >/dev/null
+fi
+gcc -O2 -o "$tmp/pcap_loop" "$here/pcap_loop.c" -lpcap
+bin=$root/build/tlsscope
+cat "$cap" >/dev/null # warm the page cache
+
+best() { # name, count-command, command...
+    local name=$1 count=$2
+    shift 2
+    local t m b=999999 bm=0
+    for ((i = 0; i < runs; i++)); do
+        /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || true
+        read -r t m <"$tmp/time"
+        if awk "BEGIN{exit !($t < $b)}"; then b=$t; bm=$m; fi
+    done
+    local found
+    found=$(eval "$count" <"$tmp/out")
+    printf '%-34s %8.2f s %9.1f MB %8s\n' "$name" "$b" "$(awk "BEGIN{print $bm/1024}")" "$found"
+    echo "$name $b" >>"$tmp/results"
+}
+printf 'capture: %s (%s bytes, %s packets)\n' "$cap" "$(stat -c %s "$cap")" "$("$tmp/pcap_loop" "$cap" | cut -d' ' -f1)"
+printf '%-34s %10s %12s %8s\n' tool time "peak RSS" handshakes
+best "bare libpcap loop" "echo -" "$tmp/pcap_loop" "$cap"
+best "tlsscope read --json" "python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"client_hello\"]))'" \
+    "$bin" read --json -q "$cap"
+best "tlsscope read --json --reader libpcap" "python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"client_hello\"]))'" \
+    "$bin" read --json -q --reader libpcap "$cap"
+best "ssldump -n" "grep -c ClientHello" ssldump -n -r "$cap"
+best "tshark (two hello fields)" "wc -l" tshark -r "$cap" -Y "tls.handshake.type==1" -T fields \
+    -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite
+loop=$(awk '/^bare/ {print $NF}' "$tmp/results")
+tj=$(awk '/^tlsscope read --json [0-9]/ {print $NF}' "$tmp/results")
+sd=$(awk '/^ssldump/ {print $NF}' "$tmp/results")
+tk=$(awk '/^tshark/ {print $NF}' "$tmp/results")
+awk -v l="$loop" -v t="$tj" -v s="$sd" -v k="$tk" 'BEGIN {
+    printf "tlsscope --json / bare libpcap loop: %.2f\n", t / l
+    printf "ssldump / tlsscope --json:          %.2f\n", s / t
+    printf "tshark / tlsscope --json:           %.1f\n", k / t
+}'
