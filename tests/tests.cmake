@@ -16,7 +16,7 @@ endforeach()
 add_test(NAME golden COMMAND bash ${CMAKE_SOURCE_DIR}/tests/golden/run.sh $<TARGET_FILE:tlsscope>)
 
 # Hostile input: the golden captures truncated and bit-flipped.
-file(GLOB TSC_GOLDEN_CAPTURES ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap)
+file(GLOB TSC_GOLDEN_CAPTURES ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcapng)
 add_test(NAME mutate COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py
          --tlsscope $<TARGET_FILE:tlsscope> --variants 40 ${TSC_GOLDEN_CAPTURES})
 
