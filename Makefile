@@ -6,7 +6,10 @@ BUILD ?= build
 SAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test test-plain test-asan demo clean check-banned
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps test test-plain test-asan demo clean check-banned fuzz
 
 all: deps $(BUILD)/tlsscope
 
@@ -39,7 +42,13 @@ check-banned:
 demo: all
 	@bash scripts/demo.sh
 
+# libFuzzer with ASan+UBSan: every target for FUZZ_SECONDS each; new inputs
+# go to build-fuzz/corpus-TARGET, crashes to build-fuzz/crashes (copy a
+# crash into tests/fuzz/corpus/TARGET/ to keep it as a regression test).
+fuzz: deps
+	sh scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
 
 FORCE:

@@ -63,3 +63,21 @@ set_tests_properties(e2e/fingerprints PROPERTIES TIMEOUT 1200)
 # tlsscope's own mapped pcap/pcapng reader against libpcap, file by file.
 add_test(NAME e2e/readers COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/readers.py --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap")
 set_tests_properties(e2e/readers PROPERTIES TIMEOUT 900)
+
+# Fuzz targets (tests/fuzz/fuzz_<target>.c). In every build a replay program
+# runs each target over its corpus (seeds cut from real captures, and every
+# crash ever found), so they stay tests; `make fuzz` builds them with
+# libFuzzer (clang, -DTSC_FUZZ=ON) and fuzzes.
+file(GLOB TSC_FUZZ_TARGETS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_*.c)
+foreach(src ${TSC_FUZZ_TARGETS})
+  get_filename_component(name ${src} NAME_WE)
+  string(REPLACE "fuzz_" "" target ${name})
+  if(TSC_FUZZ)
+    add_executable(${name} ${src})
+    target_link_libraries(${name} PRIVATE tlsscope_lib)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  endif()
+  add_executable(replay_${target} ${src} ${CMAKE_SOURCE_DIR}/tests/fuzz/replay.c)
+  target_link_libraries(replay_${target} PRIVATE tlsscope_lib)
+  add_test(NAME fuzz/${target} COMMAND replay_${target} ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${target})
+endforeach()

@@ -33,6 +33,8 @@ static uint16_t rd16(const struct tsc_pcapfile *f, const uint8_t *p)
 }
 
 /* The host is little-endian here; files in big-endian order are swapped. */
+static int detect(struct tsc_pcapfile *f);
+
 static int host_is_le(void)
 {
     const uint16_t one = 1;
@@ -61,6 +63,24 @@ int tsc_pcapfile_open(struct tsc_pcapfile *f, const char *path)
     madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);
     f->map = m;
     f->size = (size_t)st.st_size;
+    f->mapped = 1;
+    return detect(f);
+}
+
+int tsc_pcapfile_open_mem(struct tsc_pcapfile *f, const uint8_t *data, size_t len)
+{
+    memset(f, 0, sizeof *f);
+    if (!host_is_le() || len < 24)
+        return 0;
+    f->map = data;
+    f->size = len;
+    return detect(f);
+}
+
+/* The file's kind from its first bytes; 0 (and the reader closed) when it is
+ * neither pcap nor pcapng. */
+static int detect(struct tsc_pcapfile *f)
+{
     uint32_t magic = (uint32_t)f->map[0] | ((uint32_t)f->map[1] << 8) | ((uint32_t)f->map[2] << 16) |
                      ((uint32_t)f->map[3] << 24);
     if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS || __builtin_bswap32(magic) == PCAP_MAGIC_US ||
@@ -82,14 +102,13 @@ int tsc_pcapfile_open(struct tsc_pcapfile *f, const char *path)
         return 1;
     }
 not_mine:
-    munmap((void *)f->map, f->size);
-    f->map = NULL;
+    tsc_pcapfile_close(f);
     return 0;
 }
 
 void tsc_pcapfile_close(struct tsc_pcapfile *f)
 {
-    if (f->map)
+    if (f->map && f->mapped)
         munmap((void *)f->map, f->size);
     f->map = NULL;
 }
@@ -218,7 +237,7 @@ static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
 static void drop_behind(struct tsc_pcapfile *f)
 {
     const size_t window = (size_t)4 << 20;
-    if (f->off - f->dropped < 2 * window)
+    if (!f->mapped || f->off - f->dropped < 2 * window)
         return;
     size_t upto = (f->off - window) & ~(size_t)0xfffff;
     if (upto > f->dropped) {

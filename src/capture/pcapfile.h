@@ -22,6 +22,7 @@ struct tsc_pcapfile {
     const uint8_t *map;
     size_t size, off;
     size_t dropped;  /* pages before this offset were given back */
+    int mapped;      /* map came from mmap (else the caller's memory) */
     int ng;          /* pcapng */
     int swapped;     /* other byte order than the host's */
     int nsec;        /* classic pcap with nanosecond timestamps */
@@ -46,6 +47,8 @@ struct tsc_pcap_packet {
 /* 1: opened; 0: not a pcap/pcapng file this reader takes (use libpcap);
  * -1: an error (f->error says why). */
 int tsc_pcapfile_open(struct tsc_pcapfile *f, const char *path);
+/* The same over bytes in memory (not copied; they must outlive the reader). */
+int tsc_pcapfile_open_mem(struct tsc_pcapfile *f, const uint8_t *data, size_t len);
 /* 1: a packet; 0: the end; -1: the file is damaged here (f->error). */
 int tsc_pcapfile_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt);
 void tsc_pcapfile_close(struct tsc_pcapfile *f);
