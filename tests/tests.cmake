@@ -81,3 +81,11 @@ foreach(src ${TSC_FUZZ_TARGETS})
   target_link_libraries(replay_${target} PRIVATE tlsscope_lib)
   add_test(NAME fuzz/${target} COMMAND replay_${target} ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${target})
 endforeach()
+
+# Findings (issue 6): captures from real peers configured to be weak, each
+# with the rules that must fire and those that must not.
+set(TSC_WEAK_CAPTURES ${CMAKE_BINARY_DIR}/weak_captures)
+add_test(NAME e2e/make_weak_captures COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/make_weak_captures.sh ${TSC_WEAK_CAPTURES})
+set_tests_properties(e2e/make_weak_captures PROPERTIES FIXTURES_SETUP weak_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME e2e/findings COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/findings_test.py --tlsscope $<TARGET_FILE:tlsscope> --captures ${TSC_WEAK_CAPTURES})
+set_tests_properties(e2e/findings PROPERTIES FIXTURES_REQUIRED weak_captures SKIP_RETURN_CODE 77)

@@ -9,10 +9,12 @@
 #define TSC_EXIT_OK 0
 #define TSC_EXIT_INPUT 1
 #define TSC_EXIT_USAGE 2
+#define TSC_EXIT_FINDINGS 3 /* --fail-on: a finding at or above the severity */
 
 #define TSC_VERSION "0.1.0"
 
 int tsc_cmd_read(int argc, char **argv);
 int tsc_cmd_capture(int argc, char **argv);
+int tsc_cmd_rules(int argc, char **argv);
 
 #endif

@@ -136,6 +136,8 @@ int tsc_cmd_capture(int argc, char **argv)
         fprintf(stderr, "tlsscope: writing the report failed\n");
         status = TSC_EXIT_INPUT;
     }
+    if (status == TSC_EXIT_OK && o.fail_on >= 0 && tsc_report_max_severity(rep) >= o.fail_on)
+        status = TSC_EXIT_FINDINGS;
     tsc_pipeline_free(pl);
     tsc_report_free(rep);
     return status;

@@ -32,7 +32,8 @@ static void read_usage(FILE *f)
             "                        and pcapng, libpcap for anything else) or libpcap\n"
             "\n"
             "exit status: 0 every file was read, 1 a file could not be read (each named\n"
-            "on stderr as 'tlsscope: FILE: reason'), 2 usage error.\n",
+            "on stderr as 'tlsscope: FILE: reason'), 2 usage error, 3 a finding at or\n"
+            "above --fail-on.\n",
             tsc_cli_common_help);
 }
 
@@ -152,6 +153,8 @@ int tsc_cmd_read(int argc, char **argv)
         }
         tsc_pipeline_free(pl);
     }
+    if (status == TSC_EXIT_OK && o.fail_on >= 0 && tsc_report_max_severity(rep) >= o.fail_on)
+        status = TSC_EXIT_FINDINGS;
     tsc_report_free(rep);
     return status;
 }

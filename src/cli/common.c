@@ -3,6 +3,8 @@
  */
 #include "cli/common.h"
 
+#include "tls/findings.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -24,6 +26,8 @@ const char tsc_cli_common_help[] =
     "                        are evicted beyond it, and the evictions reported\n"
     "      --flow-buffer N   bytes buffered per flow (default 1M)\n"
     "      --idle-timeout S  close a flow idle for S seconds (default 600; 0: never)\n"
+    "      --fail-on SEV     exit 3 when a finding of severity SEV or above is\n"
+    "                        reported: info, low, medium, high ('tlsscope rules')\n"
     "  -q, --quiet           no statistics line on stderr\n"
     "  -h, --help            this text\n";
 
@@ -37,6 +41,7 @@ void tsc_cli_opts_init(struct tsc_cli_opts *o)
     o->lim.idle_timeout_us = TSC_DEFAULT_IDLE_TIMEOUT_US;
     o->color = "auto";
     o->progress = -1;
+    o->fail_on = -1;
 }
 
 int tsc_parse_size(const char *s, size_t *out)
@@ -83,6 +88,15 @@ int tsc_cli_common_opt(struct tsc_cli_opts *o, int ch, const char *arg)
         }
         o->color = arg;
         return 1;
+    case TSC_OPT_FAIL_ON: {
+        enum tsc_severity sev;
+        if (tsc_severity_parse(arg, &sev) != 0) {
+            fprintf(stderr, "tlsscope: --fail-on takes info, low, medium or high, not '%s'\n", arg);
+            return -1;
+        }
+        o->fail_on = (int)sev;
+        return 1;
+    }
     case TSC_OPT_MAX_FLOWS:
         if (tsc_parse_size(arg, &v) || v == 0) {
             fprintf(stderr, "tlsscope: --max-flows takes a positive number, not '%s'\n", arg);

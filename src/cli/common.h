@@ -18,6 +18,7 @@ struct tsc_cli_opts {
     int quiet;
     int nformats;
     int progress; /* -1 auto, 0 off, 1 on */
+    int fail_on;  /* exit 3 when a finding at or above this severity is reported; -1 off */
 };
 
 enum {
@@ -31,6 +32,7 @@ enum {
     TSC_OPT_IDLE_TIMEOUT,
     TSC_OPT_PROGRESS,
     TSC_OPT_NO_PROGRESS,
+    TSC_OPT_FAIL_ON,
     TSC_OPT_FIRST_OWN = 300, /* subcommands number their own options from here */
 };
 
@@ -47,6 +49,7 @@ enum {
         {"idle-timeout", required_argument, NULL, TSC_OPT_IDLE_TIMEOUT},      \
         {"progress", no_argument, NULL, TSC_OPT_PROGRESS},                    \
         {"no-progress", no_argument, NULL, TSC_OPT_NO_PROGRESS},              \
+        {"fail-on", required_argument, NULL, TSC_OPT_FAIL_ON},                \
         {"quiet", no_argument, NULL, 'q'},                                    \
         {"help", no_argument, NULL, 'h'}
 

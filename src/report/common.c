@@ -21,6 +21,7 @@ struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out)
         return NULL;
     r->impl.out = out;
     r->impl.opts = *opts;
+    r->impl.max_severity = -1;
     tsc_buf_init(&r->impl.ob, 0);
     switch (opts->format) {
     case TSC_FMT_JSON:
@@ -39,6 +40,19 @@ struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out)
 }
 
 const struct tsc_sink *tsc_report_sink(struct tsc_report *r) { return &r->impl.sink; }
+
+int tsc_report_max_severity(const struct tsc_report *r) { return r->impl.max_severity; }
+
+size_t tsc_report_findings(struct tsc_sink_impl *s, const struct tsc_conn *c, struct tsc_finding *out, size_t max)
+{
+    size_t n = tsc_findings_eval(c, c->start_us / 1000000, out, max);
+    if (n > max)
+        n = max;
+    for (size_t i = 0; i < n; i++)
+        if ((int)out[i].rule->severity > s->max_severity)
+            s->max_severity = (int)out[i].rule->severity;
+    return n;
+}
 
 void tsc_report_out_flush(struct tsc_sink_impl *s, int force)
 {

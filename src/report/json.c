@@ -663,6 +663,24 @@ static void json_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
         W(tsc_json_cstr(b, a->encrypted ? NULL : tsc_alert_desc_snake(a->description)));
         W(tsc_buf_printf(b, ",\"encrypted\":%s}", a->encrypted ? "true" : "false"));
     }
+    W(tsc_buf_puts(b, "],\"findings\":["));
+    {
+        struct tsc_finding fs[64];
+        size_t nf = tsc_report_findings(s, c, fs, 64);
+        for (size_t i = 0; i < nf; i++) {
+            if (i)
+                W(tsc_buf_putc(b, ','));
+            W(tsc_buf_puts(b, "{\"id\":"));
+            W(tsc_json_cstr(b, fs[i].rule->id));
+            W(tsc_buf_puts(b, ",\"severity\":"));
+            W(tsc_json_cstr(b, tsc_severity_name(fs[i].rule->severity)));
+            W(tsc_buf_puts(b, ",\"title\":"));
+            W(tsc_json_cstr(b, fs[i].rule->title));
+            W(tsc_buf_puts(b, ",\"detail\":"));
+            W(tsc_json_cstr(b, fs[i].detail));
+            W(tsc_buf_putc(b, '}'));
+        }
+    }
     W(tsc_buf_printf(b,
                      "],\"app_data\":{\"c2s\":{\"records\":%llu,\"bytes\":%llu},"
                      "\"s2c\":{\"records\":%llu,\"bytes\":%llu}},\"errors\":[",

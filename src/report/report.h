@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "core/buf.h"
+#include "tls/findings.h"
 #include "tls/session.h"
 
 enum tsc_format { TSC_FMT_TEXT, TSC_FMT_VERBOSE, TSC_FMT_JSON, TSC_FMT_SUMMARY };
@@ -28,6 +29,8 @@ struct tsc_report;
 struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out);
 /* The sink to hand to the pipeline; valid as long as the report. */
 const struct tsc_sink *tsc_report_sink(struct tsc_report *r);
+/* The most severe finding reported so far (enum tsc_severity), or -1. */
+int tsc_report_max_severity(const struct tsc_report *r);
 /* Flush buffered output; returns 0, or -1 if writing failed. */
 int tsc_report_flush(struct tsc_report *r);
 void tsc_report_free(struct tsc_report *r);
@@ -51,7 +54,11 @@ struct tsc_sink_impl {
     struct tsc_buf ob; /* output block */
     struct tsc_report_opts opts;
     int write_error;
+    int max_severity; /* most severe finding emitted, -1 none */
 };
+/* Evaluate the findings of a finished connection (most severe first) and
+ * note the most severe for --fail-on; returns how many (at most max). */
+size_t tsc_report_findings(struct tsc_sink_impl *s, const struct tsc_conn *c, struct tsc_finding *out, size_t max);
 void tsc_report_out_flush(struct tsc_sink_impl *s, int force);
 void tsc_json_sink_init(struct tsc_sink_impl *s);
 void tsc_text_sink_init(struct tsc_sink_impl *s);

@@ -56,6 +56,13 @@ static void summary_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
         W(tsc_buf_printf(b, " alert=%s:%s", tsc_alert_level_name(a->level) ? tsc_alert_level_name(a->level) : "?",
                          d ? d : "?"));
     }
+    {
+        struct tsc_finding fs[64];
+        size_t nf = tsc_report_findings(s, c, fs, 64);
+        for (size_t i = 0; i < nf; i++)
+            W(tsc_buf_printf(b, "%s%s:%s", i ? "," : " findings=", tsc_severity_name(fs[i].rule->severity),
+                             fs[i].rule->id));
+    }
     if (c->n_errors_total)
         W(tsc_buf_printf(b, " errors=%u(%s)", c->n_errors_total, c->errors[0].why));
     W(tsc_buf_putc(b, '\n'));

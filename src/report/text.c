@@ -581,6 +581,24 @@ static void text_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
                      c->app_records[1] == 1 ? "" : "s", (unsigned long long)c->app_bytes[1]));
     if (c->has_ticket)
         W(tsc_buf_printf(b, "   session ticket: lifetime hint %u s, %u bytes\n", c->ticket_lifetime, c->ticket_len));
+    {
+        struct tsc_finding fs[64];
+        size_t nf = tsc_report_findings(s, c, fs, 64);
+        if (nf)
+            W(tsc_buf_printf(b, " %sFindings%s\n", col.bold, col.off));
+        for (size_t i = 0; i < nf; i++) {
+            enum tsc_severity sev = fs[i].rule->severity;
+            const char *cc = sev == TSC_SEV_HIGH ? col.red : sev == TSC_SEV_MEDIUM ? col.yellow : "";
+            W(tsc_buf_printf(b, "   %s%-6s%s %s: %s", cc, tsc_severity_name(sev), col.off, fs[i].rule->id,
+                             fs[i].rule->title));
+            if (fs[i].detail[0]) {
+                W(tsc_buf_puts(b, " ("));
+                W(tsc_text_cstr(b, fs[i].detail));
+                W(tsc_buf_putc(b, ')'));
+            }
+            W(tsc_buf_putc(b, '\n'));
+        }
+    }
     if (t && t->phase[0].len) {
         W(tsc_buf_printf(b, " %sErrors%s\n", col.bold, col.off));
         W(tsc_buf_append(b, t->phase[0].data, t->phase[0].len));

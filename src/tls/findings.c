@@ -478,9 +478,16 @@ static void det_time(struct det *d, const char *label, const char *iso, int64_t 
         det_printf(d, "%lld s", (long long)delta);
 }
 
+/* A capture dated before 1995 (SSL was published in 1995) carries no real
+ * time: tools that synthesize captures often start at the epoch. Validity
+ * dates are not judged against it. */
+#define TSC_PLAUSIBLE_EPOCH 788918400 /* 1995-01-01T00:00:00Z */
+
 static int chk_expired(const struct ctx *x, struct det *d)
 {
     const struct tsc_conn *c = x->c;
+    if (x->now < TSC_PLAUSIBLE_EPOCH)
+        return 0;
     for (size_t i = 0; i < c->n_certs; i++) {
         if (!cert_judged(c, i) || c->certs[i].not_after_epoch >= x->now)
             continue;
@@ -496,6 +503,8 @@ static int chk_expired(const struct ctx *x, struct det *d)
 static int chk_not_yet_valid(const struct ctx *x, struct det *d)
 {
     const struct tsc_conn *c = x->c;
+    if (x->now < TSC_PLAUSIBLE_EPOCH)
+        return 0;
     for (size_t i = 0; i < c->n_certs; i++) {
         if (!cert_judged(c, i) || c->certs[i].not_before_epoch <= x->now)
             continue;
@@ -666,7 +675,8 @@ static int name_has(const char *name, const char *needle)
     size_t nn = strlen(needle);
     for (const char *p = name; *p; p++) {
         size_t k = 0;
-        while (k < nn && p[k] && ascii_lower((unsigned char)p[k]) == ascii_lower((unsigned char)needle[k]))
+        while (k < nn && p[k] &&
+               ascii_lower((unsigned char)p[k]) == ascii_lower((unsigned char)needle[k]))
             k++;
         if (k == nn)
             return 1;
@@ -730,7 +740,7 @@ static int chk_validity(const struct ctx *x, struct det *d)
         return 0;
     int64_t days = period / 86400, rest = period % 86400;
     if (rest)
-        det_printf(d, "%lld days %lld s", (long long)days, (long long)rest);
+        det_printf(d, "%lld days + %lld s", (long long)days, (long long)rest);
     else
         det_printf(d, "%lld days", (long long)days);
     det_printf(d, " (%s to %s)", s->not_before, s->not_after);

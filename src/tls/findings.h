@@ -26,7 +26,9 @@
  *   Callers pass the connection's start, c->start_us / 1000000, never the wall
  *   clock, so that a report of an old capture is the same every time it is
  *   made: a certificate that was valid when the capture was taken is not
- *   reported as expired years later.
+ *   reported as expired years later. A time before 1995-01-01 is taken for
+ *   no time at all (synthetic captures start at the epoch): validity dates
+ *   are then not judged.
  *
  *   What cannot be seen is not judged: certificate rules need the server's
  *   certificates in the clear (TLS 1.3 without keys and resumed handshakes
