@@ -2,13 +2,50 @@
  * summary.c - one line per connection: when, who, version, suite, name,
  * resumption, certificate subject, ticket, alerts, errors.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/text.h"
+#include "crypto/fingerprint.h"
 #include "registry/registry.h"
 #include "report/report.h"
 
 #define W(expr) (void)(expr)
+
+/* The fingerprints of the first hellos, kept until the line is written. */
+struct sconn {
+    char ja3[TSC_FP_MD5_HEX], ja4[TSC_FP_JA4_SIZE], ja3s[TSC_FP_MD5_HEX];
+};
+
+static void summary_event(void *ctx, const struct tsc_event *ev)
+{
+    (void)ctx;
+    if (ev->type != TSC_EV_HANDSHAKE || !tsc_is_ok(ev->status))
+        return;
+    uint16_t t = ev->msg->type;
+    if (t != TSC_HS_CLIENT_HELLO && t != TSC_HS_SERVER_HELLO)
+        return;
+    struct tsc_conn *c = ev->conn;
+    if (!c->sink_data && !(c->sink_data = calloc(1, sizeof(struct sconn))))
+        return;
+    struct sconn *sc = c->sink_data;
+    if (t == TSC_HS_CLIENT_HELLO && !sc->ja3[0]) {
+        if (!tsc_fp_usable(tsc_fp_ja3(&ev->msg->u.ch, NULL, 0, sc->ja3)))
+            sc->ja3[0] = 0;
+        if (!tsc_fp_usable(tsc_fp_ja4(&ev->msg->u.ch, sc->ja4, NULL, 0)))
+            sc->ja4[0] = 0;
+    } else if (t == TSC_HS_SERVER_HELLO && !sc->ja3s[0]) {
+        if (!tsc_fp_usable(tsc_fp_ja3s(&ev->msg->u.sh, NULL, 0, sc->ja3s)))
+            sc->ja3s[0] = 0;
+    }
+}
+
+static void summary_discard(void *ctx, struct tsc_conn *c)
+{
+    (void)ctx;
+    free(c->sink_data);
+    c->sink_data = NULL;
+}
 
 static void summary_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
 {
@@ -41,6 +78,13 @@ static void summary_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
         W(tsc_buf_puts(b, " cert="));
         W(tsc_text_cstr(b, c->certs[0].subject_cn));
     }
+    struct sconn *sc = c->sink_data;
+    if (sc && sc->ja3[0])
+        W(tsc_buf_printf(b, " ja3=%s", sc->ja3));
+    if (sc && sc->ja4[0])
+        W(tsc_buf_printf(b, " ja4=%s", sc->ja4));
+    if (sc && sc->ja3s[0])
+        W(tsc_buf_printf(b, " ja3s=%s", sc->ja3s));
     if (c->resumed)
         W(tsc_buf_puts(b, " resumed"));
     if (c->hello_retry)
@@ -66,13 +110,14 @@ static void summary_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
     if (c->n_errors_total)
         W(tsc_buf_printf(b, " errors=%u(%s)", c->n_errors_total, c->errors[0].why));
     W(tsc_buf_putc(b, '\n'));
+    summary_discard(ctx, c);
     tsc_report_out_flush(s, 0);
 }
 
 void tsc_summary_sink_init(struct tsc_sink_impl *s)
 {
     s->sink.ctx = s;
-    s->sink.event = NULL;
+    s->sink.event = summary_event;
     s->sink.emit = summary_emit;
-    s->sink.discard = NULL;
+    s->sink.discard = summary_discard;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/text.h"
+#include "crypto/fingerprint.h"
 #include "registry/registry.h"
 #include "report/report.h"
 #include "tls/suite.h"
@@ -256,6 +257,16 @@ static void client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, i
         W(tsc_buf_putc(b, '\n'));
     }
     ext_block(b, &ch->ext, verbose, ind, 0);
+    char text[TSC_FP_TEXT_MAX], md5[TSC_FP_MD5_HEX], ja4[TSC_FP_JA4_SIZE];
+    int s3 = tsc_fp_ja3(ch, text, sizeof text, md5);
+    int s4 = tsc_fp_ja4(ch, ja4, NULL, 0);
+    if (tsc_fp_usable(s3) && tsc_fp_usable(s4))
+        W(tsc_buf_printf(b, "%sJA3 %s, JA4 %s\n", ind, md5, ja4));
+    if (verbose && tsc_fp_usable(s3)) {
+        W(tsc_buf_printf(b, "%sJA3 string ", ind));
+        W(tsc_text_cstr(b, text));
+        W(tsc_buf_putc(b, '\n'));
+    }
 }
 
 static void suite_line(struct tsc_buf *b, uint16_t suite)
@@ -283,6 +294,9 @@ static void server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh, i
         W(tsc_buf_printf(b, "\n%scompression %u (TLS compression enabled)", ind, sh->compression));
     W(tsc_buf_putc(b, '\n'));
     ext_block(b, &sh->ext, verbose, ind, 1);
+    char text[TSC_FP_TEXT_MAX], md5[TSC_FP_MD5_HEX];
+    if (tsc_fp_usable(tsc_fp_ja3s(sh, text, sizeof text, md5)))
+        W(tsc_buf_printf(b, "%sJA3S %s\n", ind, md5));
 }
 
 static void cert_block(struct tsc_buf *b, const struct tsc_x509_summary *s, tsc_result st, unsigned i,
