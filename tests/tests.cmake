@@ -89,3 +89,7 @@ add_test(NAME e2e/make_weak_captures COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/
 set_tests_properties(e2e/make_weak_captures PROPERTIES FIXTURES_SETUP weak_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME e2e/findings COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/findings_test.py --tlsscope $<TARGET_FILE:tlsscope> --captures ${TSC_WEAK_CAPTURES})
 set_tests_properties(e2e/findings PROPERTIES FIXTURES_REQUIRED weak_captures SKIP_RETURN_CODE 77)
+
+# -j N: the same bytes as one thread, over the golden captures and the corpus.
+add_test(NAME e2e/jobs COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/jobs.py --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap*")
+set_tests_properties(e2e/jobs PROPERTIES TIMEOUT 1200)

@@ -239,7 +239,10 @@ static void drop_behind(struct tsc_pcapfile *f)
     const size_t window = (size_t)4 << 20;
     if (!f->mapped || f->off - f->dropped < 2 * window)
         return;
-    size_t upto = (f->off - window) & ~(size_t)0xfffff;
+    size_t end = f->off - window;
+    if (f->safe_off && f->safe_off < end)
+        end = f->safe_off;
+    size_t upto = end & ~(size_t)0xfffff;
     if (upto > f->dropped) {
         madvise((void *)(f->map + f->dropped), upto - f->dropped, MADV_DONTNEED);
         f->dropped = upto;

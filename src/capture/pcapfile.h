@@ -23,6 +23,7 @@ struct tsc_pcapfile {
     size_t size, off;
     size_t dropped;  /* pages before this offset were given back */
     int mapped;      /* map came from mmap (else the caller's memory) */
+    size_t safe_off; /* with -j: pages from here on may still be in use (0: no limit) */
     int ng;          /* pcapng */
     int swapped;     /* other byte order than the host's */
     int nsec;        /* classic pcap with nanosecond timestamps */

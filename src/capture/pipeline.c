@@ -82,6 +82,11 @@ struct tsc_pipeline {
     size_t ooo_total;
     uint64_t next_seq, ordinal, created;
     int64_t clock, jump_to; /* the capture's clock for idle timeouts */
+    void (*handoff)(void *arg, struct tsc_conn *c); /* -j: finished connections go to the merger */
+    void *handoff_arg;
+    void (*reassembled)(void *arg, const struct tsc_packet *pk, int64_t ts); /* -j: datagrams to route */
+    void *reassembled_arg;
+    int own_estimate; /* -j: judge memory by this pipeline's own estimate */
     int clock_set, jump_seen;
     int live;
     struct tsc_pipeline_stats st;
@@ -99,6 +104,8 @@ static size_t mem_estimate(const struct tsc_pipeline *pl)
  * report's pending output. Else the pipeline's own estimate. */
 static size_t mem_used(const struct tsc_pipeline *pl)
 {
+    if (pl->own_estimate)
+        return mem_estimate(pl);
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
     struct mallinfo2 mi = mallinfo2();
     size_t heap = mi.uordblks + mi.hblkhd;
@@ -168,8 +175,28 @@ static void unqueue(struct tsc_pipeline *pl, struct tsc_conn *c)
 
 /* Hand closed connections to the sink: in order of first packet when reading
  * a file; as soon as each closes when live. */
+static void hand_over(struct tsc_pipeline *pl, struct tsc_conn *c)
+{
+    if (c->is_tls && !c->reported) {
+        pl->handoff(pl->handoff_arg, c); /* the merger emits and frees it */
+        return;
+    }
+    if (pl->sink && pl->sink->discard)
+        pl->sink->discard(pl->sink->ctx, c);
+    tsc_conn_free(c);
+}
+
 static void release(struct tsc_pipeline *pl, struct tsc_conn *just_closed)
 {
+    if (pl->handoff) {
+        while (pl->q_head && pl->q_head->closed) {
+            struct tsc_conn *c = pl->q_head;
+            unqueue(pl, c);
+            pl->nconns--;
+            hand_over(pl, c);
+        }
+        return;
+    }
     if (pl->live && just_closed) {
         unqueue(pl, just_closed);
         emit_conn(pl, just_closed);
@@ -769,8 +796,12 @@ static void fragment(struct tsc_pipeline *pl, const struct tsc_fragment *fr, int
             return;
     pl->st.fragments_reassembled++;
     struct tsc_packet pk;
-    if (tsc_packet_decode_reassembled(&d->info, d->buf, d->total, &pk) == TSC_PKT_TCP)
-        tcp_packet(pl, &pk, ts);
+    if (tsc_packet_decode_reassembled(&d->info, d->buf, d->total, &pk) == TSC_PKT_TCP) {
+        if (pl->reassembled)
+            pl->reassembled(pl->reassembled_arg, &pk, ts);
+        else
+            tcp_packet(pl, &pk, ts);
+    }
     frag_free(pl, pp);
 }
 
@@ -795,6 +826,43 @@ void tsc_pipeline_packet(struct tsc_pipeline *pl, int linktype, const uint8_t *p
     case TSC_PKT_MALFORMED: pl->st.malformed++; return;
     default: pl->st.link_unsupported++; return;
     }
+}
+
+void tsc_pipeline_set_parallel(struct tsc_pipeline *pl, void (*handoff)(void *, struct tsc_conn *), void *arg)
+{
+    pl->handoff = handoff;
+    pl->handoff_arg = arg;
+    pl->own_estimate = 1;
+}
+
+void tsc_pipeline_set_reassembled(struct tsc_pipeline *pl,
+                                  void (*fn)(void *, const struct tsc_packet *, int64_t), void *arg)
+{
+    pl->reassembled = fn;
+    pl->reassembled_arg = arg;
+}
+
+void tsc_pipeline_tcp(struct tsc_pipeline *pl, const struct tsc_packet *pk, int64_t ts, uint64_t index)
+{
+    if (index)
+        pl->next_seq = index;
+    pl->st.packets++;
+    expire_idle(pl, ts);
+    tcp_packet(pl, pk, ts);
+}
+
+void tsc_pipeline_packet_at(struct tsc_pipeline *pl, int linktype, const uint8_t *p, size_t caplen, int64_t ts,
+                            uint64_t index)
+{
+    pl->next_seq = index;
+    tsc_pipeline_packet(pl, linktype, p, caplen, ts);
+}
+
+void tsc_pipeline_tick(struct tsc_pipeline *pl, int64_t ts) { expire_idle(pl, ts); }
+
+uint64_t tsc_pipeline_watermark(const struct tsc_pipeline *pl)
+{
+    return pl->q_head ? pl->q_head->seq : UINT64_MAX;
 }
 
 void tsc_pipeline_finish(struct tsc_pipeline *pl)

@@ -46,6 +46,24 @@ void tsc_pipeline_packet(struct tsc_pipeline *pl, int linktype, const uint8_t *p
 /* Close every flow and release every connection (end of input). */
 void tsc_pipeline_finish(struct tsc_pipeline *pl);
 const struct tsc_pipeline_stats *tsc_pipeline_stats(const struct tsc_pipeline *pl);
+
+/* ---- for the parallel reader (capture/parallel.c) ---- */
+/* Finished TLS connections go to `handoff` (which then owns them: it emits
+ * them in order and frees them) instead of the sink's emit. */
+void tsc_pipeline_set_parallel(struct tsc_pipeline *pl, void (*handoff)(void *, struct tsc_conn *), void *arg);
+/* Reassembled IP datagrams go to `fn` (to be routed to the right worker). */
+void tsc_pipeline_set_reassembled(struct tsc_pipeline *pl,
+                                  void (*fn)(void *, const struct tsc_packet *, int64_t), void *arg);
+/* A packet whose position in the input is `index` (from 1): connections it
+ * starts take that as their order. */
+void tsc_pipeline_packet_at(struct tsc_pipeline *pl, int linktype, const uint8_t *p, size_t caplen, int64_t ts,
+                            uint64_t index);
+/* A TCP packet decoded elsewhere (a reassembled datagram). */
+void tsc_pipeline_tcp(struct tsc_pipeline *pl, const struct tsc_packet *pk, int64_t ts, uint64_t index);
+/* Time passes (packets that went to other workers): idle flows close. */
+void tsc_pipeline_tick(struct tsc_pipeline *pl, int64_t ts);
+/* The order of the oldest connection not yet handed over, or UINT64_MAX. */
+uint64_t tsc_pipeline_watermark(const struct tsc_pipeline *pl);
 struct tsc_session_ctx *tsc_pipeline_session(struct tsc_pipeline *pl);
 
 #endif

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture/parallel.h"
 #include "capture/pipeline.h"
 #include "capture/source.h"
 #include "cli/cli.h"
@@ -28,6 +29,8 @@ static void read_usage(FILE *f)
             "%s"
             "      --progress        a progress line on stderr (default: on a terminal,\n"
             "                        for files of 64 MB and more); --no-progress\n"
+            "  -j, --jobs N          N threads, flows sharded by connection; the output is\n"
+            "                        the same as with one (default 1; with the mapped reader)\n"
             "      --reader R        auto (default: tlsscope's own mapped reader for pcap\n"
             "                        and pcapng, libpcap for anything else) or libpcap\n"
             "\n"
@@ -73,14 +76,16 @@ int tsc_cmd_read(int argc, char **argv)
     static const struct option opts[] = {
         TSC_CLI_COMMON_LONGOPTS,
         {"reader", required_argument, NULL, TSC_OPT_FIRST_OWN},
+        {"jobs", required_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
     struct tsc_cli_opts o;
     enum tsc_reader reader = TSC_READER_AUTO;
+    int jobs = 1;
     int ch;
     tsc_cli_opts_init(&o);
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "vqhj:", opts, NULL)) != -1) {
         int k = tsc_cli_common_opt(&o, ch, optarg);
         if (k < 0)
             return TSC_EXIT_USAGE;
@@ -89,6 +94,15 @@ int tsc_cmd_read(int argc, char **argv)
         if (ch == 'h') {
             read_usage(stdout);
             return TSC_EXIT_OK;
+        }
+        if (ch == 'j') {
+            size_t v;
+            if (tsc_parse_size(optarg, &v) || v < 1 || v > 64) {
+                fprintf(stderr, "tlsscope: -j takes a number of threads from 1 to 64, not '%s'\n", optarg);
+                return TSC_EXIT_USAGE;
+            }
+            jobs = (int)v;
+            continue;
         }
         if (ch == TSC_OPT_FIRST_OWN) {
             if (strcmp(optarg, "auto") == 0) {
@@ -132,8 +146,16 @@ int tsc_cmd_read(int argc, char **argv)
             pg.size = (uint64_t)sb.st_size;
         int show = o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO) && pg.size >= (64u << 20));
         struct tsc_source_result res;
-        tsc_source_read_file(path, pl, &res, reader, show ? progress_tick : NULL, &pg);
-        tsc_pipeline_finish(pl);
+        struct tsc_pipeline_stats pstats;
+        const struct tsc_pipeline_stats *st = NULL;
+        if (jobs > 1 && reader == TSC_READER_AUTO &&
+            tsc_parallel_read_file(path, jobs, &o.lim, tsc_report_sink(rep), &res, &pstats)) {
+            st = &pstats;
+        } else {
+            tsc_source_read_file(path, pl, &res, reader, show ? progress_tick : NULL, &pg);
+            tsc_pipeline_finish(pl);
+            st = tsc_pipeline_stats(pl);
+        }
         if (pg.shown)
             fprintf(stderr, "\r\033[K");
         if (tsc_report_flush(rep) != 0) {
@@ -149,7 +171,7 @@ int tsc_cmd_read(int argc, char **argv)
             if (res.error[0])
                 fprintf(stderr, "tlsscope: %s: warning: %s\n", path, res.error);
             if (!o.quiet)
-                tsc_cli_print_stats(path, tsc_pipeline_stats(pl));
+                tsc_cli_print_stats(path, st);
         }
         tsc_pipeline_free(pl);
     }

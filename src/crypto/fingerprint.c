@@ -55,6 +55,14 @@ static void text_put(struct fp_text *t, const char *p, size_t n)
     t->s[t->len] = '\0';
 }
 
+static const EVP_MD *fp_md(int sha256);
+
+void tsc_fp_prepare(void)
+{
+    (void)fp_md(0);
+    (void)fp_md(1);
+}
+
 /* The digests, fetched once: EVP_md5()/EVP_sha256() make OpenSSL 3 look the
  * algorithm up (under a lock) on every use, which dominated the profile. */
 static const EVP_MD *fp_md(int sha256)

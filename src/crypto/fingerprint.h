@@ -129,4 +129,7 @@ static inline int tsc_fp_usable(int status)
     return (status & (TSC_FP_NONE | TSC_FP_INCOMPLETE | TSC_FP_ERROR)) == 0;
 }
 
+/* Fetch the digests now (call before starting threads that fingerprint). */
+void tsc_fp_prepare(void);
+
 #endif

@@ -1,0 +1,394 @@
+/*
+ * parallel.c - the parallel reader (see parallel.h).
+ */
+#include "capture/parallel.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture/pcapfile.h"
+#include "core/hash.h"
+#include "crypto/fingerprint.h"
+#include "tls/suite.h"
+
+#define RING 8192
+#define MERGE_EVERY 2048
+
+enum { D_PACKET, D_TCP, D_TICK, D_END };
+
+struct owned_tcp {
+    struct tsc_packet pk;
+    uint8_t data[];
+};
+
+struct desc {
+    uint8_t kind;
+    int32_t linktype;
+    uint32_t caplen;
+    const uint8_t *data;
+    struct owned_tcp *owned;
+    int64_t ts;
+    uint64_t index;
+    uint64_t file_off;
+};
+
+struct worker {
+    pthread_t thread;
+    struct tsc_pipeline *pl;
+    struct desc ring[RING];
+    _Atomic uint64_t head, tail; /* head: next to write (main); tail: next to read (worker) */
+    _Atomic uint64_t watermark;  /* no connection older than this is still to come */
+    _Atomic uint64_t done_off;   /* file offset of the last packet finished */
+    pthread_mutex_t lock;
+    struct tsc_conn **done; /* finished connections for the merger */
+    size_t ndone, capdone;
+};
+
+struct par {
+    struct worker *w;
+    int n;
+    struct tsc_hash_key key;
+    const struct tsc_sink *sink;
+    struct tsc_conn **heap; /* merger: min-heap by seq */
+    size_t nheap, capheap;
+    uint64_t ordinal, tls;
+    uint64_t index;         /* packets read so far */
+};
+
+static void nap(long ns)
+{
+    struct timespec t = {0, ns};
+    nanosleep(&t, NULL);
+}
+
+/* ---------------------------------------------------------------- worker */
+
+static void handoff(void *arg, struct tsc_conn *c)
+{
+    struct worker *w = arg;
+    pthread_mutex_lock(&w->lock);
+    if (w->ndone == w->capdone) {
+        size_t cap = w->capdone ? w->capdone * 2 : 256;
+        struct tsc_conn **nd = realloc(w->done, cap * sizeof *nd);
+        if (!nd) {
+            pthread_mutex_unlock(&w->lock);
+            tsc_conn_free(c); /* out of memory: this report is lost, the run goes on */
+            return;
+        }
+        w->done = nd;
+        w->capdone = cap;
+    }
+    w->done[w->ndone++] = c;
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    uint64_t last_index = 0;
+    for (;;) {
+        uint64_t tail = atomic_load_explicit(&w->tail, memory_order_relaxed);
+        uint64_t head = atomic_load_explicit(&w->head, memory_order_acquire);
+        if (tail == head) {
+            uint64_t wm = tsc_pipeline_watermark(w->pl);
+            atomic_store_explicit(&w->watermark, wm < last_index + 1 ? wm : last_index + 1, memory_order_release);
+            nap(20000);
+            continue;
+        }
+        struct desc *d = &w->ring[tail % RING];
+        switch (d->kind) {
+        case D_PACKET:
+            tsc_pipeline_packet_at(w->pl, d->linktype, d->data, d->caplen, d->ts, d->index);
+            break;
+        case D_TCP:
+            tsc_pipeline_tcp(w->pl, &d->owned->pk, d->ts, d->index);
+            free(d->owned);
+            break;
+        case D_TICK:
+            tsc_pipeline_tick(w->pl, d->ts);
+            break;
+        case D_END:
+            tsc_pipeline_finish(w->pl);
+            atomic_store_explicit(&w->watermark, UINT64_MAX, memory_order_release);
+            atomic_store_explicit(&w->tail, tail + 1, memory_order_release);
+            return NULL;
+        }
+        if (d->index)
+            last_index = d->index;
+        atomic_store_explicit(&w->done_off, d->file_off, memory_order_relaxed);
+        atomic_store_explicit(&w->tail, tail + 1, memory_order_release);
+        if ((tail & 255) == 0) {
+            uint64_t wm = tsc_pipeline_watermark(w->pl);
+            atomic_store_explicit(&w->watermark, wm < last_index + 1 ? wm : last_index + 1, memory_order_release);
+        }
+    }
+}
+
+static void push(struct worker *w, const struct desc *d)
+{
+    uint64_t head = atomic_load_explicit(&w->head, memory_order_relaxed);
+    while (head - atomic_load_explicit(&w->tail, memory_order_acquire) >= RING)
+        nap(10000);
+    w->ring[head % RING] = *d;
+    atomic_store_explicit(&w->head, head + 1, memory_order_release);
+}
+
+/* ---------------------------------------------------------------- merger */
+
+static void heap_push(struct par *p, struct tsc_conn *c)
+{
+    if (p->nheap == p->capheap) {
+        size_t cap = p->capheap ? p->capheap * 2 : 1024;
+        struct tsc_conn **nh = realloc(p->heap, cap * sizeof *nh);
+        if (!nh) {
+            tsc_conn_free(c);
+            return;
+        }
+        p->heap = nh;
+        p->capheap = cap;
+    }
+    size_t i = p->nheap++;
+    p->heap[i] = c;
+    while (i && p->heap[(i - 1) / 2]->seq > p->heap[i]->seq) {
+        struct tsc_conn *t = p->heap[i];
+        p->heap[i] = p->heap[(i - 1) / 2];
+        p->heap[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+static struct tsc_conn *heap_pop(struct par *p)
+{
+    struct tsc_conn *top = p->heap[0];
+    p->heap[0] = p->heap[--p->nheap];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < p->nheap && p->heap[l]->seq < p->heap[m]->seq)
+            m = l;
+        if (r < p->nheap && p->heap[r]->seq < p->heap[m]->seq)
+            m = r;
+        if (m == i)
+            break;
+        struct tsc_conn *t = p->heap[i];
+        p->heap[i] = p->heap[m];
+        p->heap[m] = t;
+        i = m;
+    }
+    return top;
+}
+
+/* Emit, in order, every finished connection no worker can precede. */
+static void merge(struct par *p)
+{
+    uint64_t wm = UINT64_MAX;
+    for (int i = 0; i < p->n; i++) {
+        uint64_t v = atomic_load_explicit(&p->w[i].watermark, memory_order_acquire);
+        if (v < wm)
+            wm = v;
+    }
+    for (int i = 0; i < p->n; i++) {
+        struct worker *w = &p->w[i];
+        pthread_mutex_lock(&w->lock);
+        for (size_t k = 0; k < w->ndone; k++)
+            heap_push(p, w->done[k]);
+        w->ndone = 0;
+        pthread_mutex_unlock(&w->lock);
+    }
+    while (p->nheap && p->heap[0]->seq < wm) {
+        struct tsc_conn *c = heap_pop(p);
+        p->tls++;
+        if (p->sink && p->sink->emit)
+            p->sink->emit(p->sink->ctx, c, ++p->ordinal);
+        tsc_conn_free(c);
+    }
+}
+
+/* ------------------------------------------------------------------ main */
+
+static uint64_t route_hash(const struct par *p, const struct tsc_packet *pk)
+{
+    struct {
+        uint8_t a[16], b[16];
+        uint16_t pa, pb;
+        uint8_t family;
+    } k;
+    memset(&k, 0, sizeof k);
+    int lo = memcmp(pk->src.addr, pk->dst.addr, 16) < 0 ||
+             (memcmp(pk->src.addr, pk->dst.addr, 16) == 0 && pk->src.port <= pk->dst.port);
+    const struct tsc_endpoint *x = lo ? &pk->src : &pk->dst, *y = lo ? &pk->dst : &pk->src;
+    memcpy(k.a, x->addr, 16);
+    memcpy(k.b, y->addr, 16);
+    k.pa = x->port;
+    k.pb = y->port;
+    k.family = pk->src.family;
+    return tsc_siphash(&p->key, &k, sizeof k);
+}
+
+struct frag_route {
+    struct par *p;
+    uint64_t index;
+    uint64_t file_off;
+};
+
+/* A reassembled datagram from the main thread's fragment table: copy it
+ * (its buffer is reused) and send it to the worker of its flow. */
+static void route_reassembled(void *arg, const struct tsc_packet *pk, int64_t ts)
+{
+    struct frag_route *fr = arg;
+    struct owned_tcp *o = malloc(sizeof *o + pk->payload_len + 1);
+    if (!o)
+        return;
+    o->pk = *pk;
+    memcpy(o->data, pk->payload, pk->payload_len);
+    o->pk.payload = o->data;
+    struct desc d = {D_TCP, 0, 0, NULL, o, ts, fr->index, fr->file_off};
+    push(&fr->p->w[route_hash(fr->p, pk) % (uint64_t)fr->p->n], &d);
+}
+
+int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limits *lim,
+                           const struct tsc_sink *sink, struct tsc_source_result *res,
+                           struct tsc_pipeline_stats *stats)
+{
+    struct tsc_pcapfile f;
+    memset(res, 0, sizeof *res);
+    memset(stats, 0, sizeof *stats);
+    int rc = tsc_pcapfile_open(&f, path);
+    if (rc <= 0) {
+        if (rc < 0)
+            snprintf(res->error, sizeof res->error, "%s", f.error);
+        return rc < 0 ? 1 : 0;
+    }
+    if (!f.ng && !tsc_link_supported(f.linktype)) {
+        tsc_pcapfile_close(&f);
+        return 0; /* the single-threaded path says why */
+    }
+    /* what workers share read-only must be built before they start */
+    (void)tsc_suite_flags(0);
+    tsc_fp_prepare();
+
+    struct par p;
+    memset(&p, 0, sizeof p);
+    p.n = workers;
+    p.sink = sink;
+    tsc_hash_key_random(&p.key);
+    p.w = calloc((size_t)workers, sizeof *p.w);
+    struct tsc_limits wl = *lim;
+    wl.max_flows = lim->max_flows / (size_t)workers + 1;
+    wl.max_memory = lim->max_memory / (size_t)workers;
+    /* the main thread's pipeline only reassembles IP fragments */
+    struct frag_route fr = {&p, 0, 0};
+    struct tsc_pipeline *main_pl = tsc_pipeline_new(lim, sink);
+    int started = 0;
+    if (!p.w || !main_pl)
+        goto out;
+    tsc_pipeline_set_reassembled(main_pl, route_reassembled, &fr);
+    for (int i = 0; i < workers; i++) {
+        struct worker *w = &p.w[i];
+        pthread_mutex_init(&w->lock, NULL);
+        atomic_init(&w->head, 0);
+        atomic_init(&w->tail, 0);
+        atomic_init(&w->watermark, 0);
+        atomic_init(&w->done_off, 0);
+        w->pl = tsc_pipeline_new(&wl, sink);
+        if (!w->pl)
+            goto out;
+        tsc_pipeline_set_parallel(w->pl, handoff, w);
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+            goto out;
+        started++;
+    }
+    struct tsc_pcap_packet pkt;
+    while ((rc = tsc_pcapfile_next(&f, &pkt)) == 1) {
+        struct tsc_packet pk;
+        uint64_t index = ++p.index;
+        uint64_t off = tsc_pcapfile_offset(&f);
+        res->packets++;
+        stats->packets++;
+        stats->bytes += pkt.caplen;
+        switch (tsc_packet_decode(pkt.linktype, pkt.data, pkt.caplen, &pk)) {
+        case TSC_PKT_TCP: {
+            struct desc d = {D_PACKET, pkt.linktype, (uint32_t)pkt.caplen, pkt.data, NULL, pkt.ts_us, index, off};
+            push(&p.w[route_hash(&p, &pk) % (uint64_t)workers], &d);
+            break;
+        }
+        case TSC_PKT_FRAGMENT:
+            fr.index = index;
+            fr.file_off = off;
+            tsc_pipeline_packet(main_pl, pkt.linktype, pkt.data, pkt.caplen, pkt.ts_us);
+            break;
+        case TSC_PKT_NOT_IP: stats->not_ip++; break;
+        case TSC_PKT_NOT_TCP: stats->not_tcp++; break;
+        case TSC_PKT_TRUNCATED: stats->truncated++; break;
+        case TSC_PKT_MALFORMED: stats->malformed++; break;
+        default: stats->link_unsupported++; break;
+        }
+        if ((index % MERGE_EVERY) == 0) {
+            /* time passes for every worker, and pages every worker is past are given back */
+            uint64_t safe = off;
+            for (int i = 0; i < workers; i++) {
+                struct desc t = {D_TICK, 0, 0, NULL, NULL, pkt.ts_us, 0, off};
+                push(&p.w[i], &t);
+            }
+            for (int i = 0; i < workers; i++) {
+                struct worker *w = &p.w[i];
+                if (atomic_load_explicit(&w->tail, memory_order_acquire) != atomic_load(&w->head)) {
+                    uint64_t d = atomic_load_explicit(&w->done_off, memory_order_relaxed);
+                    if (d < safe)
+                        safe = d;
+                }
+            }
+            f.safe_off = safe;
+            merge(&p);
+        }
+    }
+    res->ok = 1;
+    if (rc < 0 && res->packets == 0) {
+        res->ok = 0;
+        snprintf(res->error, sizeof res->error, "no packet could be read (%s)", f.error);
+    } else if (rc < 0) {
+        snprintf(res->error, sizeof res->error, "capture cut short after %llu packets (%s)",
+                 (unsigned long long)res->packets, f.error);
+    }
+out:
+    if (main_pl)
+        tsc_pipeline_finish(main_pl);
+    for (int i = 0; i < started; i++) {
+        struct desc e = {D_END, 0, 0, NULL, NULL, 0, 0, 0};
+        push(&p.w[i], &e);
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(p.w[i].thread, NULL);
+    merge(&p);
+    stats->tls_connections = p.tls;
+    if (main_pl) {
+        const struct tsc_pipeline_stats *m = tsc_pipeline_stats(main_pl);
+        stats->fragments += m->fragments;
+        stats->fragments_reassembled += m->fragments_reassembled;
+        stats->fragments_dropped += m->fragments_dropped;
+        tsc_pipeline_free(main_pl);
+    }
+    for (int i = 0; p.w && i < workers; i++) {
+        struct worker *w = &p.w[i];
+        if (!w->pl)
+            continue;
+        const struct tsc_pipeline_stats *s = tsc_pipeline_stats(w->pl);
+        stats->tcp_packets += s->tcp_packets;
+        stats->flows += s->flows;
+        stats->evictions += s->evictions;
+        stats->overlaps_conflicting += s->overlaps_conflicting;
+        stats->gaps += s->gaps;
+        stats->idle_closed += s->idle_closed;
+        tsc_pipeline_free(w->pl);
+        pthread_mutex_destroy(&w->lock);
+        free(w->done);
+    }
+    free(p.w);
+    free(p.heap);
+    tsc_pcapfile_close(&f);
+    return 1;
+}

@@ -1,0 +1,27 @@
+/*
+ * parallel.h - `tlsscope read -j N`: flows sharded over N worker threads by
+ * a keyed hash of the connection, output in the same order as with one
+ * thread.
+ *
+ * The main thread maps the file, decodes each packet's headers to route it
+ * (IP fragments are reassembled here first), and hands packets to the
+ * workers through bounded single-producer rings, without copying. Each
+ * worker runs its own pipeline (flows, reassembly, sessions) and passes
+ * finished connections back; the main thread emits them in order of their
+ * first packet, as soon as no worker can still produce an earlier one.
+ * Caps (--max-flows, --max-memory) apply per worker, divided by N.
+ */
+#ifndef TSC_CAPTURE_PARALLEL_H
+#define TSC_CAPTURE_PARALLEL_H
+
+#include "capture/pipeline.h"
+#include "capture/source.h"
+
+/* Read `path` with `workers` threads into `sink`. Returns 0 when the file is
+ * not one the mapped reader takes (read it single-threaded then); 1 when
+ * read (res says how); stats receives the totals. */
+int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limits *lim,
+                           const struct tsc_sink *sink, struct tsc_source_result *res,
+                           struct tsc_pipeline_stats *stats);
+
+#endif

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""-j N gives the same output as one thread: every capture given (and the
+public corpus with --corpus) read with -j 1, -j 2 and -j 3 must print the
+same bytes and exit the same way.
+
+usage: jobs.py --tlsscope BIN [--corpus DIR] [CAPTURE...]
+Closing line: 'jobs: N passed, M failed'."""
+import argparse
+import os
+import subprocess
+import sys
+
+
+def run(binary, jobs, path, fmt):
+    p = subprocess.run([binary, "read", fmt, "-q", "-j", str(jobs), path], capture_output=True, timeout=300)
+    return p.returncode, p.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tlsscope", required=True)
+    ap.add_argument("--corpus")
+    ap.add_argument("captures", nargs="*")
+    a = ap.parse_args()
+    caps = list(a.captures)
+    if a.corpus:
+        manifest = os.path.join(a.corpus, "MANIFEST.tsv")
+        if not os.path.exists(manifest):
+            print("jobs: corpus SKIPPED: %s not present" % a.corpus)
+        else:
+            for line in open(manifest):
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) >= 6 and "CAPTURE:" in cols[5] and not cols[0].endswith(".gz"):
+                    caps.append(os.path.join(a.corpus, cols[0]))
+    passed = failed = 0
+    for cap in caps:
+        base = run(a.tlsscope, 1, cap, "--json")
+        ok = True
+        for j in (2, 3):
+            got = run(a.tlsscope, j, cap, "--json")
+            if got != base:
+                print("jobs: %s: -j %d differs from -j 1 (exit %d vs %d, %d vs %d bytes)" %
+                      (cap, j, got[0], base[0], len(got[1]), len(base[1])))
+                ok = False
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+    print("jobs: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
