@@ -236,13 +236,13 @@ static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
  * large the file (the previous packet may still be in use: keep a margin). */
 static void drop_behind(struct tsc_pcapfile *f)
 {
-    const size_t window = (size_t)4 << 20;
+    const size_t window = (size_t)1 << 20;
     if (!f->mapped || f->off - f->dropped < 2 * window)
         return;
     size_t end = f->off - window;
     if (f->safe_off && f->safe_off < end)
         end = f->safe_off;
-    size_t upto = end & ~(size_t)0xfffff;
+    size_t upto = end & ~(size_t)0xffff;
     if (upto > f->dropped) {
         madvise((void *)(f->map + f->dropped), upto - f->dropped, MADV_DONTNEED);
         f->dropped = upto;

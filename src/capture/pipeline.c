@@ -115,7 +115,7 @@ static size_t mem_used(const struct tsc_pipeline *pl)
     return mem_estimate(pl);
 }
 
-/* Keep memory under the cap: checked every 256 new flows, since asking the
+/* Keep memory under the cap: checked every 64 new flows, since asking the
  * allocator costs more than a packet; evicts in batches. */
 static void enforce_memory(struct tsc_pipeline *pl, int64_t ts);
 
@@ -509,7 +509,7 @@ static struct flow *flow_lookup(struct tsc_pipeline *pl, const struct tsc_packet
         return NULL;
     while (pl->lru_tail && pl->nflows >= pl->lim.max_flows)
         evict_one(pl, ts, "flow evicted: flow table full (raise --max-flows)");
-    if ((++pl->created & 255) == 0)
+    if ((++pl->created & 63) == 0)
         enforce_memory(pl, ts);
     if (pl->nflows >= pl->nbuckets)
         grow(pl);
