@@ -113,6 +113,10 @@ void tsc_pcapfile_close(struct tsc_pcapfile *f)
     f->map = NULL;
 }
 
+/* Seconds beyond this (year 285,000 or so) are clamped: the microsecond
+ * count must stay inside int64_t whatever a hostile file says. */
+#define MAX_SEC ((uint64_t)9000000000000ULL)
+
 static int64_t ng_ts_us(const struct tsc_pcapfile *f, size_t ifc, uint64_t t)
 {
     uint8_t res = f->iface[ifc].res;
@@ -121,16 +125,20 @@ static int64_t ng_ts_us(const struct tsc_pcapfile *f, size_t ifc, uint64_t t)
         if (res > 63)
             return 0;
         uint64_t sec = t >> res, frac = t & ((res ? ((uint64_t)1 << res) : 1) - 1);
+        if (sec > MAX_SEC)
+            sec = MAX_SEC;
         return (int64_t)(sec * 1000000 + (uint64_t)(((__uint128_t)frac * 1000000) >> res));
     }
     if (res == 6)
-        return (int64_t)t;
+        return (int64_t)(t > MAX_SEC * 1000000 ? MAX_SEC * 1000000 : t);
     if (res > 19)
         return 0;
     uint64_t unit = 1;
     for (uint8_t i = 0; i < res; i++)
         unit *= 10;
     uint64_t sec = t / unit, frac = t % unit;
+    if (sec > MAX_SEC)
+        sec = MAX_SEC;
     return (int64_t)(sec * 1000000 + (uint64_t)(((__uint128_t)frac * 1000000) / unit));
 }
 

@@ -12,6 +12,15 @@
 
 /* ------------------------------------------------------------ structures */
 
+/* a - b for timestamps from hostile files: saturated, never overflowing */
+static int64_t elapsed(int64_t a, int64_t b)
+{
+    int64_t d;
+    if (__builtin_sub_overflow(a, b, &d))
+        return a > b ? INT64_MAX : INT64_MIN;
+    return d;
+}
+
 struct seg {
     struct seg *next;
     uint32_t seq;
@@ -343,7 +352,7 @@ static void flush_dir(struct tsc_pipeline *pl, struct flow *f, int side)
             t->next_seq = s->seq;
             off = 0;
         }
-        uint32_t skip = (uint32_t)(-off);
+        uint32_t skip = 0u - (uint32_t)off; /* unsigned: -INT32_MIN is not an int */
         if (skip < s->len && f->conn) {
             tsc_session_feed(&pl->sc, f->conn, side, s->data + skip, s->len - skip, s->ts);
             t->next_seq = s->seq + s->len;
@@ -372,7 +381,7 @@ static void flush_acked(struct tsc_pipeline *pl, struct flow *f, int side, uint3
             t->next_seq = s->seq;
             off = 0;
         }
-        uint32_t skip = (uint32_t)(-off);
+        uint32_t skip = 0u - (uint32_t)off; /* unsigned: -INT32_MIN is not an int */
         if (skip < s->len) {
             deliver(pl, f, side, s->data + skip, s->len - skip, s->ts);
             t->next_seq = s->seq + s->len;
@@ -448,8 +457,8 @@ static void expire_idle(struct tsc_pipeline *pl, int64_t ts)
     if (!pl->clock_set) {
         pl->clock = ts;
         pl->clock_set = 1;
-    } else if (ts > pl->clock && ts - pl->clock > pl->lim.idle_timeout_us) {
-        if (!(pl->jump_seen && ts >= pl->jump_to && ts - pl->jump_to <= pl->lim.idle_timeout_us)) {
+    } else if (ts > pl->clock && elapsed(ts, pl->clock) > pl->lim.idle_timeout_us) {
+        if (!(pl->jump_seen && ts >= pl->jump_to && elapsed(ts, pl->jump_to) <= pl->lim.idle_timeout_us)) {
             pl->jump_seen = 1;
             pl->jump_to = ts;
             return;
@@ -459,7 +468,7 @@ static void expire_idle(struct tsc_pipeline *pl, int64_t ts)
     } else if (ts > pl->clock) {
         pl->clock = ts;
     }
-    while (pl->lru_tail && ts - pl->lru_tail->last_us > pl->lim.idle_timeout_us) {
+    while (pl->lru_tail && elapsed(ts, pl->lru_tail->last_us) > pl->lim.idle_timeout_us) {
         struct flow *f = pl->lru_tail;
         if (f->conn)
             pl->st.idle_closed++;
@@ -561,7 +570,7 @@ static void queue_segment(struct tsc_pipeline *pl, struct flow *f, int side, uin
             t->next_seq = seq;
             off = 0;
         }
-        uint32_t skip = (uint32_t)(-off);
+        uint32_t skip = 0u - (uint32_t)off; /* unsigned: -INT32_MIN is not an int */
         if (skip < n) {
             deliver(pl, f, side, p + skip, n - skip, ts);
             t->next_seq = seq + (uint32_t)n;
@@ -593,7 +602,7 @@ static void drain(struct tsc_pipeline *pl, struct flow *f, int side)
         t->ooo = s->next;
         t->ooo_bytes -= s->len;
         pl->ooo_total -= s->len;
-        uint32_t skip = (uint32_t)(-off);
+        uint32_t skip = 0u - (uint32_t)off; /* unsigned: -INT32_MIN is not an int */
         if (skip < s->len) {
             deliver(pl, f, side, s->data + skip, s->len - skip, s->ts);
             t->next_seq = s->seq + s->len;
@@ -633,7 +642,7 @@ static void tcp_data(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t
             return;
         }
     }
-    size_t skip = (size_t)(uint32_t)(-off);
+    size_t skip = (size_t)(0u - (uint32_t)off);
     if (skip >= n)
         return; /* a retransmission of what we have */
     deliver(pl, f, side, p + skip, n - skip, ts);
@@ -738,7 +747,7 @@ static void fragment(struct tsc_pipeline *pl, const struct tsc_fragment *fr, int
     pl->st.fragments++;
     /* drop datagrams that waited too long */
     for (struct frag **pp = &pl->frags; *pp;) {
-        if (ts - (*pp)->first_us > FRAG_TIMEOUT_US) {
+        if (elapsed(ts, (*pp)->first_us) > FRAG_TIMEOUT_US) {
             pl->st.fragments_dropped++;
             frag_free(pl, pp);
         } else {

@@ -90,7 +90,8 @@ static inline tsc_result tsc_cursor_bytes(struct tsc_cursor *c, size_t n, struct
 /* Borrow everything left. */
 static inline struct tsc_view tsc_cursor_rest(struct tsc_cursor *c)
 {
-    struct tsc_view v = {c->p + c->off, c->len - c->off};
+    /* no arithmetic on a NULL base (an empty view): that is undefined in C */
+    struct tsc_view v = {c->p ? c->p + c->off : c->p, c->len - c->off};
     c->off = c->len;
     return v;
 }
