@@ -41,6 +41,8 @@ printf '%-34s %10s %12s %8s\n' tool time "peak RSS" handshakes
 best "bare libpcap loop" "echo -" "$tmp/pcap_loop" "$cap"
 best "tlsscope read --json" "python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"client_hello\"]))'" \
     "$bin" read --json -q "$cap"
+best "tlsscope read --json -j 2" "python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"client_hello\"]))'" \
+    "$bin" read --json -q -j 2 "$cap"
 best "tlsscope read --json --reader libpcap" "python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"client_hello\"]))'" \
     "$bin" read --json -q --reader libpcap "$cap"
 best "ssldump -n" "grep -c ClientHello" ssldump -n -r "$cap"
@@ -50,8 +52,11 @@ loop=$(awk '/^bare/ {print $NF}' "$tmp/results")
 tj=$(awk '/^tlsscope read --json [0-9]/ {print $NF}' "$tmp/results")
 sd=$(awk '/^ssldump/ {print $NF}' "$tmp/results")
 tk=$(awk '/^tshark/ {print $NF}' "$tmp/results")
-awk -v l="$loop" -v t="$tj" -v s="$sd" -v k="$tk" 'BEGIN {
+t2=$(awk '/^tlsscope read --json -j 2/ {print $NF}' "$tmp/results")
+awk -v l="$loop" -v t="$tj" -v s="$sd" -v k="$tk" -v t2="$t2" 'BEGIN {
     printf "tlsscope --json / bare libpcap loop: %.2f\n", t / l
     printf "ssldump / tlsscope --json:          %.2f\n", s / t
+    printf "ssldump / tlsscope --json -j 2:     %.2f\n", s / t2
+    printf "-j 1 / -j 2:                        %.2f\n", t / t2
     printf "tshark / tlsscope --json:           %.1f\n", k / t
 }'
