@@ -15,6 +15,7 @@ static void usage(FILE *f)
           "commands:\n"
           "  read FILE...     decode every TLS/SSL connection in pcap/pcapng files\n"
           "  capture -i IF    the same, live from an interface\n"
+          "  client HOST[:PORT]  a TLS client (OpenSSL) showing its own handshake\n"
           "  rules            the rules behind findings (weak choices flagged)\n"
           "  help [COMMAND]   this text, or a command's own help\n"
           "  version          print the version\n"
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
         return tsc_cmd_read(argc - 1, argv + 1);
     if (strcmp(cmd, "capture") == 0)
         return tsc_cmd_capture(argc - 1, argv + 1);
+    if (strcmp(cmd, "client") == 0)
+        return tsc_cmd_client(argc - 1, argv + 1);
     if (strcmp(cmd, "rules") == 0)
         return tsc_cmd_rules(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

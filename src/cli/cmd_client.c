@@ -1,0 +1,423 @@
+/*
+ * cmd_client.c - tlsscope client: an OpenSSL TLS client that shows its own
+ * handshake, decoded from its own wire bytes (the tap), not from OpenSSL's
+ * opinion of it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "capture/pipeline.h"
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "peer/peer.h"
+#include "report/report.h"
+
+static void client_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: tlsscope client [OPTIONS] HOST[:PORT]\n"
+            "\n"
+            "Connect with TLS (OpenSSL), send a little data, and show the handshake\n"
+            "as read from this client's own wire bytes, in the four phases.\n"
+            "\n"
+            "      --sni NAME        server name to send (default: HOST unless it is an address)\n"
+            "      --no-sni          send no server name\n"
+            "      --alpn LIST       protocols to offer, comma-separated (h2,http/1.1)\n"
+            "      --tls1.2, --tls1.3  only this version (default: 1.2 or 1.3)\n"
+            "      --min V, --max V  version bounds: 1.0, 1.1, 1.2, 1.3\n"
+            "      --ciphers LIST    TLS 1.2-and-below suites (OpenSSL names)\n"
+            "      --ciphersuites L  TLS 1.3 suites\n"
+            "      --groups LIST     key exchange groups (X25519:P-256)\n"
+            "      --cafile FILE     trust these CAs (default: the system trust store)\n"
+            "      --cert F --key F  a client certificate and its key\n"
+            "      --legacy          allow TLS 1.0/1.1 and SHA-1/CBC suites: OpenSSL's\n"
+            "                        security level 0 (said on stderr)\n"
+            "      --reconnect       connect again, resuming the session (ticket or id)\n"
+            "      --send DATA       send DATA (\\r\\n understood); default: stdin when it\n"
+            "                        is not a terminal, else nothing\n"
+            "      --keylog FILE     append the NSS key log (SSLKEYLOGFILE format)\n"
+            "      --pcap FILE       write the connection(s) as a pcap\n"
+            "      --timeout S       connect and read timeout in seconds (default 10)\n"
+            "%s"
+            "\n"
+            "exit status: 0 the handshake completed (and the certificate verified, unless\n"
+            "--no-verify), 1 it did not (the reason on stderr), 2 usage error.\n"
+            "      --no-verify       a verification failure is reported but not fatal\n",
+            tsc_cli_common_help);
+}
+
+struct client_opts {
+    const char *host, *port, *sni, *alpn, *ciphers, *suites, *groups, *cafile, *cert, *key;
+    const char *send, *keylog, *pcap;
+    int no_sni, min, max, legacy, reconnect, timeout, no_verify;
+};
+
+static int version_of(const char *s)
+{
+    if (strcmp(s, "1.0") == 0)
+        return TLS1_VERSION;
+    if (strcmp(s, "1.1") == 0)
+        return TLS1_1_VERSION;
+    if (strcmp(s, "1.2") == 0)
+        return TLS1_2_VERSION;
+    if (strcmp(s, "1.3") == 0)
+        return TLS1_3_VERSION;
+    return -1;
+}
+
+/* HOST, HOST:PORT, [V6]:PORT, V6 */
+static int split_target(char *arg, const char **host, const char **port)
+{
+    *port = "443";
+    if (arg[0] == '[') {
+        char *e = strchr(arg, ']');
+        if (!e)
+            return -1;
+        *e = 0;
+        *host = arg + 1;
+        if (e[1] == ':')
+            *port = e + 2;
+        else if (e[1])
+            return -1;
+        return 0;
+    }
+    char *c = strrchr(arg, ':');
+    if (c && strchr(arg, ':') == c) {
+        *c = 0;
+        *port = c + 1;
+    }
+    *host = arg;
+    return **host ? 0 : -1;
+}
+
+/* TCP connect with a timeout; -1 with a reason. */
+static int dial(const char *host, const char *port, int timeout, char *why, size_t n)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        snprintf(why, n, "cannot resolve %s: %s", host, gai_strerror(rc));
+        return -1;
+    }
+    int fd = -1;
+    snprintf(why, n, "no address");
+    for (struct addrinfo *a = res; a; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0)
+            continue;
+        int fl = fcntl(fd, F_GETFL);
+        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
+            struct pollfd p = {fd, POLLOUT, 0};
+            int k = poll(&p, 1, timeout * 1000);
+            int err = 0;
+            socklen_t el = sizeof err;
+            if (k == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0) {
+                fcntl(fd, F_SETFL, fl);
+                struct timeval tv = {timeout, 0};
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+                freeaddrinfo(res);
+                return fd;
+            }
+            snprintf(why, n, "cannot connect to %s port %s: %s", host, port,
+                     k == 0 ? "timed out" : strerror(err ? err : errno));
+        } else {
+            snprintf(why, n, "cannot connect to %s port %s: %s", host, port, strerror(errno));
+        }
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    return -1;
+}
+
+static size_t unescape(const char *s, char *out, size_t n)
+{
+    size_t k = 0;
+    for (; *s && k < n; s++) {
+        if (s[0] == '\\' && s[1] == 'r') {
+            out[k++] = '\r';
+            s++;
+        } else if (s[0] == '\\' && s[1] == 'n') {
+            out[k++] = '\n';
+            s++;
+        } else {
+            out[k++] = *s;
+        }
+    }
+    return k;
+}
+
+/* One connection. Returns 0 when the handshake completed. */
+static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, struct tsc_pipeline *pl,
+               struct tsc_pcap_writer *w, const char *payload, size_t payload_len, int *verify_failed)
+{
+    char why[512];
+    int fd = dial(co->host, co->port, co->timeout, why, sizeof why);
+    if (fd < 0) {
+        fprintf(stderr, "tlsscope: %s\n", why);
+        return -1;
+    }
+    struct sockaddr_storage local, peer;
+    socklen_t ll = sizeof local, pl_len = sizeof peer;
+    getsockname(fd, (struct sockaddr *)&local, &ll);
+    getpeername(fd, (struct sockaddr *)&peer, &pl_len);
+    struct tsc_tap tap;
+    tsc_tap_init(&tap, &local, &peer, pl, NULL, w);
+    SSL *ssl = SSL_new(ctx);
+    int rc = -1;
+    SSL_set_fd(ssl, fd);
+    const char *sni = co->sni;
+    if (!sni && !co->no_sni) {
+        struct in6_addr a6;
+        if (inet_pton(AF_INET, co->host, &a6) != 1 && inet_pton(AF_INET6, co->host, &a6) != 1)
+            sni = co->host;
+    }
+    if (sni)
+        SSL_set_tlsext_host_name(ssl, sni);
+    SSL_set1_host(ssl, sni ? sni : co->host);
+    if (*sess)
+        SSL_set_session(ssl, *sess);
+    tsc_peer_tap_ssl(ssl, &tap, 1);
+    if (SSL_connect(ssl) != 1) {
+        fprintf(stderr, "tlsscope: %s: handshake failed: %s\n", co->host, tsc_peer_ssl_error(why, sizeof why));
+        goto done;
+    }
+    long v = SSL_get_verify_result(ssl);
+    if (v != X509_V_OK) {
+        fprintf(stderr, "tlsscope: %s: certificate verification failed: %s\n", co->host,
+                X509_verify_cert_error_string(v));
+        *verify_failed = 1;
+    } else {
+        fprintf(stderr, "tlsscope: %s: certificate verified (chain and name)\n", co->host);
+    }
+    if (SSL_session_reused(ssl))
+        fprintf(stderr, "tlsscope: %s: session resumed\n", co->host);
+    if (payload_len && SSL_write(ssl, payload, (int)payload_len) <= 0)
+        fprintf(stderr, "tlsscope: %s: write failed: %s\n", co->host, tsc_peer_ssl_error(why, sizeof why));
+    /* read what comes back (and TLS 1.3 tickets) until the server closes or goes quiet */
+    char buf[16384];
+    struct pollfd p = {fd, POLLIN, 0};
+    int quiet_ms = payload_len ? co->timeout * 1000 : 300;
+    for (;;) {
+        if (SSL_pending(ssl) == 0 && poll(&p, 1, quiet_ms) <= 0)
+            break;
+        int k = SSL_read(ssl, buf, sizeof buf); /* the report counts it; it is not printed */
+        if (k <= 0)
+            break;
+        quiet_ms = 300;
+    }
+    rc = 0;
+    if (co->reconnect) {
+        SSL_SESSION_free(*sess);
+        *sess = SSL_get1_session(ssl);
+    }
+    SSL_shutdown(ssl);
+done:
+    SSL_free(ssl);
+    close(fd);
+    tsc_tap_close(&tap);
+    return rc;
+}
+
+enum {
+    O_SNI = TSC_OPT_FIRST_OWN, O_NO_SNI, O_ALPN, O_TLS12, O_TLS13, O_MIN, O_MAX, O_CIPHERS, O_SUITES, O_GROUPS,
+    O_CAFILE, O_CERT, O_KEY, O_LEGACY, O_RECONNECT, O_SEND, O_KEYLOG, O_PCAP, O_TIMEOUT, O_NO_VERIFY,
+};
+
+int tsc_cmd_client(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        TSC_CLI_COMMON_LONGOPTS,
+        {"sni", required_argument, NULL, O_SNI}, {"no-sni", no_argument, NULL, O_NO_SNI},
+        {"alpn", required_argument, NULL, O_ALPN}, {"tls1.2", no_argument, NULL, O_TLS12},
+        {"tls1.3", no_argument, NULL, O_TLS13}, {"min", required_argument, NULL, O_MIN},
+        {"max", required_argument, NULL, O_MAX}, {"ciphers", required_argument, NULL, O_CIPHERS},
+        {"ciphersuites", required_argument, NULL, O_SUITES}, {"groups", required_argument, NULL, O_GROUPS},
+        {"cafile", required_argument, NULL, O_CAFILE}, {"cert", required_argument, NULL, O_CERT},
+        {"key", required_argument, NULL, O_KEY}, {"legacy", no_argument, NULL, O_LEGACY},
+        {"reconnect", no_argument, NULL, O_RECONNECT}, {"send", required_argument, NULL, O_SEND},
+        {"keylog", required_argument, NULL, O_KEYLOG}, {"pcap", required_argument, NULL, O_PCAP},
+        {"timeout", required_argument, NULL, O_TIMEOUT}, {"no-verify", no_argument, NULL, O_NO_VERIFY},
+        {NULL, 0, NULL, 0},
+    };
+    struct tsc_cli_opts o;
+    struct client_opts co;
+    memset(&co, 0, sizeof co);
+    co.timeout = 10;
+    tsc_cli_opts_init(&o);
+    o.quiet = 1;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+        int k = tsc_cli_common_opt(&o, ch, optarg);
+        if (k < 0)
+            return TSC_EXIT_USAGE;
+        if (k > 0)
+            continue;
+        switch (ch) {
+        case O_SNI: co.sni = optarg; break;
+        case O_NO_SNI: co.no_sni = 1; break;
+        case O_ALPN: co.alpn = optarg; break;
+        case O_TLS12: co.min = co.max = TLS1_2_VERSION; break;
+        case O_TLS13: co.min = co.max = TLS1_3_VERSION; break;
+        case O_MIN:
+        case O_MAX: {
+            int v = version_of(optarg);
+            if (v < 0) {
+                fprintf(stderr, "tlsscope: --min/--max take 1.0, 1.1, 1.2 or 1.3, not '%s'\n", optarg);
+                return TSC_EXIT_USAGE;
+            }
+            if (ch == O_MIN)
+                co.min = v;
+            else
+                co.max = v;
+            break;
+        }
+        case O_CIPHERS: co.ciphers = optarg; break;
+        case O_SUITES: co.suites = optarg; break;
+        case O_GROUPS: co.groups = optarg; break;
+        case O_CAFILE: co.cafile = optarg; break;
+        case O_CERT: co.cert = optarg; break;
+        case O_KEY: co.key = optarg; break;
+        case O_LEGACY: co.legacy = 1; break;
+        case O_RECONNECT: co.reconnect = 1; break;
+        case O_SEND: co.send = optarg; break;
+        case O_KEYLOG: co.keylog = optarg; break;
+        case O_PCAP: co.pcap = optarg; break;
+        case O_NO_VERIFY: co.no_verify = 1; break;
+        case O_TIMEOUT: {
+            size_t v;
+            if (tsc_parse_size(optarg, &v) || v == 0 || v > 3600) {
+                fprintf(stderr, "tlsscope: --timeout takes seconds from 1 to 3600, not '%s'\n", optarg);
+                return TSC_EXIT_USAGE;
+            }
+            co.timeout = (int)v;
+            break;
+        }
+        case 'h': client_usage(stdout); return TSC_EXIT_OK;
+        default: client_usage(stderr); return TSC_EXIT_USAGE;
+        }
+    }
+    if (tsc_cli_opts_finish(&o) != 0)
+        return TSC_EXIT_USAGE;
+    if (optind != argc - 1) {
+        fprintf(stderr, "tlsscope: client needs one HOST[:PORT]\n");
+        return TSC_EXIT_USAGE;
+    }
+    if (split_target(argv[optind], &co.host, &co.port) != 0) {
+        fprintf(stderr, "tlsscope: client: '%s' is not HOST[:PORT]\n", argv[optind]);
+        return TSC_EXIT_USAGE;
+    }
+    if ((co.cert != NULL) != (co.key != NULL)) {
+        fprintf(stderr, "tlsscope: client: --cert and --key go together\n");
+        return TSC_EXIT_USAGE;
+    }
+
+    char why[512];
+    int status = TSC_EXIT_INPUT;
+    SSL_SESSION *sess = NULL;
+    struct tsc_pcap_writer *w = NULL;
+    struct tsc_report *rep = NULL;
+    struct tsc_pipeline *pl = NULL;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx)
+        goto out;
+    if (co.legacy) {
+        SSL_CTX_set_security_level(ctx, 0);
+        fprintf(stderr, "tlsscope: --legacy: OpenSSL security level 0: TLS 1.0/1.1 and weak suites allowed\n");
+        if (!co.min)
+            co.min = TLS1_VERSION;
+        if (!co.ciphers)
+            co.ciphers = "DEFAULT:@SECLEVEL=0";
+    }
+    if ((co.min && !SSL_CTX_set_min_proto_version(ctx, co.min)) ||
+        (co.max && !SSL_CTX_set_max_proto_version(ctx, co.max)) ||
+        (co.ciphers && !SSL_CTX_set_cipher_list(ctx, co.ciphers)) ||
+        (co.suites && !SSL_CTX_set_ciphersuites(ctx, co.suites)) ||
+        (co.groups && !SSL_CTX_set1_groups_list(ctx, co.groups))) {
+        fprintf(stderr, "tlsscope: client: %s\n", tsc_peer_ssl_error(why, sizeof why));
+        status = TSC_EXIT_USAGE;
+        goto out;
+    }
+    if (co.alpn) {
+        unsigned char wire[512];
+        size_t n = 0;
+        const char *s = co.alpn;
+        while (*s) {
+            const char *e = strchr(s, ',');
+            size_t l = e ? (size_t)(e - s) : strlen(s);
+            if (l == 0 || l > 255 || n + 1 + l > sizeof wire) {
+                fprintf(stderr, "tlsscope: client: bad --alpn list '%s'\n", co.alpn);
+                status = TSC_EXIT_USAGE;
+                goto out;
+            }
+            wire[n++] = (unsigned char)l;
+            memcpy(wire + n, s, l);
+            n += l;
+            s += l + (e ? 1 : 0);
+        }
+        SSL_CTX_set_alpn_protos(ctx, wire, (unsigned)n);
+    }
+    if (co.cafile ? !SSL_CTX_load_verify_locations(ctx, co.cafile, NULL) : !SSL_CTX_set_default_verify_paths(ctx)) {
+        fprintf(stderr, "tlsscope: client: %s: %s\n", co.cafile ? co.cafile : "system trust store",
+                tsc_peer_ssl_error(why, sizeof why));
+        goto out;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL); /* judged after the handshake, to show it either way */
+    if (co.cert && (SSL_CTX_use_certificate_chain_file(ctx, co.cert) != 1 ||
+                    SSL_CTX_use_PrivateKey_file(ctx, co.key, SSL_FILETYPE_PEM) != 1)) {
+        fprintf(stderr, "tlsscope: client: %s: %s\n", co.cert, tsc_peer_ssl_error(why, sizeof why));
+        goto out;
+    }
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT);
+    if (co.keylog && tsc_peer_keylog(ctx, co.keylog) != 0) {
+        fprintf(stderr, "tlsscope: %s: %s\n", co.keylog, strerror(errno));
+        goto out;
+    }
+    if (co.pcap && !(w = tsc_pcap_writer_open(co.pcap))) {
+        fprintf(stderr, "tlsscope: %s: %s\n", co.pcap, strerror(errno));
+        goto out;
+    }
+    char payload[65536];
+    size_t payload_len = 0;
+    if (co.send)
+        payload_len = unescape(co.send, payload, sizeof payload);
+    else if (!isatty(STDIN_FILENO))
+        payload_len = fread(payload, 1, sizeof payload, stdin);
+    rep = tsc_report_new(&o.ro, stdout);
+    pl = rep ? tsc_pipeline_new(&o.lim, tsc_report_sink(rep)) : NULL;
+    if (!pl)
+        goto out;
+    int verify_failed = 0;
+    int rc = one(ctx, &co, &sess, pl, w, payload, payload_len, &verify_failed);
+    if (rc == 0 && co.reconnect)
+        rc = one(ctx, &co, &sess, pl, w, payload, payload_len, &verify_failed);
+    tsc_pipeline_finish(pl);
+    (void)tsc_report_flush(rep);
+    status = rc == 0 && (!verify_failed || co.no_verify) ? TSC_EXIT_OK : TSC_EXIT_INPUT;
+    if (status == TSC_EXIT_OK && o.fail_on >= 0 && tsc_report_max_severity(rep) >= o.fail_on)
+        status = TSC_EXIT_FINDINGS;
+out:
+    tsc_pipeline_free(pl);
+    tsc_report_free(rep);
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(ctx);
+    tsc_pcap_writer_close(w);
+    tsc_peer_keylog_close();
+    return status;
+}

@@ -1,0 +1,28 @@
+/*
+ * peer.h - what tlsscope's client, server and demo share (OpenSSL here only):
+ * recording an SSL connection's wire bytes through a tap, the NSS key log,
+ * and a self-signed certificate made in memory.
+ */
+#ifndef TSC_PEER_PEER_H
+#define TSC_PEER_PEER_H
+
+#include <openssl/ssl.h>
+
+#include "peer/tap.h"
+
+/* Record every byte the SSL object reads from and writes to its socket. */
+void tsc_peer_tap_ssl(SSL *ssl, struct tsc_tap *tap, int is_client);
+
+/* Append NSS key log lines (CLIENT_RANDOM, *_TRAFFIC_SECRET_*) to `path`
+ * for every connection of ctx. 0 on success, -1 (errno) if it cannot be opened. */
+int tsc_peer_keylog(SSL_CTX *ctx, const char *path);
+void tsc_peer_keylog_close(void);
+
+/* A fresh EC P-256 key and a self-signed certificate for `cn` (with it as a
+ * DNS name), valid from now for `days`. 0 on success. */
+int tsc_peer_self_signed(const char *cn, int days, EVP_PKEY **key, X509 **cert);
+
+/* The last OpenSSL error as one line (and the queue cleared). */
+const char *tsc_peer_ssl_error(char *buf, size_t n);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * tap.c - synthesised packets for the peers' own traffic (see tap.h).
+ */
+#include "peer/tap.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MSS 1460
+
+struct tsc_pcap_writer *tsc_pcap_writer_open(const char *path)
+{
+    struct tsc_pcap_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->f = fopen(path, "wb");
+    if (!w->f) {
+        int e = errno;
+        free(w);
+        errno = e;
+        return NULL;
+    }
+    pthread_mutex_init(&w->lock, NULL);
+    /* classic pcap, microseconds, Ethernet */
+    const uint32_t hdr[6] = {0xa1b2c3d4u, 0x00040002u, 0, 0, 262144, 1};
+    if (fwrite(hdr, 4, 6, w->f) != 6)
+        w->failed = 1;
+    return w;
+}
+
+void tsc_pcap_writer_close(struct tsc_pcap_writer *w)
+{
+    if (!w)
+        return;
+    fclose(w->f);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+static void endpoint_of(struct tsc_endpoint *e, const struct sockaddr_storage *ss)
+{
+    memset(e, 0, sizeof *e);
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        e->family = 6;
+        memcpy(e->addr, &a->sin6_addr, 16);
+        e->port = ntohs(a->sin6_port);
+    } else {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        e->family = 4;
+        memcpy(e->addr, &a->sin_addr, 4);
+        e->port = ntohs(a->sin_port);
+    }
+}
+
+void tsc_tap_init(struct tsc_tap *t, const struct sockaddr_storage *client, const struct sockaddr_storage *server,
+                  struct tsc_pipeline *pl, pthread_mutex_t *pl_lock, struct tsc_pcap_writer *w)
+{
+    memset(t, 0, sizeof *t);
+    endpoint_of(&t->ep[0], client);
+    endpoint_of(&t->ep[1], server);
+    /* initial sequence numbers: anything consistent will do */
+    t->next_seq[0] = 0x10000000u ^ ((uint32_t)t->ep[0].port << 8);
+    t->next_seq[1] = 0x20000000u ^ ((uint32_t)t->ep[1].port << 8);
+    t->pl = pl;
+    t->pl_lock = pl_lock;
+    t->w = w;
+}
+
+static uint16_t fold(uint32_t s)
+{
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        s += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (n & 1)
+        s += (uint32_t)(p[n - 1] << 8);
+    return s;
+}
+
+/* One segment from side `from` (0 client, 1 server). */
+static void segment(struct tsc_tap *t, int from, uint8_t flags, const uint8_t *data, size_t n)
+{
+    uint8_t pkt[14 + 40 + 20 + MSS];
+    const struct tsc_endpoint *src = &t->ep[from], *dst = &t->ep[from ^ 1];
+    int v6 = src->family == 6;
+    size_t ip = v6 ? 40 : 20, off = 0;
+    memset(pkt, 0, 14);
+    pkt[12] = v6 ? 0x86 : 0x08;
+    pkt[13] = v6 ? 0xdd : 0x00;
+    off = 14;
+    uint8_t *iph = pkt + off, *tcp = pkt + off + ip;
+    size_t tcplen = 20 + n;
+    if (v6) {
+        memset(iph, 0, 40);
+        iph[0] = 0x60;
+        iph[4] = (uint8_t)(tcplen >> 8);
+        iph[5] = (uint8_t)tcplen;
+        iph[6] = 6;
+        iph[7] = 64;
+        memcpy(iph + 8, src->addr, 16);
+        memcpy(iph + 24, dst->addr, 16);
+    } else {
+        size_t total = 20 + tcplen;
+        memset(iph, 0, 20);
+        iph[0] = 0x45;
+        iph[2] = (uint8_t)(total >> 8);
+        iph[3] = (uint8_t)total;
+        iph[6] = 0x40; /* don't fragment */
+        iph[8] = 64;
+        iph[9] = 6;
+        memcpy(iph + 12, src->addr, 4);
+        memcpy(iph + 16, dst->addr, 4);
+        uint16_t c = fold(sum16(iph, 20, 0));
+        iph[10] = (uint8_t)(c >> 8);
+        iph[11] = (uint8_t)c;
+    }
+    uint32_t seq = t->next_seq[from], ack = t->next_seq[from ^ 1];
+    tcp[0] = (uint8_t)(src->port >> 8);
+    tcp[1] = (uint8_t)src->port;
+    tcp[2] = (uint8_t)(dst->port >> 8);
+    tcp[3] = (uint8_t)dst->port;
+    for (int i = 0; i < 4; i++) {
+        tcp[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+        tcp[8 + i] = (uint8_t)((flags & 0x10 ? ack : 0) >> (24 - 8 * i));
+    }
+    tcp[12] = 5 << 4;
+    tcp[13] = flags;
+    tcp[14] = 0xff;
+    tcp[15] = 0xff;
+    tcp[16] = tcp[17] = tcp[18] = tcp[19] = 0;
+    if (n)
+        memcpy(tcp + 20, data, n);
+    /* TCP checksum over the pseudo-header */
+    uint32_t s = 0;
+    if (v6) {
+        s = sum16(src->addr, 16, s);
+        s = sum16(dst->addr, 16, s);
+        s += (uint32_t)(tcplen >> 16) + (uint32_t)(tcplen & 0xffff) + 6;
+    } else {
+        s = sum16(src->addr, 4, s);
+        s = sum16(dst->addr, 4, s);
+        s += 6 + (uint32_t)tcplen;
+    }
+    uint16_t c = fold(sum16(tcp, tcplen, s));
+    tcp[16] = (uint8_t)(c >> 8);
+    tcp[17] = (uint8_t)c;
+    t->next_seq[from] = seq + (uint32_t)n + ((flags & 0x03) ? 1 : 0); /* SYN and FIN take one */
+
+    size_t len = off + ip + tcplen;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    if (t->w) {
+        uint32_t rec[4] = {(uint32_t)now.tv_sec, (uint32_t)(now.tv_nsec / 1000), (uint32_t)len, (uint32_t)len};
+        pthread_mutex_lock(&t->w->lock);
+        if (fwrite(rec, 4, 4, t->w->f) != 4 || fwrite(pkt, 1, len, t->w->f) != len)
+            t->w->failed = 1;
+        fflush(t->w->f);
+        pthread_mutex_unlock(&t->w->lock);
+    }
+    if (t->pl) {
+        if (t->pl_lock)
+            pthread_mutex_lock(t->pl_lock);
+        tsc_pipeline_packet(t->pl, 1, pkt, len, us);
+        if (t->pl_lock)
+            pthread_mutex_unlock(t->pl_lock);
+    }
+}
+
+void tsc_tap_open(struct tsc_tap *t)
+{
+    if (t->opened)
+        return;
+    t->opened = 1;
+    segment(t, 0, 0x02, NULL, 0);   /* SYN */
+    segment(t, 1, 0x12, NULL, 0);   /* SYN-ACK */
+    segment(t, 0, 0x10, NULL, 0);   /* ACK */
+}
+
+void tsc_tap_data(struct tsc_tap *t, int from_client, const uint8_t *p, size_t n)
+{
+    int from = from_client ? 0 : 1;
+    if (!t->opened)
+        tsc_tap_open(t);
+    while (n) {
+        size_t k = n < MSS ? n : MSS;
+        segment(t, from, k == n ? 0x18 : 0x10, p, k); /* PSH on the last */
+        p += k;
+        n -= k;
+    }
+}
+
+void tsc_tap_close(struct tsc_tap *t)
+{
+    if (!t->opened || t->closed)
+        return;
+    t->closed = 1;
+    segment(t, 0, 0x11, NULL, 0); /* FIN-ACK */
+    segment(t, 1, 0x11, NULL, 0);
+    segment(t, 0, 0x10, NULL, 0);
+}
