@@ -93,3 +93,7 @@ set_tests_properties(e2e/findings PROPERTIES FIXTURES_REQUIRED weak_captures SKI
 # -j N: the same bytes as one thread, over the golden captures and the corpus.
 add_test(NAME e2e/jobs COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/jobs.py --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap*")
 set_tests_properties(e2e/jobs PROPERTIES TIMEOUT 1200)
+
+# The peers (issue 4): client, server and demo against openssl, gnutls and curl.
+add_test(NAME e2e/peers COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/peers.sh $<TARGET_FILE:tlsscope>)
+set_tests_properties(e2e/peers PROPERTIES TIMEOUT 300)

@@ -17,5 +17,7 @@ int tsc_cmd_read(int argc, char **argv);
 int tsc_cmd_capture(int argc, char **argv);
 int tsc_cmd_rules(int argc, char **argv);
 int tsc_cmd_client(int argc, char **argv);
+int tsc_cmd_server(int argc, char **argv);
+int tsc_cmd_demo(int argc, char **argv);
 
 #endif

@@ -16,6 +16,8 @@ static void usage(FILE *f)
           "  read FILE...     decode every TLS/SSL connection in pcap/pcapng files\n"
           "  capture -i IF    the same, live from an interface\n"
           "  client HOST[:PORT]  a TLS client (OpenSSL) showing its own handshake\n"
+          "  server           a TLS server (OpenSSL) showing each client's handshake\n"
+          "  demo             a client and server on the loopback, their handshake explained\n"
           "  rules            the rules behind findings (weak choices flagged)\n"
           "  help [COMMAND]   this text, or a command's own help\n"
           "  version          print the version\n"
@@ -37,6 +39,10 @@ int main(int argc, char **argv)
         return tsc_cmd_capture(argc - 1, argv + 1);
     if (strcmp(cmd, "client") == 0)
         return tsc_cmd_client(argc - 1, argv + 1);
+    if (strcmp(cmd, "server") == 0)
+        return tsc_cmd_server(argc - 1, argv + 1);
+    if (strcmp(cmd, "demo") == 0)
+        return tsc_cmd_demo(argc - 1, argv + 1);
     if (strcmp(cmd, "rules") == 0)
         return tsc_cmd_rules(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -73,8 +73,13 @@ void tsc_peer_keylog_close(void)
 
 int tsc_peer_self_signed(const char *cn, int days, EVP_PKEY **key, X509 **cert)
 {
+    return tsc_peer_self_signed_key(cn, days, 0, key, cert);
+}
+
+int tsc_peer_self_signed_key(const char *cn, int days, int rsa, EVP_PKEY **key, X509 **cert)
+{
     int rc = -1;
-    EVP_PKEY *k = EVP_EC_gen("P-256");
+    EVP_PKEY *k = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
     X509 *x = X509_new();
     X509_EXTENSION *ext = NULL;
     char san[300];

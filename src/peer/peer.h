@@ -21,6 +21,8 @@ void tsc_peer_keylog_close(void);
 /* A fresh EC P-256 key and a self-signed certificate for `cn` (with it as a
  * DNS name), valid from now for `days`. 0 on success. */
 int tsc_peer_self_signed(const char *cn, int days, EVP_PKEY **key, X509 **cert);
+/* The same with an RSA-2048 key when rsa is set (for ECDHE-RSA suites). */
+int tsc_peer_self_signed_key(const char *cn, int days, int rsa, EVP_PKEY **key, X509 **cert);
 
 /* The last OpenSSL error as one line (and the queue cleared). */
 const char *tsc_peer_ssl_error(char *buf, size_t n);

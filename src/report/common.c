@@ -30,6 +30,9 @@ struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out)
     case TSC_FMT_SUMMARY:
         tsc_summary_sink_init(&r->impl);
         break;
+    case TSC_FMT_WALKTHROUGH:
+        tsc_walkthrough_sink_init(&r->impl);
+        break;
     case TSC_FMT_TEXT:
     case TSC_FMT_VERBOSE:
     default:

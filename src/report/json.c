@@ -718,3 +718,8 @@ void tsc_json_sink_init(struct tsc_sink_impl *s)
     s->sink.emit = json_emit;
     s->sink.discard = json_discard;
 }
+
+void tsc_json_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch)
+{
+    j_client_hello(b, ch, tsc_ok());
+}

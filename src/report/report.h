@@ -16,7 +16,7 @@
 #include "tls/findings.h"
 #include "tls/session.h"
 
-enum tsc_format { TSC_FMT_TEXT, TSC_FMT_VERBOSE, TSC_FMT_JSON, TSC_FMT_SUMMARY };
+enum tsc_format { TSC_FMT_TEXT, TSC_FMT_VERBOSE, TSC_FMT_JSON, TSC_FMT_SUMMARY, TSC_FMT_WALKTHROUGH };
 
 struct tsc_report_opts {
     enum tsc_format format;
@@ -47,6 +47,9 @@ const char *tsc_ext_name(uint16_t type);           /* registry name or NULL */
 int tsc_ext_list_registry(uint16_t type);          /* enum tsc_reg, or -1 for plain numbers */
 const char *tsc_ext_list_key(uint16_t type);       /* JSON key for its values: "groups", ... */
 
+/* A ClientHello as the JSON object of docs/json.md (the server's /json page). */
+void tsc_json_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch);
+
 /* Per-format sink constructors (one file each). */
 struct tsc_sink_impl {
     struct tsc_sink sink;
@@ -63,5 +66,6 @@ void tsc_report_out_flush(struct tsc_sink_impl *s, int force);
 void tsc_json_sink_init(struct tsc_sink_impl *s);
 void tsc_text_sink_init(struct tsc_sink_impl *s);
 void tsc_summary_sink_init(struct tsc_sink_impl *s);
+void tsc_walkthrough_sink_init(struct tsc_sink_impl *s);
 
 #endif

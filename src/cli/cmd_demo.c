@@ -1,0 +1,238 @@
+/*
+ * cmd_demo.c - tlsscope demo: a client and a server on loopback, the
+ * handshake recorded (demo.pcap, demo.keys), then walked through in the four
+ * phases. No privileges needed: the client's tap records the wire bytes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture/pipeline.h"
+#include "capture/source.h"
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "peer/peer.h"
+#include "report/report.h"
+
+#define DEMO_NAME "demo.tlsscope.test"
+
+struct demo_server {
+    SSL_CTX *ctx;
+    int lfd;
+    int ok;
+};
+
+static void *demo_serve(void *arg)
+{
+    struct demo_server *d = arg;
+    int fd = accept(d->lfd, NULL, NULL);
+    if (fd < 0)
+        return NULL;
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    SSL *ssl = SSL_new(d->ctx);
+    SSL_set_fd(ssl, fd);
+    if (SSL_accept(ssl) == 1) {
+        char buf[4096];
+        int k = SSL_read(ssl, buf, sizeof buf);
+        static const char page[] = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nHello from the tlsscope demo server.\n";
+        if (k > 0 && SSL_write(ssl, page, (int)sizeof page - 1) > 0)
+            d->ok = 1;
+        SSL_shutdown(ssl);
+    }
+    SSL_free(ssl);
+    close(fd);
+    return NULL;
+}
+
+static void demo_usage(FILE *f)
+{
+    fputs("usage: tlsscope demo [--tls13 | --legacy] [--dir DIR]\n"
+          "\n"
+          "Run a TLS server and client on the loopback, record their handshake to\n"
+          "DIR/demo.pcap with its key log DIR/demo.keys (default DIR: the current\n"
+          "directory), and walk through it in four phases, in plain words.\n"
+          "\n"
+          "      --tls13     a TLS 1.3 handshake (default: TLS 1.2 with a session ticket,\n"
+          "                  as in the classic walk-through)\n"
+          "      --legacy    TLS 1.0 with TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: the closest\n"
+          "                  OpenSSL 3 gets to the classic RC4 capture (it has no RC4)\n"
+          "      --dir DIR   where demo.pcap and demo.keys go\n",
+          f);
+}
+
+int tsc_cmd_demo(int argc, char **argv)
+{
+    int tls13 = 0, legacy = 0;
+    const char *dir = ".";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--tls13") == 0)
+            tls13 = 1;
+        else if (strcmp(argv[i], "--legacy") == 0)
+            legacy = 1;
+        else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+            dir = argv[++i];
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            demo_usage(stdout);
+            return TSC_EXIT_OK;
+        } else {
+            demo_usage(stderr);
+            return TSC_EXIT_USAGE;
+        }
+    }
+    if (tls13 && legacy) {
+        fprintf(stderr, "tlsscope: demo: choose --tls13 or --legacy\n");
+        return TSC_EXIT_USAGE;
+    }
+    char pcap_path[4096], keys_path[4096], why[256];
+    snprintf(pcap_path, sizeof pcap_path, "%s/demo.pcap", dir);
+    snprintf(keys_path, sizeof keys_path, "%s/demo.keys", dir);
+    unlink(keys_path);
+    int status = TSC_EXIT_INPUT, lfd = -1, cfd = -1;
+    EVP_PKEY *pk = NULL;
+    X509 *x = NULL;
+    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = NULL;
+    struct tsc_pcap_writer *w = NULL;
+    pthread_t th;
+    int started = 0;
+    struct demo_server ds = {sctx, -1, 0};
+    if (!sctx || !cctx || tsc_peer_self_signed_key(DEMO_NAME, 30, legacy, &pk, &x) != 0 ||
+        SSL_CTX_use_certificate(sctx, x) != 1 || SSL_CTX_use_PrivateKey(sctx, pk) != 1) {
+        fprintf(stderr, "tlsscope: demo: %s\n", tsc_peer_ssl_error(why, sizeof why));
+        goto out;
+    }
+    int v = legacy ? TLS1_VERSION : tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+    SSL_CTX_set_min_proto_version(sctx, v);
+    SSL_CTX_set_max_proto_version(sctx, v);
+    SSL_CTX_set_min_proto_version(cctx, v);
+    SSL_CTX_set_max_proto_version(cctx, v);
+    SSL_CTX_set_timeout(sctx, 7200); /* the ticket's lifetime hint */
+    if (legacy) {
+        SSL_CTX_set_security_level(sctx, 0);
+        SSL_CTX_set_security_level(cctx, 0);
+        SSL_CTX_set_cipher_list(sctx, "ECDHE-RSA-AES128-SHA:@SECLEVEL=0");
+        SSL_CTX_set_cipher_list(cctx, "ECDHE-RSA-AES128-SHA:@SECLEVEL=0");
+    }
+    X509_STORE_add_cert(SSL_CTX_get_cert_store(cctx), x); /* the client trusts the demo's own certificate */
+    SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
+    if (tsc_peer_keylog(cctx, keys_path) != 0) {
+        fprintf(stderr, "tlsscope: %s: %s\n", keys_path, strerror(errno));
+        goto out;
+    }
+    w = tsc_pcap_writer_open(pcap_path);
+    if (!w) {
+        fprintf(stderr, "tlsscope: %s: %s\n", pcap_path, strerror(errno));
+        goto out;
+    }
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 1) != 0 ||
+        getsockname(lfd, (struct sockaddr *)&sa, &sl) != 0) {
+        fprintf(stderr, "tlsscope: demo: cannot listen on the loopback: %s\n", strerror(errno));
+        goto out;
+    }
+    ds.lfd = lfd;
+    if (pthread_create(&th, NULL, demo_serve, &ds) != 0)
+        goto out;
+    started = 1;
+    cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (cfd < 0 || connect(cfd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        fprintf(stderr, "tlsscope: demo: cannot connect to the demo server: %s\n", strerror(errno));
+        goto out;
+    }
+    struct timeval tv = {10, 0};
+    setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_storage local, peer;
+    socklen_t ll = sizeof local, pl2 = sizeof peer;
+    getsockname(cfd, (struct sockaddr *)&local, &ll);
+    getpeername(cfd, (struct sockaddr *)&peer, &pl2);
+    struct tsc_tap tap;
+    tsc_tap_init(&tap, &local, &peer, NULL, NULL, w);
+    ssl = SSL_new(cctx);
+    SSL_set_fd(ssl, cfd);
+    SSL_set_tlsext_host_name(ssl, DEMO_NAME);
+    SSL_set1_host(ssl, DEMO_NAME);
+    tsc_peer_tap_ssl(ssl, &tap, 1);
+    if (SSL_connect(ssl) != 1) {
+        fprintf(stderr, "tlsscope: demo: the handshake failed: %s\n", tsc_peer_ssl_error(why, sizeof why));
+        goto out;
+    }
+    static const char req[] = "GET / HTTP/1.0\r\nHost: " DEMO_NAME "\r\n\r\n";
+    SSL_write(ssl, req, (int)sizeof req - 1);
+    char buf[4096];
+    while (SSL_read(ssl, buf, sizeof buf) > 0)
+        ;
+    SSL_shutdown(ssl);
+    close(cfd);
+    cfd = -1;
+    tsc_tap_close(&tap);
+    pthread_join(th, NULL);
+    started = 0;
+    tsc_pcap_writer_close(w);
+    w = NULL;
+    tsc_peer_keylog_close();
+
+    printf("tlsscope demo: a TLS %s client and server (OpenSSL %s) talked on the loopback.\n"
+           "Their handshake is in %s; the session keys in %s (open both in Wireshark:\n"
+           "Preferences, Protocols, TLS, (Pre)-Master-Secret log filename).\n",
+           legacy ? "1.0" : tls13 ? "1.3" : "1.2", OpenSSL_version(OPENSSL_VERSION_STRING), pcap_path, keys_path);
+    if (legacy)
+        printf("\n--legacy: TLS 1.0 with ECDHE-RSA and AES-CBC-SHA1 at OpenSSL's security level 0. The\n"
+               "classic capture negotiates TLS_ECDHE_RSA_WITH_RC4_128_SHA; OpenSSL 3 has no RC4, so this\n"
+               "is as close as it gets (gnutls-serv can still do RC4: see docs).\n");
+    printf("\n");
+    fflush(stdout);
+    struct tsc_report_opts ro = {TSC_FMT_WALKTHROUGH, 0, 0};
+    struct tsc_limits lim = {TSC_DEFAULT_FLOW_BUF_MAX, TSC_DEFAULT_MAX_FLOWS, TSC_DEFAULT_MAX_MEMORY, 0};
+    struct tsc_report *rep = tsc_report_new(&ro, stdout);
+    struct tsc_pipeline *p = rep ? tsc_pipeline_new(&lim, tsc_report_sink(rep)) : NULL;
+    if (!p) {
+        tsc_report_free(rep);
+        goto out;
+    }
+    struct tsc_source_result res;
+    tsc_source_read_file(pcap_path, p, &res, TSC_READER_AUTO, NULL, NULL);
+    tsc_pipeline_finish(p);
+    (void)tsc_report_flush(rep);
+    tsc_pipeline_free(p);
+    tsc_report_free(rep);
+    if (!res.ok) {
+        fprintf(stderr, "tlsscope: %s: %s\n", pcap_path, res.error);
+        goto out;
+    }
+    if (!tls13)
+        printf("Next: 'tlsscope demo --tls13' shows what TLS 1.3 changes: one round trip, and the\n"
+               "certificate and everything after the ServerHello encrypted.\n");
+    status = ds.ok ? TSC_EXIT_OK : TSC_EXIT_INPUT;
+out:
+    if (cfd >= 0)
+        close(cfd);
+    if (started) {
+        shutdown(lfd, SHUT_RDWR);
+        pthread_join(th, NULL);
+    }
+    if (lfd >= 0)
+        close(lfd);
+    SSL_free(ssl);
+    SSL_CTX_free(sctx);
+    SSL_CTX_free(cctx);
+    EVP_PKEY_free(pk);
+    X509_free(x);
+    tsc_pcap_writer_close(w);
+    tsc_peer_keylog_close();
+    return status;
+}

@@ -1,0 +1,503 @@
+/*
+ * cmd_server.c - tlsscope server: an OpenSSL TLS server that shows each
+ * client's handshake, decoded from its own wire bytes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "capture/pipeline.h"
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "core/text.h"
+#include "crypto/fingerprint.h"
+#include "peer/peer.h"
+#include "report/report.h"
+#include "tls/msg.h"
+
+static void server_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: tlsscope server [OPTIONS]\n"
+            "\n"
+            "A TLS server (OpenSSL) that shows each client's handshake as read from its\n"
+            "own wire bytes. Without --cert it makes a self-signed certificate in memory.\n"
+            "\n"
+            "      --port N          listen on N (default 4433; 0: any free port, printed)\n"
+            "      --bind ADDR       listen address (default 127.0.0.1)\n"
+            "      --cert F --key F  certificate (chain) and key, PEM; --chain F more CAs\n"
+            "      --name CN         name of the self-signed certificate (default localhost)\n"
+            "      --tls1.2, --tls1.3, --min V, --max V, --ciphers L, --ciphersuites L,\n"
+            "      --groups L        as for the client\n"
+            "      --ticket-lifetime S  session ticket lifetime hint (default 7200)\n"
+            "      --no-tickets      issue no session tickets\n"
+            "      --request-cert    ask clients for a certificate\n"
+            "      --echo            echo what clients send\n"
+            "      --http            answer HTTP: a page describing the client's handshake\n"
+            "                        (/json: the same as JSON)\n"
+            "      --keylog FILE     append the NSS key log\n"
+            "      --pcap FILE       write every connection to a pcap\n"
+            "      --max-clients N   connections served at once (default 256)\n"
+            "      --handshake-timeout S  drop clients that stall (default 10)\n"
+            "      --count N         stop after N connections\n"
+            "%s"
+            "\n"
+            "SIGINT or SIGTERM stops it cleanly.\n",
+            tsc_cli_common_help);
+}
+
+struct server {
+    SSL_CTX *ctx;
+    struct tsc_pipeline *pl;
+    struct tsc_report *rep;
+    pthread_mutex_t lock; /* the pipeline and the report */
+    struct tsc_pcap_writer *w;
+    int echo, http, timeout;
+    atomic_int active;
+    atomic_ulong served;
+};
+
+struct client {
+    struct server *s;
+    int fd;
+    struct sockaddr_storage peer, local;
+    /* the client's first bytes, for the --http page */
+    struct tsc_tap tap;
+};
+
+static int accept_any(int ok, X509_STORE_CTX *c)
+{
+    (void)ok;
+    (void)c;
+    return 1;
+}
+
+static volatile sig_atomic_t stopping;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
+
+/* The ClientHello as the server saw it: the first handshake record(s) the
+ * client sent, taken back from the tap's copy. */
+struct hello_copy {
+    uint8_t buf[16384];
+    size_t len;
+};
+
+static void describe(struct tsc_buf *b, const uint8_t *wire, size_t n, int json)
+{
+    static struct tsc_client_hello ch;
+    /* record header(s), then the handshake header, then the hello */
+    struct tsc_buf hs;
+    tsc_buf_init(&hs, 1 << 16);
+    size_t off = 0;
+    while (off + 5 <= n && wire[off] == 22) {
+        size_t l = ((size_t)wire[off + 3] << 8) | wire[off + 4];
+        if (off + 5 + l > n)
+            break;
+        (void)tsc_buf_append(&hs, wire + off + 5, l);
+        off += 5 + l;
+        if (hs.len >= 4 && hs.len >= 4 + (((size_t)hs.data[1] << 16) | ((size_t)hs.data[2] << 8) | hs.data[3]))
+            break;
+    }
+    if (hs.len < 4 || hs.data[0] != 1) {
+        (void)tsc_buf_puts(b, json ? "{\"error\":\"no ClientHello seen\"}\n" : "no ClientHello seen\n");
+        tsc_buf_free(&hs);
+        return;
+    }
+    size_t blen = ((size_t)hs.data[1] << 16) | ((size_t)hs.data[2] << 8) | hs.data[3];
+    struct tsc_view body = {hs.data + 4, blen <= hs.len - 4 ? blen : hs.len - 4};
+    tsc_result r = tsc_client_hello_parse(body, &ch);
+    if (json) {
+        (void)tsc_buf_puts(b, "{\"client_hello\":");
+        tsc_json_client_hello(b, &ch);
+        (void)tsc_buf_puts(b, "}\n");
+    } else {
+        char md5[TSC_FP_MD5_HEX], ja4[TSC_FP_JA4_SIZE];
+        (void)tsc_buf_printf(b, "Your ClientHello, as this server saw it%s\n\n", tsc_is_ok(r) ? "" : " (malformed)");
+        (void)tsc_buf_printf(b, "version field: 0x%04x\n", ch.legacy_version);
+        const struct tsc_ext *sv = tsc_ext_find(&ch.ext, TSC_EXT_SUPPORTED_VERSIONS);
+        if (sv)
+            for (size_t i = 0; i < tsc_ext_list_count(sv); i++)
+                (void)tsc_buf_printf(b, "supported version: 0x%04x\n", tsc_ext_list_at(sv, i));
+        size_t ns = tsc_client_hello_n_suites(&ch);
+        (void)tsc_buf_printf(b, "%zu cipher suites:\n", ns);
+        for (size_t i = 0; i < ns; i++)
+            (void)tsc_buf_printf(b, "  0x%04x\n", (unsigned)tsc_client_hello_suite_at(&ch, i));
+        (void)tsc_buf_printf(b, "%u extensions:", ch.ext.n);
+        for (uint16_t i = 0; i < ch.ext.stored; i++)
+            (void)tsc_buf_printf(b, " %u", ch.ext.ext[i].type);
+        (void)tsc_buf_putc(b, '\n');
+        if (tsc_fp_usable(tsc_fp_ja3(&ch, NULL, 0, md5)))
+            (void)tsc_buf_printf(b, "JA3 %s\n", md5);
+        if (tsc_fp_usable(tsc_fp_ja4(&ch, ja4, NULL, 0)))
+            (void)tsc_buf_printf(b, "JA4 %s\n", ja4);
+    }
+    tsc_buf_free(&hs);
+}
+
+static long copy_cb(BIO *bio, int oper, const char *argp, size_t len, int argi, long argl, int ret, size_t *processed);
+
+static void *serve(void *arg)
+{
+    struct client *cl = arg;
+    struct server *s = cl->s;
+    char why[256];
+    static struct hello_copy dummy;
+    struct hello_copy *hc = calloc(1, sizeof *hc);
+    if (!hc)
+        hc = &dummy;
+    struct timeval tv = {s->timeout, 0};
+    setsockopt(cl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    tsc_tap_init(&cl->tap, &cl->peer, &cl->local, s->pl, &s->lock, s->w);
+    SSL *ssl = SSL_new(s->ctx);
+    SSL_set_fd(ssl, cl->fd);
+    tsc_peer_tap_ssl(ssl, &cl->tap, 0);
+    /* also keep the client's first bytes for --http */
+    BIO *rb = SSL_get_rbio(ssl);
+    BIO_set_app_data(rb, hc);
+    BIO_set_callback_ex(rb, copy_cb);
+    if (SSL_accept(ssl) != 1) {
+        fprintf(stderr, "tlsscope: server: a client failed its handshake: %s\n", tsc_peer_ssl_error(why, sizeof why));
+        goto done;
+    }
+    char buf[16384];
+    if (s->http) {
+        int k = SSL_read(ssl, buf, sizeof buf - 1);
+        if (k > 0) {
+            buf[k] = 0;
+            int json = strncmp(buf, "GET /json", 9) == 0;
+            struct tsc_buf body, resp;
+            tsc_buf_init(&body, 1 << 20);
+            tsc_buf_init(&resp, 1 << 20);
+            describe(&body, hc->buf, hc->len, json);
+            (void)tsc_buf_printf(&resp,
+                                 "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                                 json ? "application/json" : "text/plain; charset=utf-8", body.len);
+            (void)tsc_buf_append(&resp, body.data, body.len);
+            SSL_write(ssl, resp.data, (int)resp.len);
+            tsc_buf_free(&body);
+            tsc_buf_free(&resp);
+        }
+    } else {
+        for (;;) {
+            int k = SSL_read(ssl, buf, sizeof buf);
+            if (k <= 0)
+                break;
+            if (s->echo && SSL_write(ssl, buf, k) <= 0)
+                break;
+        }
+    }
+    SSL_shutdown(ssl);
+done:
+    SSL_free(ssl);
+    close(cl->fd);
+    tsc_tap_close(&cl->tap);
+    pthread_mutex_lock(&s->lock);
+    (void)tsc_report_flush(s->rep);
+    pthread_mutex_unlock(&s->lock);
+    if (hc != &dummy)
+        free(hc);
+    atomic_fetch_sub(&s->active, 1);
+    atomic_fetch_add(&s->served, 1);
+    free(cl);
+    return NULL;
+}
+
+/* The tap's callback, plus a copy of what the client sends first. */
+static long copy_cb(BIO *bio, int oper, const char *argp, size_t len, int argi, long argl, int ret, size_t *processed)
+{
+    struct tsc_tap *tap = (struct tsc_tap *)BIO_get_callback_arg(bio);
+    struct hello_copy *hc = BIO_get_app_data(bio);
+    (void)len;
+    (void)argi;
+    (void)argl;
+    if (ret <= 0 || !processed || !argp)
+        return ret;
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+        if (hc && hc->len < sizeof hc->buf) {
+            size_t k = *processed < sizeof hc->buf - hc->len ? *processed : sizeof hc->buf - hc->len;
+            memcpy(hc->buf + hc->len, argp, k);
+            hc->len += k;
+        }
+        tsc_tap_data(tap, 1, (const uint8_t *)argp, *processed);
+    } else if (oper == (BIO_CB_WRITE | BIO_CB_RETURN)) {
+        tsc_tap_data(tap, 0, (const uint8_t *)argp, *processed);
+    }
+    return ret;
+}
+
+enum {
+    S_PORT = TSC_OPT_FIRST_OWN, S_BIND, S_CERT, S_KEY, S_CHAIN, S_NAME, S_TLS12, S_TLS13, S_MIN, S_MAX, S_CIPHERS,
+    S_SUITES, S_GROUPS, S_LIFETIME, S_NO_TICKETS, S_REQ_CERT, S_ECHO, S_HTTP, S_KEYLOG, S_PCAP, S_MAXC, S_HTO, S_COUNT,
+};
+
+static int version_arg(const char *s)
+{
+    return strcmp(s, "1.0") == 0 ? TLS1_VERSION : strcmp(s, "1.1") == 0 ? TLS1_1_VERSION
+           : strcmp(s, "1.2") == 0 ? TLS1_2_VERSION : strcmp(s, "1.3") == 0 ? TLS1_3_VERSION : -1;
+}
+
+int tsc_cmd_server(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        TSC_CLI_COMMON_LONGOPTS,
+        {"port", required_argument, NULL, S_PORT}, {"bind", required_argument, NULL, S_BIND},
+        {"cert", required_argument, NULL, S_CERT}, {"key", required_argument, NULL, S_KEY},
+        {"chain", required_argument, NULL, S_CHAIN}, {"name", required_argument, NULL, S_NAME},
+        {"tls1.2", no_argument, NULL, S_TLS12}, {"tls1.3", no_argument, NULL, S_TLS13},
+        {"min", required_argument, NULL, S_MIN}, {"max", required_argument, NULL, S_MAX},
+        {"ciphers", required_argument, NULL, S_CIPHERS}, {"ciphersuites", required_argument, NULL, S_SUITES},
+        {"groups", required_argument, NULL, S_GROUPS}, {"ticket-lifetime", required_argument, NULL, S_LIFETIME},
+        {"no-tickets", no_argument, NULL, S_NO_TICKETS}, {"request-cert", no_argument, NULL, S_REQ_CERT},
+        {"echo", no_argument, NULL, S_ECHO}, {"http", no_argument, NULL, S_HTTP},
+        {"keylog", required_argument, NULL, S_KEYLOG}, {"pcap", required_argument, NULL, S_PCAP},
+        {"max-clients", required_argument, NULL, S_MAXC}, {"handshake-timeout", required_argument, NULL, S_HTO},
+        {"count", required_argument, NULL, S_COUNT}, {NULL, 0, NULL, 0},
+    };
+    struct tsc_cli_opts o;
+    const char *bind_addr = "127.0.0.1", *cert = NULL, *key = NULL, *chain = NULL, *name = "localhost";
+    const char *ciphers = NULL, *suites = NULL, *groups = NULL, *keylog = NULL, *pcap = NULL;
+    int port = 4433, minv = 0, maxv = 0, no_tickets = 0, req_cert = 0, echo = 0, http = 0;
+    size_t lifetime = 7200, maxc = 256, hto = 10, count = 0;
+    tsc_cli_opts_init(&o);
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+        int k = tsc_cli_common_opt(&o, ch, optarg);
+        if (k < 0)
+            return TSC_EXIT_USAGE;
+        if (k > 0)
+            continue;
+        size_t v;
+        switch (ch) {
+        case S_PORT:
+            if (tsc_parse_size(optarg, &v) || v > 65535) {
+                fprintf(stderr, "tlsscope: --port takes 0 to 65535, not '%s'\n", optarg);
+                return TSC_EXIT_USAGE;
+            }
+            port = (int)v;
+            break;
+        case S_BIND: bind_addr = optarg; break;
+        case S_CERT: cert = optarg; break;
+        case S_KEY: key = optarg; break;
+        case S_CHAIN: chain = optarg; break;
+        case S_NAME: name = optarg; break;
+        case S_TLS12: minv = maxv = TLS1_2_VERSION; break;
+        case S_TLS13: minv = maxv = TLS1_3_VERSION; break;
+        case S_MIN:
+        case S_MAX:
+            if (version_arg(optarg) < 0) {
+                fprintf(stderr, "tlsscope: --min/--max take 1.0, 1.1, 1.2 or 1.3, not '%s'\n", optarg);
+                return TSC_EXIT_USAGE;
+            }
+            *(ch == S_MIN ? &minv : &maxv) = version_arg(optarg);
+            break;
+        case S_CIPHERS: ciphers = optarg; break;
+        case S_SUITES: suites = optarg; break;
+        case S_GROUPS: groups = optarg; break;
+        case S_NO_TICKETS: no_tickets = 1; break;
+        case S_REQ_CERT: req_cert = 1; break;
+        case S_ECHO: echo = 1; break;
+        case S_HTTP: http = 1; break;
+        case S_KEYLOG: keylog = optarg; break;
+        case S_PCAP: pcap = optarg; break;
+        case S_LIFETIME:
+        case S_MAXC:
+        case S_HTO:
+        case S_COUNT:
+            if (tsc_parse_size(optarg, &v) || (ch != S_LIFETIME && v == 0)) {
+                fprintf(stderr, "tlsscope: server: '%s' is not a number for that option\n", optarg);
+                return TSC_EXIT_USAGE;
+            }
+            *(ch == S_LIFETIME ? &lifetime : ch == S_MAXC ? &maxc : ch == S_HTO ? &hto : &count) = v;
+            break;
+        case 'h': server_usage(stdout); return TSC_EXIT_OK;
+        default: server_usage(stderr); return TSC_EXIT_USAGE;
+        }
+    }
+    if (tsc_cli_opts_finish(&o) != 0 || optind != argc) {
+        if (optind != argc)
+            fprintf(stderr, "tlsscope: server takes no arguments (see --help)\n");
+        return TSC_EXIT_USAGE;
+    }
+    if ((cert != NULL) != (key != NULL)) {
+        fprintf(stderr, "tlsscope: server: --cert and --key go together\n");
+        return TSC_EXIT_USAGE;
+    }
+    char why[256];
+    int status = TSC_EXIT_INPUT, lfd = -1;
+    struct server s;
+    memset(&s, 0, sizeof s);
+    pthread_mutex_init(&s.lock, NULL);
+    s.echo = echo;
+    s.http = http;
+    s.timeout = (int)hto;
+    EVP_PKEY *pk = NULL;
+    X509 *x = NULL;
+    s.ctx = SSL_CTX_new(TLS_server_method());
+    if (!s.ctx)
+        goto out;
+    if (cert) {
+        if (SSL_CTX_use_certificate_chain_file(s.ctx, cert) != 1 ||
+            SSL_CTX_use_PrivateKey_file(s.ctx, key, SSL_FILETYPE_PEM) != 1) {
+            fprintf(stderr, "tlsscope: server: %s: %s\n", cert, tsc_peer_ssl_error(why, sizeof why));
+            goto out;
+        }
+    } else {
+        if (tsc_peer_self_signed(name, 30, &pk, &x) != 0 || SSL_CTX_use_certificate(s.ctx, x) != 1 ||
+            SSL_CTX_use_PrivateKey(s.ctx, pk) != 1) {
+            fprintf(stderr, "tlsscope: server: cannot make a certificate: %s\n", tsc_peer_ssl_error(why, sizeof why));
+            goto out;
+        }
+        fprintf(stderr, "tlsscope: server: self-signed certificate for %s (made in memory, valid 30 days)\n", name);
+    }
+    if (chain) {
+        /* the chain file's certificates, in order */
+        FILE *cf = fopen(chain, "r");
+        X509 *c;
+        if (!cf) {
+            fprintf(stderr, "tlsscope: server: %s: %s\n", chain, strerror(errno));
+            goto out;
+        }
+        while ((c = PEM_read_X509(cf, NULL, NULL, NULL)) != NULL)
+            SSL_CTX_add0_chain_cert(s.ctx, c);
+        ERR_clear_error();
+        fclose(cf);
+    }
+    if ((minv && !SSL_CTX_set_min_proto_version(s.ctx, minv)) || (maxv && !SSL_CTX_set_max_proto_version(s.ctx, maxv)) ||
+        (ciphers && !SSL_CTX_set_cipher_list(s.ctx, ciphers)) || (suites && !SSL_CTX_set_ciphersuites(s.ctx, suites)) ||
+        (groups && !SSL_CTX_set1_groups_list(s.ctx, groups))) {
+        fprintf(stderr, "tlsscope: server: %s\n", tsc_peer_ssl_error(why, sizeof why));
+        status = TSC_EXIT_USAGE;
+        goto out;
+    }
+    SSL_CTX_set_timeout(s.ctx, (long)lifetime); /* also the ticket lifetime hint */
+    if (no_tickets) {
+        SSL_CTX_set_options(s.ctx, SSL_OP_NO_TICKET);
+        SSL_CTX_set_num_tickets(s.ctx, 0);
+    }
+    if (req_cert) /* any client certificate is accepted: it is shown, not judged */
+        SSL_CTX_set_verify(s.ctx, SSL_VERIFY_PEER, accept_any);
+    if (keylog && tsc_peer_keylog(s.ctx, keylog) != 0) {
+        fprintf(stderr, "tlsscope: %s: %s\n", keylog, strerror(errno));
+        goto out;
+    }
+    if (pcap && !(s.w = tsc_pcap_writer_open(pcap))) {
+        fprintf(stderr, "tlsscope: %s: %s\n", pcap, strerror(errno));
+        goto out;
+    }
+    s.rep = tsc_report_new(&o.ro, stdout);
+    s.pl = s.rep ? tsc_pipeline_new(&o.lim, tsc_report_sink(s.rep)) : NULL;
+    if (!s.pl)
+        goto out;
+    tsc_pipeline_set_live(s.pl, 1);
+
+    struct sockaddr_storage sa;
+    socklen_t salen;
+    memset(&sa, 0, sizeof sa);
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&sa;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&sa;
+    if (inet_pton(AF_INET, bind_addr, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        salen = sizeof *a4;
+    } else if (inet_pton(AF_INET6, bind_addr, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        salen = sizeof *a6;
+    } else {
+        fprintf(stderr, "tlsscope: server: --bind takes an IPv4 or IPv6 address, not '%s'\n", bind_addr);
+        status = TSC_EXIT_USAGE;
+        goto out;
+    }
+    lfd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, salen) != 0 || listen(lfd, 128) != 0) {
+        fprintf(stderr, "tlsscope: server: cannot listen on %s port %d: %s\n", bind_addr, port, strerror(errno));
+        goto out;
+    }
+    getsockname(lfd, (struct sockaddr *)&sa, &salen);
+    fprintf(stderr, "tlsscope: server: listening on %s port %u (Ctrl-C to stop)\n", bind_addr,
+            ntohs(sa.ss_family == AF_INET ? a4->sin_port : a6->sin6_port));
+    struct sigaction sig;
+    memset(&sig, 0, sizeof sig);
+    sig.sa_handler = on_signal;
+    sigemptyset(&sig.sa_mask);
+    sigaction(SIGINT, &sig, NULL);
+    sigaction(SIGTERM, &sig, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    unsigned long accepted = 0;
+    while (!stopping && (!count || accepted < count)) {
+        struct pollfd p = {lfd, POLLIN, 0};
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        struct client *cl = calloc(1, sizeof *cl);
+        if (!cl)
+            continue;
+        socklen_t pl2 = sizeof cl->peer, ll = sizeof cl->local;
+        cl->fd = accept(lfd, (struct sockaddr *)&cl->peer, &pl2);
+        if (cl->fd < 0) {
+            free(cl);
+            continue;
+        }
+        getsockname(cl->fd, (struct sockaddr *)&cl->local, &ll);
+        accepted++;
+        if ((size_t)atomic_load(&s.active) >= maxc) {
+            fprintf(stderr, "tlsscope: server: %zu clients already: one refused\n", maxc);
+            close(cl->fd);
+            free(cl);
+            continue;
+        }
+        cl->s = &s;
+        atomic_fetch_add(&s.active, 1);
+        pthread_t t;
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &at, serve, cl) != 0) {
+            atomic_fetch_sub(&s.active, 1);
+            close(cl->fd);
+            free(cl);
+        }
+        pthread_attr_destroy(&at);
+    }
+    /* let the clients being served finish (bounded by the timeout) */
+    for (int i = 0; i < (s.timeout + 1) * 20 && atomic_load(&s.active) > 0; i++)
+        usleep(50000);
+    pthread_mutex_lock(&s.lock);
+    tsc_pipeline_finish(s.pl);
+    (void)tsc_report_flush(s.rep);
+    pthread_mutex_unlock(&s.lock);
+    fprintf(stderr, "tlsscope: server: %lu connections served\n", (unsigned long)atomic_load(&s.served));
+    status = TSC_EXIT_OK;
+out:
+    if (lfd >= 0)
+        close(lfd);
+    if (atomic_load(&s.active) == 0) {
+        tsc_pipeline_free(s.pl);
+        tsc_report_free(s.rep);
+        SSL_CTX_free(s.ctx);
+        tsc_pcap_writer_close(s.w);
+    }
+    EVP_PKEY_free(pk);
+    X509_free(x);
+    tsc_peer_keylog_close();
+    return status;
+}
