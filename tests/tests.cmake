@@ -97,3 +97,5 @@ set_tests_properties(e2e/jobs PROPERTIES TIMEOUT 1200)
 # The peers (issue 4): client, server and demo against openssl, gnutls and curl.
 add_test(NAME e2e/peers COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/peers.sh $<TARGET_FILE:tlsscope>)
 set_tests_properties(e2e/peers PROPERTIES TIMEOUT 300)
+add_test(NAME e2e/server_stress COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/server_stress.py --tlsscope $<TARGET_FILE:tlsscope>)
+set_tests_properties(e2e/server_stress PROPERTIES TIMEOUT 300)

@@ -180,6 +180,7 @@ static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, s
     tsc_tap_init(&tap, &local, &peer, pl, NULL, w);
     SSL *ssl = SSL_new(ctx);
     int rc = -1;
+    errno = 0;
     SSL_set_fd(ssl, fd);
     const char *sni = co->sni;
     if (!sni && !co->no_sni) {
@@ -194,7 +195,12 @@ static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, s
         SSL_set_session(ssl, *sess);
     tsc_peer_tap_ssl(ssl, &tap, 1);
     if (SSL_connect(ssl) != 1) {
-        fprintf(stderr, "tlsscope: %s: handshake failed: %s\n", co->host, tsc_peer_ssl_error(why, sizeof why));
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            fprintf(stderr, "tlsscope: %s: handshake failed: no answer from the server within %d s\n", co->host,
+                    co->timeout);
+        else
+            fprintf(stderr, "tlsscope: %s: handshake failed: %s\n", co->host, tsc_peer_ssl_error(why, sizeof why));
+        ERR_clear_error();
         goto done;
     }
     long v = SSL_get_verify_result(ssl);

@@ -193,7 +193,7 @@ int tsc_cmd_demo(int argc, char **argv)
     if (legacy)
         printf("\n--legacy: TLS 1.0 with ECDHE-RSA and AES-CBC-SHA1 at OpenSSL's security level 0. The\n"
                "classic capture negotiates TLS_ECDHE_RSA_WITH_RC4_128_SHA; OpenSSL 3 has no RC4, so this\n"
-               "is as close as it gets (gnutls-serv can still do RC4: see docs).\n");
+               "is as close as OpenSSL 3 can come; gnutls-serv can still do RC4.\n");
     printf("\n");
     fflush(stdout);
     struct tsc_report_opts ro = {TSC_FMT_WALKTHROUGH, 0, 0};

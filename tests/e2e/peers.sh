@@ -82,6 +82,22 @@ check "verification failure reported with its reason ($(cat "$tmp/v.err" | tr '\
 "$bin" client "127.0.0.1:$((base + 9))" >/dev/null 2>"$tmp/r.err"
 [[ $? == 1 ]] && grep -q "Connection refused" "$tmp/r.err"; check "refused connection: clear error" $?
 
+# 5b. a handshake failure (no common version) and a server that never answers
+p=$((base + 6))
+"$bin" server --port "$p" --tls1.2 --count 1 --summary >/dev/null 2>&1 &
+pids+=($!)
+wait_port $p
+"$bin" client --tls1.3 --no-verify "127.0.0.1:$p" >"$tmp/hf.out" 2>"$tmp/hf.err"
+[[ $? == 1 ]] && grep -q "handshake failed: tlsv1 alert protocol version" "$tmp/hf.err" && grep -q "protocol_version" "$tmp/hf.out"
+check "handshake failure: reason and the alert shown ($(cat "$tmp/hf.err"))" $?
+p=$((base + 7))
+python3 -c "import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1); s.bind(('127.0.0.1',int(sys.argv[1]))); s.listen(1); time.sleep(4)" "$p" &
+pids+=($!)
+wait_port $p
+"$bin" client --timeout 1 --no-verify "127.0.0.1:$p" >/dev/null 2>"$tmp/to.err"
+[[ $? == 1 ]] && grep -q "no answer from the server within 1 s" "$tmp/to.err"
+check "timeout: clear error ($(cat "$tmp/to.err"))" $?
+
 # 6. the server keeps serving while one client stalls
 p=$((base + 5))
 "$bin" server --port "$p" --summary --count 2 --handshake-timeout 3 >"$tmp/st.out" 2>"$tmp/st.err" &

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""The server under abuse, loopback only, bounded in count and time: garbage
+instead of a ClientHello, clients that stall (half-open), 200 concurrent
+handshakes, then 1,000 connections; other clients are served throughout, and
+the server's memory (VmRSS) returns to its baseline afterwards.
+
+usage: server_stress.py --tlsscope BIN [--port P]
+Closing line: 'server-stress: N passed, M failed'."""
+import argparse
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+
+
+def rss_kb(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def handshake(port, results, i):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+            with ctx.wrap_socket(s, server_hostname="localhost") as t:
+                t.sendall(b"ping\n")
+                results[i] = t.version() is not None
+    except OSError:
+        results[i] = False
+
+
+def many(port, n, parallel):
+    results = [False] * n
+    for start in range(0, n, parallel):
+        ts = [threading.Thread(target=handshake, args=(port, results, i)) for i in range(start, min(n, start + parallel))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    return sum(results)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tlsscope", required=True)
+    ap.add_argument("--port", type=int, default=26000 + os.getpid() % 1000)
+    a = ap.parse_args()
+    checks = []
+    srv = subprocess.Popen([a.tlsscope, "server", "--port", str(a.port), "--summary", "--max-clients", "400",
+                            "--handshake-timeout", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", a.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.025)
+        checks.append(("warm-up: 50 handshakes", many(a.port, 50, 10) == 50))
+        time.sleep(0.5)
+        base = rss_kb(srv.pid)
+        # garbage, and half-open clients that never speak
+        junk = []
+        for i in range(10):
+            s = socket.create_connection(("127.0.0.1", a.port), timeout=5)
+            s.sendall(os.urandom(300) if i % 2 else b"GET / HTTP/1.0\r\n\r\n")
+            junk.append(s)
+        for i in range(20):
+            junk.append(socket.create_connection(("127.0.0.1", a.port), timeout=5))
+        checks.append(("served while 30 bad clients hang on", many(a.port, 5, 5) == 5))
+        checks.append(("200 concurrent handshakes", many(a.port, 200, 200) == 200))
+        for s in junk:
+            s.close()
+        checks.append(("1,000 more connections", many(a.port, 1000, 20) == 1000))
+        time.sleep(3)  # the handshake timeout of the last stragglers
+        after = rss_kb(srv.pid)
+        print("server-stress: VmRSS %d kB after warm-up, %d kB after 1,230 more connections" % (base, after))
+        checks.append(("memory back to baseline (+4 MB): %d -> %d kB" % (base, after), after <= base + 4096))
+        checks.append(("still alive", srv.poll() is None))
+    finally:
+        srv.terminate()
+        try:
+            _, err = srv.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+            _, err = srv.communicate()
+    checks.append(("clean stop on SIGTERM (exit %s)" % srv.returncode, srv.returncode == 0))
+    ok = sum(1 for _, v in checks if v)
+    for name, v in checks:
+        if not v:
+            print("server-stress: FAILED: %s" % name)
+    print("server-stress: %d passed, %d failed" % (ok, len(checks) - ok))
+    return 0 if ok == len(checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
