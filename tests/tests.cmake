@@ -99,3 +99,6 @@ add_test(NAME e2e/peers COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/peers.sh $<TA
 set_tests_properties(e2e/peers PROPERTIES TIMEOUT 300)
 add_test(NAME e2e/server_stress COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/server_stress.py --tlsscope $<TARGET_FILE:tlsscope>)
 set_tests_properties(e2e/server_stress PROPERTIES TIMEOUT 300)
+if(TSC_SANITIZE)
+  set_tests_properties(e2e/server_stress PROPERTIES ENVIRONMENT "TSC_SANITIZE=1")
+endif()

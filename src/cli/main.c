@@ -50,13 +50,20 @@ int main(int argc, char **argv)
         return TSC_EXIT_OK;
     }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        if (argc > 2 && strcmp(argv[2], "read") == 0) {
-            char *av[] = {"read", "--help", NULL};
-            return tsc_cmd_read(2, av);
-        }
-        if (argc > 2 && strcmp(argv[2], "capture") == 0) {
-            char *av[] = {"capture", "--help", NULL};
-            return tsc_cmd_capture(2, av);
+        if (argc > 2) {
+            static const struct {
+                const char *name;
+                int (*fn)(int, char **);
+            } cmds[] = {{"read", tsc_cmd_read},     {"capture", tsc_cmd_capture}, {"client", tsc_cmd_client},
+                        {"server", tsc_cmd_server}, {"demo", tsc_cmd_demo},       {"rules", tsc_cmd_rules}};
+            for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+                if (strcmp(argv[2], cmds[i].name) == 0) {
+                    char *av[] = {argv[2], "--help", NULL};
+                    return cmds[i].fn(2, av);
+                }
+            }
+            fprintf(stderr, "tlsscope: help: unknown command '%s'\n", argv[2]);
+            return TSC_EXIT_USAGE;
         }
         usage(stdout);
         return TSC_EXIT_OK;
