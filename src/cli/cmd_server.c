@@ -100,7 +100,13 @@ struct hello_copy {
 
 static void describe(struct tsc_buf *b, const uint8_t *wire, size_t n, int json)
 {
-    static struct tsc_client_hello ch;
+    /* each client's thread decodes its own hello: nothing static here */
+    struct tsc_client_hello *chp = malloc(sizeof *chp);
+    if (!chp) {
+        (void)tsc_buf_puts(b, "out of memory\n");
+        return;
+    }
+
     /* record header(s), then the handshake header, then the hello */
     struct tsc_buf hs;
     tsc_buf_init(&hs, 1 << 16);
@@ -117,37 +123,39 @@ static void describe(struct tsc_buf *b, const uint8_t *wire, size_t n, int json)
     if (hs.len < 4 || hs.data[0] != 1) {
         (void)tsc_buf_puts(b, json ? "{\"error\":\"no ClientHello seen\"}\n" : "no ClientHello seen\n");
         tsc_buf_free(&hs);
+        free(chp);
         return;
     }
     size_t blen = ((size_t)hs.data[1] << 16) | ((size_t)hs.data[2] << 8) | hs.data[3];
     struct tsc_view body = {hs.data + 4, blen <= hs.len - 4 ? blen : hs.len - 4};
-    tsc_result r = tsc_client_hello_parse(body, &ch);
+    tsc_result r = tsc_client_hello_parse(body, chp);
     if (json) {
         (void)tsc_buf_puts(b, "{\"client_hello\":");
-        tsc_json_client_hello(b, &ch);
+        tsc_json_client_hello(b, chp);
         (void)tsc_buf_puts(b, "}\n");
     } else {
         char md5[TSC_FP_MD5_HEX], ja4[TSC_FP_JA4_SIZE];
         (void)tsc_buf_printf(b, "Your ClientHello, as this server saw it%s\n\n", tsc_is_ok(r) ? "" : " (malformed)");
-        (void)tsc_buf_printf(b, "version field: 0x%04x\n", ch.legacy_version);
-        const struct tsc_ext *sv = tsc_ext_find(&ch.ext, TSC_EXT_SUPPORTED_VERSIONS);
+        (void)tsc_buf_printf(b, "version field: 0x%04x\n", chp->legacy_version);
+        const struct tsc_ext *sv = tsc_ext_find(&chp->ext, TSC_EXT_SUPPORTED_VERSIONS);
         if (sv)
             for (size_t i = 0; i < tsc_ext_list_count(sv); i++)
                 (void)tsc_buf_printf(b, "supported version: 0x%04x\n", tsc_ext_list_at(sv, i));
-        size_t ns = tsc_client_hello_n_suites(&ch);
+        size_t ns = tsc_client_hello_n_suites(chp);
         (void)tsc_buf_printf(b, "%zu cipher suites:\n", ns);
         for (size_t i = 0; i < ns; i++)
-            (void)tsc_buf_printf(b, "  0x%04x\n", (unsigned)tsc_client_hello_suite_at(&ch, i));
-        (void)tsc_buf_printf(b, "%u extensions:", ch.ext.n);
-        for (uint16_t i = 0; i < ch.ext.stored; i++)
-            (void)tsc_buf_printf(b, " %u", ch.ext.ext[i].type);
+            (void)tsc_buf_printf(b, "  0x%04x\n", (unsigned)tsc_client_hello_suite_at(chp, i));
+        (void)tsc_buf_printf(b, "%u extensions:", chp->ext.n);
+        for (uint16_t i = 0; i < chp->ext.stored; i++)
+            (void)tsc_buf_printf(b, " %u", chp->ext.ext[i].type);
         (void)tsc_buf_putc(b, '\n');
-        if (tsc_fp_usable(tsc_fp_ja3(&ch, NULL, 0, md5)))
+        if (tsc_fp_usable(tsc_fp_ja3(chp, NULL, 0, md5)))
             (void)tsc_buf_printf(b, "JA3 %s\n", md5);
-        if (tsc_fp_usable(tsc_fp_ja4(&ch, ja4, NULL, 0)))
+        if (tsc_fp_usable(tsc_fp_ja4(chp, ja4, NULL, 0)))
             (void)tsc_buf_printf(b, "JA4 %s\n", ja4);
     }
     tsc_buf_free(&hs);
+    free(chp);
 }
 
 static long copy_cb(BIO *bio, int oper, const char *argp, size_t len, int argi, long argl, int ret, size_t *processed);
@@ -157,10 +165,7 @@ static void *serve(void *arg)
     struct client *cl = arg;
     struct server *s = cl->s;
     char why[256];
-    static struct hello_copy dummy;
-    struct hello_copy *hc = calloc(1, sizeof *hc);
-    if (!hc)
-        hc = &dummy;
+    struct hello_copy *hc = calloc(1, sizeof *hc); /* NULL: served, but not described */
     struct timeval tv = {s->timeout, 0};
     setsockopt(cl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -185,7 +190,10 @@ static void *serve(void *arg)
             struct tsc_buf body, resp;
             tsc_buf_init(&body, 1 << 20);
             tsc_buf_init(&resp, 1 << 20);
-            describe(&body, hc->buf, hc->len, json);
+            if (hc)
+                describe(&body, hc->buf, hc->len, json);
+            else
+                (void)tsc_buf_puts(&body, "out of memory\n");
             (void)tsc_buf_printf(&resp,
                                  "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
                                  json ? "application/json" : "text/plain; charset=utf-8", body.len);
@@ -211,8 +219,7 @@ done:
     pthread_mutex_lock(&s->lock);
     (void)tsc_report_flush(s->rep);
     pthread_mutex_unlock(&s->lock);
-    if (hc != &dummy)
-        free(hc);
+    free(hc);
     atomic_fetch_sub(&s->active, 1);
     atomic_fetch_add(&s->served, 1);
     free(cl);
