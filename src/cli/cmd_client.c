@@ -63,19 +63,6 @@ struct client_opts {
     int no_sni, min, max, legacy, reconnect, timeout, no_verify;
 };
 
-static int version_of(const char *s)
-{
-    if (strcmp(s, "1.0") == 0)
-        return TLS1_VERSION;
-    if (strcmp(s, "1.1") == 0)
-        return TLS1_1_VERSION;
-    if (strcmp(s, "1.2") == 0)
-        return TLS1_2_VERSION;
-    if (strcmp(s, "1.3") == 0)
-        return TLS1_3_VERSION;
-    return -1;
-}
-
 /* HOST, HOST:PORT, [V6]:PORT, V6 */
 static int split_target(char *arg, const char **host, const char **port)
 {
@@ -283,7 +270,7 @@ int tsc_cmd_client(int argc, char **argv)
         case O_TLS13: co.min = co.max = TLS1_3_VERSION; break;
         case O_MIN:
         case O_MAX: {
-            int v = version_of(optarg);
+            int v = tsc_peer_version_arg(optarg);
             if (v < 0) {
                 fprintf(stderr, "tlsscope: --min/--max take 1.0, 1.1, 1.2 or 1.3, not '%s'\n", optarg);
                 return TSC_EXIT_USAGE;

@@ -254,12 +254,6 @@ enum {
     S_SUITES, S_GROUPS, S_LIFETIME, S_NO_TICKETS, S_REQ_CERT, S_ECHO, S_HTTP, S_KEYLOG, S_PCAP, S_MAXC, S_HTO, S_COUNT,
 };
 
-static int version_arg(const char *s)
-{
-    return strcmp(s, "1.0") == 0 ? TLS1_VERSION : strcmp(s, "1.1") == 0 ? TLS1_1_VERSION
-           : strcmp(s, "1.2") == 0 ? TLS1_2_VERSION : strcmp(s, "1.3") == 0 ? TLS1_3_VERSION : -1;
-}
-
 int tsc_cmd_server(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -309,11 +303,11 @@ int tsc_cmd_server(int argc, char **argv)
         case S_TLS13: minv = maxv = TLS1_3_VERSION; break;
         case S_MIN:
         case S_MAX:
-            if (version_arg(optarg) < 0) {
+            if (tsc_peer_version_arg(optarg) < 0) {
                 fprintf(stderr, "tlsscope: --min/--max take 1.0, 1.1, 1.2 or 1.3, not '%s'\n", optarg);
                 return TSC_EXIT_USAGE;
             }
-            *(ch == S_MIN ? &minv : &maxv) = version_arg(optarg);
+            *(ch == S_MIN ? &minv : &maxv) = tsc_peer_version_arg(optarg);
             break;
         case S_CIPHERS: ciphers = optarg; break;
         case S_SUITES: suites = optarg; break;

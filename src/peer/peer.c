@@ -129,3 +129,15 @@ const char *tsc_peer_ssl_error(char *buf, size_t n)
     ERR_clear_error();
     return buf;
 }
+
+int tsc_peer_version_arg(const char *s)
+{
+    static const struct {
+        const char *name;
+        int version;
+    } v[] = {{"1.0", TLS1_VERSION}, {"1.1", TLS1_1_VERSION}, {"1.2", TLS1_2_VERSION}, {"1.3", TLS1_3_VERSION}};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        if (strcmp(s, v[i].name) == 0)
+            return v[i].version;
+    return -1;
+}

@@ -24,6 +24,9 @@ int tsc_peer_self_signed(const char *cn, int days, EVP_PKEY **key, X509 **cert);
 /* The same with an RSA-2048 key when rsa is set (for ECDHE-RSA suites). */
 int tsc_peer_self_signed_key(const char *cn, int days, int rsa, EVP_PKEY **key, X509 **cert);
 
+/* "1.0", "1.1", "1.2", "1.3" as OpenSSL's version constants; -1 otherwise. */
+int tsc_peer_version_arg(const char *s);
+
 /* The last OpenSSL error as one line (and the queue cleared). */
 const char *tsc_peer_ssl_error(char *buf, size_t n);
 
