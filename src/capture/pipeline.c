@@ -334,29 +334,46 @@ static struct tsc_conn *ensure_conn(struct tsc_pipeline *pl, struct flow *f)
     return c;
 }
 
+/* The one place bytes at `seq` join a direction's stream: a hole before them
+ * is reported as a gap (the capture will not fill it), bytes already
+ * delivered are trimmed (retransmissions and overlaps: the first copy
+ * wins), and the rest goes to the session. */
+static void accept_at(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t seq, const uint8_t *p, size_t n,
+                      int64_t ts)
+{
+    struct tcpdir *t = &f->tcp[side];
+    int32_t off = (int32_t)(seq - t->next_seq);
+    if (off > 0) {
+        pl->st.gaps++;
+        struct tsc_conn *c = ensure_conn(pl, f);
+        if (c)
+            tsc_session_gap(&pl->sc, c, side, (uint64_t)(uint32_t)off, ts);
+        t->next_seq = seq;
+        off = 0;
+    }
+    size_t skip = (size_t)(0u - (uint32_t)off); /* unsigned: -INT32_MIN is not an int */
+    if (skip >= n)
+        return;
+    deliver(pl, f, side, p + skip, n - skip, ts);
+    t->next_seq = seq + (uint32_t)n;
+}
+
+static struct seg *pop_segment(struct tsc_pipeline *pl, struct tcpdir *t)
+{
+    struct seg *s = t->ooo;
+    t->ooo = s->next;
+    t->ooo_bytes -= s->len;
+    pl->ooo_total -= s->len;
+    return s;
+}
+
 /* Deliver what is buffered in order, reporting the holes. */
 static void flush_dir(struct tsc_pipeline *pl, struct flow *f, int side)
 {
     struct tcpdir *t = &f->tcp[side];
     while (t->ooo) {
-        struct seg *s = t->ooo;
-        t->ooo = s->next;
-        t->ooo_bytes -= s->len;
-        pl->ooo_total -= s->len;
-        int32_t off = (int32_t)(s->seq - t->next_seq);
-        if (off > 0 && f->conn) {
-            pl->st.gaps++;
-            tsc_session_gap(&pl->sc, f->conn, side, (uint64_t)off, s->ts);
-        }
-        if (off > 0) {
-            t->next_seq = s->seq;
-            off = 0;
-        }
-        uint32_t skip = 0u - (uint32_t)off; /* unsigned: -INT32_MIN is not an int */
-        if (skip < s->len && f->conn) {
-            tsc_session_feed(&pl->sc, f->conn, side, s->data + skip, s->len - skip, s->ts);
-            t->next_seq = s->seq + s->len;
-        }
+        struct seg *s = pop_segment(pl, t);
+        accept_at(pl, f, side, s->seq, s->data, s->len, s->ts);
         free(s);
     }
 }
@@ -368,24 +385,8 @@ static void flush_acked(struct tsc_pipeline *pl, struct flow *f, int side, uint3
 {
     struct tcpdir *t = &f->tcp[side];
     while (t->ooo && (int32_t)(ack - (t->ooo->seq + t->ooo->len)) >= 0) {
-        struct seg *s = t->ooo;
-        t->ooo = s->next;
-        t->ooo_bytes -= s->len;
-        pl->ooo_total -= s->len;
-        int32_t off = (int32_t)(s->seq - t->next_seq);
-        if (off > 0) {
-            pl->st.gaps++;
-            struct tsc_conn *c = ensure_conn(pl, f);
-            if (c)
-                tsc_session_gap(&pl->sc, c, side, (uint64_t)off, s->ts);
-            t->next_seq = s->seq;
-            off = 0;
-        }
-        uint32_t skip = 0u - (uint32_t)off; /* unsigned: -INT32_MIN is not an int */
-        if (skip < s->len) {
-            deliver(pl, f, side, s->data + skip, s->len - skip, s->ts);
-            t->next_seq = s->seq + s->len;
-        }
+        struct seg *s = pop_segment(pl, t);
+        accept_at(pl, f, side, s->seq, s->data, s->len, s->ts);
         free(s);
     }
     drain(pl, f, side);
@@ -560,21 +561,8 @@ static void queue_segment(struct tsc_pipeline *pl, struct flow *f, int side, uin
     }
     if (t->ooo_bytes + n > pl->lim.flow_buf_max) {
         /* the hole is not going to be filled in time: give up on it */
-        ensure_conn(pl, f);
         flush_dir(pl, f, side);
-        int32_t off = (int32_t)(seq - t->next_seq);
-        if (off > 0) {
-            pl->st.gaps++;
-            if (f->conn)
-                tsc_session_gap(&pl->sc, f->conn, side, (uint64_t)off, ts);
-            t->next_seq = seq;
-            off = 0;
-        }
-        uint32_t skip = 0u - (uint32_t)off; /* unsigned: -INT32_MIN is not an int */
-        if (skip < n) {
-            deliver(pl, f, side, p + skip, n - skip, ts);
-            t->next_seq = seq + (uint32_t)n;
-        }
+        accept_at(pl, f, side, seq, p, n, ts);
         return;
     }
     struct seg *s = malloc(sizeof *s + n);
@@ -594,19 +582,9 @@ static void queue_segment(struct tsc_pipeline *pl, struct flow *f, int side, uin
 static void drain(struct tsc_pipeline *pl, struct flow *f, int side)
 {
     struct tcpdir *t = &f->tcp[side];
-    while (t->ooo) {
-        struct seg *s = t->ooo;
-        int32_t off = (int32_t)(s->seq - t->next_seq);
-        if (off > 0)
-            return;
-        t->ooo = s->next;
-        t->ooo_bytes -= s->len;
-        pl->ooo_total -= s->len;
-        uint32_t skip = 0u - (uint32_t)off; /* unsigned: -INT32_MIN is not an int */
-        if (skip < s->len) {
-            deliver(pl, f, side, s->data + skip, s->len - skip, s->ts);
-            t->next_seq = s->seq + s->len;
-        }
+    while (t->ooo && (int32_t)(t->ooo->seq - t->next_seq) <= 0) {
+        struct seg *s = pop_segment(pl, t);
+        accept_at(pl, f, side, s->seq, s->data, s->len, s->ts);
         free(s);
     }
 }
@@ -627,26 +605,13 @@ static void tcp_data(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t
     }
     t->has_alt = 0;
     int32_t off = (int32_t)(seq - t->next_seq);
-    if (off > 0) {
-        if ((uint64_t)off > (uint64_t)pl->lim.flow_buf_max * 4) {
-            /* far ahead: the capture lost a lot; resync here */
-            struct tsc_conn *c = ensure_conn(pl, f);
-            flush_dir(pl, f, side);
-            pl->st.gaps++;
-            if (c)
-                tsc_session_gap(&pl->sc, c, side, (uint64_t)(uint32_t)off, ts);
-            t->next_seq = seq;
-            off = 0;
-        } else {
-            queue_segment(pl, f, side, seq, p, n, ts);
-            return;
-        }
+    if (off > 0 && (uint64_t)off <= (uint64_t)pl->lim.flow_buf_max * 4) {
+        queue_segment(pl, f, side, seq, p, n, ts);
+        return;
     }
-    size_t skip = (size_t)(0u - (uint32_t)off);
-    if (skip >= n)
-        return; /* a retransmission of what we have */
-    deliver(pl, f, side, p + skip, n - skip, ts);
-    t->next_seq = seq + (uint32_t)n;
+    if (off > 0)
+        flush_dir(pl, f, side); /* far ahead: the capture lost a lot; resync here */
+    accept_at(pl, f, side, seq, p, n, ts);
     if (t->ooo)
         drain(pl, f, side);
 }
