@@ -91,11 +91,10 @@ static void on_signal(int sig)
     stopping = 1;
 }
 
-/* The ClientHello as the server saw it: the first handshake record(s) the
- * client sent, taken back from the tap's copy. */
+/* The ClientHello as the server saw it: the first bytes the client sent, as
+ * the tap kept them. */
 struct hello_copy {
     uint8_t buf[16384];
-    size_t len;
 };
 
 static void describe(struct tsc_buf *b, const uint8_t *wire, size_t n, int json)
@@ -158,8 +157,6 @@ static void describe(struct tsc_buf *b, const uint8_t *wire, size_t n, int json)
     free(chp);
 }
 
-static long copy_cb(BIO *bio, int oper, const char *argp, size_t len, int argi, long argl, int ret, size_t *processed);
-
 static void *serve(void *arg)
 {
     struct client *cl = arg;
@@ -172,11 +169,9 @@ static void *serve(void *arg)
     tsc_tap_init(&cl->tap, &cl->peer, &cl->local, s->pl, &s->lock, s->w);
     SSL *ssl = SSL_new(s->ctx);
     SSL_set_fd(ssl, cl->fd);
+    if (hc) /* the client's first bytes, for --http */
+        tsc_tap_keep_client(&cl->tap, hc->buf, sizeof hc->buf);
     tsc_peer_tap_ssl(ssl, &cl->tap, 0);
-    /* also keep the client's first bytes for --http */
-    BIO *rb = SSL_get_rbio(ssl);
-    BIO_set_app_data(rb, hc);
-    BIO_set_callback_ex(rb, copy_cb);
     if (SSL_accept(ssl) != 1) {
         fprintf(stderr, "tlsscope: server: a client failed its handshake: %s\n", tsc_peer_ssl_error(why, sizeof why));
         goto done;
@@ -191,7 +186,7 @@ static void *serve(void *arg)
             tsc_buf_init(&body, 1 << 20);
             tsc_buf_init(&resp, 1 << 20);
             if (hc)
-                describe(&body, hc->buf, hc->len, json);
+                describe(&body, hc->buf, cl->tap.keep_len, json);
             else
                 (void)tsc_buf_puts(&body, "out of memory\n");
             (void)tsc_buf_printf(&resp,
@@ -224,29 +219,6 @@ done:
     atomic_fetch_add(&s->served, 1);
     free(cl);
     return NULL;
-}
-
-/* The tap's callback, plus a copy of what the client sends first. */
-static long copy_cb(BIO *bio, int oper, const char *argp, size_t len, int argi, long argl, int ret, size_t *processed)
-{
-    struct tsc_tap *tap = (struct tsc_tap *)BIO_get_callback_arg(bio);
-    struct hello_copy *hc = BIO_get_app_data(bio);
-    (void)len;
-    (void)argi;
-    (void)argl;
-    if (ret <= 0 || !processed || !argp)
-        return ret;
-    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
-        if (hc && hc->len < sizeof hc->buf) {
-            size_t k = *processed < sizeof hc->buf - hc->len ? *processed : sizeof hc->buf - hc->len;
-            memcpy(hc->buf + hc->len, argp, k);
-            hc->len += k;
-        }
-        tsc_tap_data(tap, 1, (const uint8_t *)argp, *processed);
-    } else if (oper == (BIO_CB_WRITE | BIO_CB_RETURN)) {
-        tsc_tap_data(tap, 0, (const uint8_t *)argp, *processed);
-    }
-    return ret;
 }
 
 enum {

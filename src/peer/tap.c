@@ -187,9 +187,21 @@ void tsc_tap_open(struct tsc_tap *t)
     segment(t, 0, 0x10, NULL, 0);   /* ACK */
 }
 
+void tsc_tap_keep_client(struct tsc_tap *t, uint8_t *buf, size_t cap)
+{
+    t->keep = buf;
+    t->keep_len = 0;
+    t->keep_cap = cap;
+}
+
 void tsc_tap_data(struct tsc_tap *t, int from_client, const uint8_t *p, size_t n)
 {
     int from = from_client ? 0 : 1;
+    if (from_client && t->keep && t->keep_len < t->keep_cap) {
+        size_t k = n < t->keep_cap - t->keep_len ? n : t->keep_cap - t->keep_len;
+        memcpy(t->keep + t->keep_len, p, k);
+        t->keep_len += k;
+    }
     if (!t->opened)
         tsc_tap_open(t);
     while (n) {

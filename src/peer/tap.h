@@ -35,6 +35,8 @@ struct tsc_tap {
     struct tsc_pcap_writer *w; /* may be NULL */
     int opened, closed;
     int local_is_client; /* the side whose socket is tapped */
+    uint8_t *keep;       /* when set, the client's first bytes are kept here */
+    size_t keep_len, keep_cap;
 };
 
 /* client/server: the connection's addresses (from getsockname/getpeername). */
@@ -43,5 +45,8 @@ void tsc_tap_init(struct tsc_tap *t, const struct sockaddr_storage *client, cons
 void tsc_tap_open(struct tsc_tap *t);                                        /* SYN, SYN-ACK, ACK */
 void tsc_tap_data(struct tsc_tap *t, int from_client, const uint8_t *p, size_t n);
 void tsc_tap_close(struct tsc_tap *t);                                       /* FIN, ACK both ways */
+/* Keep a copy of the first `cap` bytes the client sends (the server's --http
+ * page shows the client its own ClientHello). */
+void tsc_tap_keep_client(struct tsc_tap *t, uint8_t *buf, size_t cap);
 
 #endif
