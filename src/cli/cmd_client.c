@@ -338,11 +338,7 @@ int tsc_cmd_client(int argc, char **argv)
         if (!co.ciphers)
             co.ciphers = "DEFAULT:@SECLEVEL=0";
     }
-    if ((co.min && !SSL_CTX_set_min_proto_version(ctx, co.min)) ||
-        (co.max && !SSL_CTX_set_max_proto_version(ctx, co.max)) ||
-        (co.ciphers && !SSL_CTX_set_cipher_list(ctx, co.ciphers)) ||
-        (co.suites && !SSL_CTX_set_ciphersuites(ctx, co.suites)) ||
-        (co.groups && !SSL_CTX_set1_groups_list(ctx, co.groups))) {
+    if (tsc_peer_ctx_settings(ctx, co.min, co.max, co.ciphers, co.suites, co.groups) != 0) {
         fprintf(stderr, "tlsscope: client: %s\n", tsc_peer_ssl_error(why, sizeof why));
         status = TSC_EXIT_USAGE;
         goto out;

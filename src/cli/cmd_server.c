@@ -353,9 +353,7 @@ int tsc_cmd_server(int argc, char **argv)
         ERR_clear_error();
         fclose(cf);
     }
-    if ((minv && !SSL_CTX_set_min_proto_version(s.ctx, minv)) || (maxv && !SSL_CTX_set_max_proto_version(s.ctx, maxv)) ||
-        (ciphers && !SSL_CTX_set_cipher_list(s.ctx, ciphers)) || (suites && !SSL_CTX_set_ciphersuites(s.ctx, suites)) ||
-        (groups && !SSL_CTX_set1_groups_list(s.ctx, groups))) {
+    if (tsc_peer_ctx_settings(s.ctx, minv, maxv, ciphers, suites, groups) != 0) {
         fprintf(stderr, "tlsscope: server: %s\n", tsc_peer_ssl_error(why, sizeof why));
         status = TSC_EXIT_USAGE;
         goto out;

@@ -141,3 +141,13 @@ int tsc_peer_version_arg(const char *s)
             return v[i].version;
     return -1;
 }
+
+int tsc_peer_ctx_settings(SSL_CTX *ctx, int min, int max, const char *ciphers, const char *suites,
+                          const char *groups)
+{
+    if ((min && !SSL_CTX_set_min_proto_version(ctx, min)) || (max && !SSL_CTX_set_max_proto_version(ctx, max)) ||
+        (ciphers && !SSL_CTX_set_cipher_list(ctx, ciphers)) || (suites && !SSL_CTX_set_ciphersuites(ctx, suites)) ||
+        (groups && !SSL_CTX_set1_groups_list(ctx, groups)))
+        return -1;
+    return 0;
+}

@@ -24,6 +24,12 @@ int tsc_peer_self_signed(const char *cn, int days, EVP_PKEY **key, X509 **cert);
 /* The same with an RSA-2048 key when rsa is set (for ECDHE-RSA suites). */
 int tsc_peer_self_signed_key(const char *cn, int days, int rsa, EVP_PKEY **key, X509 **cert);
 
+/* Version bounds (0: OpenSSL's default), TLS 1.2-and-below suites, TLS 1.3
+ * suites and groups (NULL: default) of the client's and the server's
+ * command line. 0 on success, -1 with the reason in OpenSSL's error queue. */
+int tsc_peer_ctx_settings(SSL_CTX *ctx, int min, int max, const char *ciphers, const char *suites,
+                          const char *groups);
+
 /* "1.0", "1.1", "1.2", "1.3" as OpenSSL's version constants; -1 otherwise. */
 int tsc_peer_version_arg(const char *s);
 
