@@ -61,7 +61,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import difflib_common as dc  # noqa: E402
 
 HELLO_TSV = os.path.join("_derived", "tshark-4.0.17_hello_fields.tsv")
-CAPTURE_RE = re.compile(r"^(\[[^\]]*\]\s*)?CAPTURE:")
 
 # A frame holding several hellos cannot be split; see module doc.
 TSV_COLUMNS = ("local_path", "frame", "transport", "stream", "src", "dst_port",
@@ -85,21 +84,6 @@ def default_known() -> str:
 
 # --------------------------------------------------------------------------
 # corpus files
-
-def read_manifest(corpus: str) -> list[str]:
-    caps = []
-    with open(os.path.join(corpus, "MANIFEST.tsv"), encoding="utf-8") as f:
-        header = True
-        for line in f:
-            cols = line.rstrip("\n").split("\t")
-            if header:
-                header = False
-                if cols and cols[0] == "local_path":
-                    continue
-            if CAPTURE_RE.match(cols[-1]):
-                caps.append(cols[0])
-    return caps
-
 
 def read_hello_tsv(corpus: str) -> dict[str, list[dict]]:
     """local_path -> TCP rows of the derived tshark hello file."""
@@ -419,7 +403,7 @@ def main(argv=None) -> int:
         return 2
 
     t0 = time.monotonic()
-    caps = read_manifest(args.corpus)
+    caps = dc.corpus_captures(args.corpus)
     if args.only:
         caps = [c for c in caps if any(o in c for o in args.only)]
     rows = read_hello_tsv(args.corpus)

@@ -1126,3 +1126,21 @@ def clear_error_message(stderr: str, capture: str) -> bool:
                 capture in line or os.path.basename(capture) in line):
             return True
     return False
+
+
+# --------------------------------------------------------------------------
+# the public corpus
+
+CAPTURE_RE = re.compile(r"^(\[[^\]]*\]\s*)?CAPTURE:")
+
+
+def corpus_captures(corpus: str) -> list[str]:
+    """Paths (relative to the corpus) of the MANIFEST.tsv rows that are
+    captures; some rows put a "[copy of ...]" note before "CAPTURE:"."""
+    caps = []
+    with open(os.path.join(corpus, "MANIFEST.tsv"), encoding="utf-8") as f:
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if cols[0] != "local_path" and CAPTURE_RE.match(cols[-1]):
+                caps.append(cols[0])
+    return caps

@@ -10,6 +10,12 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+import difflib_common as dc  # noqa: E402
+
+NAME = "jobs"
+
 
 def run(binary, jobs, path, fmt):
     p = subprocess.run([binary, "read", fmt, "-q", "-j", str(jobs), path], capture_output=True, timeout=300)
@@ -24,14 +30,10 @@ def main():
     a = ap.parse_args()
     caps = list(a.captures)
     if a.corpus:
-        manifest = os.path.join(a.corpus, "MANIFEST.tsv")
-        if not os.path.exists(manifest):
-            print("jobs: corpus SKIPPED: %s not present" % a.corpus)
+        if not os.path.exists(os.path.join(a.corpus, "MANIFEST.tsv")):
+            print("%s: corpus SKIPPED: %s not present" % (NAME, a.corpus))
         else:
-            for line in open(manifest):
-                cols = line.rstrip("\n").split("\t")
-                if len(cols) >= 6 and "CAPTURE:" in cols[5] and not cols[0].endswith(".gz"):
-                    caps.append(os.path.join(a.corpus, cols[0]))
+            caps += [os.path.join(a.corpus, c) for c in dc.corpus_captures(a.corpus) if not c.endswith(".gz")]
     passed = failed = 0
     for cap in caps:
         base = run(a.tlsscope, 1, cap, "--json")

@@ -12,6 +12,12 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+import difflib_common as dc  # noqa: E402
+
+NAME = "readers"
+
 
 # Reviewed differences: capture (relative to the corpus) -> why the mapped reader is right.
 KNOWN = {
@@ -34,14 +40,10 @@ def main():
     a = ap.parse_args()
     caps = list(a.captures)
     if a.corpus:
-        manifest = os.path.join(a.corpus, "MANIFEST.tsv")
-        if not os.path.exists(manifest):
-            print("readers: corpus SKIPPED: %s not present" % a.corpus)
+        if not os.path.exists(os.path.join(a.corpus, "MANIFEST.tsv")):
+            print("%s: corpus SKIPPED: %s not present" % (NAME, a.corpus))
         else:
-            for line in open(manifest):
-                cols = line.rstrip("\n").split("\t")
-                if len(cols) >= 6 and "CAPTURE:" in cols[5] and not cols[0].endswith(".gz"):
-                    caps.append(os.path.join(a.corpus, cols[0]))
+            caps += [os.path.join(a.corpus, c) for c in dc.corpus_captures(a.corpus) if not c.endswith(".gz")]
     passed = failed = better = 0
     for cap in caps:
         rc1, out1, err1 = run(a.tlsscope, "auto", cap)
