@@ -7,7 +7,7 @@ if [[ $(id -u) != 0 ]]; then
     echo "make_captures: SKIPPED: needs root for tcpdump and network namespaces"
     exit 77
 fi
-if [[ -f $out/MANIFEST.tsv && $out/MANIFEST.tsv -nt $(dirname "$0")/make_captures.sh ]]; then
+if [[ -f $out/MANIFEST.tsv && $out/MANIFEST.tsv -nt $(dirname "$0")/make_captures.sh && $out/MANIFEST.tsv -nt $(dirname "$0")/capture_lib.sh ]]; then
     echo "make_captures: reusing $out"
     exit 0
 fi
