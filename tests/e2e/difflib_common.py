@@ -1144,3 +1144,23 @@ def corpus_captures(corpus: str) -> list[str]:
             if cols[0] != "local_path" and CAPTURE_RE.match(cols[-1]):
                 caps.append(cols[0])
     return caps
+
+
+def captures_argv(name: str):
+    """The arguments shared by the whole-corpus checks (jobs, readers):
+    --tlsscope BIN [--corpus DIR] [CAPTURE...]. Returns (args, captures):
+    the captures given, then the corpus's uncompressed captures; a missing
+    corpus is said on stdout as a skip."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tlsscope", required=True)
+    ap.add_argument("--corpus")
+    ap.add_argument("captures", nargs="*")
+    a = ap.parse_args()
+    caps = list(a.captures)
+    if a.corpus:
+        if not os.path.exists(os.path.join(a.corpus, "MANIFEST.tsv")):
+            print("%s: corpus SKIPPED: %s not present" % (name, a.corpus))
+        else:
+            caps += [os.path.join(a.corpus, c) for c in corpus_captures(a.corpus) if not c.endswith(".gz")]
+    return a, caps

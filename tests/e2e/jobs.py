@@ -5,7 +5,6 @@ same bytes and exit the same way.
 
 usage: jobs.py --tlsscope BIN [--corpus DIR] [CAPTURE...]
 Closing line: 'jobs: N passed, M failed'."""
-import argparse
 import os
 import subprocess
 import sys
@@ -23,17 +22,7 @@ def run(binary, jobs, path, fmt):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--tlsscope", required=True)
-    ap.add_argument("--corpus")
-    ap.add_argument("captures", nargs="*")
-    a = ap.parse_args()
-    caps = list(a.captures)
-    if a.corpus:
-        if not os.path.exists(os.path.join(a.corpus, "MANIFEST.tsv")):
-            print("%s: corpus SKIPPED: %s not present" % (NAME, a.corpus))
-        else:
-            caps += [os.path.join(a.corpus, c) for c in dc.corpus_captures(a.corpus) if not c.endswith(".gz")]
+    a, caps = dc.captures_argv(NAME)
     passed = failed = 0
     for cap in caps:
         base = run(a.tlsscope, 1, cap, "--json")

@@ -7,7 +7,6 @@ refuses) the mapped reader may do better; that is counted, not failed.
 
 usage: readers.py --tlsscope BIN [--corpus DIR] [CAPTURE...]
 Closing line: 'readers: N passed, M failed'."""
-import argparse
 import os
 import subprocess
 import sys
@@ -33,17 +32,7 @@ def run(binary, reader, path):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--tlsscope", required=True)
-    ap.add_argument("--corpus")
-    ap.add_argument("captures", nargs="*")
-    a = ap.parse_args()
-    caps = list(a.captures)
-    if a.corpus:
-        if not os.path.exists(os.path.join(a.corpus, "MANIFEST.tsv")):
-            print("%s: corpus SKIPPED: %s not present" % (NAME, a.corpus))
-        else:
-            caps += [os.path.join(a.corpus, c) for c in dc.corpus_captures(a.corpus) if not c.endswith(".gz")]
+    a, caps = dc.captures_argv(NAME)
     passed = failed = better = 0
     for cap in caps:
         rc1, out1, err1 = run(a.tlsscope, "auto", cap)
