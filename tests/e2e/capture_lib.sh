@@ -1,9 +1,33 @@
-# capture_lib.sh - per-scenario helpers shared by make_captures.sh and
-# make_weak_captures.sh (sourced; they run inside the per-attempt subshell of
-# the caller's run_scenario). The caller defines log, WORK, NAME, OUT, PKI,
-# GET_REQ, and may set SRV_TIMEOUT and CLI_TIMEOUT (seconds) first.
+# capture_lib.sh - helpers shared by make_captures.sh and
+# make_weak_captures.sh (sourced). ns_kill_all and main_cleanup serve the main
+# script; the rest run inside the per-attempt subshell of the caller's
+# run_scenario. The caller defines log, WORK, NAME, OUT, PKI, GET_REQ, and may
+# set SRV_TIMEOUT and CLI_TIMEOUT (seconds) first.
 : "${SRV_TIMEOUT:=30}"
 : "${CLI_TIMEOUT:=10}"
+
+ns_kill_all() { # kill whatever still runs inside one of *our* namespaces, then delete it
+    local ns=$1 p
+    ip netns list 2>/dev/null | grep -q "^$ns\\b" || return 0
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+}
+
+# main_cleanup NS...: the main script's EXIT trap: stop its jobs, delete the
+# namespaces named, remove WORK (unless TLSSCOPE_CAPTURE_KEEP_WORK), keep $?.
+main_cleanup() {
+    local rc=$? p ns
+    trap - EXIT INT TERM
+    for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    for ns in "$@"; do ns_kill_all "$ns"; done
+    if [[ -n ${TLSSCOPE_CAPTURE_KEEP_WORK:-} ]]; then
+        log "peer logs kept in $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
 
 PIDS=()
 NSX=()          # command prefix to run inside the scenario's namespace

@@ -72,28 +72,9 @@ GET_REQ='GET / HTTP/1.0\r\n\r\n'
 
 log() { printf 'make_captures: %s\n' "$*" >&2; }
 
-ns_kill_all() { # kill whatever still runs inside one of *our* namespaces
-    local ns=$1 p
-    ip netns list 2>/dev/null | grep -q "^$ns\\b" || return 0
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-}
-
-main_cleanup() {
-    local rc=$? p
-    trap - EXIT INT TERM
-    for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    ns_kill_all "$NS_BIG"
-    ns_kill_all "$NS_GNU"
-    if [[ -n ${TLSSCOPE_CAPTURE_KEEP_WORK:-} ]]; then
-        log "peer logs kept in $WORK"
-    else
-        rm -rf "$WORK"
-    fi
-    exit "$rc"
-}
-trap main_cleanup EXIT
+# shellcheck source=capture_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/capture_lib.sh"
+trap 'main_cleanup "$NS_BIG" "$NS_GNU"' EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- PKI ------
@@ -177,8 +158,6 @@ EOF
 # ------------------------------------------------- per-scenario helpers ----
 # These run inside the per-attempt subshell (see run_scenario).
 
-# shellcheck source=capture_lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/capture_lib.sh"
 
 # Common OpenSSL argument sets
 set_openssl_args() {

@@ -58,27 +58,11 @@ DH_PID=
 
 log() { printf 'make_weak_captures: %s\n' "$*" >&2; }
 
-ns_kill_all() { # kill whatever still runs inside *our* namespace, then delete it
-    local ns=$1 p
-    ip netns list 2>/dev/null | grep -q "^$ns\\b" || return 0
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-}
-
-main_cleanup() {
-    local rc=$? p
-    trap - EXIT INT TERM
-    for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    ns_kill_all "$NS_GNU"
-    if [[ -n ${TLSSCOPE_CAPTURE_KEEP_WORK:-} ]]; then
-        log "peer logs kept in $WORK"
-    else
-        rm -rf "$WORK"
-    fi
-    exit "$rc"
-}
-trap main_cleanup EXIT
+SRV_TIMEOUT=15
+CLI_TIMEOUT=8
+# shellcheck source=capture_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/capture_lib.sh"
+trap 'main_cleanup "$NS_GNU"' EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- PKI ------
@@ -189,12 +173,7 @@ dh_ready() {
 }
 
 # ------------------------------------------------- per-scenario helpers ----
-# (as in make_captures.sh; they run inside the per-attempt subshell)
-
-SRV_TIMEOUT=15
-CLI_TIMEOUT=8
-# shellcheck source=capture_lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/capture_lib.sh"
+# (beside those of capture_lib.sh; they run inside the per-attempt subshell)
 
 leaf() { SRV_CERT=(-cert "$PKI/$1.crt" -key "$PKI/$2.key"); }
 s_server() { srv_start openssl s_server -accept "127.0.0.1:$PORT" -www -naccept 1 "$@"; }
