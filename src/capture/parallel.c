@@ -251,8 +251,8 @@ static void route_reassembled(void *arg, const struct tsc_packet *pk, int64_t ts
 }
 
 int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limits *lim,
-                           const struct tsc_sink *sink, struct tsc_source_result *res,
-                           struct tsc_pipeline_stats *stats)
+                           const struct tsc_decrypt_cfg *dec, const struct tsc_sink *sink,
+                           struct tsc_source_result *res, struct tsc_pipeline_stats *stats)
 {
     struct tsc_pcapfile f;
     memset(res, 0, sizeof *res);
@@ -297,6 +297,8 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
         w->pl = tsc_pipeline_new(&wl, sink);
         if (!w->pl)
             goto out;
+        if (dec)
+            tsc_session_set_decrypt(tsc_pipeline_session(w->pl), dec);
         tsc_pipeline_set_parallel(w->pl, handoff, w);
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
             goto out;

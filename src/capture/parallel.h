@@ -17,11 +17,14 @@
 #include "capture/pipeline.h"
 #include "capture/source.h"
 
-/* Read `path` with `workers` threads into `sink`. Returns 0 when the file is
- * not one the mapped reader takes (read it single-threaded then); 1 when
- * read (res says how); stats receives the totals. */
+/* Read `path` with `workers` threads into `sink`, decrypting with `dec`
+ * (NULL: no keys). Returns 0 when the file is not one the mapped reader
+ * takes (read it single-threaded then); 1 when read (res says how); stats
+ * receives the totals. Each worker remembers the sessions of its own
+ * connections: a resumed session whose key log line is missing is found
+ * only when both connections went to the same worker. */
 int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limits *lim,
-                           const struct tsc_sink *sink, struct tsc_source_result *res,
-                           struct tsc_pipeline_stats *stats);
+                           const struct tsc_decrypt_cfg *dec, const struct tsc_sink *sink,
+                           struct tsc_source_result *res, struct tsc_pipeline_stats *stats);
 
 #endif

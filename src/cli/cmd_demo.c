@@ -196,7 +196,7 @@ int tsc_cmd_demo(int argc, char **argv)
                "is as close as OpenSSL 3 can come; gnutls-serv can still do RC4.\n");
     printf("\n");
     fflush(stdout);
-    struct tsc_report_opts ro = {TSC_FMT_WALKTHROUGH, 0, 0};
+    struct tsc_report_opts ro = {TSC_FMT_WALKTHROUGH, 0, 0, 0, NULL};
     struct tsc_limits lim = {TSC_DEFAULT_FLOW_BUF_MAX, TSC_DEFAULT_MAX_FLOWS, TSC_DEFAULT_MAX_MEMORY, 0};
     struct tsc_report *rep = tsc_report_new(&ro, stdout);
     struct tsc_pipeline *p = rep ? tsc_pipeline_new(&lim, tsc_report_sink(rep)) : NULL;

@@ -27,6 +27,7 @@ static void read_usage(FILE *f)
             "order of their first packet.\n"
             "\n"
             "%s"
+            "%s"
             "      --progress        a progress line on stderr (default: on a terminal,\n"
             "                        for files of 64 MB and more); --no-progress\n"
             "  -j, --jobs N          N threads, flows sharded by connection; the output is\n"
@@ -37,7 +38,7 @@ static void read_usage(FILE *f)
             "exit status: 0 every file was read, 1 a file could not be read (each named\n"
             "on stderr as 'tlsscope: FILE: reason'), 2 usage error, 3 a finding at or\n"
             "above --fail-on.\n",
-            tsc_cli_common_help);
+            tsc_cli_common_help, tsc_cli_decrypt_help);
 }
 
 struct progress {
@@ -75,6 +76,7 @@ int tsc_cmd_read(int argc, char **argv)
 {
     static const struct option opts[] = {
         TSC_CLI_COMMON_LONGOPTS,
+        TSC_CLI_DECRYPT_LONGOPTS,
         {"reader", required_argument, NULL, TSC_OPT_FIRST_OWN},
         {"jobs", required_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
@@ -126,9 +128,18 @@ int tsc_cmd_read(int argc, char **argv)
         read_usage(stderr);
         return TSC_EXIT_USAGE;
     }
+    if (o.ro.export_dir && argc - optind > 1) {
+        fprintf(stderr, "tlsscope: --export-streams takes one capture file at a time\n");
+        return TSC_EXIT_USAGE;
+    }
+    if (tsc_cli_decrypt_load(&o) != 0) {
+        tsc_cli_decrypt_free(&o);
+        return TSC_EXIT_INPUT;
+    }
     struct tsc_report *rep = tsc_report_new(&o.ro, stdout);
     if (!rep) {
         fprintf(stderr, "tlsscope: out of memory\n");
+        tsc_cli_decrypt_free(&o);
         return TSC_EXIT_INPUT;
     }
     int status = TSC_EXIT_OK;
@@ -140,6 +151,7 @@ int tsc_cmd_read(int argc, char **argv)
             status = TSC_EXIT_INPUT;
             break;
         }
+        tsc_cli_decrypt_apply(&o, pl);
         struct stat sb;
         struct progress pg = {path, 0, pl, now_s(), now_s(), 0};
         if (stat(path, &sb) == 0)
@@ -149,7 +161,8 @@ int tsc_cmd_read(int argc, char **argv)
         struct tsc_pipeline_stats pstats;
         const struct tsc_pipeline_stats *st = NULL;
         if (jobs > 1 && reader == TSC_READER_AUTO &&
-            tsc_parallel_read_file(path, jobs, &o.lim, tsc_report_sink(rep), &res, &pstats)) {
+            tsc_parallel_read_file(path, jobs, &o.lim, o.dec.active ? &o.dec.cfg : NULL, tsc_report_sink(rep), &res,
+                                   &pstats)) {
             st = &pstats;
         } else {
             tsc_source_read_file(path, pl, &res, reader, show ? progress_tick : NULL, &pg);
@@ -175,8 +188,13 @@ int tsc_cmd_read(int argc, char **argv)
         }
         tsc_pipeline_free(pl);
     }
+    if (tsc_report_export_error(rep)) {
+        fprintf(stderr, "tlsscope: %s\n", tsc_report_export_error(rep));
+        status = TSC_EXIT_INPUT;
+    }
     if (status == TSC_EXIT_OK && o.fail_on >= 0 && tsc_report_max_severity(rep) >= o.fail_on)
         status = TSC_EXIT_FINDINGS;
     tsc_report_free(rep);
+    tsc_cli_decrypt_free(&o);
     return status;
 }

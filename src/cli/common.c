@@ -3,7 +3,11 @@
  */
 #include "cli/common.h"
 
+#include "crypto/decrypt.h"
+#include "crypto/keylog.h"
 #include "tls/findings.h"
+
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -30,6 +34,19 @@ const char tsc_cli_common_help[] =
     "                        reported: info, low, medium, high ('tlsscope rules')\n"
     "  -q, --quiet           no statistics line on stderr\n"
     "  -h, --help            this text\n";
+
+const char tsc_cli_decrypt_help[] =
+    "decryption:\n"
+    "      --keylog FILE     NSS key log (SSLKEYLOGFILE of browsers, curl, OpenSSL,\n"
+    "                        GnuTLS): decrypt TLS 1.0-1.3 records, show the\n"
+    "                        encrypted handshake messages and count plaintext\n"
+    "      --rsa-key FILE    a server's RSA private key (PEM or DER), for static-RSA\n"
+    "                        key exchange; may be given several times\n"
+    "      --data[=N]        show the first N bytes (default 128) of each decrypted\n"
+    "                        application data record, as text or hex\n"
+    "      --export-streams DIR  write each connection's decrypted application data\n"
+    "                        to DIR/ID-c2s.bin and DIR/ID-s2c.bin (ID as in the\n"
+    "                        report; one input file)\n";
 
 void tsc_cli_opts_init(struct tsc_cli_opts *o)
 {
@@ -118,6 +135,30 @@ int tsc_cli_common_opt(struct tsc_cli_opts *o, int ch, const char *arg)
         }
         o->lim.max_memory = v;
         return 1;
+    case TSC_OPT_KEYLOG:
+        o->dec.keylog_path = arg;
+        return 1;
+    case TSC_OPT_RSA_KEY:
+        if (o->dec.n_rsa >= TSC_CLI_MAX_RSA_KEYS) {
+            fprintf(stderr, "tlsscope: --rsa-key may be given at most %d times\n", TSC_CLI_MAX_RSA_KEYS);
+            return -1;
+        }
+        o->dec.rsa_paths[o->dec.n_rsa++] = arg;
+        return 1;
+    case TSC_OPT_DATA:
+        if (!arg) {
+            o->ro.data_preview = 128;
+            return 1;
+        }
+        if (tsc_parse_size(arg, &v) || v == 0 || v > 65536) {
+            fprintf(stderr, "tlsscope: --data takes a number of bytes from 1 to 65536, not '%s'\n", arg);
+            return -1;
+        }
+        o->ro.data_preview = v;
+        return 1;
+    case TSC_OPT_EXPORT_STREAMS:
+        o->ro.export_dir = arg;
+        return 1;
     case TSC_OPT_IDLE_TIMEOUT:
         if (tsc_parse_size(arg, &v) || v > 100000000) {
             fprintf(stderr, "tlsscope: --idle-timeout takes a number of seconds, not '%s'\n", arg);
@@ -141,6 +182,71 @@ int tsc_cli_opts_finish(struct tsc_cli_opts *o)
     if (o->ro.format == TSC_FMT_JSON)
         o->ro.color = 0;
     return 0;
+}
+
+int tsc_cli_decrypt_load(struct tsc_cli_opts *o)
+{
+    struct tsc_cli_decrypt *d = &o->dec;
+    if ((o->ro.data_preview || o->ro.export_dir) && !d->keylog_path && !d->n_rsa) {
+        fprintf(stderr, "tlsscope: --data and --export-streams need keys: --keylog FILE or --rsa-key FILE\n");
+        return -1;
+    }
+    if (o->ro.export_dir) {
+        struct stat sb;
+        if (stat(o->ro.export_dir, &sb) != 0 && mkdir(o->ro.export_dir, 0755) != 0) {
+            fprintf(stderr, "tlsscope: %s: cannot create the directory: %s\n", o->ro.export_dir, strerror(errno));
+            return -1;
+        }
+        if (stat(o->ro.export_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "tlsscope: %s: not a directory\n", o->ro.export_dir);
+            return -1;
+        }
+    }
+    if (d->keylog_path) {
+        d->keylog = tsc_keylog_new();
+        if (!d->keylog) {
+            fprintf(stderr, "tlsscope: out of memory\n");
+            return -1;
+        }
+        tsc_result r = tsc_keylog_load(d->keylog, d->keylog_path);
+        if (!tsc_is_ok(r)) {
+            fprintf(stderr, "tlsscope: %s: cannot read the key log: %s\n", d->keylog_path, r.why);
+            return -1;
+        }
+        const struct tsc_keylog_stats *st = tsc_keylog_stats(d->keylog);
+        if (st->malformed)
+            fprintf(stderr, "tlsscope: %s: warning: %llu malformed line%s skipped (the first is line %llu)\n",
+                    d->keylog_path, (unsigned long long)st->malformed, st->malformed == 1 ? "" : "s",
+                    (unsigned long long)st->first_malformed);
+        if (st->randoms == 0)
+            fprintf(stderr, "tlsscope: %s: warning: no secrets in the key log\n", d->keylog_path);
+    }
+    for (int i = 0; i < d->n_rsa; i++) {
+        tsc_result r = tsc_rsa_keys_load(&d->rsa, d->rsa_paths[i]);
+        if (!tsc_is_ok(r)) {
+            fprintf(stderr, "tlsscope: %s: %s\n", d->rsa_paths[i], r.why);
+            return -1;
+        }
+    }
+    d->active = d->keylog || d->rsa;
+    d->cfg.keylog = d->keylog;
+    d->cfg.rsa = d->rsa;
+    d->cfg.app_data_events = o->ro.data_preview > 0 || o->ro.export_dir != NULL;
+    return 0;
+}
+
+void tsc_cli_decrypt_apply(struct tsc_cli_opts *o, struct tsc_pipeline *pl)
+{
+    if (o->dec.active && pl)
+        tsc_session_set_decrypt(tsc_pipeline_session(pl), &o->dec.cfg);
+}
+
+void tsc_cli_decrypt_free(struct tsc_cli_opts *o)
+{
+    tsc_keylog_free(o->dec.keylog);
+    tsc_rsa_keys_free(o->dec.rsa);
+    o->dec.keylog = NULL;
+    o->dec.rsa = NULL;
 }
 
 static void appendf(char *buf, size_t cap, size_t *n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));

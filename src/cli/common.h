@@ -11,8 +11,22 @@
 #include "capture/pipeline.h"
 #include "report/report.h"
 
+#define TSC_CLI_MAX_RSA_KEYS 16
+
+/* --keylog, --rsa-key, --data, --export-streams (read and capture). */
+struct tsc_cli_decrypt {
+    const char *keylog_path;
+    const char *rsa_paths[TSC_CLI_MAX_RSA_KEYS];
+    int n_rsa;
+    struct tsc_keylog *keylog;
+    struct tsc_rsa_keys *rsa;
+    struct tsc_decrypt_cfg cfg;
+    int active; /* keys were given */
+};
+
 struct tsc_cli_opts {
     struct tsc_report_opts ro;
+    struct tsc_cli_decrypt dec;
     struct tsc_limits lim;
     const char *color;
     int quiet;
@@ -33,6 +47,10 @@ enum {
     TSC_OPT_PROGRESS,
     TSC_OPT_NO_PROGRESS,
     TSC_OPT_FAIL_ON,
+    TSC_OPT_KEYLOG,
+    TSC_OPT_RSA_KEY,
+    TSC_OPT_DATA,
+    TSC_OPT_EXPORT_STREAMS,
     TSC_OPT_FIRST_OWN = 300, /* subcommands number their own options from here */
 };
 
@@ -53,13 +71,28 @@ enum {
         {"quiet", no_argument, NULL, 'q'},                                    \
         {"help", no_argument, NULL, 'h'}
 
+/* read and capture: the peers have a --keylog of their own (they write it) */
+#define TSC_CLI_DECRYPT_LONGOPTS                                              \
+    {"keylog", required_argument, NULL, TSC_OPT_KEYLOG},                      \
+        {"rsa-key", required_argument, NULL, TSC_OPT_RSA_KEY},                \
+        {"data", optional_argument, NULL, TSC_OPT_DATA},                      \
+        {"export-streams", required_argument, NULL, TSC_OPT_EXPORT_STREAMS}
+
 extern const char tsc_cli_common_help[];
+extern const char tsc_cli_decrypt_help[];
 
 void tsc_cli_opts_init(struct tsc_cli_opts *o);
 /* 1: handled; 0: not a common option; -1: bad value (message printed). */
 int tsc_cli_common_opt(struct tsc_cli_opts *o, int ch, const char *arg);
 /* Check the combination and settle colour; -1 on a usage error. */
 int tsc_cli_opts_finish(struct tsc_cli_opts *o);
+/* Load the key log and RSA keys named by the options; 0 on success, else a
+ * one-line error naming the file was printed. Warnings (malformed key log
+ * lines) go to stderr unless quiet. */
+int tsc_cli_decrypt_load(struct tsc_cli_opts *o);
+/* Set up a pipeline (its session) to decrypt, when keys were given. */
+void tsc_cli_decrypt_apply(struct tsc_cli_opts *o, struct tsc_pipeline *pl);
+void tsc_cli_decrypt_free(struct tsc_cli_opts *o);
 /* "tlsscope: WHAT: N packets, ..." on stderr. */
 void tsc_cli_print_stats(const char *what, const struct tsc_pipeline_stats *st);
 /* Parse a size like 1048576, 512K, 1M, 1G; 0 on success. */

@@ -2,6 +2,10 @@
  * common.c - the report object and what every renderer shares.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +14,150 @@
 
 struct tsc_report {
     struct tsc_sink_impl impl;
+    struct tsc_sink wrap; /* the sink handed out: exports streams, then the format's */
+    pthread_mutex_t lock; /* export_error (events come from -j workers) */
+    char export_error[512];
 };
+
+/* --export-streams: each direction's plaintext is gathered in memory and
+ * appended to a hidden part file in blocks (so thousands of open connections
+ * need no file descriptors), renamed to ID-c2s.bin / ID-s2c.bin when the
+ * connection is reported and its ID known. */
+#define EXPORT_BLOCK ((size_t)64 << 10)
+struct exp_conn {
+    struct tsc_buf buf[2];
+    uint8_t created[2];
+    uint8_t failed;
+};
+
+static void exp_fail(struct tsc_report *r, const char *path, int err)
+{
+    pthread_mutex_lock(&r->lock);
+    if (!r->export_error[0])
+        snprintf(r->export_error, sizeof r->export_error, "%s: %s", path, strerror(err));
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void exp_part(const struct tsc_report *r, const struct tsc_conn *c, int dir, char *out, size_t n)
+{
+    snprintf(out, n, "%s/.tlsscope-%llu-%s.part", r->impl.opts.export_dir, (unsigned long long)c->seq,
+             tsc_dir_name(dir));
+}
+
+static void exp_flush(struct tsc_report *r, struct tsc_conn *c, struct exp_conn *x, int dir)
+{
+    if (x->buf[dir].len == 0 || x->failed)
+        return;
+    char path[4096];
+    exp_part(r, c, dir, path, sizeof path);
+    FILE *f = fopen(path, x->created[dir] ? "ab" : "wb");
+    int ok = f && fwrite(x->buf[dir].data, 1, x->buf[dir].len, f) == x->buf[dir].len;
+    int err = errno;
+    if (f && fclose(f) != 0 && ok) {
+        ok = 0;
+        err = errno;
+    }
+    if (!ok) {
+        x->failed = 1;
+        exp_fail(r, path, err);
+    }
+    x->created[dir] = 1;
+    tsc_buf_reset(&x->buf[dir]);
+}
+
+static void exp_data(struct tsc_report *r, const struct tsc_event *ev)
+{
+    struct tsc_conn *c = ev->conn;
+    struct exp_conn *x = c->export_data;
+    if (!x) {
+        x = calloc(1, sizeof *x);
+        if (!x) {
+            exp_fail(r, r->impl.opts.export_dir, ENOMEM);
+            return;
+        }
+        c->export_data = x;
+    }
+    int d = ev->dir & 1;
+    if (x->failed)
+        return;
+    if (!tsc_is_ok(tsc_buf_append(&x->buf[d], ev->data.p, ev->data.len))) {
+        x->failed = 1;
+        exp_fail(r, r->impl.opts.export_dir, ENOMEM);
+        return;
+    }
+    if (x->buf[d].len >= EXPORT_BLOCK)
+        exp_flush(r, c, x, d);
+}
+
+/* The connection is reported as `ordinal` (rename), or dropped (ordinal 0). */
+static void exp_done(struct tsc_report *r, struct tsc_conn *c, uint64_t ordinal)
+{
+    struct exp_conn *x = c->export_data;
+    if (!x)
+        return;
+    for (int d = 0; d < 2; d++) {
+        if (ordinal)
+            exp_flush(r, c, x, d);
+        char part[4096], final[4096];
+        exp_part(r, c, d, part, sizeof part);
+        if (x->created[d]) {
+            if (ordinal && !x->failed) {
+                snprintf(final, sizeof final, "%s/%llu-%s.bin", r->impl.opts.export_dir,
+                         (unsigned long long)ordinal, tsc_dir_name(d));
+                if (rename(part, final) != 0)
+                    exp_fail(r, final, errno);
+            } else {
+                (void)unlink(part);
+            }
+        }
+        tsc_buf_free(&x->buf[d]);
+    }
+    free(x);
+    c->export_data = NULL;
+}
+
+static void wrap_event(void *ctx, const struct tsc_event *ev)
+{
+    struct tsc_report *r = ctx;
+    if (ev->type == TSC_EV_APP_DATA) {
+        if (r->impl.opts.export_dir)
+            exp_data(r, ev);
+        if (!r->impl.opts.data_preview)
+            return;
+    }
+    r->impl.sink.event(r->impl.sink.ctx, ev);
+}
+
+static void wrap_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
+{
+    struct tsc_report *r = ctx;
+    exp_done(r, c, ordinal);
+    r->impl.sink.emit(r->impl.sink.ctx, c, ordinal);
+}
+
+static void wrap_discard(void *ctx, struct tsc_conn *c)
+{
+    struct tsc_report *r = ctx;
+    exp_done(r, c, 0);
+    r->impl.sink.discard(r->impl.sink.ctx, c);
+}
+
+const char *tsc_report_export_error(const struct tsc_report *r)
+{
+    return r->export_error[0] ? r->export_error : NULL;
+}
+
+int tsc_data_is_text(const uint8_t *p, size_t n)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t ch = p[i];
+        if (ch == '\n' || ch == '\r' || ch == '\t' || (ch >= 0x20 && ch < 0x7f) || ch >= 0x80)
+            continue;
+        bad++;
+    }
+    return bad == 0;
+}
 
 #define OUT_BLOCK ((size_t)1 << 16)
 
@@ -39,10 +186,15 @@ struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out)
         tsc_text_sink_init(&r->impl);
         break;
     }
+    pthread_mutex_init(&r->lock, NULL);
+    r->wrap.ctx = r;
+    r->wrap.event = wrap_event;
+    r->wrap.emit = wrap_emit;
+    r->wrap.discard = wrap_discard;
     return r;
 }
 
-const struct tsc_sink *tsc_report_sink(struct tsc_report *r) { return &r->impl.sink; }
+const struct tsc_sink *tsc_report_sink(struct tsc_report *r) { return &r->wrap; }
 
 int tsc_report_max_severity(const struct tsc_report *r) { return r->impl.max_severity; }
 
@@ -79,6 +231,7 @@ void tsc_report_free(struct tsc_report *r)
     if (!r)
         return;
     tsc_buf_free(&r->impl.ob);
+    pthread_mutex_destroy(&r->lock);
     free(r);
 }
 

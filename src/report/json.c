@@ -436,7 +436,7 @@ static void j_error_fields(struct tsc_buf *b, tsc_result st)
 
 static void json_event(void *ctx, const struct tsc_event *ev)
 {
-    (void)ctx;
+    const struct tsc_sink_impl *s = ctx;
     struct jconn *j = jc_of(ev->conn);
     if (!j || ev->type == TSC_EV_ERROR)
         return;
@@ -518,11 +518,33 @@ static void json_event(void *ctx, const struct tsc_event *ev)
             W(tsc_buf_printf(m, ",\"heartbeat_type\":%u,\"payload_length\":%u", ev->hb.type,
                              ev->hb.payload_length));
         break;
+    case TSC_EV_APP_DATA: {
+        size_t n = ev->data.len < s->opts.data_preview ? ev->data.len : s->opts.data_preview;
+        W(tsc_buf_printf(m, "\"application_data\",\"phase\":%u,\"length\":%zu", ev->phase, ev->length));
+        if (tsc_data_is_text(ev->data.p, n)) {
+            W(tsc_buf_puts(m, ",\"data\":"));
+            W(tsc_json_str(m, ev->data.p, n, NULL));
+            W(tsc_buf_puts(m, ",\"data_encoding\":\"text\""));
+        } else {
+            W(tsc_buf_puts(m, ",\"data\":\""));
+            W(tsc_hex(m, ev->data.p, n));
+            W(tsc_buf_puts(m, "\",\"data_encoding\":\"hex\""));
+        }
+        if (n < ev->data.len)
+            W(tsc_buf_puts(m, ",\"data_truncated\":true"));
+        break;
+    }
     case TSC_EV_ERROR:
         break;
     }
     if (ev->type != TSC_EV_HANDSHAKE && !tsc_is_ok(ev->status))
         j_error_fields(m, ev->status);
+    if (ev->decrypted)
+        W(tsc_buf_puts(m, ",\"decrypted\":true"));
+    if (ev->decrypt_error) {
+        W(tsc_buf_puts(m, ",\"decrypt_error\":"));
+        W(tsc_json_cstr(m, ev->decrypt_error));
+    }
     W(tsc_buf_putc(m, '}'));
 }
 
@@ -681,11 +703,31 @@ static void json_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
             W(tsc_buf_putc(b, '}'));
         }
     }
-    W(tsc_buf_printf(b,
-                     "],\"app_data\":{\"c2s\":{\"records\":%llu,\"bytes\":%llu},"
-                     "\"s2c\":{\"records\":%llu,\"bytes\":%llu}},\"errors\":[",
-                     (unsigned long long)c->app_records[0], (unsigned long long)c->app_bytes[0],
-                     (unsigned long long)c->app_records[1], (unsigned long long)c->app_bytes[1]));
+    W(tsc_buf_puts(b, "],\"app_data\":{"));
+    for (int d = 0; d < 2; d++) {
+        W(tsc_buf_printf(b, "%s\"%s\":{\"records\":%llu,\"bytes\":%llu", d ? "," : "", tsc_dir_name(d),
+                         (unsigned long long)c->app_records[d], (unsigned long long)c->app_bytes[d]));
+        if (c->dec.enabled && c->dec.ok[d])
+            W(tsc_buf_printf(b, ",\"plaintext_bytes\":%llu", (unsigned long long)c->dec.plaintext[d]));
+        W(tsc_buf_putc(b, '}'));
+    }
+    W(tsc_buf_putc(b, '}'));
+    if (c->dec.enabled) {
+        static const char *const src[] = {NULL, "keylog", "rsa_key", "resumed_session"};
+        W(tsc_buf_puts(b, ",\"decryption\":{\"status\":"));
+        W(tsc_json_cstr(b, tsc_decrypt_status(c)));
+        W(tsc_buf_puts(b, ",\"keys\":"));
+        W(tsc_json_cstr(b, c->dec.keys < 4 ? src[c->dec.keys] : NULL));
+        W(tsc_buf_puts(b, ",\"records\":{"));
+        for (int d = 0; d < 2; d++)
+            W(tsc_buf_printf(b, "%s\"%s\":{\"decrypted\":%llu,\"failed\":%llu,\"encrypted\":%llu}", d ? "," : "",
+                             tsc_dir_name(d), (unsigned long long)c->dec.ok[d], (unsigned long long)c->dec.failed[d],
+                             (unsigned long long)c->dec.opaque[d]));
+        W(tsc_buf_puts(b, "},\"note\":"));
+        W(tsc_json_cstr(b, c->dec.note));
+        W(tsc_buf_putc(b, '}'));
+    }
+    W(tsc_buf_puts(b, ",\"errors\":["));
     for (uint16_t i = 0; i < c->n_errors; i++) {
         const struct tsc_conn_error *e = &c->errors[i];
         if (i)

@@ -22,6 +22,8 @@ struct tsc_report_opts {
     enum tsc_format format;
     int color;      /* ANSI colour (text formats, only on a terminal) */
     int verbose;    /* text: list every suite and extension */
+    size_t data_preview;    /* --data: bytes of each decrypted application record shown (0: none) */
+    const char *export_dir; /* --export-streams: write each connection's plaintext here */
 };
 
 struct tsc_report;
@@ -31,6 +33,9 @@ struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out)
 const struct tsc_sink *tsc_report_sink(struct tsc_report *r);
 /* The most severe finding reported so far (enum tsc_severity), or -1. */
 int tsc_report_max_severity(const struct tsc_report *r);
+/* The first error writing exported streams ("DIR/1-c2s.bin: No space left
+ * on device"), or NULL. */
+const char *tsc_report_export_error(const struct tsc_report *r);
 /* Flush buffered output; returns 0, or -1 if writing failed. */
 int tsc_report_flush(struct tsc_report *r);
 void tsc_report_free(struct tsc_report *r);
@@ -46,6 +51,10 @@ const char *tsc_ext_name(uint16_t type);           /* registry name or NULL */
 /* Which registry names the values of a u16/u8 list extension. */
 int tsc_ext_list_registry(uint16_t type);          /* enum tsc_reg, or -1 for plain numbers */
 const char *tsc_ext_list_key(uint16_t type);       /* JSON key for its values: "groups", ... */
+
+/* --data: a preview of decrypted application data, at most max bytes:
+ * printable text (escaped as the format needs) or hex. */
+int tsc_data_is_text(const uint8_t *p, size_t n);
 
 /* A ClientHello as the JSON object of docs/json.md (the server's /json page). */
 void tsc_json_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch);

@@ -493,6 +493,10 @@ static void text_event(void *ctx, const struct tsc_event *ev)
         return;
     }
     W(tsc_buf_printf(b, "   %s ", arrow(ev->dir)));
+    if (ev->decrypted)
+        W(tsc_buf_printf(b, "%s(decrypted)%s ", col.dim, col.off));
+    if (ev->decrypt_error)
+        W(tsc_buf_printf(b, "%s(did not decrypt: %s)%s ", col.red, ev->decrypt_error, col.off));
     switch (ev->type) {
     case TSC_EV_HANDSHAKE: {
         uint16_t type = tsc_is_ok(ev->status) ? ev->msg->type : ev->wire_type;
@@ -543,7 +547,21 @@ static void text_event(void *ctx, const struct tsc_event *ev)
                              ev->hb.type == 1 ? "request" : "response", ev->hb.payload_length,
                              tsc_is_ok(ev->status) ? "" : " ", tsc_is_ok(ev->status) ? "" : ev->status.why));
         break;
+    case TSC_EV_APP_DATA: {
+        size_t n = ev->data.len < s->opts.data_preview ? ev->data.len : s->opts.data_preview;
+        W(tsc_buf_printf(b, "%sapplication data%s %zu bytes: ", col.bold, col.off, ev->data.len));
+        if (tsc_data_is_text(ev->data.p, n)) {
+            W(tsc_buf_putc(b, '"'));
+            W(tsc_text_str(b, ev->data.p, n));
+            W(tsc_buf_putc(b, '"'));
+        } else {
+            W(tsc_hex(b, ev->data.p, n));
+        }
+        W(tsc_buf_puts(b, n < ev->data.len ? " ...\n" : "\n"));
+        break;
+    }
     default:
+        W(tsc_buf_putc(b, '\n'));
         break;
     }
 }
@@ -585,7 +603,7 @@ static void text_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
             continue;
         W(tsc_buf_printf(b, " %sPhase %d: %s%s\n", col.bold, ph, tsc_phase_title(ph), col.off));
         W(tsc_buf_append(b, t->phase[ph].data, t->phase[ph].len));
-        if (ph == 2 && c->version == TSC_TLS13 && !c->resumed)
+        if (ph == 2 && c->version == TSC_TLS13 && !c->resumed && !c->dec.ok[TSC_S2C])
             W(tsc_buf_printf(b, "   %s(TLS 1.3 encrypts the certificate and what follows; a key log shows them)%s\n",
                              col.dim, col.off));
     }
@@ -593,8 +611,29 @@ static void text_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
                      (unsigned long long)c->app_records[0], c->app_records[0] == 1 ? "" : "s",
                      (unsigned long long)c->app_bytes[0], (unsigned long long)c->app_records[1],
                      c->app_records[1] == 1 ? "" : "s", (unsigned long long)c->app_bytes[1]));
+    if (c->dec.enabled && (c->dec.ok[0] || c->dec.ok[1]))
+        W(tsc_buf_printf(b, "   decrypted plaintext: client %llu bytes, server %llu bytes\n",
+                         (unsigned long long)c->dec.plaintext[0], (unsigned long long)c->dec.plaintext[1]));
     if (c->has_ticket)
         W(tsc_buf_printf(b, "   session ticket: lifetime hint %u s, %u bytes\n", c->ticket_lifetime, c->ticket_len));
+    if (c->dec.enabled) {
+        static const char *const src[] = {"", " with keys from the key log", " with the server's RSA key",
+                                          " with the master secret of the resumed session"};
+        const char *st = tsc_decrypt_status(c);
+        uint64_t ok = c->dec.ok[0] + c->dec.ok[1], bad = c->dec.failed[0] + c->dec.failed[1];
+        if (strcmp(st, "not_encrypted") != 0) {
+            W(tsc_buf_printf(b, "   decryption: %s%s; %llu record%s decrypted", st, c->dec.keys < 4 ? src[c->dec.keys] : "",
+                             (unsigned long long)ok, ok == 1 ? "" : "s"));
+            if (bad)
+                W(tsc_buf_printf(b, ", %s%llu failed%s", col.red, (unsigned long long)bad, col.off));
+            if (c->dec.note) {
+                W(tsc_buf_puts(b, " ("));
+                W(tsc_text_cstr(b, c->dec.note));
+                W(tsc_buf_putc(b, ')'));
+            }
+            W(tsc_buf_putc(b, '\n'));
+        }
+    }
     {
         struct tsc_finding fs[64];
         size_t nf = tsc_report_findings(s, c, fs, 64);

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "crypto/decrypt.h"
+#include "crypto/keylog.h"
 #include "registry/registry.h"
 #include "tls/suite.h"
 
@@ -57,6 +59,10 @@ void tsc_session_ctx_free(struct tsc_session_ctx *sc)
 {
     free(sc->scratch);
     sc->scratch = NULL;
+    free(sc->dec_out);
+    sc->dec_out = NULL;
+    free(sc->sess_cache);
+    sc->sess_cache = NULL;
     if (sc->cert_cache) {
         for (size_t i = 0; i < TSC_CERT_CACHE; i++)
             free(sc->cert_cache[i].der);
@@ -95,10 +101,13 @@ void tsc_conn_set_client_side(struct tsc_conn *c, int side, int fixed)
     c->side_fixed = (uint8_t)fixed;
 }
 
+static void dec_free(struct tsc_conn *c);
+
 void tsc_conn_free(struct tsc_conn *c)
 {
     if (!c)
         return;
+    dec_free(c);
     for (int d = 0; d < 2; d++) {
         tsc_buf_free(&c->dir[d].body);
         tsc_buf_free(&c->dir[d].hs);
@@ -206,6 +215,7 @@ static void ev_init(struct tsc_event *ev, enum tsc_ev_type type, struct tsc_conn
     ev->conn = c;
     ev->dir = (uint8_t)dir;
     ev->ts_us = ts;
+    ev->decrypted = c->decrypting;
 }
 
 void tsc_session_error(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int kind, uint8_t alert,
@@ -439,6 +449,10 @@ static void on_certificate(struct tsc_session_ctx *sc, struct tsc_conn *c, struc
     }
 }
 
+static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint8_t type,
+                           struct tsc_view body, const struct tsc_hs_msg *m, int ok);
+static void dec_on_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir);
+
 static void dispatch_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint8_t type,
                              struct tsc_view body, uint16_t rec_version, int64_t ts)
 {
@@ -518,6 +532,8 @@ static void dispatch_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int
         conn_error(sc, c, dir, ev.status, type, ts);
     }
     ev.phase = (uint8_t)phase_of(c, dir, m->type);
+    if (sc->dec)
+        dec_on_message(sc, c, dir, type, body, m, tsc_is_ok(ev.status));
     emit(sc, &ev);
     free(tmp);
     free(tmp_status);
@@ -639,6 +655,8 @@ static void record_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, 
     c->ccs_seen[dir] = 1;
     if (!tls13(c)) {
         c->dir[dir].encrypted = 1;
+        if (sc->dec)
+            dec_on_ccs(sc, c, dir);
         /* a server that switches before sending any certificate resumed the session */
         if (dir == TSC_S2C && c->saw_server_hello && !c->saw_server_cert && !c->saw_shd && !c->saw_ske)
             c->resumed = 1;
@@ -734,13 +752,16 @@ static void record_body(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
     }
 }
 
-/* A record that will not be read: decide what it is when its header arrives. */
-static int record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int64_t ts)
+/* A record that will not be read: decide what it is when its header
+ * arrives (or, with `why`, after it failed to decrypt for that reason). */
+static int record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int64_t ts, const char *why)
 {
     struct tsc_tlsdir *d = &c->dir[dir];
     struct tsc_tlsdir *o = &c->dir[dir ^ 1];
     uint8_t type = d->rec.type;
     struct tsc_event ev;
+    if (c->dec.enabled && !why && (d->encrypted || (type == TSC_CT_APPLICATION_DATA && c->saw_server_hello)))
+        c->dec.opaque[dir]++;
 
     if (type == TSC_CT_APPLICATION_DATA) {
         if (tls13(c) && c->saw_server_hello) {
@@ -760,6 +781,7 @@ static int record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir
             if (hs) {
                 sc->records++;
                 ev_init(&ev, TSC_EV_ENCRYPTED_HS, c, dir, ts);
+                ev.decrypt_error = why;
                 ev.length = d->rec.length;
                 ev.record_version = d->rec.version;
                 ev.encrypted = 1;
@@ -777,6 +799,7 @@ static int record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir
     sc->records++;
     if (type == TSC_CT_HANDSHAKE) {
         ev_init(&ev, TSC_EV_ENCRYPTED_HS, c, dir, ts);
+                ev.decrypt_error = why;
         ev.length = d->rec.length;
         ev.record_version = d->rec.version;
         ev.phase = TSC_PHASE_FINISH;
@@ -790,6 +813,7 @@ static int record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir
         emit(sc, &ev);
     } else if (type == TSC_CT_ALERT) {
         ev_init(&ev, TSC_EV_ALERT, c, dir, ts);
+        ev.decrypt_error = why;
         ev.length = d->rec.length;
         ev.record_version = d->rec.version;
         ev.encrypted = 1;
@@ -798,6 +822,7 @@ static int record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir
         emit(sc, &ev);
     } else if (type == TSC_CT_HEARTBEAT) {
         ev_init(&ev, TSC_EV_HEARTBEAT, c, dir, ts);
+        ev.decrypt_error = why;
         ev.length = d->rec.length;
         ev.record_version = d->rec.version;
         ev.encrypted = 1;
@@ -807,6 +832,410 @@ static int record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir
         return 0;
     }
     return 1;
+}
+
+/* ------------------------------------------------------------ decryption */
+
+/* Master secrets of earlier connections, for the ones that resume them. */
+#define SESS_CACHE_N 1024
+struct tsc_sess_cache_entry {
+    uint8_t kind; /* 0 empty, 1 session id, 2 ticket (SHA-256 of it) */
+    uint8_t id_len;
+    uint8_t id[32];
+    uint8_t master[48];
+};
+struct tsc_sess_cache {
+    struct tsc_sess_cache_entry e[SESS_CACHE_N];
+    unsigned next;
+};
+
+/* Per-connection keys and record states. */
+struct tsc_conn_dec {
+    struct tsc_rec_cipher *cur[2];  /* protects the records now arriving in each direction */
+    struct tsc_rec_cipher *next[2]; /* TLS <= 1.2: switched on at ChangeCipherSpec; TLS 1.3: application keys */
+    uint8_t cr[32], sr[32];
+    uint8_t have_cr, have_sr;
+    uint8_t master[48];
+    uint8_t have_master;
+    uint8_t next_ready;   /* next[] derived for the current hellos (or tried and failed) */
+    uint8_t sh_sid_len;
+    uint8_t sh_sid[32];
+    uint8_t ch_ticket[32];
+    uint8_t have_ch_ticket;
+    uint8_t nst_ticket[32];
+    uint8_t have_nst;
+    uint8_t etm;          /* the server agreed to encrypt_then_mac */
+    uint8_t to_app[2];    /* TLS 1.3: switch to the application keys after this record */
+    uint8_t update[2];    /* TLS 1.3: KeyUpdate after this record */
+    uint8_t transcript_done;
+    struct tsc_buf transcript; /* handshake messages up to ClientKeyExchange (RSA key + EMS) */
+    uint16_t cke_len;
+    uint8_t cke[1024];         /* RSA ClientKeyExchange body */
+};
+
+void tsc_session_set_decrypt(struct tsc_session_ctx *sc, const struct tsc_decrypt_cfg *cfg)
+{
+    sc->dec = cfg;
+    if (cfg && !sc->dec_out)
+        sc->dec_out = malloc(65536 + 64);
+    if (cfg && !sc->sess_cache)
+        sc->sess_cache = calloc(1, sizeof *sc->sess_cache);
+    if (!sc->dec_out || !sc->sess_cache)
+        sc->dec = NULL; /* out of memory: read without decrypting */
+}
+
+static void dec_free(struct tsc_conn *c)
+{
+    struct tsc_conn_dec *k = c->decp;
+    if (!k)
+        return;
+    for (int d = 0; d < 2; d++) {
+        tsc_rec_cipher_free(k->cur[d]);
+        tsc_rec_cipher_free(k->next[d]);
+    }
+    tsc_buf_free(&k->transcript);
+    memset(k, 0, sizeof *k);
+    free(k);
+    c->decp = NULL;
+}
+
+static struct tsc_conn_dec *dec_of(struct tsc_session_ctx *sc, struct tsc_conn *c)
+{
+    if (!sc->dec)
+        return NULL;
+    if (!c->decp) {
+        c->decp = calloc(1, sizeof *c->decp);
+        if (c->decp && sc->dec->rsa)
+            tsc_buf_init(&c->decp->transcript, sc->lim.flow_buf_max);
+    }
+    return c->decp;
+}
+
+static void dec_note(struct tsc_conn *c, const char *why)
+{
+    if (!c->dec.note)
+        c->dec.note = why; /* said once per connection */
+}
+
+const char *tsc_decrypt_status(const struct tsc_conn *c)
+{
+    const struct tsc_decrypt_info *d = &c->dec;
+    uint64_t ok = d->ok[0] + d->ok[1], bad = d->failed[0] + d->failed[1], opaque = d->opaque[0] + d->opaque[1];
+    if (ok && !bad && !opaque)
+        return "decrypted";
+    if (ok)
+        return "partial";
+    if (bad)
+        return "failed";
+    if (opaque)
+        return d->keys == TSC_KEYS_NONE && d->note && strstr(d->note, "not supported") ? "unsupported" : "no_keys";
+    return "not_encrypted";
+}
+
+static void cache_put(struct tsc_session_ctx *sc, uint8_t kind, const uint8_t *id, size_t n, const uint8_t m[48])
+{
+    struct tsc_sess_cache *sk = sc->sess_cache;
+    if (!sk || n == 0 || n > 32)
+        return;
+    struct tsc_sess_cache_entry *e = &sk->e[sk->next++ % SESS_CACHE_N];
+    e->kind = kind;
+    e->id_len = (uint8_t)n;
+    memcpy(e->id, id, n);
+    memcpy(e->master, m, 48);
+}
+
+static const uint8_t *cache_get(const struct tsc_session_ctx *sc, uint8_t kind, const uint8_t *id, size_t n)
+{
+    const struct tsc_sess_cache *sk = sc->sess_cache;
+    if (!sk || n == 0)
+        return NULL;
+    /* newest first */
+    for (unsigned i = 0; i < SESS_CACHE_N; i++) {
+        const struct tsc_sess_cache_entry *e = &sk->e[(sk->next - 1 - i) % SESS_CACHE_N];
+        if (e->kind == kind && e->id_len == n && memcmp(e->id, id, n) == 0)
+            return e->master;
+    }
+    return NULL;
+}
+
+static void dec_remember(struct tsc_session_ctx *sc, struct tsc_conn *c)
+{
+    struct tsc_conn_dec *k = c->decp;
+    if (!k || !k->have_master)
+        return;
+    if (k->sh_sid_len)
+        cache_put(sc, 1, k->sh_sid, k->sh_sid_len, k->master);
+    if (k->have_nst) {
+        cache_put(sc, 2, k->nst_ticket, 32, k->master);
+        k->have_nst = 0;
+    }
+}
+
+/* TLS 1.3, at the ServerHello: handshake traffic keys now, application keys for later. */
+static void dec_tls13_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
+{
+    struct tsc_conn_dec *k = c->decp;
+    const char *why;
+    if (!k->have_cr) {
+        dec_note(c, "the ClientHello was not seen: no client random to find keys by");
+        return;
+    }
+    if (c->version != TSC_TLS13 || !tsc_decrypt_supported(TSC_TLS13, c->suite, &why)) {
+        dec_note(c, c->version != TSC_TLS13 ? "TLS 1.3 drafts are not supported for decryption" : why);
+        return;
+    }
+    static const uint8_t labels[2][2] = {{TSC_KL_CLIENT_HS, TSC_KL_CLIENT_AP0}, {TSC_KL_SERVER_HS, TSC_KL_SERVER_AP0}};
+    int found = 0;
+    for (int d = 0; d < 2; d++) {
+        for (int w = 0; w < 2; w++) {
+            const uint8_t *s;
+            size_t n = tsc_keylog_get(sc->dec->keylog, labels[d][w], k->cr, &s);
+            if (!n)
+                continue;
+            found++;
+            struct tsc_rec_cipher **slot = w == 0 ? &k->cur[d] : &k->next[d];
+            tsc_rec_cipher_free(*slot);
+            *slot = NULL;
+            tsc_result r = tsc_rec_cipher_tls13(c->suite, s, n, slot);
+            if (!tsc_is_ok(r))
+                dec_note(c, r.why);
+        }
+    }
+    if (found)
+        c->dec.keys = TSC_KEYS_KEYLOG;
+    else if (tsc_keylog_has_random(sc->dec->keylog, k->cr))
+        dec_note(c, "the key log has no TLS 1.3 traffic secrets for this connection's client random");
+    else
+        dec_note(c, "no key log entry for this connection's client random");
+}
+
+/* TLS <= 1.2, at the first ChangeCipherSpec of a handshake: both directions' keys. */
+static void dec_tls12_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
+{
+    struct tsc_conn_dec *k = c->decp;
+    const char *why;
+    k->next_ready = 1;
+    if (!k->have_cr || !k->have_sr || !c->have_suite) {
+        dec_note(c, "the hellos were not seen: no randoms to derive keys from");
+        return;
+    }
+    if (!tsc_decrypt_supported(c->version, c->suite, &why)) {
+        dec_note(c, why);
+        return;
+    }
+    if (!k->have_master) {
+        const uint8_t *s = NULL, *m = NULL;
+        uint8_t pms[48];
+        if (tsc_keylog_get(sc->dec->keylog, TSC_KL_CLIENT_RANDOM, k->cr, &s) == 48) {
+            memcpy(k->master, s, 48);
+            c->dec.keys = TSC_KEYS_KEYLOG;
+        } else if (k->cke_len && tsc_rsa_decrypt_pms(sc->dec->rsa, c->version, k->cke, k->cke_len, pms)) {
+            uint8_t h[64];
+            size_t hl = 0;
+            tsc_result r = tsc_ok();
+            if (c->sh_ems)
+                r = tsc_session_hash(c->version, c->suite, k->transcript.data, k->transcript.len, h, &hl);
+            if (tsc_is_ok(r))
+                r = tsc_master_secret(c->version, c->suite, pms, 48, k->cr, k->sr, h, hl, k->master);
+            memset(pms, 0, sizeof pms);
+            if (!tsc_is_ok(r)) {
+                dec_note(c, r.why);
+                return;
+            }
+            c->dec.keys = TSC_KEYS_RSA;
+        } else if ((c->resumed && (m = cache_get(sc, 1, k->sh_sid, k->sh_sid_len)) != NULL) ||
+                   (k->have_ch_ticket && (m = cache_get(sc, 2, k->ch_ticket, 32)) != NULL)) {
+            memcpy(k->master, m, 48);
+            c->dec.keys = TSC_KEYS_RESUMED;
+        } else {
+            if (sc->dec->keylog && tsc_keylog_has_random(sc->dec->keylog, k->cr))
+                dec_note(c, "the key log has no CLIENT_RANDOM line for this connection's client random");
+            else if (sc->dec->rsa && k->cke_len)
+                dec_note(c, "no key log entry, and no RSA key given decrypts the ClientKeyExchange");
+            else if (sc->dec->rsa && !sc->dec->keylog)
+                dec_note(c, "no RSA key exchange to decrypt (an RSA key only helps static-RSA suites) and no key log");
+            else
+                dec_note(c, "no key log entry for this connection's client random");
+            return;
+        }
+        k->have_master = 1;
+    }
+    struct tsc_rec_cipher *nx[2];
+    tsc_result r = tsc_rec_cipher_tls12(c->version, c->suite, k->etm, k->master, k->cr, k->sr, nx);
+    if (!tsc_is_ok(r)) {
+        dec_note(c, r.why);
+        return;
+    }
+    for (int d = 0; d < 2; d++) {
+        tsc_rec_cipher_free(k->next[d]);
+        k->next[d] = nx[d];
+    }
+    dec_remember(sc, c);
+}
+
+static void dec_on_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
+{
+    struct tsc_conn_dec *k = dec_of(sc, c);
+    if (!k || tls13(c))
+        return;
+    if (!k->next_ready)
+        dec_tls12_keys(sc, c);
+    tsc_rec_cipher_free(k->cur[dir]);
+    k->cur[dir] = k->next[dir];
+    k->next[dir] = NULL;
+}
+
+/* Every handshake message, plaintext or decrypted: what keys need. */
+static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint8_t type,
+                           struct tsc_view body, const struct tsc_hs_msg *m, int ok)
+{
+    struct tsc_conn_dec *k = dec_of(sc, c);
+    if (!k)
+        return;
+    if (sc->dec->rsa && !k->transcript_done && !c->decrypting) {
+        uint8_t h[4] = {type, (uint8_t)(body.len >> 16), (uint8_t)(body.len >> 8), (uint8_t)body.len};
+        if (!tsc_is_ok(tsc_buf_append(&k->transcript, h, 4)) ||
+            !tsc_is_ok(tsc_buf_append(&k->transcript, body.p, body.len)))
+            k->transcript_done = 1; /* too long: no extended master secret from it */
+    }
+    if (!ok)
+        return;
+    switch (m->type) {
+    case TSC_HS_CLIENT_HELLO:
+        if (!m->u.ch.sslv2 && m->u.ch.random.len == 32 && (!k->have_cr || c->decrypting)) {
+            memcpy(k->cr, m->u.ch.random.p, 32);
+            k->have_cr = 1;
+            k->next_ready = 0;
+            k->have_master = 0;
+            const struct tsc_ext *e = tsc_ext_find(&m->u.ch.ext, TSC_EXT_SESSION_TICKET);
+            k->have_ch_ticket = e && e->data.len > 0;
+            if (k->have_ch_ticket)
+                tsc_sha256(e->data.p, e->data.len, k->ch_ticket);
+        }
+        break;
+    case TSC_HS_SERVER_HELLO:
+        if (m->u.sh.random.len == 32 && (!k->have_sr || c->decrypting)) {
+            memcpy(k->sr, m->u.sh.random.p, 32);
+            k->have_sr = 1;
+            k->next_ready = 0;
+            k->sh_sid_len = m->u.sh.session_id.len <= 32 ? (uint8_t)m->u.sh.session_id.len : 0;
+            memcpy(k->sh_sid, m->u.sh.session_id.p, k->sh_sid_len);
+            k->etm = tsc_ext_find(&m->u.sh.ext, TSC_EXT_ENCRYPT_THEN_MAC) != NULL;
+            if (tls13(c))
+                dec_tls13_keys(sc, c);
+        }
+        break;
+    case TSC_HS_CLIENT_KEY_EXCHANGE:
+        k->transcript_done = 1;
+        if (sc->dec->rsa && body.len <= sizeof k->cke) {
+            memcpy(k->cke, body.p, body.len);
+            k->cke_len = (uint16_t)body.len;
+        }
+        break;
+    case TSC_HS_NEW_SESSION_TICKET:
+        if (!tls13(c) && m->u.nst.ticket.len) {
+            tsc_sha256(m->u.nst.ticket.p, m->u.nst.ticket.len, k->nst_ticket);
+            k->have_nst = 1;
+            dec_remember(sc, c);
+        }
+        break;
+    case TSC_HS_FINISHED:
+        if (c->decrypting && tls13(c))
+            k->to_app[dir] = 1;
+        if (c->decrypting && c->finished_seen[TSC_C2S] && c->finished_seen[TSC_S2C])
+            c->complete = 1;
+        break;
+    case TSC_HS_KEY_UPDATE:
+        if (c->decrypting && tls13(c))
+            k->update[dir] = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Should the record whose header just arrived be decrypted? */
+static int dec_wanted(const struct tsc_conn *c, int dir)
+{
+    const struct tsc_conn_dec *k = c->decp;
+    const struct tsc_tlsdir *d = &c->dir[dir];
+    if (!k || !k->cur[dir])
+        return 0;
+    if (tls13(c))
+        return d->rec.type == TSC_CT_APPLICATION_DATA && c->saw_server_hello;
+    return d->encrypted;
+}
+
+/* A whole encrypted record body: open it and handle what is inside. */
+static void record_decrypt(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *in, size_t n,
+                           int64_t ts)
+{
+    struct tsc_conn_dec *k = c->decp;
+    struct tsc_tlsdir *d = &c->dir[dir];
+    size_t off, len;
+    uint8_t inner;
+    tsc_result r = tsc_rec_open(k->cur[dir], d->rec.type, d->rec.version, in, n, sc->dec_out, &off, &len, &inner);
+    if (!tsc_is_ok(r)) {
+        c->dec.failed[dir]++;
+        if (c->dec.ok[dir] == 0)
+            dec_note(c, tls13(c) ? "records do not decrypt: the key log's secrets are not this connection's"
+                                 : "records do not decrypt: the master secret is not this connection's");
+        record_opaque(sc, c, dir, ts, r.why);
+        return;
+    }
+    c->dec.ok[dir]++;
+    const uint8_t *pt = sc->dec_out + off;
+    c->decrypting = 1;
+    switch (inner) {
+    case TSC_CT_HANDSHAKE:
+        sc->records++;
+        d->rec_fresh = 1;
+        handshake_bytes(sc, c, dir, pt, len, d->rec.version, ts);
+        break;
+    case TSC_CT_ALERT:
+    case TSC_CT_HEARTBEAT: {
+        uint8_t t = d->rec.type;
+        d->rec.type = inner; /* record_body dispatches on it */
+        record_body(sc, c, dir, pt, len, ts);
+        d->rec.type = t;
+        break;
+    }
+    case TSC_CT_APPLICATION_DATA:
+        c->app_records[dir]++;
+        c->app_bytes[dir] += n;
+        c->dec.plaintext[dir] += len;
+        if (sc->dec->app_data_events && len) {
+            struct tsc_event ev;
+            ev_init(&ev, TSC_EV_APP_DATA, c, dir, ts);
+            ev.phase = TSC_PHASE_FINISH;
+            ev.length = len;
+            ev.record_version = d->rec.version;
+            ev.data.p = pt;
+            ev.data.len = len;
+            emit(sc, &ev);
+        }
+        break;
+    default:
+        tsc_session_error(sc, c, dir, TSC_MALFORMED, TSC_ALERT_UNEXPECTED_MESSAGE,
+                          "a decrypted record has an unexpected content type", inner, ts);
+        break;
+    }
+    c->decrypting = 0;
+    if (k->to_app[dir]) {
+        k->to_app[dir] = 0;
+        tsc_rec_cipher_free(k->cur[dir]);
+        k->cur[dir] = k->next[dir];
+        k->next[dir] = NULL;
+        if (!k->cur[dir])
+            dec_note(c, "the key log has no application traffic secret for this connection");
+    }
+    if (k->update[dir]) {
+        k->update[dir] = 0;
+        if (k->cur[dir] && !tsc_is_ok(tsc_rec_cipher_update(k->cur[dir]))) {
+            tsc_rec_cipher_free(k->cur[dir]);
+            k->cur[dir] = NULL;
+        }
+    }
 }
 
 /* `missing` bytes of a handshake record's body are gone: where does the
@@ -855,6 +1284,7 @@ static void start_hunting(struct tsc_conn *c, int dir)
     struct tsc_tlsdir *d = &c->dir[dir];
     d->state = ST_HUNT;
     d->hdr_have = 0;
+    d->rec_decrypt = 0;
     tsc_buf_free(&d->body);
     /* a partial handshake message cannot be completed across a hole; the
      * next handshake record may well start in the middle of one */
@@ -978,12 +1408,44 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
             d->state = ST_BODY;
             d->body_left = d->rec.length;
             d->rec_fresh = 1;
-            if (record_opaque(sc, c, dir, ts))
+            d->rec_decrypt = (uint8_t)dec_wanted(c, dir);
+            if (!d->rec_decrypt && record_opaque(sc, c, dir, ts, NULL))
                 d->rec.type = 0; /* skip the body without buffering */
             continue;
         }
         case ST_BODY: {
             size_t take = d->body_left < n ? d->body_left : n;
+            if (d->rec_decrypt) {
+                /* an encrypted record we have keys for: gather its body */
+                const uint8_t *whole = NULL;
+                if (d->body.len == 0 && take == d->body_left) {
+                    whole = p; /* all in this segment: no copy */
+                } else {
+                    if (d->body.max == 0)
+                        tsc_buf_init(&d->body, sc->lim.flow_buf_max);
+                    if (!tsc_is_ok(tsc_buf_append(&d->body, p, take))) {
+                        conn_error(sc, c, dir, TSC_ERR(TSC_LIMIT, "record larger than the per-flow buffer cap"), 0, ts);
+                        d->rec_decrypt = 0;
+                        tsc_buf_reset(&d->body);
+                        d->rec.type = 0;
+                        continue;
+                    }
+                }
+                p += take;
+                n -= take;
+                d->offset += take;
+                d->body_left -= take;
+                if (d->body_left == 0) {
+                    d->state = ST_HDR;
+                    d->rec_decrypt = 0;
+                    if (whole)
+                        record_decrypt(sc, c, dir, whole, take, ts);
+                    else
+                        record_decrypt(sc, c, dir, d->body.data, d->body.len, ts);
+                    tsc_buf_reset(&d->body);
+                }
+                continue;
+            }
             if (d->rec.type == 0) {
                 /* application data and encrypted records: skipped by length */
                 p += take;
@@ -1119,6 +1581,7 @@ void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, 
     c->last_us = ts;
     if (n == 0)
         return;
+    c->dec.enabled = sc->dec != NULL;
     struct tsc_tlsdir *d = &c->dir[dir_of(c, side)];
     if (d->state == ST_START && d->offset == 0 && d->hdr_have == 0) {
         size_t skip = proxy_header_len(p, n);
@@ -1231,7 +1694,16 @@ void tsc_session_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, u
     if (d->state == ST_BODY && missing < d->body_left) {
         /* a hole inside a record whose length we know: the next record
          * header is still where it was, so the record layer stays in sync */
-        if (d->rec.type == TSC_CT_HANDSHAKE) {
+        if (d->rec_decrypt) {
+            /* an encrypted record with a hole cannot be opened */
+            d->rec_decrypt = 0;
+            tsc_buf_reset(&d->body);
+            record_opaque(sc, c, dir, ts, "bytes of the record are missing from the capture");
+            c->dec.failed[dir]++;
+            d->rec.type = 0;
+            if (c->decp && c->decp->cur[dir])
+                tsc_rec_cipher_skip(c->decp->cur[dir], d->rec.length);
+        } else if (d->rec.type == TSC_CT_HANDSHAKE) {
             handshake_gap(sc, c, dir, missing, ts);
         } else if (d->rec.type != 0) {
             tsc_buf_reset(&d->body); /* a ChangeCipherSpec or alert with a hole: lost */
@@ -1264,6 +1736,10 @@ void tsc_session_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int64_t t
         }
         tsc_buf_free(&d->body);
         tsc_buf_free(&d->hs);
+    }
+    if (c->decp) {
+        dec_remember(sc, c);
+        dec_free(c);
     }
     c->closed = 1;
 }

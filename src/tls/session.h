@@ -26,6 +26,32 @@
 
 enum tsc_dir { TSC_C2S = 0, TSC_S2C = 1 };
 
+struct tsc_keylog;
+struct tsc_rsa_keys;
+struct tsc_conn_dec;
+struct tsc_sess_cache;
+
+/* Decryption for a run (--keylog, --rsa-key): read-only while sessions run. */
+struct tsc_decrypt_cfg {
+    const struct tsc_keylog *keylog; /* NSS key log, or NULL */
+    const struct tsc_rsa_keys *rsa;  /* servers' RSA private keys, or NULL */
+    int app_data_events;             /* hand decrypted application data to the sink */
+};
+
+/* Where a connection's secrets came from. */
+enum tsc_key_source { TSC_KEYS_NONE = 0, TSC_KEYS_KEYLOG, TSC_KEYS_RSA, TSC_KEYS_RESUMED };
+
+/* What decryption did on a connection (read by sinks). */
+struct tsc_decrypt_info {
+    uint8_t enabled;         /* the run had keys */
+    uint8_t keys;            /* enum tsc_key_source */
+    uint64_t ok[2];          /* records decrypted and verified, per direction */
+    uint64_t failed[2];      /* records whose MAC or tag did not verify (or did not parse) */
+    uint64_t opaque[2];      /* encrypted records left unread (no keys, unsupported suite) */
+    uint64_t plaintext[2];   /* application data plaintext bytes */
+    const char *note;        /* why something was not decrypted (static string), or NULL */
+};
+
 struct tsc_endpoint {
     uint8_t family; /* 4 or 6 */
     uint8_t addr[16];
@@ -90,6 +116,7 @@ struct tsc_tlsdir {
     uint8_t tls13_flight; /* TLS 1.3: encrypted records are still the handshake flight */
     uint8_t rec_fresh;    /* the next body bytes are the first of a record */
     uint8_t hs_lost;      /* handshake message boundaries lost in a gap */
+    uint8_t rec_decrypt;  /* the record being read is to be decrypted (its body is gathered) */
     uint32_t hs_skip;     /* bytes of a gap-damaged message still to drop */
     uint8_t probing;      /* gathering the first bytes of a record while hs_lost */
     uint8_t probe_have;
@@ -150,7 +177,9 @@ struct tsc_conn {
     uint8_t have_ske_group;
     uint16_t ske_group;       /* ECDHE group of the ServerKeyExchange */
     uint32_t dh_bits;         /* DHE prime size of the ServerKeyExchange, 0 if none */
-    void *sink_data; /* owned by the sink */
+    struct tsc_decrypt_info dec;
+    void *sink_data;   /* owned by the sink */
+    void *export_data; /* owned by the stream exporter of the report layer */
 
     /* ---- private to session.c and the flow layer ---- */
     uint8_t closed;
@@ -163,6 +192,8 @@ struct tsc_conn {
     uint8_t ch_session_id_len;
     uint8_t ch_session_id[32];
     struct tsc_tlsdir dir[2];
+    struct tsc_conn_dec *decp; /* keys and record states (only with a decrypt config) */
+    uint8_t decrypting;        /* the bytes being handled came out of a decrypted record */
     uint8_t reported;      /* handed to the sink already (live capture) */
     struct tsc_conn *next, *prev; /* release queue */
     void *owner;           /* the flow feeding it, NULL once closed */
@@ -175,6 +206,7 @@ enum tsc_ev_type {
     TSC_EV_ALERT,
     TSC_EV_HEARTBEAT,
     TSC_EV_ERROR,
+    TSC_EV_APP_DATA,     /* decrypted application data (only with app_data_events) */
 };
 
 struct tsc_event {
@@ -196,6 +228,9 @@ struct tsc_event {
     uint8_t encrypted;             /* ALERT / HEARTBEAT encrypted; ENCRYPTED_HS inferred (TLS 1.3) */
     struct tsc_heartbeat hb;       /* HEARTBEAT */
     const struct tsc_conn_error *error; /* ERROR */
+    uint8_t decrypted;             /* read from a decrypted record */
+    const char *decrypt_error;     /* ENCRYPTED_HS / ALERT / HEARTBEAT: why the record did not decrypt */
+    struct tsc_view data;          /* APP_DATA: the plaintext (valid during the call) */
 };
 
 struct tsc_sink {
@@ -220,11 +255,18 @@ struct tsc_session_ctx {
     struct tsc_hash_key cache_key;
     uint64_t cache_clock;
     uint64_t messages, records, errors;
+    const struct tsc_decrypt_cfg *dec; /* NULL: no decryption */
+    uint8_t *dec_out;                  /* plaintext of the record being opened */
+    struct tsc_sess_cache *sess_cache; /* master secrets by session id and ticket, for resumption */
 };
 
 tsc_result tsc_session_ctx_init(struct tsc_session_ctx *sc, const struct tsc_sink *sink,
                                 const struct tsc_limits *lim);
 void tsc_session_ctx_free(struct tsc_session_ctx *sc);
+/* Decrypt with these keys from now on (cfg must outlive the context). */
+void tsc_session_set_decrypt(struct tsc_session_ctx *sc, const struct tsc_decrypt_cfg *cfg);
+/* "decrypted", "partial", "failed", "no_keys", "unsupported" or "not_encrypted". */
+const char *tsc_decrypt_status(const struct tsc_conn *c);
 
 struct tsc_conn *tsc_conn_new(uint64_t seq, const struct tsc_endpoint *a, const struct tsc_endpoint *b,
                               int64_t ts_us);

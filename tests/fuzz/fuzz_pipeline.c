@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tsc_pcapfile f;
     if (tsc_pcapfile_open_mem(&f, data, size) != 1)
         return 0;
-    struct tsc_report_opts ro = {data[size - 1] & 1 ? TSC_FMT_JSON : TSC_FMT_VERBOSE, 0, 1};
+    struct tsc_report_opts ro = {data[size - 1] & 1 ? TSC_FMT_JSON : TSC_FMT_VERBOSE, 0, 1, 0, NULL};
     struct tsc_limits lim = {1 << 16, 64, 8 << 20, 60 * 1000000};
     struct tsc_report *rep = tsc_report_new(&ro, devnull);
     struct tsc_pipeline *pl = tsc_pipeline_new(&lim, tsc_report_sink(rep));

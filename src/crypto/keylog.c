@@ -1,0 +1,322 @@
+/*
+ * keylog.c - NSS key log parsing and the client-random table (keylog.h).
+ */
+#include "crypto/keylog.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hash.h"
+
+#define LINE_MAX_LEN 1024 /* longest line kept: label + 64 hex + 128 hex is ~240 */
+
+struct kl_entry {
+    uint8_t used;
+    uint8_t random[32];
+    uint8_t len[TSC_KL_N];
+    uint8_t secret[TSC_KL_N][TSC_KL_SECRET_MAX];
+};
+
+struct tsc_keylog {
+    struct kl_entry *tab;
+    size_t cap, count; /* cap is a power of two */
+    struct tsc_hash_key key;
+    struct tsc_keylog_stats st;
+    char line[LINE_MAX_LEN];
+    size_t line_len;
+    int line_long; /* the current line overflowed: skip to its end */
+    char *path;
+    long long offset; /* bytes of `path` consumed */
+};
+
+static const char *const label_names[TSC_KL_N] = {
+    "CLIENT_RANDOM",
+    "CLIENT_EARLY_TRAFFIC_SECRET",
+    "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+    "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+    "CLIENT_TRAFFIC_SECRET_0",
+    "SERVER_TRAFFIC_SECRET_0",
+    "EXPORTER_SECRET",
+    "EARLY_EXPORTER_SECRET",
+};
+
+const char *tsc_keylog_label_name(enum tsc_kl_label label)
+{
+    return (unsigned)label < TSC_KL_N ? label_names[label] : NULL;
+}
+
+struct tsc_keylog *tsc_keylog_new(void)
+{
+    struct tsc_keylog *kl = calloc(1, sizeof *kl);
+    if (!kl)
+        return NULL;
+    tsc_hash_key_random(&kl->key);
+    return kl;
+}
+
+void tsc_keylog_free(struct tsc_keylog *kl)
+{
+    if (!kl)
+        return;
+    free(kl->tab);
+    free(kl->path);
+    free(kl);
+}
+
+static size_t slot_of(const struct tsc_keylog *kl, const uint8_t random[32])
+{
+    size_t i = (size_t)tsc_siphash(&kl->key, random, 32) & (kl->cap - 1);
+    while (kl->tab[i].used && memcmp(kl->tab[i].random, random, 32) != 0)
+        i = (i + 1) & (kl->cap - 1);
+    return i;
+}
+
+static tsc_result grow(struct tsc_keylog *kl)
+{
+    size_t ncap = kl->cap ? kl->cap * 2 : 64;
+    TSC_ENSURE_KIND(ncap <= ((size_t)1 << 26), TSC_LIMIT, "key log has too many client randoms");
+    struct kl_entry *old = kl->tab;
+    size_t ocap = kl->cap;
+    kl->tab = calloc(ncap, sizeof *kl->tab);
+    if (!kl->tab) {
+        kl->tab = old;
+        return TSC_ERR(TSC_LIMIT, "out of memory for the key log");
+    }
+    kl->cap = ncap;
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i].used)
+            kl->tab[slot_of(kl, old[i].random)] = old[i];
+    free(old);
+    return tsc_ok();
+}
+
+static int hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Hex of exactly 2*len characters into out; 0 on success. */
+static int unhex(const char *s, size_t n, uint8_t *out, size_t max, size_t *len)
+{
+    if (n == 0 || n % 2 || n / 2 > max)
+        return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    *len = n / 2;
+    return 0;
+}
+
+static void malformed(struct tsc_keylog *kl)
+{
+    kl->st.malformed++;
+    if (!kl->st.first_malformed)
+        kl->st.first_malformed = kl->st.lines;
+}
+
+/* One line without its newline (a trailing CR is dropped). */
+static tsc_result one_line(struct tsc_keylog *kl, const char *s, size_t n)
+{
+    kl->st.lines++;
+    if (n && s[n - 1] == '\r')
+        n--;
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i == n || s[i] == '#')
+        return tsc_ok();
+    /* three fields separated by blanks */
+    const char *f[3];
+    size_t fl[3], nf = 0;
+    while (i < n && nf < 4) {
+        size_t b = i;
+        while (i < n && s[i] != ' ' && s[i] != '\t')
+            i++;
+        if (nf == 3) {
+            nf = 4; /* a fourth field */
+            break;
+        }
+        f[nf] = s + b;
+        fl[nf] = i - b;
+        nf++;
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+    }
+    if (nf != 3) {
+        malformed(kl);
+        return tsc_ok();
+    }
+    int label = -1;
+    for (int k = 0; k < TSC_KL_N; k++) {
+        if (strlen(label_names[k]) == fl[0] && memcmp(label_names[k], f[0], fl[0]) == 0) {
+            label = k;
+            break;
+        }
+    }
+    uint8_t random[32], secret[TSC_KL_SECRET_MAX];
+    size_t rlen, slen;
+    if (unhex(f[1], fl[1], random, sizeof random, &rlen) || rlen != 32 ||
+        unhex(f[2], fl[2], secret, sizeof secret, &slen)) {
+        /* Wireshark's `RSA <encrypted pms prefix> <pms>` has an 8-byte first
+         * field: well-formed, just not ours */
+        int other = label < 0;
+        for (size_t k = 0; other && k < fl[0]; k++)
+            if (!((f[0][k] >= 'A' && f[0][k] <= 'Z') || (f[0][k] >= '0' && f[0][k] <= '9') || f[0][k] == '_'))
+                other = 0;
+        if (other)
+            kl->st.unknown_labels++;
+        else
+            malformed(kl);
+        return tsc_ok();
+    }
+    if (label < 0) {
+        kl->st.unknown_labels++;
+        return tsc_ok();
+    }
+    if ((label == TSC_KL_CLIENT_RANDOM && slen != 48) || (label != TSC_KL_CLIENT_RANDOM && slen < 16)) {
+        malformed(kl);
+        return tsc_ok();
+    }
+    if (kl->count + 1 > kl->cap / 2)
+        TSC_GUARD(grow(kl));
+    size_t at = slot_of(kl, random);
+    struct kl_entry *e = &kl->tab[at];
+    if (!e->used) {
+        e->used = 1;
+        memcpy(e->random, random, 32);
+        kl->count++;
+        kl->st.randoms++;
+    }
+    memcpy(e->secret[label], secret, slen);
+    e->len[label] = (uint8_t)slen;
+    kl->st.entries++;
+    return tsc_ok();
+}
+
+tsc_result tsc_keylog_parse(struct tsc_keylog *kl, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        const uint8_t *nl = memchr(p + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - p) : n;
+        size_t k = end - i;
+        if (!kl->line_long) {
+            if (k <= sizeof kl->line - kl->line_len) {
+                memcpy(kl->line + kl->line_len, p + i, k);
+                kl->line_len += k;
+            } else {
+                kl->line_long = 1;
+            }
+        }
+        if (!nl)
+            break;
+        if (kl->line_long) {
+            kl->st.lines++;
+            malformed(kl);
+        } else {
+            TSC_GUARD(one_line(kl, kl->line, kl->line_len));
+        }
+        kl->line_len = 0;
+        kl->line_long = 0;
+        i = end + 1;
+    }
+    return tsc_ok();
+}
+
+tsc_result tsc_keylog_parse_end(struct tsc_keylog *kl)
+{
+    tsc_result r = tsc_ok();
+    if (kl->line_long) {
+        kl->st.lines++;
+        malformed(kl);
+    } else if (kl->line_len) {
+        r = one_line(kl, kl->line, kl->line_len);
+    }
+    kl->line_len = 0;
+    kl->line_long = 0;
+    return r;
+}
+
+/* Read from the remembered offset; complete lines only unless `all`. */
+static tsc_result read_from(struct tsc_keylog *kl, int all)
+{
+    FILE *f = fopen(kl->path, "rb");
+    if (!f)
+        return TSC_ERR(TSC_MALFORMED, strerror(errno));
+    if (kl->offset && fseeko(f, (off_t)kl->offset, SEEK_SET) != 0) {
+        fclose(f);
+        return TSC_ERR(TSC_MALFORMED, "cannot seek in the key log");
+    }
+    uint8_t buf[65536];
+    size_t got;
+    tsc_result r = tsc_ok();
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        size_t use = got;
+        if (!all) {
+            /* keep an unfinished last line for the next refresh */
+            while (use && buf[use - 1] != '\n')
+                use--;
+            if (use == 0 && got == sizeof buf)
+                use = got; /* a giant line: let the parser skip it */
+        }
+        r = tsc_keylog_parse(kl, buf, use);
+        kl->offset += (long long)use;
+        if (!tsc_is_ok(r) || use < got)
+            break;
+    }
+    if (ferror(f) && tsc_is_ok(r))
+        r = TSC_ERR(TSC_MALFORMED, "read error");
+    fclose(f);
+    if (all && tsc_is_ok(r))
+        r = tsc_keylog_parse_end(kl);
+    return r;
+}
+
+tsc_result tsc_keylog_load(struct tsc_keylog *kl, const char *path)
+{
+    free(kl->path);
+    kl->path = strdup(path);
+    if (!kl->path)
+        return TSC_ERR(TSC_LIMIT, "out of memory");
+    kl->offset = 0;
+    return read_from(kl, 1);
+}
+
+tsc_result tsc_keylog_refresh(struct tsc_keylog *kl)
+{
+    if (!kl->path)
+        return tsc_ok();
+    return read_from(kl, 0);
+}
+
+size_t tsc_keylog_get(const struct tsc_keylog *kl, enum tsc_kl_label label, const uint8_t client_random[32],
+                      const uint8_t **secret)
+{
+    if (!kl || !kl->cap || (unsigned)label >= TSC_KL_N)
+        return 0;
+    const struct kl_entry *e = &kl->tab[slot_of(kl, client_random)];
+    if (!e->used || !e->len[label])
+        return 0;
+    *secret = e->secret[label];
+    return e->len[label];
+}
+
+int tsc_keylog_has_random(const struct tsc_keylog *kl, const uint8_t client_random[32])
+{
+    if (!kl || !kl->cap)
+        return 0;
+    return kl->tab[slot_of(kl, client_random)].used;
+}
+
+const struct tsc_keylog_stats *tsc_keylog_stats(const struct tsc_keylog *kl) { return &kl->st; }
