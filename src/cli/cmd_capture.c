@@ -7,7 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include "capture/pipeline.h"
+#include "crypto/keylog.h"
 #include "capture/source.h"
 #include "cli/cli.h"
 #include "cli/common.h"
@@ -27,8 +30,12 @@ static void capture_usage(FILE *f)
             "  -i, --interface IF    the interface (e.g. eth0, lo, any)\n"
             "  -w, --write FILE      also write the raw packets to FILE (pcap)\n"
             "  -c, --count N         stop after N packets\n"
-            "%s",
-            tsc_cli_common_help);
+            "%s"
+            "%s"
+            "With --keylog the file is read again as it grows (a browser or curl started\n"
+            "with SSLKEYLOGFILE writes it while the capture runs); a connection whose\n"
+            "secrets are not there yet waits up to 200 ms for each (four times at most).\n",
+            tsc_cli_common_help, tsc_cli_decrypt_help);
 }
 
 static void on_signal(int sig)
@@ -37,7 +44,34 @@ static void on_signal(int sig)
     tsc_source_live_stop();
 }
 
-static void flush_report(void *arg) { (void)tsc_report_flush(arg); }
+struct live_ctx {
+    struct tsc_report *rep;
+    struct tsc_cli_opts *o;
+};
+
+static void after_batch(void *arg)
+{
+    struct live_ctx *lc = arg;
+    (void)tsc_report_flush(lc->rep);
+    if (lc->o->dec.keylog)
+        (void)tsc_keylog_refresh(lc->o->dec.keylog);
+}
+
+/* A connection's secret is not in the key log yet: the peer may be about
+ * to write it. Poll the file for up to 200 ms. */
+static int keys_missing(void *arg, int label, const uint8_t client_random[32])
+{
+    struct tsc_cli_opts *o = arg;
+    const uint8_t *s;
+    for (int i = 0; i < 40; i++) {
+        (void)tsc_keylog_refresh(o->dec.keylog);
+        if (tsc_keylog_get(o->dec.keylog, (enum tsc_kl_label)label, client_random, &s))
+            return 1;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
 
 enum { OPT_IFACE = TSC_OPT_FIRST_OWN, OPT_WRITE, OPT_COUNT };
 
@@ -45,6 +79,7 @@ int tsc_cmd_capture(int argc, char **argv)
 {
     static const struct option opts[] = {
         TSC_CLI_COMMON_LONGOPTS,
+        TSC_CLI_DECRYPT_LONGOPTS,
         {"interface", required_argument, NULL, 'i'},
         {"write", required_argument, NULL, 'w'},
         {"count", required_argument, NULL, 'c'},
@@ -95,16 +130,27 @@ int tsc_cmd_capture(int argc, char **argv)
         n += (size_t)k;
     }
     lo.filter = filter;
+    if (tsc_cli_decrypt_load(&o, 1) != 0) {
+        tsc_cli_decrypt_free(&o);
+        return TSC_EXIT_INPUT;
+    }
+    if (o.dec.keylog) {
+        o.dec.cfg.keys_missing = keys_missing;
+        o.dec.cfg.keys_missing_arg = &o;
+    }
     struct tsc_report *rep = tsc_report_new(&o.ro, stdout);
     struct tsc_pipeline *pl = rep ? tsc_pipeline_new(&o.lim, tsc_report_sink(rep)) : NULL;
     if (!pl) {
         fprintf(stderr, "tlsscope: out of memory\n");
         tsc_report_free(rep);
+        tsc_cli_decrypt_free(&o);
         return TSC_EXIT_INPUT;
     }
     tsc_pipeline_set_live(pl, 1);
-    lo.after_batch = flush_report;
-    lo.arg = rep;
+    tsc_cli_decrypt_apply(&o, pl);
+    struct live_ctx lc = {rep, &o};
+    lo.after_batch = after_batch;
+    lo.arg = &lc;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -136,9 +182,14 @@ int tsc_cmd_capture(int argc, char **argv)
         fprintf(stderr, "tlsscope: writing the report failed\n");
         status = TSC_EXIT_INPUT;
     }
+    if (tsc_report_export_error(rep)) {
+        fprintf(stderr, "tlsscope: %s\n", tsc_report_export_error(rep));
+        status = TSC_EXIT_INPUT;
+    }
     if (status == TSC_EXIT_OK && o.fail_on >= 0 && tsc_report_max_severity(rep) >= o.fail_on)
         status = TSC_EXIT_FINDINGS;
     tsc_pipeline_free(pl);
     tsc_report_free(rep);
+    tsc_cli_decrypt_free(&o);
     return status;
 }

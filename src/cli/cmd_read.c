@@ -132,7 +132,7 @@ int tsc_cmd_read(int argc, char **argv)
         fprintf(stderr, "tlsscope: --export-streams takes one capture file at a time\n");
         return TSC_EXIT_USAGE;
     }
-    if (tsc_cli_decrypt_load(&o) != 0) {
+    if (tsc_cli_decrypt_load(&o, 0) != 0) {
         tsc_cli_decrypt_free(&o);
         return TSC_EXIT_INPUT;
     }

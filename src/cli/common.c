@@ -184,7 +184,7 @@ int tsc_cli_opts_finish(struct tsc_cli_opts *o)
     return 0;
 }
 
-int tsc_cli_decrypt_load(struct tsc_cli_opts *o)
+int tsc_cli_decrypt_load(struct tsc_cli_opts *o, int live)
 {
     struct tsc_cli_decrypt *d = &o->dec;
     if ((o->ro.data_preview || o->ro.export_dir) && !d->keylog_path && !d->n_rsa) {
@@ -208,7 +208,20 @@ int tsc_cli_decrypt_load(struct tsc_cli_opts *o)
             fprintf(stderr, "tlsscope: out of memory\n");
             return -1;
         }
-        tsc_result r = tsc_keylog_load(d->keylog, d->keylog_path);
+        struct stat ks;
+        tsc_result r;
+        if (live && stat(d->keylog_path, &ks) != 0 && errno == ENOENT) {
+            /* a browser started later creates it: read it when it appears */
+            fprintf(stderr, "tlsscope: %s: the key log does not exist yet; reading it once it does\n",
+                    d->keylog_path);
+            r = tsc_keylog_watch(d->keylog, d->keylog_path);
+            if (!tsc_is_ok(r)) {
+                fprintf(stderr, "tlsscope: %s: %s\n", d->keylog_path, r.why);
+                return -1;
+            }
+            goto keys_done;
+        }
+        r = tsc_keylog_load(d->keylog, d->keylog_path);
         if (!tsc_is_ok(r)) {
             fprintf(stderr, "tlsscope: %s: cannot read the key log: %s\n", d->keylog_path, r.why);
             return -1;
@@ -218,9 +231,10 @@ int tsc_cli_decrypt_load(struct tsc_cli_opts *o)
             fprintf(stderr, "tlsscope: %s: warning: %llu malformed line%s skipped (the first is line %llu)\n",
                     d->keylog_path, (unsigned long long)st->malformed, st->malformed == 1 ? "" : "s",
                     (unsigned long long)st->first_malformed);
-        if (st->randoms == 0)
+        if (st->randoms == 0 && !live)
             fprintf(stderr, "tlsscope: %s: warning: no secrets in the key log\n", d->keylog_path);
     }
+keys_done:
     for (int i = 0; i < d->n_rsa; i++) {
         tsc_result r = tsc_rsa_keys_load(&d->rsa, d->rsa_paths[i]);
         if (!tsc_is_ok(r)) {

@@ -89,7 +89,7 @@ int tsc_cli_opts_finish(struct tsc_cli_opts *o);
 /* Load the key log and RSA keys named by the options; 0 on success, else a
  * one-line error naming the file was printed. Warnings (malformed key log
  * lines) go to stderr unless quiet. */
-int tsc_cli_decrypt_load(struct tsc_cli_opts *o);
+int tsc_cli_decrypt_load(struct tsc_cli_opts *o, int live);
 /* Set up a pipeline (its session) to decrypt, when keys were given. */
 void tsc_cli_decrypt_apply(struct tsc_cli_opts *o, struct tsc_pipeline *pl);
 void tsc_cli_decrypt_free(struct tsc_cli_opts *o);

@@ -293,6 +293,14 @@ tsc_result tsc_keylog_load(struct tsc_keylog *kl, const char *path)
     return read_from(kl, 1);
 }
 
+tsc_result tsc_keylog_watch(struct tsc_keylog *kl, const char *path)
+{
+    free(kl->path);
+    kl->path = strdup(path);
+    kl->offset = 0;
+    return kl->path ? tsc_ok() : TSC_ERR(TSC_LIMIT, "out of memory");
+}
+
 tsc_result tsc_keylog_refresh(struct tsc_keylog *kl)
 {
     if (!kl->path)

@@ -62,6 +62,8 @@ tsc_result tsc_keylog_parse_end(struct tsc_keylog *kl);
 /* Read the whole file (then remember it for tsc_keylog_refresh). Returns an
  * error naming the reason when the file cannot be opened or read. */
 tsc_result tsc_keylog_load(struct tsc_keylog *kl, const char *path);
+/* Remember a file that does not exist yet, for tsc_keylog_refresh. */
+tsc_result tsc_keylog_watch(struct tsc_keylog *kl, const char *path);
 /* Read what was appended to the file since the last load or refresh (a
  * live capture's key log grows while it runs). Complete lines only. */
 tsc_result tsc_keylog_refresh(struct tsc_keylog *kl);

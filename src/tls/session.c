@@ -852,7 +852,7 @@ struct tsc_sess_cache {
 /* Per-connection keys and record states. */
 struct tsc_conn_dec {
     struct tsc_rec_cipher *cur[2];  /* protects the records now arriving in each direction */
-    struct tsc_rec_cipher *next[2]; /* TLS <= 1.2: switched on at ChangeCipherSpec; TLS 1.3: application keys */
+    struct tsc_rec_cipher *next[2]; /* TLS <= 1.2: switched on at ChangeCipherSpec */
     uint8_t cr[32], sr[32];
     uint8_t have_cr, have_sr;
     uint8_t master[48];
@@ -868,6 +868,7 @@ struct tsc_conn_dec {
     uint8_t to_app[2];    /* TLS 1.3: switch to the application keys after this record */
     uint8_t update[2];    /* TLS 1.3: KeyUpdate after this record */
     uint8_t transcript_done;
+    uint8_t waits;        /* keys_missing calls so far */
     struct tsc_buf transcript; /* handshake messages up to ClientKeyExchange (RSA key + EMS) */
     uint16_t cke_len;
     uint8_t cke[1024];         /* RSA ClientKeyExchange body */
@@ -971,7 +972,38 @@ static void dec_remember(struct tsc_session_ctx *sc, struct tsc_conn *c)
     }
 }
 
-/* TLS 1.3, at the ServerHello: handshake traffic keys now, application keys for later. */
+/* A secret from the key log; a live key log gets a few chances per
+ * connection to catch up (the peer writes its lines as the packets pass). */
+static size_t key_get(struct tsc_session_ctx *sc, struct tsc_conn *c, enum tsc_kl_label label, const uint8_t **s)
+{
+    struct tsc_conn_dec *k = c->decp;
+    size_t n = tsc_keylog_get(sc->dec->keylog, label, k->cr, s);
+    if (!n && sc->dec->keylog && sc->dec->keys_missing && k->waits < 4) {
+        k->waits++;
+        if (sc->dec->keys_missing(sc->dec->keys_missing_arg, (int)label, k->cr))
+            n = tsc_keylog_get(sc->dec->keylog, label, k->cr, s);
+    }
+    return n;
+}
+
+/* TLS 1.3, after the server's or the client's Finished: the application keys. */
+static void dec_tls13_app_keys(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
+{
+    struct tsc_conn_dec *k = c->decp;
+    const uint8_t *s;
+    size_t n = key_get(sc, c, dir == TSC_C2S ? TSC_KL_CLIENT_AP0 : TSC_KL_SERVER_AP0, &s);
+    tsc_rec_cipher_free(k->cur[dir]);
+    k->cur[dir] = NULL;
+    if (!n) {
+        dec_note(c, "the key log has no application traffic secret for this connection");
+        return;
+    }
+    tsc_result r = tsc_rec_cipher_tls13(c->suite, s, n, &k->cur[dir]);
+    if (!tsc_is_ok(r))
+        dec_note(c, r.why);
+}
+
+/* TLS 1.3, at the ServerHello: the handshake traffic keys. */
 static void dec_tls13_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
 {
     struct tsc_conn_dec *k = c->decp;
@@ -984,22 +1016,18 @@ static void dec_tls13_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
         dec_note(c, c->version != TSC_TLS13 ? "TLS 1.3 drafts are not supported for decryption" : why);
         return;
     }
-    static const uint8_t labels[2][2] = {{TSC_KL_CLIENT_HS, TSC_KL_CLIENT_AP0}, {TSC_KL_SERVER_HS, TSC_KL_SERVER_AP0}};
     int found = 0;
     for (int d = 0; d < 2; d++) {
-        for (int w = 0; w < 2; w++) {
-            const uint8_t *s;
-            size_t n = tsc_keylog_get(sc->dec->keylog, labels[d][w], k->cr, &s);
-            if (!n)
-                continue;
-            found++;
-            struct tsc_rec_cipher **slot = w == 0 ? &k->cur[d] : &k->next[d];
-            tsc_rec_cipher_free(*slot);
-            *slot = NULL;
-            tsc_result r = tsc_rec_cipher_tls13(c->suite, s, n, slot);
-            if (!tsc_is_ok(r))
-                dec_note(c, r.why);
-        }
+        const uint8_t *s;
+        size_t n = key_get(sc, c, d == TSC_C2S ? TSC_KL_CLIENT_HS : TSC_KL_SERVER_HS, &s);
+        if (!n)
+            continue;
+        found++;
+        tsc_rec_cipher_free(k->cur[d]);
+        k->cur[d] = NULL;
+        tsc_result r = tsc_rec_cipher_tls13(c->suite, s, n, &k->cur[d]);
+        if (!tsc_is_ok(r))
+            dec_note(c, r.why);
     }
     if (found)
         c->dec.keys = TSC_KEYS_KEYLOG;
@@ -1026,7 +1054,7 @@ static void dec_tls12_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
     if (!k->have_master) {
         const uint8_t *s = NULL, *m = NULL;
         uint8_t pms[48];
-        if (tsc_keylog_get(sc->dec->keylog, TSC_KL_CLIENT_RANDOM, k->cr, &s) == 48) {
+        if (key_get(sc, c, TSC_KL_CLIENT_RANDOM, &s) == 48) {
             memcpy(k->master, s, 48);
             c->dec.keys = TSC_KEYS_KEYLOG;
         } else if (k->cke_len && tsc_rsa_decrypt_pms(sc->dec->rsa, c->version, k->cke, k->cke_len, pms)) {
@@ -1223,11 +1251,7 @@ static void record_decrypt(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
     c->decrypting = 0;
     if (k->to_app[dir]) {
         k->to_app[dir] = 0;
-        tsc_rec_cipher_free(k->cur[dir]);
-        k->cur[dir] = k->next[dir];
-        k->next[dir] = NULL;
-        if (!k->cur[dir])
-            dec_note(c, "the key log has no application traffic secret for this connection");
+        dec_tls13_app_keys(sc, c, dir);
     }
     if (k->update[dir]) {
         k->update[dir] = 0;

@@ -36,6 +36,11 @@ struct tsc_decrypt_cfg {
     const struct tsc_keylog *keylog; /* NSS key log, or NULL */
     const struct tsc_rsa_keys *rsa;  /* servers' RSA private keys, or NULL */
     int app_data_events;             /* hand decrypted application data to the sink */
+    /* A live key log: called when a secret is missing (a few times per
+     * connection at most), to wait a little for the file to gain it;
+     * returns nonzero if the secret is there now. */
+    int (*keys_missing)(void *arg, int label, const uint8_t client_random[32]);
+    void *keys_missing_arg;
 };
 
 /* Where a connection's secrets came from. */

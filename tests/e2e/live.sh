@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Live capture: `tlsscope capture -i lo` sees a real openssl s_server/s_client
 # handshake, shows it, writes the raw packets with -w (which `tlsscope read`
-# reads back to the same connection), and prints its counts on SIGINT; and
-# the clear errors: a missing interface, missing privileges.
+# reads back to the same connection), and prints its counts on SIGINT; the
+# clear errors: a missing interface, missing privileges; and --keylog read
+# again as the key log grows during the capture.
 # Needs root; exit 77 (skipped) otherwise.  usage: live.sh TLSSCOPE_BINARY
 set -uo pipefail
 bin=$1
@@ -75,5 +76,41 @@ for k in ("client", "server", "version", "cipher_suite", "sni", "client_hello", 
     assert a[0][k] == b[0][k], k
 PY
 check "capture -w: the written file reads back to the same connection" $?
+# 4. live decryption: the key log does not exist when the capture starts and
+# grows while it runs (s_client writes it during the handshake)
+port=$((port + 1))
+"$bin" capture -i lo --json --keylog "$tmp/live.keys" --export-streams "$tmp/streams" "tcp port $port" \
+    >"$tmp/dec.json" 2>"$tmp/dec.err" &
+cap=$!
+pids+=("$cap")
+for ((k = 0; k < 200; k++)); do grep -q "capturing on lo" "$tmp/dec.err" && break; sleep 0.025; done
+sleep 0.3
+openssl s_server -accept "127.0.0.1:$port" -www -naccept 1 -cert "$tmp/cert.pem" -key "$tmp/key.pem" >/dev/null 2>&1 </dev/null &
+srv=$!
+pids+=("$srv")
+for ((k = 0; k < 200; k++)); do ss -ltn | grep -q ":$port " && break; sleep 0.025; done
+printf 'GET /live-decrypt HTTP/1.0\r\n\r\n' | timeout 10 openssl s_client -connect "127.0.0.1:$port" \
+    -servername live.example -keylogfile "$tmp/live.keys" -ign_eof >/dev/null 2>&1
+wait "$srv" 2>/dev/null
+sleep 0.5
+kill -INT "$cap"
+wait "$cap"
+rc=$?
+check "capture --keylog: exit 0 after SIGINT (got $rc; $(head -c 300 "$tmp/dec.err"))" $((rc != 0))
+python3 - "$tmp/dec.json" "$tmp/streams" <<'PY'
+import json, os, sys
+conns = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(conns) == 1, "expected 1 connection, got %d" % len(conns)
+c = conns[0]
+d = c["decryption"]
+assert d["status"] == "decrypted", d
+assert d["keys"] == "keylog", d
+types = [m["type"] for m in c["messages"] if m.get("decrypted")]
+for t in ("encrypted_extensions", "certificate", "certificate_verify", "finished"):
+    assert t in types, (t, types)
+assert len(c["certificates"]) == 1, c["certificates"]
+assert open(os.path.join(sys.argv[2], "1-c2s.bin"), "rb").read() == b"GET /live-decrypt HTTP/1.0\r\n\r\n"
+PY
+check "capture --keylog: a key log written during the capture decrypts the connection" $?
 echo "live: $pass passed, $fail failed"
 ((fail == 0))
