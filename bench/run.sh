@@ -2,6 +2,10 @@
 # Run tlsscope, ssldump and tshark on one capture (default: make the
 # 3,000-connection capture with make_capture.sh) and print, for each, the best
 # wall time of RUNS runs, the peak RSS, the handshakes found, and the ratios.
+# With the capture's key log (CAPTURE minus .pcap plus .keys, as
+# make_capture.sh writes it), also decryption: tlsscope --keylog (connections
+# whose every record decrypted and verified) against ssldump -l (connections
+# whose Finished it decrypted).
 # usage: bench/run.sh [CAPTURE] [RUNS=3]       (installs ssldump and time when missing)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,11 +52,22 @@ best "tlsscope read --json --reader libpcap" "python3 -c 'import sys,json; print
 best "ssldump -n" "grep -c ClientHello" ssldump -n -r "$cap"
 best "tshark (two hello fields)" "wc -l" tshark -r "$cap" -Y "tls.handshake.type==1" -T fields \
     -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite
+keys=${cap%.pcap}.keys
+if [[ -s $keys ]]; then
+    decrypted="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"decryption\"][\"status\"] == \"decrypted\"))'"
+    best "tlsscope read --json --keylog" "$decrypted" "$bin" read --json -q --keylog "$keys" "$cap"
+    best "tlsscope read --json --keylog -j 2" "$decrypted" "$bin" read --json -q --keylog "$keys" -j 2 "$cap"
+    # ssldump prints one "Finished" line per direction it could decrypt
+    best "ssldump -n -l (key log)" "awk '/Finished/ {n++} END {print int(n/2)}'" ssldump -n -l "$keys" -r "$cap"
+fi
 loop=$(awk '/^bare/ {print $NF}' "$tmp/results")
 tj=$(awk '/^tlsscope read --json [0-9]/ {print $NF}' "$tmp/results")
 sd=$(awk '/^ssldump/ {print $NF}' "$tmp/results")
 tk=$(awk '/^tshark/ {print $NF}' "$tmp/results")
 t2=$(awk '/^tlsscope read --json -j 2/ {print $NF}' "$tmp/results")
+tk1=$(awk '/^tlsscope read --json --keylog [0-9]/ {print $NF}' "$tmp/results")
+tk2=$(awk '/^tlsscope read --json --keylog -j 2/ {print $NF}' "$tmp/results")
+sk=$(awk '/^ssldump -n -l/ {print $NF}' "$tmp/results")
 awk -v l="$loop" -v t="$tj" -v s="$sd" -v k="$tk" -v t2="$t2" 'BEGIN {
     printf "tlsscope --json / bare libpcap loop: %.2f\n", t / l
     printf "ssldump / tlsscope --json:          %.2f\n", s / t
@@ -60,3 +75,9 @@ awk -v l="$loop" -v t="$tj" -v s="$sd" -v k="$tk" -v t2="$t2" 'BEGIN {
     printf "-j 1 / -j 2:                        %.2f\n", t / t2
     printf "tshark / tlsscope --json:           %.1f\n", k / t
 }'
+if [[ -n $tk1 ]]; then
+    awk -v a="$tk1" -v b="$tk2" -v s="$sk" 'BEGIN {
+        printf "ssldump -l / tlsscope --keylog:      %.1f\n", s / a
+        printf "ssldump -l / tlsscope --keylog -j 2: %.1f\n", s / b
+    }'
+fi

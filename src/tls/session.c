@@ -869,6 +869,15 @@ struct tsc_conn_dec {
     uint8_t update[2];    /* TLS 1.3: KeyUpdate after this record */
     uint8_t transcript_done;
     uint8_t waits;        /* keys_missing calls so far */
+    /* TLS 1.3 0-RTT: the client's records after its ClientHello are early
+     * data until EndOfEarlyData, or until one opens with the handshake key
+     * (the server refused them). The early key's suite is the resumed
+     * session's, unknown from the capture: each offered suite whose hash
+     * fits the secret is tried on the first record. */
+    uint8_t early_on, early_secret_len, n_early_suites, early_end;
+    uint8_t early_secret[48];
+    uint16_t early_suites[5];
+    struct tsc_rec_cipher *early;
     struct tsc_buf transcript; /* handshake messages up to ClientKeyExchange (RSA key + EMS) */
     uint16_t cke_len;
     uint8_t cke[1024];         /* RSA ClientKeyExchange body */
@@ -894,6 +903,7 @@ static void dec_free(struct tsc_conn *c)
         tsc_rec_cipher_free(k->cur[d]);
         tsc_rec_cipher_free(k->next[d]);
     }
+    tsc_rec_cipher_free(k->early);
     tsc_buf_free(&k->transcript);
     memset(k, 0, sizeof *k);
     free(k);
@@ -1113,6 +1123,58 @@ static void dec_on_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
     k->next[dir] = NULL;
 }
 
+/* The ClientHello offers early data: keep the early secret and the suites it may go with. */
+static void dec_early_setup(struct tsc_session_ctx *sc, struct tsc_conn *c, const struct tsc_client_hello *ch)
+{
+    struct tsc_conn_dec *k = c->decp;
+    const uint8_t *s;
+    size_t n = key_get(sc, c, TSC_KL_CLIENT_EARLY, &s);
+    if (!n || n > sizeof k->early_secret)
+        return;
+    size_t ns = tsc_client_hello_n_suites(ch);
+    k->n_early_suites = 0;
+    for (size_t i = 0; i < ns && k->n_early_suites < 5; i++) {
+        uint32_t code = tsc_client_hello_suite_at(ch, i);
+        if (code <= 0xffff && tsc_tls13_hash_len((uint16_t)code) == n)
+            k->early_suites[k->n_early_suites++] = (uint16_t)code;
+    }
+    if (!k->n_early_suites)
+        return;
+    memcpy(k->early_secret, s, n);
+    k->early_secret_len = (uint8_t)n;
+    k->early_on = 1;
+}
+
+/* Open a client record while early data may still flow: the early key
+ * (found by trying the candidate suites once), else the handshake key. */
+static tsc_result early_open(struct tsc_conn *c, struct tsc_conn_dec *k, const struct tsc_tlsdir *d,
+                             const uint8_t *in, size_t n, uint8_t *out, size_t *off, size_t *len, uint8_t *inner)
+{
+    tsc_result r = TSC_MALFORMED_ERR("no early data key");
+    if (k->early) {
+        r = tsc_rec_open(k->early, d->rec.type, d->rec.version, in, n, out, off, len, inner);
+    } else {
+        for (unsigned i = 0; i < k->n_early_suites && !k->early; i++) {
+            struct tsc_rec_cipher *e = NULL;
+            if (!tsc_is_ok(tsc_rec_cipher_tls13(k->early_suites[i], k->early_secret, k->early_secret_len, &e)))
+                continue;
+            r = tsc_rec_open(e, d->rec.type, d->rec.version, in, n, out, off, len, inner);
+            if (tsc_is_ok(r))
+                k->early = e;
+            else
+                tsc_rec_cipher_free(e);
+        }
+    }
+    if (tsc_is_ok(r))
+        return r;
+    if (!k->cur[TSC_C2S])
+        return r;
+    /* not early data (any more): the server refused it, or it has ended */
+    k->early_on = 0;
+    (void)c;
+    return tsc_rec_open(k->cur[TSC_C2S], d->rec.type, d->rec.version, in, n, out, off, len, inner);
+}
+
 /* Every handshake message, plaintext or decrypted: what keys need. */
 static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint8_t type,
                            struct tsc_view body, const struct tsc_hs_msg *m, int ok)
@@ -1139,6 +1201,8 @@ static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
             k->have_ch_ticket = e && e->data.len > 0;
             if (k->have_ch_ticket)
                 tsc_sha256(e->data.p, e->data.len, k->ch_ticket);
+            if (!c->decrypting && tsc_ext_find(&m->u.ch.ext, TSC_EXT_EARLY_DATA) && sc->dec->keylog)
+                dec_early_setup(sc, c, &m->u.ch);
         }
         break;
     case TSC_HS_SERVER_HELLO:
@@ -1177,6 +1241,10 @@ static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
         if (c->decrypting && tls13(c))
             k->update[dir] = 1;
         break;
+    case TSC_HS_END_OF_EARLY_DATA:
+        if (c->decrypting && dir == TSC_C2S)
+            k->early_end = 1;
+        break;
     default:
         break;
     }
@@ -1187,6 +1255,8 @@ static int dec_wanted(const struct tsc_conn *c, int dir)
 {
     const struct tsc_conn_dec *k = c->decp;
     const struct tsc_tlsdir *d = &c->dir[dir];
+    if (k && k->early_on && dir == TSC_C2S && d->rec.type == TSC_CT_APPLICATION_DATA)
+        return 1;
     if (!k || !k->cur[dir])
         return 0;
     if (tls13(c))
@@ -1202,7 +1272,11 @@ static void record_decrypt(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
     struct tsc_tlsdir *d = &c->dir[dir];
     size_t off, len;
     uint8_t inner;
-    tsc_result r = tsc_rec_open(k->cur[dir], d->rec.type, d->rec.version, in, n, sc->dec_out, &off, &len, &inner);
+    tsc_result r;
+    if (dir == TSC_C2S && k->early_on)
+        r = early_open(c, k, d, in, n, sc->dec_out, &off, &len, &inner);
+    else
+        r = tsc_rec_open(k->cur[dir], d->rec.type, d->rec.version, in, n, sc->dec_out, &off, &len, &inner);
     if (!tsc_is_ok(r)) {
         c->dec.failed[dir]++;
         if (c->dec.ok[dir] == 0)
@@ -1249,6 +1323,10 @@ static void record_decrypt(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
         break;
     }
     c->decrypting = 0;
+    if (k->early_end) {
+        k->early_end = 0;
+        k->early_on = 0;
+    }
     if (k->to_app[dir]) {
         k->to_app[dir] = 0;
         dec_tls13_app_keys(sc, c, dir);
