@@ -57,8 +57,11 @@ if [[ -s $keys ]]; then
     decrypted="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"decryption\"][\"status\"] == \"decrypted\"))'"
     best "tlsscope read --json --keylog" "$decrypted" "$bin" read --json -q --keylog "$keys" "$cap"
     best "tlsscope read --json --keylog -j 2" "$decrypted" "$bin" read --json -q --keylog "$keys" -j 2 "$cap"
-    # ssldump prints one "Finished" line per direction it could decrypt
-    best "ssldump -n -l (key log)" "awk '/Finished/ {n++} END {print int(n/2)}'" ssldump -n -l "$keys" -r "$cap"
+    # ssldump prints a "Finished" line per direction it could decrypt: count
+    # the connections with both (its TLS 1.3 records stay encrypted)
+    best "ssldump -n -l (key log)" \
+        "awk '/^[0-9]+ [0-9]+ / {c=\$1} /Finished/ {f[c]++} END {n=0; for (k in f) if (f[k]>=2) n++; print n}'" \
+        ssldump -n -l "$keys" -r "$cap"
 fi
 loop=$(awk '/^bare/ {print $NF}' "$tmp/results")
 tj=$(awk '/^tlsscope read --json [0-9]/ {print $NF}' "$tmp/results")

@@ -27,6 +27,8 @@ add_test(NAME e2e/make_captures COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/run_m
 set_tests_properties(e2e/make_captures PROPERTIES FIXTURES_SETUP captures SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME e2e/tshark_diff COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/tshark_diff.py --tlsscope $<TARGET_FILE:tlsscope> ${TSC_CAPTURES}/*.pcap")
 set_tests_properties(e2e/tshark_diff PROPERTIES FIXTURES_REQUIRED captures TIMEOUT 600)
+add_test(NAME e2e/decrypt_cases COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/decrypt_cases.py --tlsscope $<TARGET_FILE:tlsscope> ${TSC_CAPTURES})
+set_tests_properties(e2e/decrypt_cases PROPERTIES FIXTURES_REQUIRED captures SKIP_RETURN_CODE 77 TIMEOUT 600)
 add_test(NAME e2e/mutate_captures COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py --tlsscope $<TARGET_FILE:tlsscope> --variants 20 ${TSC_CAPTURES}/*.pcap")
 set_tests_properties(e2e/mutate_captures PROPERTIES FIXTURES_REQUIRED captures TIMEOUT 600)
 

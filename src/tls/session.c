@@ -866,6 +866,8 @@ struct tsc_conn_dec {
     uint8_t have_nst;
     uint8_t etm;          /* the server agreed to encrypt_then_mac */
     uint8_t to_app[2];    /* TLS 1.3: switch to the application keys after this record */
+    uint8_t hs_pending;   /* TLS 1.3: look the handshake secrets up at the first encrypted record */
+    uint8_t app_pending[2]; /* TLS 1.3: look this direction's application secret up at its next record */
     uint8_t update[2];    /* TLS 1.3: KeyUpdate after this record */
     uint8_t transcript_done;
     uint8_t waits;        /* keys_missing calls so far */
@@ -988,7 +990,7 @@ static size_t key_get(struct tsc_session_ctx *sc, struct tsc_conn *c, enum tsc_k
 {
     struct tsc_conn_dec *k = c->decp;
     size_t n = tsc_keylog_get(sc->dec->keylog, label, k->cr, s);
-    if (!n && sc->dec->keylog && sc->dec->keys_missing && k->waits < 4) {
+    if (!n && sc->dec->keylog && sc->dec->keys_missing && k->waits < 8) {
         k->waits++;
         if (sc->dec->keys_missing(sc->dec->keys_missing_arg, (int)label, k->cr))
             n = tsc_keylog_get(sc->dec->keylog, label, k->cr, s);
@@ -1214,7 +1216,7 @@ static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
             memcpy(k->sh_sid, m->u.sh.session_id.p, k->sh_sid_len);
             k->etm = tsc_ext_find(&m->u.sh.ext, TSC_EXT_ENCRYPT_THEN_MAC) != NULL;
             if (tls13(c))
-                dec_tls13_keys(sc, c);
+                k->hs_pending = 1; /* looked up when needed: a live key log may not have it yet */
         }
         break;
     case TSC_HS_CLIENT_KEY_EXCHANGE:
@@ -1247,6 +1249,23 @@ static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
         break;
     default:
         break;
+    }
+}
+
+/* Secrets looked up late, at the record that needs them (a live key log, or
+ * a peer's own, is written as the handshake proceeds). */
+static void dec_prepare(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
+{
+    struct tsc_conn_dec *k = c->decp;
+    if (!k || !tls13(c) || !c->saw_server_hello || c->dir[dir].rec.type != TSC_CT_APPLICATION_DATA)
+        return;
+    if (k->hs_pending) {
+        k->hs_pending = 0;
+        dec_tls13_keys(sc, c);
+    }
+    if (k->app_pending[dir]) {
+        k->app_pending[dir] = 0;
+        dec_tls13_app_keys(sc, c, dir);
     }
 }
 
@@ -1329,7 +1348,9 @@ static void record_decrypt(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
     }
     if (k->to_app[dir]) {
         k->to_app[dir] = 0;
-        dec_tls13_app_keys(sc, c, dir);
+        tsc_rec_cipher_free(k->cur[dir]);
+        k->cur[dir] = NULL;
+        k->app_pending[dir] = 1;
     }
     if (k->update[dir]) {
         k->update[dir] = 0;
@@ -1510,6 +1531,8 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
             d->state = ST_BODY;
             d->body_left = d->rec.length;
             d->rec_fresh = 1;
+            if (c->decp)
+                dec_prepare(sc, c, dir);
             d->rec_decrypt = (uint8_t)dec_wanted(c, dir);
             if (!d->rec_decrypt && record_opaque(sc, c, dir, ts, NULL))
                 d->rec.type = 0; /* skip the body without buffering */

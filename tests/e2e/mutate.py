@@ -2,7 +2,9 @@
 """Hostile-input test: every capture given is truncated at many points and
 has bytes flipped; tlsscope must read each variant and exit 0 (read) or 1
 (the file could not be read, with a one-line 'tlsscope: FILE: reason'), never
-crash (signal, sanitizer report), hang, or print invalid JSON.
+crash (signal, sanitizer report), hang, or print invalid JSON. A capture
+with a key log beside it (NAME.keys, and NAME.server.key) is read with
+--keylog (--rsa-key) and --data, so damaged records go through decryption.
 
 usage: mutate.py --tlsscope BIN [--variants N] [--seed S] CAPTURE...
 Closing line: 'mutate: N passed, M failed'."""
@@ -15,9 +17,20 @@ import sys
 import tempfile
 
 
-def run(binary, path, timeout):
+def key_args(cap):
+    base = cap[:-5] if cap.endswith(".pcap") else cap
+    args = []
+    if os.path.exists(base + ".keys"):
+        args += ["--keylog", base + ".keys"]
+    if os.path.exists(base + ".server.key"):
+        args += ["--rsa-key", base + ".server.key"]
+    return args + ["--data=64"] if args else []
+
+
+def run(binary, path, timeout, extra=()):
     try:
-        p = subprocess.run([binary, "read", "--json", "-q", path], capture_output=True, timeout=timeout)
+        p = subprocess.run([binary, "read", "--json", "-q"] + list(extra) + [path], capture_output=True,
+                           timeout=timeout)
     except subprocess.TimeoutExpired:
         return "hang (over %ds)" % timeout
     err = p.stderr.decode("utf-8", "replace")
@@ -71,7 +84,7 @@ def main():
                 path = os.path.join(tmp, os.path.basename(cap) + "." + name)
                 with open(path, "wb") as f:
                     f.write(blob)
-                why = run(a.tlsscope, path, a.timeout)
+                why = run(a.tlsscope, path, a.timeout, key_args(cap))
                 if why:
                     failed += 1
                     keep = os.path.join(os.environ.get("TSC_MUTATE_KEEP", tmp), os.path.basename(path))
