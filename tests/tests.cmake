@@ -29,6 +29,14 @@ add_test(NAME e2e/tshark_diff COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests
 set_tests_properties(e2e/tshark_diff PROPERTIES FIXTURES_REQUIRED captures TIMEOUT 600)
 add_test(NAME e2e/decrypt_cases COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/decrypt_cases.py --tlsscope $<TARGET_FILE:tlsscope> ${TSC_CAPTURES})
 set_tests_properties(e2e/decrypt_cases PROPERTIES FIXTURES_REQUIRED captures SKIP_RETURN_CODE 77 TIMEOUT 600)
+# Decryption: captures with NSS key logs and the exact application bytes of
+# both sides; tlsscope's decrypted messages against tshark's, exported
+# plaintext against the payloads.
+set(TSC_DECRYPT_CAPTURES ${CMAKE_BINARY_DIR}/decrypt_captures)
+add_test(NAME e2e/make_decrypt_captures COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/run_make_decrypt_captures.sh ${TSC_DECRYPT_CAPTURES})
+set_tests_properties(e2e/make_decrypt_captures PROPERTIES FIXTURES_SETUP decrypt_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME e2e/decrypt_diff COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/decrypt_diff.py --tlsscope $<TARGET_FILE:tlsscope> ${TSC_DECRYPT_CAPTURES})
+set_tests_properties(e2e/decrypt_diff PROPERTIES FIXTURES_REQUIRED decrypt_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME e2e/mutate_captures COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py --tlsscope $<TARGET_FILE:tlsscope> --variants 20 ${TSC_CAPTURES}/*.pcap")
 set_tests_properties(e2e/mutate_captures PROPERTIES FIXTURES_REQUIRED captures TIMEOUT 600)
 

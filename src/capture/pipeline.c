@@ -666,9 +666,8 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
     }
     if (ack && f->tcp[side ^ 1].ooo)
         flush_acked(pl, f, side ^ 1, pk->ack);
-    if (f->conn && pl->live && f->conn->complete && !f->conn->reported && !pl->sc.dec) {
-        /* live: show a connection as soon as its handshake is done (with
-         * keys, when it ends: what follows the handshake is readable too) */
+    if (f->conn && pl->live == 1 && f->conn->complete && !f->conn->reported) {
+        /* live: show a connection as soon as its handshake is done */
         pl->st.tls_connections++;
         if (pl->sink && pl->sink->emit)
             pl->sink->emit(pl->sink->ctx, f->conn, ++pl->ordinal);

@@ -38,7 +38,8 @@ struct tsc_pipeline;
 struct tsc_pipeline *tsc_pipeline_new(const struct tsc_limits *lim, const struct tsc_sink *sink);
 void tsc_pipeline_free(struct tsc_pipeline *pl);
 /* Live capture: release each connection as soon as its handshake completes
- * (or it closes), not in order of first packet. */
+ * (or it closes), not in order of first packet; with live 2, as soon as it
+ * closes (what follows the handshake matters: decryption). */
 void tsc_pipeline_set_live(struct tsc_pipeline *pl, int live);
 /* One captured packet. */
 void tsc_pipeline_packet(struct tsc_pipeline *pl, int linktype, const uint8_t *p, size_t caplen,

@@ -146,7 +146,9 @@ int tsc_cmd_capture(int argc, char **argv)
         tsc_cli_decrypt_free(&o);
         return TSC_EXIT_INPUT;
     }
-    tsc_pipeline_set_live(pl, 1);
+    /* with keys, a connection is shown when it ends: what follows the
+     * handshake (tickets, data, alerts) is readable too */
+    tsc_pipeline_set_live(pl, o.dec.active ? 2 : 1);
     tsc_cli_decrypt_apply(&o, pl);
     struct live_ctx lc = {rep, &o};
     lo.after_batch = after_batch;

@@ -18,6 +18,7 @@
 
 #include "capture/pipeline.h"
 #include "capture/source.h"
+#include "crypto/keylog.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "peer/peer.h"
@@ -204,12 +205,20 @@ int tsc_cmd_demo(int argc, char **argv)
         tsc_report_free(rep);
         goto out;
     }
+    /* read it back as `tlsscope read --keylog` would: the encrypted part too */
+    struct tsc_keylog *kl = tsc_keylog_new();
+    struct tsc_decrypt_cfg dc = {0};
+    if (kl && tsc_is_ok(tsc_keylog_load(kl, keys_path))) {
+        dc.keylog = kl;
+        tsc_session_set_decrypt(tsc_pipeline_session(p), &dc);
+    }
     struct tsc_source_result res;
     tsc_source_read_file(pcap_path, p, &res, TSC_READER_AUTO, NULL, NULL);
     tsc_pipeline_finish(p);
     (void)tsc_report_flush(rep);
     tsc_pipeline_free(p);
     tsc_report_free(rep);
+    tsc_keylog_free(kl);
     if (!res.ok) {
         fprintf(stderr, "tlsscope: %s: %s\n", pcap_path, res.error);
         goto out;

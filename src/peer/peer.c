@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto/keylog.h"
+
 static long tap_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret, size_t *processed)
 {
     (void)len;
@@ -37,6 +39,12 @@ void tsc_peer_tap_ssl(SSL *ssl, struct tsc_tap *tap, int is_client)
 
 static FILE *keylog_file;
 static pthread_mutex_t keylog_lock = PTHREAD_MUTEX_INITIALIZER;
+/* the in-memory key log of tsc_peer_decrypt_cfg: lines OpenSSL gave, not yet
+ * parsed (keylog_lock), and the table they go to (pipeline side only) */
+static struct tsc_buf mem_pending;
+static struct tsc_keylog *mem_keylog;
+static struct tsc_decrypt_cfg mem_cfg;
+#define MEM_PENDING_MAX ((size_t)4 << 20)
 
 static void keylog_cb(const SSL *ssl, const char *line)
 {
@@ -46,7 +54,41 @@ static void keylog_cb(const SSL *ssl, const char *line)
         fprintf(keylog_file, "%s\n", line);
         fflush(keylog_file);
     }
+    if (mem_keylog) {
+        (void)tsc_buf_puts(&mem_pending, line);
+        (void)tsc_buf_putc(&mem_pending, '\n');
+    }
     pthread_mutex_unlock(&keylog_lock);
+}
+
+static int mem_keys_missing(void *arg, int label, const uint8_t client_random[32])
+{
+    (void)arg;
+    pthread_mutex_lock(&keylog_lock);
+    if (mem_pending.len) {
+        (void)tsc_keylog_parse(mem_keylog, mem_pending.data, mem_pending.len);
+        tsc_buf_reset(&mem_pending);
+    }
+    pthread_mutex_unlock(&keylog_lock);
+    const uint8_t *s;
+    return tsc_keylog_get(mem_keylog, (enum tsc_kl_label)label, client_random, &s) != 0;
+}
+
+const struct tsc_decrypt_cfg *tsc_peer_decrypt_cfg(SSL_CTX *ctx)
+{
+    pthread_mutex_lock(&keylog_lock);
+    if (!mem_keylog) {
+        mem_keylog = tsc_keylog_new();
+        tsc_buf_init(&mem_pending, MEM_PENDING_MAX);
+    }
+    pthread_mutex_unlock(&keylog_lock);
+    if (!mem_keylog)
+        return NULL;
+    memset(&mem_cfg, 0, sizeof mem_cfg);
+    mem_cfg.keylog = mem_keylog;
+    mem_cfg.keys_missing = mem_keys_missing;
+    SSL_CTX_set_keylog_callback(ctx, keylog_cb);
+    return &mem_cfg;
 }
 
 int tsc_peer_keylog(SSL_CTX *ctx, const char *path)
@@ -68,6 +110,9 @@ void tsc_peer_keylog_close(void)
     if (keylog_file)
         fclose(keylog_file);
     keylog_file = NULL;
+    tsc_keylog_free(mem_keylog);
+    mem_keylog = NULL;
+    tsc_buf_free(&mem_pending);
     pthread_mutex_unlock(&keylog_lock);
 }
 

@@ -18,6 +18,13 @@ void tsc_peer_tap_ssl(SSL *ssl, struct tsc_tap *tap, int is_client);
 int tsc_peer_keylog(SSL_CTX *ctx, const char *path);
 void tsc_peer_keylog_close(void);
 
+/* The peers show their own traffic decrypted: OpenSSL's key log lines for
+ * ctx's connections are also kept in memory, and the returned configuration
+ * (for tsc_session_set_decrypt) reads them when a secret is looked up. The
+ * lookups must run where the pipeline runs (under its lock when shared).
+ * NULL when out of memory. tsc_peer_keylog_close() releases it. */
+const struct tsc_decrypt_cfg *tsc_peer_decrypt_cfg(SSL_CTX *ctx);
+
 /* A fresh EC P-256 key and a self-signed certificate for `cn` (with it as a
  * DNS name), valid from now for `days`. 0 on success. */
 int tsc_peer_self_signed(const char *cn, int days, EVP_PKEY **key, X509 **cert);

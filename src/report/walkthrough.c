@@ -171,6 +171,29 @@ static void walk_event(void *ctx, const struct tsc_event *ev)
                      m->u.nst.lifetime, m->u.nst.lifetime / 3600.0);
             step(b, t, x);
             break;
+        case TSC_HS_ENCRYPTED_EXTENSIONS:
+            step(b, "EncryptedExtensions (decrypted)",
+                 "TLS 1.3: the first message under the handshake keys. The server's answers to the client's "
+                 "extensions that are not needed to agree on keys (ALPN, the server name, early data) travel "
+                 "here, hidden from anyone watching. tlsscope read it with the key log.");
+            break;
+        case TSC_HS_CERTIFICATE_VERIFY:
+            snprintf(t, sizeof t, "CertificateVerify from the %s%s", ev->dir == TSC_C2S ? "client" : "server",
+                     ev->decrypted ? " (decrypted)" : "");
+            step(b, t, "A signature over the handshake so far, made with the private key of the certificate just "
+                       "sent: it proves the sender holds that key, not just a copy of the certificate.");
+            break;
+        case TSC_HS_FINISHED:
+            snprintf(t, sizeof t, "Finished from the %s%s", ev->dir == TSC_C2S ? "client" : "server",
+                     ev->decrypted ? " (decrypted)" : "");
+            step(b, t, "A hash of the whole handshake, under the new keys. If anyone had tampered with a hello, "
+                       "the two Finished messages would not match and the connection would fail.");
+            break;
+        case TSC_HS_KEY_UPDATE:
+            snprintf(t, sizeof t, "KeyUpdate from the %s", ev->dir == TSC_C2S ? "client" : "server");
+            step(b, t, "TLS 1.3: the sender switches to fresh traffic keys derived from the old ones; records "
+                       "from here on use them.");
+            break;
         default:
             snprintf(t, sizeof t, "%s", tsc_hs_type_title(m->type));
             step(b, t, "A handshake message.");
@@ -199,6 +222,13 @@ static void walk_event(void *ctx, const struct tsc_event *ev)
                        "anyone had tampered with a hello, the two Finished messages would not match and the "
                        "connection would fail.");
         }
+    } else if (ev->type == TSC_EV_ALERT && ev->decrypted && tsc_is_ok(ev->status)) {
+        const char *d = tsc_alert_desc_snake(ev->alert.description);
+        snprintf(t, sizeof t, "Alert from the %s (decrypted): %s %s", ev->dir == TSC_C2S ? "client" : "server",
+                 tsc_alert_level_name(ev->alert.level) ? tsc_alert_level_name(ev->alert.level) : "?", d ? d : "?");
+        step(b, t, ev->alert.description == 0 ? "close_notify: the polite end of the connection, so that a cut "
+                                                "connection cannot pass for a complete one."
+                                              : "An alert under encryption: the connection is in trouble.");
     } else if (ev->type == TSC_EV_ALERT) {
         step(b, ev->encrypted ? "Alert (encrypted)" : "Alert",
              ev->encrypted ? "An encrypted alert: usually close_notify, the polite end of the connection."
@@ -231,10 +261,18 @@ static void walk_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
         else if (ph == 2 && tsc_version_is_tls13(c->version))
             W(tsc_buf_puts(b, "\n  (encrypted in TLS 1.3: see the server's encrypted flight in phase 4)\n"));
     }
-    W(tsc_buf_printf(b, "\n  Application data: the client sent %llu bytes in %llu records, the server %llu bytes "
-                        "in %llu records, all encrypted.\n",
-                     (unsigned long long)c->app_bytes[0], (unsigned long long)c->app_records[0],
-                     (unsigned long long)c->app_bytes[1], (unsigned long long)c->app_records[1]));
+    if (c->dec.ok[0] || c->dec.ok[1])
+        W(tsc_buf_printf(b, "\n  Application data: the client sent %llu bytes in %llu records, the server %llu bytes "
+                            "in %llu records, all encrypted; decrypted with the key log: %llu and %llu bytes of "
+                            "plaintext (each record also carries its authentication tag or MAC).\n",
+                         (unsigned long long)c->app_bytes[0], (unsigned long long)c->app_records[0],
+                         (unsigned long long)c->app_bytes[1], (unsigned long long)c->app_records[1],
+                         (unsigned long long)c->dec.plaintext[0], (unsigned long long)c->dec.plaintext[1]));
+    else
+        W(tsc_buf_printf(b, "\n  Application data: the client sent %llu bytes in %llu records, the server %llu "
+                            "bytes in %llu records, all encrypted.\n",
+                         (unsigned long long)c->app_bytes[0], (unsigned long long)c->app_records[0],
+                         (unsigned long long)c->app_bytes[1], (unsigned long long)c->app_records[1]));
     struct tsc_finding fs[64];
     size_t nf = tsc_report_findings(s, c, fs, 64);
     if (nf) {

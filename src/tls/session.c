@@ -866,7 +866,7 @@ struct tsc_conn_dec {
     uint8_t have_nst;
     uint8_t etm;          /* the server agreed to encrypt_then_mac */
     uint8_t to_app[2];    /* TLS 1.3: switch to the application keys after this record */
-    uint8_t hs_pending;   /* TLS 1.3: look the handshake secrets up at the first encrypted record */
+    uint8_t hs_pending[2]; /* TLS 1.3: look the handshake secret up at the direction's first encrypted record */
     uint8_t app_pending[2]; /* TLS 1.3: look this direction's application secret up at its next record */
     uint8_t update[2];    /* TLS 1.3: KeyUpdate after this record */
     uint8_t transcript_done;
@@ -1015,8 +1015,8 @@ static void dec_tls13_app_keys(struct tsc_session_ctx *sc, struct tsc_conn *c, i
         dec_note(c, r.why);
 }
 
-/* TLS 1.3, at the ServerHello: the handshake traffic keys. */
-static void dec_tls13_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
+/* TLS 1.3, at a direction's first encrypted record: its handshake traffic key. */
+static void dec_tls13_keys(struct tsc_session_ctx *sc, struct tsc_conn *c, int d)
 {
     struct tsc_conn_dec *k = c->decp;
     const char *why;
@@ -1028,20 +1028,16 @@ static void dec_tls13_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
         dec_note(c, c->version != TSC_TLS13 ? "TLS 1.3 drafts are not supported for decryption" : why);
         return;
     }
-    int found = 0;
-    for (int d = 0; d < 2; d++) {
-        const uint8_t *s;
-        size_t n = key_get(sc, c, d == TSC_C2S ? TSC_KL_CLIENT_HS : TSC_KL_SERVER_HS, &s);
-        if (!n)
-            continue;
-        found++;
+    const uint8_t *s;
+    size_t n = key_get(sc, c, d == TSC_C2S ? TSC_KL_CLIENT_HS : TSC_KL_SERVER_HS, &s);
+    if (n) {
         tsc_rec_cipher_free(k->cur[d]);
         k->cur[d] = NULL;
         tsc_result r = tsc_rec_cipher_tls13(c->suite, s, n, &k->cur[d]);
         if (!tsc_is_ok(r))
             dec_note(c, r.why);
     }
-    if (found)
+    if (n)
         c->dec.keys = TSC_KEYS_KEYLOG;
     else if (tsc_keylog_has_random(sc->dec->keylog, k->cr))
         dec_note(c, "the key log has no TLS 1.3 traffic secrets for this connection's client random");
@@ -1216,7 +1212,7 @@ static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
             memcpy(k->sh_sid, m->u.sh.session_id.p, k->sh_sid_len);
             k->etm = tsc_ext_find(&m->u.sh.ext, TSC_EXT_ENCRYPT_THEN_MAC) != NULL;
             if (tls13(c))
-                k->hs_pending = 1; /* looked up when needed: a live key log may not have it yet */
+                k->hs_pending[0] = k->hs_pending[1] = 1; /* looked up when needed: a live key log, or OpenSSL's own, may not have it yet */
         }
         break;
     case TSC_HS_CLIENT_KEY_EXCHANGE:
@@ -1259,9 +1255,9 @@ static void dec_prepare(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
     struct tsc_conn_dec *k = c->decp;
     if (!k || !tls13(c) || !c->saw_server_hello || c->dir[dir].rec.type != TSC_CT_APPLICATION_DATA)
         return;
-    if (k->hs_pending) {
-        k->hs_pending = 0;
-        dec_tls13_keys(sc, c);
+    if (k->hs_pending[dir]) {
+        k->hs_pending[dir] = 0;
+        dec_tls13_keys(sc, c, dir);
     }
     if (k->app_pending[dir]) {
         k->app_pending[dir] = 0;

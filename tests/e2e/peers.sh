@@ -37,8 +37,11 @@ theirs=$(tshark -r "$tmp/c1.pcap" -Y tls.handshake.type -T fields -e tls.handsha
 [[ $ours == "$theirs" ]]; check "tshark reads the tap's pcap with the same messages ($ours | $theirs)" $?
 tshark -r "$tmp/c1.pcap" -o "tls.keylog_file:$tmp/c1.keys" -Y http.request -T fields -e http.request.method 2>/dev/null | grep -q GET
 check "tshark decrypts the tap's pcap with the key log" $?
-"$bin" client --cafile "$tmp/cert.pem" --tls1.3 --summary "localhost:$p" >"$tmp/c13.out" 2>&1
-grep -q "TLS 1.3" "$tmp/c13.out"; check "client vs s_server: TLS 1.3" $?
+python3 -c "import json,sys; c=json.loads(open(sys.argv[1]).readline()); d=c['decryption']; assert d['status']=='decrypted' and d['keys']=='keylog', d; assert [m['dir'] for m in c['messages'] if m['type']=='finished' and m.get('decrypted')]==['c2s','s2c'], c['messages']" "$tmp/c1.json"
+check "client vs s_server: its report decrypts its own Finished messages" $?
+"$bin" client --cafile "$tmp/cert.pem" --tls1.3 --json "localhost:$p" >"$tmp/c13.json" 2>"$tmp/c13.err"
+python3 -c "import json,sys; c=json.loads(open(sys.argv[1]).readline()); assert c['version']=='TLS 1.3', c['version']; assert c['decryption']['status']=='decrypted', c['decryption']; assert len(c['certificates'])==1, c['certificates']; assert 'certificate_verify' in [m['type'] for m in c['messages'] if m.get('decrypted')]" "$tmp/c13.json"
+check "client vs s_server: TLS 1.3, the certificate read from its own decrypted flight" $?
 
 # 2. client against gnutls-serv
 p=$((base + 2))
@@ -120,8 +123,10 @@ done
 [[ -s $tmp/demo.pcap && -s $tmp/demo.keys ]]; check "demo: demo.pcap and demo.keys written" $?
 tshark -r "$tmp/demo.pcap" -o "tls.keylog_file:$tmp/demo.keys" -Y http.request 2>/dev/null | grep -q GET
 check "demo: tshark decrypts demo.pcap with demo.keys" $?
-(cd "$tmp" && "$bin" demo --tls13 >"$tmp/d13.out" 2>&1) && grep -q "Encrypted server flight" "$tmp/d13.out"
-check "demo --tls13" $?
+(cd "$tmp" && "$bin" demo --tls13 >"$tmp/d13.out" 2>&1) && grep -q "EncryptedExtensions (decrypted)" "$tmp/d13.out" &&
+    grep -q "CertificateVerify from the server (decrypted)" "$tmp/d13.out" &&
+    grep -q "Finished from the client (decrypted)" "$tmp/d13.out"
+check "demo --tls13: the encrypted flights shown decrypted with the demo's key log" $?
 (cd "$tmp" && "$bin" demo --legacy >"$tmp/dl.out" 2>&1) &&
     grep -q "ServerHello: TLS 1.0, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" "$tmp/dl.out"
 check "demo --legacy" $?
