@@ -22,6 +22,9 @@ struct kl_entry {
 struct tsc_keylog {
     struct kl_entry *tab;
     size_t cap, count; /* cap is a power of two */
+    struct kl_entry *old; /* the previous generation (tsc_keylog_set_max) */
+    size_t old_cap;
+    size_t max_randoms;   /* 0: no limit */
     struct tsc_hash_key key;
     struct tsc_keylog_stats st;
     char line[LINE_MAX_LEN];
@@ -61,16 +64,24 @@ void tsc_keylog_free(struct tsc_keylog *kl)
     if (!kl)
         return;
     free(kl->tab);
+    free(kl->old);
     free(kl->path);
     free(kl);
 }
 
+void tsc_keylog_set_max(struct tsc_keylog *kl, size_t max_randoms) { kl->max_randoms = max_randoms; }
+
+static size_t slot_in(const struct tsc_keylog *kl, const struct kl_entry *tab, size_t cap, const uint8_t random[32])
+{
+    size_t i = (size_t)tsc_siphash(&kl->key, random, 32) & (cap - 1);
+    while (tab[i].used && memcmp(tab[i].random, random, 32) != 0)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
 static size_t slot_of(const struct tsc_keylog *kl, const uint8_t random[32])
 {
-    size_t i = (size_t)tsc_siphash(&kl->key, random, 32) & (kl->cap - 1);
-    while (kl->tab[i].used && memcmp(kl->tab[i].random, random, 32) != 0)
-        i = (i + 1) & (kl->cap - 1);
-    return i;
+    return slot_in(kl, kl->tab, kl->cap, random);
 }
 
 static tsc_result grow(struct tsc_keylog *kl)
@@ -187,6 +198,14 @@ static tsc_result one_line(struct tsc_keylog *kl, const char *s, size_t n)
     if ((label == TSC_KL_CLIENT_RANDOM && slen != 48) || (label != TSC_KL_CLIENT_RANDOM && slen < 16)) {
         malformed(kl);
         return tsc_ok();
+    }
+    if (kl->max_randoms && kl->count >= kl->max_randoms && !(kl->cap && kl->tab[slot_of(kl, random)].used)) {
+        /* a new generation: the oldest secrets go, the last ones stay findable */
+        free(kl->old);
+        kl->old = kl->tab;
+        kl->old_cap = kl->cap;
+        kl->tab = NULL;
+        kl->cap = kl->count = 0;
     }
     if (kl->count + 1 > kl->cap / 2)
         TSC_GUARD(grow(kl));
@@ -311,10 +330,12 @@ tsc_result tsc_keylog_refresh(struct tsc_keylog *kl)
 size_t tsc_keylog_get(const struct tsc_keylog *kl, enum tsc_kl_label label, const uint8_t client_random[32],
                       const uint8_t **secret)
 {
-    if (!kl || !kl->cap || (unsigned)label >= TSC_KL_N)
+    if (!kl || (unsigned)label >= TSC_KL_N)
         return 0;
-    const struct kl_entry *e = &kl->tab[slot_of(kl, client_random)];
-    if (!e->used || !e->len[label])
+    const struct kl_entry *e = kl->cap ? &kl->tab[slot_of(kl, client_random)] : NULL;
+    if ((!e || !e->used || !e->len[label]) && kl->old_cap)
+        e = &kl->old[slot_in(kl, kl->old, kl->old_cap, client_random)];
+    if (!e || !e->used || !e->len[label])
         return 0;
     *secret = e->secret[label];
     return e->len[label];
@@ -322,9 +343,10 @@ size_t tsc_keylog_get(const struct tsc_keylog *kl, enum tsc_kl_label label, cons
 
 int tsc_keylog_has_random(const struct tsc_keylog *kl, const uint8_t client_random[32])
 {
-    if (!kl || !kl->cap)
+    if (!kl)
         return 0;
-    return kl->tab[slot_of(kl, client_random)].used;
+    return (kl->cap && kl->tab[slot_of(kl, client_random)].used) ||
+           (kl->old_cap && kl->old[slot_in(kl, kl->old, kl->old_cap, client_random)].used);
 }
 
 const struct tsc_keylog_stats *tsc_keylog_stats(const struct tsc_keylog *kl) { return &kl->st; }

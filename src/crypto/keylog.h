@@ -37,7 +37,7 @@ enum tsc_kl_label {
     TSC_KL_N
 };
 
-#define TSC_KL_SECRET_MAX 64
+#define TSC_KL_SECRET_MAX 48 /* SHA-384 secrets and master secrets */
 
 struct tsc_keylog_stats {
     uint64_t lines;           /* lines read (comments and blank lines included) */
@@ -75,6 +75,10 @@ size_t tsc_keylog_get(const struct tsc_keylog *kl, enum tsc_kl_label label, cons
 int tsc_keylog_has_random(const struct tsc_keylog *kl, const uint8_t client_random[32]);
 
 const struct tsc_keylog_stats *tsc_keylog_stats(const struct tsc_keylog *kl);
+/* Keep at most about 2 * max client randoms (a long-running peer's own key
+ * log): past max, a new table starts and the one before it stays readable
+ * until the next turn. 0 (the default): no limit. */
+void tsc_keylog_set_max(struct tsc_keylog *kl, size_t max_randoms);
 const char *tsc_keylog_label_name(enum tsc_kl_label label);
 
 #endif
