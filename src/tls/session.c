@@ -1309,6 +1309,7 @@ static void record_decrypt(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
         d->rec_fresh = 1;
         handshake_bytes(sc, c, dir, pt, len, d->rec.version, ts);
         break;
+    case TSC_CT_CHANGE_CIPHER_SPEC: /* renegotiation: the new ChangeCipherSpec comes under the old keys */
     case TSC_CT_ALERT:
     case TSC_CT_HEARTBEAT: {
         uint8_t t = d->rec.type;

@@ -757,6 +757,34 @@ sc_tls13_early_data() {
     ((n == 1)) || fail "no decrypted EndOfEarlyData"
 }
 
+sc_tls12_renegotiation() {
+    # s_client sends part 1, renegotiates ('R': a second full handshake,
+    # encrypted under the first one's keys), sends part 2. OpenSSL 3 servers
+    # refuse client renegotiation unless told (-client_renegotiation).
+    expect description="TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256, the client renegotiates between two parts of its data (s_client 'R' against s_server -client_renegotiation)" \
+        version=0x0303 cipher_suite=0xc02f
+    mkpay "$WORK/$NAME.p1" 20000 QRKk
+    mkpay "$WORK/$NAME.p2" 20000 QRKk
+    cat "$WORK/$NAME.p1" "$WORK/$NAME.p2" >"$OUT/$NAME.1.c2s"
+    mkfifo "$WORK/$NAME.fifo"
+    ${NSX[@]+"${NSX[@]}"} timeout "$SRV_TIMEOUT" openssl s_server -accept "127.0.0.1:$PORT" -naccept 1 -tls1_2 \
+        -client_renegotiation -cert "$PKI/leaf-rsa.crt" -key "$PKI/leaf-rsa.key" \
+        0<>"$WORK/$NAME.fifo" >>"$WORK/$NAME.server.log" 2>&1 &
+    SRV_PID=$!
+    PIDS+=("$SRV_PID")
+    wait_listen "$PORT"
+    cap_start "$PORT"
+    { cat "$WORK/$NAME.p1"; sleep 0.5; printf 'R\n'; sleep 0.5; cat "$WORK/$NAME.p2"; sleep 0.5; } |
+        ${NSX[@]+"${NSX[@]}"} timeout "$CLI_TIMEOUT" openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 \
+            -cipher ECDHE-RSA-AES128-GCM-SHA256 -keylogfile "$KEYS" -CAfile "$PKI/ca.crt" -servername test.example \
+            >>"$WORK/$NAME.client.log" 2>&1 || fail "client failed"
+    srv_stop 80
+    cap_stop
+    local n
+    n=$(tshark -n -r "$PCAP" -o "tls.keylog_file:$KEYS" -Y 'tls.handshake.type == 1' 2>/dev/null | wc -l)
+    ((n == 2)) || fail "ClientHellos (the second decrypted): $n, want 2"
+}
+
 # GnuTLS pair: gnutls-serv --echo (which treats what it reads as commands
 # and answers in its own way, so only the c2s bytes are exact)
 gnutls_echo() { # PRIORITY CERT KEY
@@ -818,7 +846,7 @@ SCENARIOS=(
     tls12-aes-ccm tls12-aes-ccm8 tls10-rc4 tls12-static-rsa tls12-static-rsa-noems
     tls13-aes128-gcm tls13-aes256-gcm tls13-chacha20 tls13-aes128-ccm tls13-aes128-ccm8
     tls13-keyupdate tls13-hrr tls13-client-cert tls12-resume-ticket tls12-resume-sessionid tls13-resume-psk
-    tls13-early-data curl-tls12 gnutls-tls13
+    tls13-early-data tls12-renegotiation curl-tls12 gnutls-tls13
 )
 # TLSSCOPE_DECRYPT_ONLY="a b": make only these (for debugging)
 if [[ -n ${TLSSCOPE_DECRYPT_ONLY:-} ]]; then
