@@ -254,8 +254,10 @@ static tsc_result tls_prf(const char *md, const uint8_t *secret, size_t slen, co
     if (ll + n1 + n2 > sizeof seed)
         return TSC_ERR(TSC_INTERNAL, "PRF seed too long");
     memcpy(seed, label, ll);
-    memcpy(seed + ll, s1, n1);
-    memcpy(seed + ll + n1, s2, n2);
+    if (n1)
+        memcpy(seed + ll, s1, n1);
+    if (n2)
+        memcpy(seed + ll + n1, s2, n2);
     tsc_result r = tsc_ok();
     EVP_KDF *kdf = EVP_KDF_fetch(libctx(), "TLS1-PRF", NULL);
     EVP_KDF_CTX *k = kdf ? EVP_KDF_CTX_new(kdf) : NULL;

@@ -1209,7 +1209,8 @@ static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
             k->have_sr = 1;
             k->next_ready = 0;
             k->sh_sid_len = m->u.sh.session_id.len <= 32 ? (uint8_t)m->u.sh.session_id.len : 0;
-            memcpy(k->sh_sid, m->u.sh.session_id.p, k->sh_sid_len);
+            if (k->sh_sid_len)
+                memcpy(k->sh_sid, m->u.sh.session_id.p, k->sh_sid_len);
             k->etm = tsc_ext_find(&m->u.sh.ext, TSC_EXT_ENCRYPT_THEN_MAC) != NULL;
             if (tls13(c))
                 k->hs_pending[0] = k->hs_pending[1] = 1; /* looked up when needed: a live key log, or OpenSSL's own, may not have it yet */
@@ -1217,7 +1218,7 @@ static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
         break;
     case TSC_HS_CLIENT_KEY_EXCHANGE:
         k->transcript_done = 1;
-        if (sc->dec->rsa && body.len <= sizeof k->cke) {
+        if (sc->dec->rsa && body.len && body.len <= sizeof k->cke) {
             memcpy(k->cke, body.p, body.len);
             k->cke_len = (uint16_t)body.len;
         }
