@@ -18,7 +18,17 @@
 #define RING 8192
 #define MERGE_EVERY 2048
 
-enum { D_PACKET, D_TCP, D_TICK, D_END };
+enum { D_SEGMENT, D_TCP, D_TICK, D_END };
+
+/* A TCP segment the main thread decoded to route it: the worker takes the
+ * fields as they are instead of decoding the packet again. */
+struct seg {
+    struct tsc_endpoint src, dst;
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint32_t payload_len, payload_wire;
+    const uint8_t *payload;
+};
 
 struct owned_tcp {
     struct tsc_packet pk;
@@ -27,10 +37,8 @@ struct owned_tcp {
 
 struct desc {
     uint8_t kind;
-    int32_t linktype;
-    uint32_t caplen;
-    const uint8_t *data;
-    struct owned_tcp *owned;
+    struct seg seg;          /* D_SEGMENT */
+    struct owned_tcp *owned; /* D_TCP */
     int64_t ts;
     uint64_t index;
     uint64_t file_off;
@@ -101,9 +109,19 @@ static void *worker_main(void *arg)
         }
         struct desc *d = &w->ring[tail % RING];
         switch (d->kind) {
-        case D_PACKET:
-            tsc_pipeline_packet_at(w->pl, d->linktype, d->data, d->caplen, d->ts, d->index);
+        case D_SEGMENT: {
+            struct tsc_packet pk;
+            pk.src = d->seg.src;
+            pk.dst = d->seg.dst;
+            pk.seq = d->seg.seq;
+            pk.ack = d->seg.ack;
+            pk.flags = d->seg.flags;
+            pk.payload = d->seg.payload;
+            pk.payload_len = d->seg.payload_len;
+            pk.payload_wire = d->seg.payload_wire;
+            tsc_pipeline_tcp(w->pl, &pk, d->ts, d->index);
             break;
+        }
         case D_TCP:
             tsc_pipeline_tcp(w->pl, &d->owned->pk, d->ts, d->index);
             free(d->owned);
@@ -246,7 +264,7 @@ static void route_reassembled(void *arg, const struct tsc_packet *pk, int64_t ts
     o->pk = *pk;
     memcpy(o->data, pk->payload, pk->payload_len);
     o->pk.payload = o->data;
-    struct desc d = {D_TCP, 0, 0, NULL, o, ts, fr->index, fr->file_off};
+    struct desc d = {.kind = D_TCP, .owned = o, .ts = ts, .index = fr->index, .file_off = fr->file_off};
     push(&fr->p->w[route_hash(fr->p, pk) % (uint64_t)fr->p->n], &d);
 }
 
@@ -314,7 +332,15 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
         stats->bytes += pkt.caplen;
         switch (tsc_packet_decode(pkt.linktype, pkt.data, pkt.caplen, &pk)) {
         case TSC_PKT_TCP: {
-            struct desc d = {D_PACKET, pkt.linktype, (uint32_t)pkt.caplen, pkt.data, NULL, pkt.ts_us, index, off};
+            struct desc d = {.kind = D_SEGMENT, .ts = pkt.ts_us, .index = index, .file_off = off};
+            d.seg.src = pk.src;
+            d.seg.dst = pk.dst;
+            d.seg.seq = pk.seq;
+            d.seg.ack = pk.ack;
+            d.seg.flags = pk.flags;
+            d.seg.payload = pk.payload;
+            d.seg.payload_len = (uint32_t)pk.payload_len;
+            d.seg.payload_wire = (uint32_t)pk.payload_wire;
             push(&p.w[route_hash(&p, &pk) % (uint64_t)workers], &d);
             break;
         }
@@ -333,7 +359,7 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
             /* time passes for every worker, and pages every worker is past are given back */
             uint64_t safe = off;
             for (int i = 0; i < workers; i++) {
-                struct desc t = {D_TICK, 0, 0, NULL, NULL, pkt.ts_us, 0, off};
+                struct desc t = {.kind = D_TICK, .ts = pkt.ts_us, .file_off = off};
                 push(&p.w[i], &t);
             }
             for (int i = 0; i < workers; i++) {
@@ -360,7 +386,7 @@ out:
     if (main_pl)
         tsc_pipeline_finish(main_pl);
     for (int i = 0; i < started; i++) {
-        struct desc e = {D_END, 0, 0, NULL, NULL, 0, 0, 0};
+        struct desc e = {.kind = D_END};
         push(&p.w[i], &e);
     }
     for (int i = 0; i < started; i++)
