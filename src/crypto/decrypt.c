@@ -231,8 +231,18 @@ int tsc_decrypt_supported(uint16_t version, uint16_t suite, const char **why)
         w = "the cipher needs OpenSSL's legacy provider, which is not available";
         ok = 0;
     }
+    if (ok && sp.cipher[0]) {
+        /* built without it (IDEA, say), or a provider that lacks it */
+        EVP_CIPHER *c = EVP_CIPHER_fetch(libctx(), sp.cipher, NULL);
+        if (!c) {
+            w = "the cipher is not available in this OpenSSL";
+            ok = 0;
+        }
+        EVP_CIPHER_free(c);
+        ERR_clear_error();
+    }
     if (!ok && why)
-        *why = version == 0x0304 ? "TLS 1.3 cipher suite not supported" : w;
+        *why = version == 0x0304 && !sp.cipher[0] ? "TLS 1.3 cipher suite not supported" : w;
     return ok;
 }
 
@@ -780,17 +790,18 @@ tsc_result tsc_rec_open(struct tsc_rec_cipher *c, uint8_t type, uint16_t version
     }
     case K_NULL:
     case K_STREAM: {
-        if (n < c->mac_len)
-            return TSC_MALFORMED_ERR("record is shorter than its MAC");
         if (c->kind == K_STREAM) {
+            /* the key stream moves on over every byte, whatever follows */
             int l = 0;
             if (n && (!EVP_DecryptUpdate(c->ctx, out, &l, in, (int)n) || (size_t)l != n)) {
                 ERR_clear_error();
                 return TSC_ERR(TSC_OPENSSL, "cipher failed");
             }
-        } else {
+        } else if (n) {
             memcpy(out, in, n);
         }
+        if (n < c->mac_len)
+            return TSC_MALFORMED_ERR("record is shorter than its MAC");
         size_t content = n - c->mac_len;
         TSC_GUARD(mac_check(c, seq, type, version, out, content, out + content));
         *len = content;
@@ -926,9 +937,16 @@ int tsc_rsa_decrypt_pms(const struct tsc_rsa_keys *keys, uint16_t version, const
         EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(libctx(), keys->key[i], NULL);
         uint8_t buf[1024];
         size_t ol = sizeof buf;
+        unsigned int no = 0;
+        /* OpenSSL 3.2 and later answer a bad padding with a random secret
+         * ("implicit rejection"); a passive reader must see the failure to
+         * try the next key (unknown to older versions: ignored there) */
+        OSSL_PARAM ir[] = {OSSL_PARAM_construct_uint("implicit-rejection", &no), OSSL_PARAM_construct_end()};
         int ok = pc && EVP_PKEY_decrypt_init(pc) > 0 && EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) > 0 &&
-                 (size_t)EVP_PKEY_get_size(keys->key[i]) <= sizeof buf &&
-                 EVP_PKEY_decrypt(pc, buf, &ol, cke, n) > 0 && ol == 48;
+                 (size_t)EVP_PKEY_get_size(keys->key[i]) <= sizeof buf;
+        if (ok)
+            (void)EVP_PKEY_CTX_set_params(pc, ir);
+        ok = ok && EVP_PKEY_decrypt(pc, buf, &ol, cke, n) > 0 && ol == 48 && buf[0] == 0x03;
         EVP_PKEY_CTX_free(pc);
         ERR_clear_error();
         if (ok) {

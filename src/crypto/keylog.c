@@ -267,38 +267,72 @@ tsc_result tsc_keylog_parse_end(struct tsc_keylog *kl)
     return r;
 }
 
-/* Read from the remembered offset; complete lines only unless `all`. */
-static tsc_result read_from(struct tsc_keylog *kl, int all)
+/* A last line without its newline: the writer may be in the middle of it.
+ * Use it if it parses; either way it is read again, whole, by the next
+ * refresh (the offset stays before it), and a half line is not counted. */
+static void tentative_line(struct tsc_keylog *kl, const uint8_t *p, size_t n)
+{
+    if (n > sizeof kl->line)
+        return;
+    struct tsc_keylog_stats before = kl->st;
+    memcpy(kl->line, p, n);
+    tsc_result r = one_line(kl, kl->line, n);
+    if (!tsc_is_ok(r) || kl->st.malformed != before.malformed || kl->st.unknown_labels != before.unknown_labels) {
+        uint64_t entries = kl->st.entries, randoms = kl->st.randoms;
+        kl->st = before;
+        kl->st.entries = entries;
+        kl->st.randoms = randoms;
+    } else {
+        kl->st.lines = before.lines;
+    }
+}
+
+static const char *open_error(int err)
+{
+    switch (err) {
+    case ENOENT: return "no such file";
+    case EACCES: return "permission denied";
+    case EISDIR: return "is a directory";
+    default: return "cannot open the file";
+    }
+}
+
+/* Read complete lines from the remembered offset to the end of the file
+ * (and, with tail, use an unfinished last line tentatively). */
+static tsc_result read_from(struct tsc_keylog *kl, int tail)
 {
     FILE *f = fopen(kl->path, "rb");
     if (!f)
-        return TSC_ERR(TSC_MALFORMED, strerror(errno));
-    if (kl->offset && fseeko(f, (off_t)kl->offset, SEEK_SET) != 0) {
-        fclose(f);
-        return TSC_ERR(TSC_MALFORMED, "cannot seek in the key log");
-    }
+        return TSC_ERR(TSC_MALFORMED, open_error(errno));
     uint8_t buf[65536];
-    size_t got;
     tsc_result r = tsc_ok();
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+    for (;;) {
+        if (fseeko(f, (off_t)kl->offset, SEEK_SET) != 0) {
+            r = TSC_ERR(TSC_MALFORMED, "cannot seek in the key log");
+            break;
+        }
+        size_t got = fread(buf, 1, sizeof buf, f);
+        if (got == 0)
+            break;
         size_t use = got;
-        if (!all) {
-            /* keep an unfinished last line for the next refresh */
-            while (use && buf[use - 1] != '\n')
-                use--;
-            if (use == 0 && got == sizeof buf)
-                use = got; /* a giant line: let the parser skip it */
+        while (use && buf[use - 1] != '\n')
+            use--;
+        if (use == 0) {
+            if (got < sizeof buf) {
+                if (tail)
+                    tentative_line(kl, buf, got);
+                break;
+            }
+            use = got; /* a line longer than the buffer: the parser skips it */
         }
         r = tsc_keylog_parse(kl, buf, use);
         kl->offset += (long long)use;
-        if (!tsc_is_ok(r) || use < got)
+        if (!tsc_is_ok(r))
             break;
     }
     if (ferror(f) && tsc_is_ok(r))
         r = TSC_ERR(TSC_MALFORMED, "read error");
     fclose(f);
-    if (all && tsc_is_ok(r))
-        r = tsc_keylog_parse_end(kl);
     return r;
 }
 

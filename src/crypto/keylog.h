@@ -59,7 +59,9 @@ tsc_result tsc_keylog_parse(struct tsc_keylog *kl, const uint8_t *p, size_t n);
 /* The text ended: parse a last line without a newline. */
 tsc_result tsc_keylog_parse_end(struct tsc_keylog *kl);
 
-/* Read the whole file (then remember it for tsc_keylog_refresh). Returns an
+/* Read the whole file (then remember it for tsc_keylog_refresh): complete
+ * lines, and a last line without a newline if it parses (a writer may be in
+ * the middle of it: the next refresh reads it again, whole). Returns an
  * error naming the reason when the file cannot be opened or read. */
 tsc_result tsc_keylog_load(struct tsc_keylog *kl, const char *path);
 /* Remember a file that does not exist yet, for tsc_keylog_refresh. */

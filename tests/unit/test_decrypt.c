@@ -1,0 +1,1399 @@
+/*
+ * test_decrypt.c - key schedules and record protection (crypto/decrypt.c).
+ *
+ * Known answers come from outside this code: RFC 8448 section 3 (the
+ * server's first encrypted handshake record of the simple 1-RTT handshake,
+ * opened from the server handshake traffic secret), the published TLS 1.2
+ * PRF vector (which checks this file's own PRF helper), and records this
+ * file seals itself with OpenSSL's EVP ciphers, MACs and KDFs from keys it
+ * derives itself. decrypt.c must open what a real sender would write.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/pem.h>
+#include <openssl/provider.h>
+#include <openssl/rsa.h>
+
+#include "crypto/decrypt.h"
+#include "tls_builders.h"
+
+/* ------------------------------------------------------------ helpers */
+
+/* Hex with any blanks between bytes into out; returns the byte count. */
+static size_t unhex(const char *s, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    int hi = -1;
+    for (; *s; s++) {
+        int v;
+        if (*s >= '0' && *s <= '9')
+            v = *s - '0';
+        else if (*s >= 'a' && *s <= 'f')
+            v = *s - 'a' + 10;
+        else if (*s >= 'A' && *s <= 'F')
+            v = *s - 'A' + 10;
+        else
+            continue;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            assert_true(n < cap);
+            out[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    assert_int_equal(hi, -1);
+    return n;
+}
+
+static void fill(uint8_t *p, size_t n, uint8_t seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(seed + i * 31u + (i >> 3));
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+/* A library context with the legacy provider, for RC4 (the test's own). */
+static OSSL_LIB_CTX *g_legacy_ctx;
+static OSSL_PROVIDER *g_prov[2];
+
+static OSSL_LIB_CTX *legacy_ctx(void)
+{
+    if (!g_legacy_ctx) {
+        g_legacy_ctx = OSSL_LIB_CTX_new();
+        assert_non_null(g_legacy_ctx);
+        g_prov[0] = OSSL_PROVIDER_load(g_legacy_ctx, "default");
+        g_prov[1] = OSSL_PROVIDER_load(g_legacy_ctx, "legacy");
+        assert_non_null(g_prov[0]);
+        assert_non_null(g_prov[1]);
+    }
+    return g_legacy_ctx;
+}
+
+static void legacy_ctx_free(void)
+{
+    for (int i = 0; i < 2; i++)
+        if (g_prov[i])
+            OSSL_PROVIDER_unload(g_prov[i]);
+    OSSL_LIB_CTX_free(g_legacy_ctx);
+}
+
+/* TLS 1.0-1.2 PRF, OpenSSL's TLS1-PRF KDF, with label and seeds given as
+ * separate seed parameters (OpenSSL concatenates them). */
+static void prf(const char *md, const uint8_t *secret, size_t slen, const char *label, const uint8_t *s1,
+                size_t n1, const uint8_t *s2, size_t n2, uint8_t *out, size_t outlen)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+    assert_non_null(kdf);
+    EVP_KDF_CTX *k = EVP_KDF_CTX_new(kdf);
+    assert_non_null(k);
+    OSSL_PARAM params[6], *p = params;
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, slen);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)label, strlen(label));
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)s1, n1);
+    if (n2)
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)s2, n2);
+    *p = OSSL_PARAM_construct_end();
+    assert_int_equal(EVP_KDF_derive(k, out, outlen, params), 1);
+    EVP_KDF_CTX_free(k);
+    EVP_KDF_free(kdf);
+}
+
+/* HKDF-Expand-Label(secret, label, "", len) of RFC 8446 7.1, with HKDF in
+ * expand-only mode. */
+static void expand_label(const char *md, const uint8_t *secret, size_t slen, const char *label, uint8_t *out,
+                         size_t len)
+{
+    uint8_t info[64];
+    size_t ll = strlen(label), i = 0;
+    info[i++] = (uint8_t)(len >> 8);
+    info[i++] = (uint8_t)len;
+    info[i++] = (uint8_t)(6 + ll);
+    memcpy(info + i, "tls13 ", 6);
+    i += 6;
+    memcpy(info + i, label, ll);
+    i += ll;
+    info[i++] = 0;
+    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    assert_non_null(kdf);
+    EVP_KDF_CTX *k = EVP_KDF_CTX_new(kdf);
+    assert_non_null(k);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, slen),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, i),
+        OSSL_PARAM_construct_end(),
+    };
+    assert_int_equal(EVP_KDF_derive(k, out, len, params), 1);
+    EVP_KDF_CTX_free(k);
+    EVP_KDF_free(kdf);
+}
+
+/* AEAD seal with a 12-byte nonce: ct (n bytes) then the tag into out. */
+static void aead_seal(const char *name, int ccm, size_t tag_len, const uint8_t *key, const uint8_t nonce[12],
+                      const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t n, uint8_t *out)
+{
+    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
+    assert_non_null(c);
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    assert_non_null(x);
+    int l = 0;
+    assert_int_equal(EVP_EncryptInit_ex2(x, c, NULL, NULL, NULL), 1);
+    assert_true(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) > 0);
+    if (ccm)
+        assert_true(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, (int)tag_len, NULL) > 0);
+    assert_int_equal(EVP_EncryptInit_ex2(x, NULL, key, nonce, NULL), 1);
+    if (ccm)
+        assert_int_equal(EVP_EncryptUpdate(x, NULL, &l, NULL, (int)n), 1);
+    assert_int_equal(EVP_EncryptUpdate(x, NULL, &l, aad, (int)aad_len), 1);
+    if (n || ccm) {
+        assert_int_equal(EVP_EncryptUpdate(x, out, &l, pt, (int)n), 1);
+        assert_int_equal((size_t)l, n);
+    }
+    assert_int_equal(EVP_EncryptFinal_ex(x, out + n, &l), 1);
+    assert_true(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, (int)tag_len, out + n) > 0);
+    EVP_CIPHER_CTX_free(x);
+    EVP_CIPHER_free(c);
+}
+
+/* CBC encryption without padding (n a multiple of the block). */
+static void cbc_encrypt(const char *name, const uint8_t *key, const uint8_t *iv, const uint8_t *in, size_t n,
+                        uint8_t *out)
+{
+    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
+    assert_non_null(c);
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    assert_non_null(x);
+    int l = 0, l2 = 0;
+    assert_int_equal(EVP_EncryptInit_ex2(x, c, key, iv, NULL), 1);
+    assert_int_equal(EVP_CIPHER_CTX_set_padding(x, 0), 1);
+    assert_int_equal(EVP_EncryptUpdate(x, out, &l, in, (int)n), 1);
+    assert_int_equal(EVP_EncryptFinal_ex(x, out + l, &l2), 1);
+    assert_int_equal((size_t)(l + l2), n);
+    EVP_CIPHER_CTX_free(x);
+    EVP_CIPHER_free(c);
+}
+
+static size_t hmac(const char *md, const uint8_t *key, size_t klen, const uint8_t *p, size_t n, uint8_t *out)
+{
+    size_t ol = 0;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)md, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL, NULL, params, key, klen, p, n, out, EVP_MAX_MD_SIZE, &ol));
+    return ol;
+}
+
+/* The 13 bytes before a TLS MAC or AEAD: seq, type, version, length. */
+static void pseudo_header(uint8_t h[13], uint64_t seq, uint8_t type, uint16_t version, size_t len)
+{
+    put_u64(h, seq);
+    h[8] = type;
+    h[9] = (uint8_t)(version >> 8);
+    h[10] = (uint8_t)version;
+    h[11] = (uint8_t)(len >> 8);
+    h[12] = (uint8_t)len;
+}
+
+/* Open a record into a buffer of exactly n bytes; the result. */
+static tsc_result open_rec(struct tsc_rec_cipher *c, uint8_t type, uint16_t version, const uint8_t *in, size_t n,
+                           uint8_t **plain, size_t *len, uint8_t *inner)
+{
+    uint8_t *out = malloc(n ? n : 1);
+    assert_non_null(out);
+    size_t off = 99, l = 99;
+    *inner = 0;
+    tsc_result r = tsc_rec_open(c, type, version, in, n, out, &off, &l, inner);
+    if (tsc_is_ok(r)) {
+        assert_true(off <= n && l <= n - off);
+        *plain = malloc(l ? l : 1);
+        assert_non_null(*plain);
+        memcpy(*plain, out + off, l);
+        *len = l;
+    } else {
+        *plain = NULL;
+        *len = 0;
+    }
+    free(out);
+    return r;
+}
+
+/* Open and compare with the expected plaintext and inner type. */
+static void open_expect(struct tsc_rec_cipher *c, uint8_t type, uint16_t version, const uint8_t *in, size_t n,
+                        const uint8_t *want, size_t want_len, uint8_t want_inner)
+{
+    uint8_t *plain, inner;
+    size_t len;
+    ASSERT_OK(open_rec(c, type, version, in, n, &plain, &len, &inner));
+    assert_int_equal(len, want_len);
+    if (want_len)
+        assert_memory_equal(plain, want, want_len);
+    assert_int_equal(inner, want_inner);
+    free(plain);
+}
+
+/* Open and expect MALFORMED/decode_error with exactly this reason. */
+static void open_refused(struct tsc_rec_cipher *c, uint8_t type, uint16_t version, const uint8_t *in, size_t n,
+                         const char *why)
+{
+    uint8_t *plain, inner;
+    size_t len;
+    tsc_result r = open_rec(c, type, version, in, n, &plain, &len, &inner);
+    ASSERT_DECODE_ERROR(r);
+    assert_string_equal(r.why, why);
+}
+
+/* ------------------------------------------------------------ TLS 1.3 */
+
+/* RFC 8448 section 3, {server} derive write traffic keys for handshake data */
+static const char rfc8448_s_hs_secret[] =
+    "b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38";
+static const char rfc8448_key[] = "3f ce 51 60 09 c2 17 27 d0 f2 e4 e8 6e e4 03 bc";
+static const char rfc8448_iv[] = "5d 31 3e b2 67 12 76 ee 13 00 0b 30";
+
+/* RFC 8448 section 3, {server} send handshake record: complete record */
+static const char rfc8448_record[] =
+    "17 03 03 02 a2 d1 ff 33 4a 56 f5 bf f6 59 4a 07 cc 87 b5 80 23 3f 50 0f 45 e4 89 e7 f3 3a f3 5e df"
+    "78 69 fc f4 0a a4 0a a2 b8 ea 73 f8 48 a7 ca 07 61 2e f9 f9 45 cb 96 0b 40 68 90 51 23 ea 78 b1 11"
+    "b4 29 ba 91 91 cd 05 d2 a3 89 28 0f 52 61 34 aa dc 7f c7 8c 4b 72 9d f8 28 b5 ec f7 b1 3b d9 ae fb"
+    "0e 57 f2 71 58 5b 8e a9 bb 35 5c 7c 79 02 07 16 cf b9 b1 18 3e f3 ab 20 e3 7d 57 a6 b9 d7 47 76 09"
+    "ae e6 e1 22 a4 cf 51 42 73 25 25 0c 7d 0e 50 92 89 44 4c 9b 3a 64 8f 1d 71 03 5d 2e d6 5b 0e 3c dd"
+    "0c ba e8 bf 2d 0b 22 78 12 cb b3 60 98 72 55 cc 74 41 10 c4 53 ba a4 fc d6 10 92 8d 80 98 10 e4 b7"
+    "ed 1a 8f d9 91 f0 6a a6 24 82 04 79 7e 36 a6 a7 3b 70 a2 55 9c 09 ea d6 86 94 5b a2 46 ab 66 e5 ed"
+    "d8 04 4b 4c 6d e3 fc f2 a8 94 41 ac 66 27 2f d8 fb 33 0e f8 19 05 79 b3 68 45 96 c9 60 bd 59 6e ea"
+    "52 0a 56 a8 d6 50 f5 63 aa d2 74 09 96 0d ca 63 d3 e6 88 61 1e a5 e2 2f 44 15 cf 95 38 d5 1a 20 0c"
+    "27 03 42 72 96 8a 26 4e d6 54 0c 84 83 8d 89 f7 2c 24 46 1a ad 6d 26 f5 9e ca ba 9a cb bb 31 7b 66"
+    "d9 02 f4 f2 92 a3 6a c1 b6 39 c6 37 ce 34 31 17 b6 59 62 22 45 31 7b 49 ee da 0c 62 58 f1 00 d7 d9"
+    "61 ff b1 38 64 7e 92 ea 33 0f ae ea 6d fa 31 c7 a8 4d c3 bd 7e 1b 7a 6c 71 78 af 36 87 90 18 e3 f2"
+    "52 10 7f 24 3d 24 3d c7 33 9d 56 84 c8 b0 37 8b f3 02 44 da 8c 87 c8 43 f5 e5 6e b4 c5 e8 28 0a 2b"
+    "48 05 2c f9 3b 16 49 9a 66 db 7c ca 71 e4 59 94 26 f7 d4 61 e6 6f 99 88 2b d8 9f c5 08 00 be cc a6"
+    "2d 6c 74 11 6d bd 29 72 fd a1 fa 80 f8 5d f8 81 ed be 5a 37 66 89 36 b3 35 58 3b 59 91 86 dc 5c 69"
+    "18 a3 96 fa 48 a1 81 d6 b6 fa 4f 9d 62 d5 13 af bb 99 2f 2b 99 2f 67 f8 af e6 7f 76 91 3f a3 88 cb"
+    "56 30 c8 ca 01 e0 c6 5d 11 c6 6a 1e 2a c4 c8 59 77 b7 c7 a6 99 9b bf 10 dc 35 ae 69 f5 51 56 14 63"
+    "6c 0b 9b 68 c1 9e d2 e3 1c 0b 3b 66 76 30 38 eb ba 42 f3 b3 8e dc 03 99 f3 a9 f2 3f aa 63 97 8c 31"
+    "7f c9 fa 66 a7 3f 60 f0 50 4d e9 3b 5b 84 5e 27 55 92 c1 23 35 ee 34 0b bc 4f dd d5 02 78 40 16 e4"
+    "b3 be 7e f0 4d da 49 f4 b4 40 a3 0c b5 d2 af 93 98 28 fd 4a e3 79 4e 44 f9 4d f5 a6 31 ed e4 2c 17"
+    "19 bf da bf 02 53 fe 51 75 be 89 8e 75 0e dc 53 37 0d 2b";
+
+/* RFC 8448 section 3: the plaintext starts with EncryptedExtensions ... */
+static const char rfc8448_ee[] =
+    "08 00 00 24 00 22 00 0a 00 14 00 12 00 1d 00 17 00 18 00 19 01 00 01 01 01 02 01 03 01 04 00 1c 00 02 40"
+    "01 00 00 00 00";
+/* ... and ends with the server Finished */
+static const char rfc8448_finished[] =
+    "14 00 00 20 9b 9b 14 1d 90 63 37 fb d2 cb dc e7 1d f4 de da 4a b4 2c 30 95 72 cb 7f ff ee 54 54 b7 8f 07 18";
+
+static void test_rfc8448_key_schedule_helper(void **state)
+{
+    (void)state;
+    /* the test's own HKDF-Expand-Label gives the RFC's key and iv */
+    uint8_t secret[32], key[16], iv[12], want[16];
+    assert_int_equal(unhex(rfc8448_s_hs_secret, secret, sizeof secret), 32);
+    expand_label("SHA256", secret, 32, "key", key, 16);
+    expand_label("SHA256", secret, 32, "iv", iv, 12);
+    assert_int_equal(unhex(rfc8448_key, want, sizeof want), 16);
+    assert_memory_equal(key, want, 16);
+    assert_int_equal(unhex(rfc8448_iv, want, sizeof want), 12);
+    assert_memory_equal(iv, want, 12);
+}
+
+static void test_rfc8448_server_handshake_record(void **state)
+{
+    (void)state;
+    uint8_t secret[32], rec[700], ee[64], fin[36];
+    assert_int_equal(unhex(rfc8448_s_hs_secret, secret, sizeof secret), 32);
+    size_t n = unhex(rfc8448_record, rec, sizeof rec);
+    assert_int_equal(n, 5 + 0x2a2);
+    assert_int_equal(unhex(rfc8448_ee, ee, sizeof ee), 40);
+    assert_int_equal(unhex(rfc8448_finished, fin, sizeof fin), 36);
+
+    struct tsc_rec_cipher *c;
+    ASSERT_OK(tsc_rec_cipher_tls13(0x1301, secret, 32, &c));
+    assert_non_null(c);
+    uint8_t *plain, inner;
+    size_t len;
+    ASSERT_OK(open_rec(c, rec[0], (uint16_t)(rec[1] << 8 | rec[2]), rec + 5, n - 5, &plain, &len, &inner));
+    /* EncryptedExtensions (40) + Certificate (445) + CertificateVerify (136)
+     * + Finished (36); the inner content type is handshake */
+    assert_int_equal(len, 657);
+    assert_int_equal(inner, TSC_REC_HANDSHAKE);
+    assert_memory_equal(plain, ee, 40);
+    assert_memory_equal(plain + 40, "\x0b\x00\x01\xb9", 4);
+    assert_memory_equal(plain + 485, "\x0f\x00\x00\x84", 4);
+    assert_memory_equal(plain + len - 36, fin, 36);
+    free(plain);
+    /* the same record again is sequence number 1: it does not verify */
+    open_refused(c, 0x17, 0x0303, rec + 5, n - 5, "authentication tag does not verify");
+    tsc_rec_cipher_free(c);
+
+    /* each byte of the body flipped in turn (tag, ciphertext) is refused */
+    static const size_t flip[] = {0, 1, 300, 656, 657, 660, 0x2a2 - 1};
+    for (size_t i = 0; i < sizeof flip / sizeof flip[0]; i++) {
+        ASSERT_OK(tsc_rec_cipher_tls13(0x1301, secret, 32, &c));
+        rec[5 + flip[i]] ^= 0x01;
+        open_refused(c, 0x17, 0x0303, rec + 5, n - 5, "authentication tag does not verify");
+        rec[5 + flip[i]] ^= 0x01;
+        tsc_rec_cipher_free(c);
+    }
+    /* the header is authenticated too */
+    ASSERT_OK(tsc_rec_cipher_tls13(0x1301, secret, 32, &c));
+    open_refused(c, 0x17, 0x0301, rec + 5, n - 5, "authentication tag does not verify");
+    tsc_rec_cipher_free(c);
+    ASSERT_OK(tsc_rec_cipher_tls13(0x1301, secret, 32, &c));
+    open_refused(c, 0x16, 0x0303, rec + 5, n - 5, "authentication tag does not verify");
+    tsc_rec_cipher_free(c);
+    /* a one-bit different secret derives another key */
+    secret[0] ^= 0x80;
+    ASSERT_OK(tsc_rec_cipher_tls13(0x1301, secret, 32, &c));
+    open_refused(c, 0x17, 0x0303, rec + 5, n - 5, "authentication tag does not verify");
+    tsc_rec_cipher_free(c);
+}
+
+struct tls13_suite {
+    uint16_t suite;
+    const char *cipher, *md;
+    size_t key_len, tag_len, hash_len;
+    int ccm;
+};
+
+static const struct tls13_suite tls13_suites[] = {
+    {0x1301, "AES-128-GCM", "SHA256", 16, 16, 32, 0},
+    {0x1302, "AES-256-GCM", "SHA384", 32, 16, 48, 0},
+    {0x1303, "ChaCha20-Poly1305", "SHA256", 32, 16, 32, 0},
+    {0x1304, "AES-128-CCM", "SHA256", 16, 16, 32, 1},
+    {0x1305, "AES-128-CCM", "SHA256", 16, 8, 32, 1},
+};
+
+/* Seal a TLS 1.3 record: content || type || pad zeros, AAD = the header. */
+static size_t seal13(const struct tls13_suite *s, const uint8_t *secret, uint64_t seq, uint8_t inner,
+                     const uint8_t *content, size_t n, size_t pad, uint8_t *body)
+{
+    uint8_t key[32], iv[12], nonce[12], aad[5], pt[2048];
+    expand_label(s->md, secret, s->hash_len, "key", key, s->key_len);
+    expand_label(s->md, secret, s->hash_len, "iv", iv, 12);
+    memcpy(nonce, iv, 12);
+    for (int i = 0; i < 8; i++)
+        nonce[4 + i] ^= (uint8_t)(seq >> (56 - 8 * i));
+    assert_true(n + 1 + pad <= sizeof pt);
+    memcpy(pt, content, n);
+    pt[n] = inner;
+    memset(pt + n + 1, 0, pad);
+    size_t ptn = n + 1 + pad, len = ptn + s->tag_len;
+    aad[0] = 0x17;
+    aad[1] = 0x03;
+    aad[2] = 0x03;
+    aad[3] = (uint8_t)(len >> 8);
+    aad[4] = (uint8_t)len;
+    aead_seal(s->cipher, s->ccm, s->tag_len, key, nonce, aad, 5, pt, ptn, body);
+    return len;
+}
+
+static void test_tls13_every_suite(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof tls13_suites / sizeof tls13_suites[0]; k++) {
+        const struct tls13_suite *s = &tls13_suites[k];
+        print_message("suite 0x%04x\n", s->suite);
+        assert_int_equal(tsc_tls13_hash_len(s->suite), s->hash_len);
+        uint8_t secret[48], content[600], body[2048];
+        fill(secret, sizeof secret, (uint8_t)(k + 1));
+        fill(content, sizeof content, 0x40);
+        struct tsc_rec_cipher *c;
+        ASSERT_OK(tsc_rec_cipher_tls13(s->suite, secret, s->hash_len, &c));
+        /* several records in order: sizes, padding, inner types */
+        uint64_t seq = 0;
+        static const struct {
+            size_t n, pad;
+            uint8_t inner;
+        } recs[] = {{100, 0, 22}, {0, 0, 21}, {599, 10, 23}, {1, 300, 23}, {2, 0, 21}};
+        for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) {
+            size_t n = seal13(s, secret, seq++, recs[i].inner, content, recs[i].n, recs[i].pad, body);
+            open_expect(c, 0x17, 0x0303, body, n, content, recs[i].n, recs[i].inner);
+        }
+        /* the next one with its tag flipped, then one after it still opens */
+        size_t n = seal13(s, secret, seq++, 23, content, 50, 0, body);
+        body[n - 1] ^= 0x20;
+        open_refused(c, 0x17, 0x0303, body, n, "authentication tag does not verify");
+        n = seal13(s, secret, seq++, 23, content, 60, 0, body);
+        open_expect(c, 0x17, 0x0303, body, n, content, 60, 23);
+        /* a lost record: skip it */
+        n = seal13(s, secret, seq++, 23, content, 70, 0, body);
+        tsc_rec_cipher_skip(c, n);
+        n = seal13(s, secret, seq++, 23, content, 80, 0, body);
+        open_expect(c, 0x17, 0x0303, body, n, content, 80, 23);
+        /* all padding, no content type */
+        n = seal13(s, secret, seq++, 0, content, 0, 5, body);
+        open_refused(c, 0x17, 0x0303, body, n, "no content type (the record is all padding)");
+        /* shorter than tag + type byte */
+        open_refused(c, 0x17, 0x0303, body, s->tag_len, "record is shorter than its cipher needs");
+        open_refused(c, 0x17, 0x0303, body, 0, "record is shorter than its cipher needs");
+        tsc_rec_cipher_free(c);
+
+        /* sequence numbers: record 1 opens only after record 0 */
+        uint8_t b0[256], b1[256];
+        size_t n0 = seal13(s, secret, 0, 23, content, 20, 0, b0);
+        size_t n1 = seal13(s, secret, 1, 23, content + 20, 30, 0, b1);
+        ASSERT_OK(tsc_rec_cipher_tls13(s->suite, secret, s->hash_len, &c));
+        open_refused(c, 0x17, 0x0303, b1, n1, "authentication tag does not verify");
+        tsc_rec_cipher_free(c);
+        ASSERT_OK(tsc_rec_cipher_tls13(s->suite, secret, s->hash_len, &c));
+        open_expect(c, 0x17, 0x0303, b0, n0, content, 20, 23);
+        open_expect(c, 0x17, 0x0303, b1, n1, content + 20, 30, 23);
+        tsc_rec_cipher_free(c);
+    }
+}
+
+static void test_tls13_key_update(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof tls13_suites / sizeof tls13_suites[0]; k++) {
+        const struct tls13_suite *s = &tls13_suites[k];
+        uint8_t secret[48], next[48], next2[48], content[100], body[256];
+        fill(secret, sizeof secret, (uint8_t)(0x90 + k));
+        fill(content, sizeof content, 0x11);
+        /* application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length) */
+        expand_label(s->md, secret, s->hash_len, "traffic upd", next, s->hash_len);
+        expand_label(s->md, next, s->hash_len, "traffic upd", next2, s->hash_len);
+        struct tsc_rec_cipher *c;
+        ASSERT_OK(tsc_rec_cipher_tls13(s->suite, secret, s->hash_len, &c));
+        size_t n = seal13(s, secret, 0, 23, content, 10, 0, body);
+        open_expect(c, 0x17, 0x0303, body, n, content, 10, 23);
+        n = seal13(s, secret, 1, 22, content, 20, 0, body); /* the KeyUpdate itself */
+        open_expect(c, 0x17, 0x0303, body, n, content, 20, 22);
+        ASSERT_OK(tsc_rec_cipher_update(c));
+        /* the sequence number starts again at 0 under the new key */
+        n = seal13(s, secret, 2, 23, content, 30, 0, body);
+        open_refused(c, 0x17, 0x0303, body, n, "authentication tag does not verify");
+        tsc_rec_cipher_free(c);
+
+        ASSERT_OK(tsc_rec_cipher_tls13(s->suite, secret, s->hash_len, &c));
+        ASSERT_OK(tsc_rec_cipher_update(c));
+        n = seal13(s, next, 0, 23, content, 30, 0, body);
+        open_expect(c, 0x17, 0x0303, body, n, content, 30, 23);
+        n = seal13(s, next, 1, 23, content, 40, 3, body);
+        open_expect(c, 0x17, 0x0303, body, n, content, 40, 23);
+        ASSERT_OK(tsc_rec_cipher_update(c));
+        n = seal13(s, next2, 0, 23, content, 50, 0, body);
+        open_expect(c, 0x17, 0x0303, body, n, content, 50, 23);
+        tsc_rec_cipher_free(c);
+    }
+}
+
+static void test_tls13_bad_setup(void **state)
+{
+    (void)state;
+    uint8_t secret[48] = {0};
+    struct tsc_rec_cipher *c = (struct tsc_rec_cipher *)1;
+    /* set-up refusals are MALFORMED without an alert (no peer sent them) */
+    tsc_result r = tsc_rec_cipher_tls13(0x1301, secret, 48, &c); /* SHA-256 suite, 48 bytes */
+    ASSERT_RESULT(r, TSC_MALFORMED, TSC_ALERT_NONE);
+    assert_string_equal(r.why, "the key log's secret has the wrong length for this cipher suite");
+    assert_null(c);
+    r = tsc_rec_cipher_tls13(0x1302, secret, 32, &c); /* SHA-384 suite, 32 bytes */
+    ASSERT_RESULT(r, TSC_MALFORMED, TSC_ALERT_NONE);
+    assert_string_equal(r.why, "the key log's secret has the wrong length for this cipher suite");
+    assert_null(c);
+    r = tsc_rec_cipher_tls13(0x1306, secret, 32, &c);
+    ASSERT_RESULT(r, TSC_MALFORMED, TSC_ALERT_NONE);
+    assert_string_equal(r.why, "TLS 1.3 cipher suite not supported");
+    assert_null(c);
+    r = tsc_rec_cipher_tls13(0xc02f, secret, 32, &c);
+    ASSERT_RESULT(r, TSC_MALFORMED, TSC_ALERT_NONE);
+    assert_null(c);
+    assert_int_equal(tsc_tls13_hash_len(0x1306), 0);
+    assert_int_equal(tsc_tls13_hash_len(0xc02f), 0);
+    tsc_rec_cipher_free(NULL);
+}
+
+/* ------------------------------------------------------------ TLS 1.2 */
+
+static void test_prf_helper_vector(void **state)
+{
+    (void)state;
+    /* the TLS 1.2 PRF (SHA-256) test vector posted to the IETF TLS list */
+    uint8_t secret[16], seed[16], out[100], want[16];
+    unhex("9b be 43 6b a9 40 f0 17 b1 76 52 84 9a 71 db 35", secret, sizeof secret);
+    unhex("a0 ba 9f 93 6c da 31 18 27 a6 f7 96 ff d5 19 8c", seed, sizeof seed);
+    unhex("e3 f2 29 ba 72 7b e1 7b 8d 12 26 20 55 7c d4 53", want, sizeof want);
+    prf("SHA256", secret, 16, "test label", seed, 16, NULL, 0, out, sizeof out);
+    assert_memory_equal(out, want, 16);
+}
+
+static uint8_t g_pms[48], g_master[48], g_cr[32], g_sr[32];
+
+static void fixed_inputs(void)
+{
+    fill(g_pms, 48, 0x03);
+    g_pms[0] = 0x03;
+    g_pms[1] = 0x03;
+    fill(g_master, 48, 0x77);
+    fill(g_cr, 32, 0xc1);
+    fill(g_sr, 32, 0x51);
+}
+
+static void test_master_secret(void **state)
+{
+    (void)state;
+    fixed_inputs();
+    static const struct {
+        uint16_t version, suite;
+        const char *md;
+    } t[] = {
+        {0x0303, 0xc02f, "SHA256"},   {0x0303, 0x002f, "SHA256"}, {0x0303, 0xc030, "SHA384"},
+        {0x0303, 0x009d, "SHA384"},   {0x0303, 0xcca8, "SHA256"}, {0x0302, 0xc013, "MD5-SHA1"},
+        {0x0301, 0x0005, "MD5-SHA1"}, {0x0301, 0xc030, "MD5-SHA1"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        uint8_t got[48], want[48];
+        ASSERT_OK(tsc_master_secret(t[i].version, t[i].suite, g_pms, 48, g_cr, g_sr, NULL, 0, got));
+        prf(t[i].md, g_pms, 48, "master secret", g_cr, 32, g_sr, 32, want, 48);
+        assert_memory_equal(got, want, 48);
+        /* extended master secret over a session hash */
+        uint8_t hash[64];
+        size_t hl = strcmp(t[i].md, "SHA384") == 0 ? 48 : strcmp(t[i].md, "SHA256") == 0 ? 32 : 36;
+        fill(hash, hl, 0x33);
+        ASSERT_OK(tsc_master_secret(t[i].version, t[i].suite, g_pms, 48, g_cr, g_sr, hash, hl, got));
+        prf(t[i].md, g_pms, 48, "extended master secret", hash, hl, NULL, 0, want, 48);
+        assert_memory_equal(got, want, 48);
+    }
+    uint8_t m[48];
+    tsc_result r = tsc_master_secret(0x0303, 0x0003, g_pms, 48, g_cr, g_sr, NULL, 0, m);
+    ASSERT_RESULT(r, TSC_MALFORMED, TSC_ALERT_NONE);
+    assert_string_equal(r.why, "export suites are not decrypted");
+    r = tsc_master_secret(0x0303, 0x1301, g_pms, 48, g_cr, g_sr, NULL, 0, m);
+    ASSERT_RESULT(r, TSC_MALFORMED, TSC_ALERT_NONE);
+    assert_string_equal(r.why, "a TLS 1.3 suite in an older version");
+}
+
+static void test_session_hash(void **state)
+{
+    (void)state;
+    uint8_t msgs[1000], out[64], want[64];
+    size_t len = 0, wl = 0;
+    fill(msgs, sizeof msgs, 0x5a);
+    ASSERT_OK(tsc_session_hash(0x0303, 0xc02f, msgs, sizeof msgs, out, &len));
+    assert_int_equal(EVP_Q_digest(NULL, "SHA256", NULL, msgs, sizeof msgs, want, &wl), 1);
+    assert_int_equal(len, 32);
+    assert_memory_equal(out, want, 32);
+    ASSERT_OK(tsc_session_hash(0x0303, 0xc030, msgs, sizeof msgs, out, &len));
+    assert_int_equal(EVP_Q_digest(NULL, "SHA384", NULL, msgs, sizeof msgs, want, &wl), 1);
+    assert_int_equal(len, 48);
+    assert_memory_equal(out, want, 48);
+    ASSERT_OK(tsc_session_hash(0x0301, 0xc013, msgs, sizeof msgs, out, &len));
+    assert_int_equal(EVP_Q_digest(NULL, "MD5", NULL, msgs, sizeof msgs, want, &wl), 1);
+    assert_int_equal(EVP_Q_digest(NULL, "SHA1", NULL, msgs, sizeof msgs, want + 16, &wl), 1);
+    assert_int_equal(len, 36);
+    assert_memory_equal(out, want, 36);
+    uint8_t h[32];
+    tsc_sha256(msgs, sizeof msgs, h);
+    assert_int_equal(EVP_Q_digest(NULL, "SHA256", NULL, msgs, sizeof msgs, want, &wl), 1);
+    assert_memory_equal(h, want, 32);
+}
+
+/* The key block split as RFC 5246 6.3 lays it out. */
+struct keys12 {
+    uint8_t mac[2][48], key[2][32], iv[2][16];
+};
+
+static void key_block(const char *md, size_t mac_len, size_t key_len, size_t iv_len, struct keys12 *k)
+{
+    uint8_t kb[192];
+    size_t need = 2 * (mac_len + key_len + iv_len), at = 0;
+    assert_true(need <= sizeof kb);
+    prf(md, g_master, 48, "key expansion", g_sr, 32, g_cr, 32, kb, need);
+    memset(k, 0, sizeof *k);
+    for (int s = 0; s < 2; s++, at += mac_len)
+        memcpy(k->mac[s], kb + at, mac_len);
+    for (int s = 0; s < 2; s++, at += key_len)
+        memcpy(k->key[s], kb + at, key_len);
+    for (int s = 0; s < 2; s++, at += iv_len)
+        memcpy(k->iv[s], kb + at, iv_len);
+}
+
+static void states12(uint16_t version, uint16_t suite, int etm, struct tsc_rec_cipher *c[2])
+{
+    ASSERT_OK(tsc_rec_cipher_tls12(version, suite, etm, g_master, g_cr, g_sr, c));
+    assert_non_null(c[0]);
+    assert_non_null(c[1]);
+}
+
+static void free2(struct tsc_rec_cipher *c[2])
+{
+    tsc_rec_cipher_free(c[0]);
+    tsc_rec_cipher_free(c[1]);
+}
+
+/* AES-GCM / AES-CCM (TLS 1.2): explicit nonce || ct || tag. */
+static size_t seal_explicit(const char *cipher, int ccm, size_t tag_len, const struct keys12 *k, int side,
+                            uint64_t seq, uint8_t type, uint16_t version, const uint8_t *pt, size_t n, uint8_t *body)
+{
+    uint8_t nonce[12], aad[13];
+    memcpy(nonce, k->iv[side], 4);
+    put_u64(nonce + 4, seq ^ 0x0102030405060708u); /* any explicit part will do */
+    memcpy(body, nonce + 4, 8);
+    pseudo_header(aad, seq, type, version, n);
+    aead_seal(cipher, ccm, tag_len, k->key[side], nonce, aad, 13, pt, n, body + 8);
+    return 8 + n + tag_len;
+}
+
+/* ChaCha20-Poly1305 (RFC 7905): nonce = iv XOR seq, ct || tag. */
+static size_t seal_chacha(const struct keys12 *k, int side, uint64_t seq, uint8_t type, uint16_t version,
+                          const uint8_t *pt, size_t n, uint8_t *body)
+{
+    uint8_t nonce[12], aad[13];
+    memcpy(nonce, k->iv[side], 12);
+    for (int i = 0; i < 8; i++)
+        nonce[4 + i] ^= (uint8_t)(seq >> (56 - 8 * i));
+    pseudo_header(aad, seq, type, version, n);
+    aead_seal("ChaCha20-Poly1305", 0, 16, k->key[side], nonce, aad, 13, pt, n, body);
+    return n + 16;
+}
+
+/* What can go wrong on purpose in a CBC record. */
+enum cbc_fault { CBC_OK, CBC_BAD_MAC, CBC_BAD_PAD_BYTE, CBC_PAD_TOO_LONG };
+
+/* CBC with HMAC, explicit IV (TLS 1.1+) or the chained IV `chain` (TLS
+ * 1.0, updated to the last ciphertext block). MAC-then-encrypt, or with
+ * `etm` encrypt-then-MAC (RFC 7366). `padlen` is the padding length byte. */
+static size_t seal_cbc(const char *cipher, size_t block, const char *md, size_t mac_len, const struct keys12 *k,
+                       int side, int etm, uint8_t *chain, uint64_t seq, uint8_t type, uint16_t version,
+                       const uint8_t *pt, size_t n, size_t padlen, enum cbc_fault fault, uint8_t *body)
+{
+    uint8_t buf[4096], h[13], mac[EVP_MAX_MD_SIZE], iv[16];
+    size_t ivb = chain ? 0 : block, len = 0;
+    if (chain) {
+        memcpy(iv, chain, block);
+    } else {
+        fill(iv, block, (uint8_t)(seq * 3 + 0x21)); /* the explicit IV, sent first */
+        memcpy(body, iv, block);
+    }
+    if (!etm) {
+        memcpy(buf, pt, n);
+        len = n;
+        pseudo_header(h, seq, type, version, n);
+        uint8_t macin[4096];
+        memcpy(macin, h, 13);
+        memcpy(macin + 13, pt, n);
+        assert_int_equal(hmac(md, k->mac[side], mac_len, macin, 13 + n, mac), mac_len);
+        if (fault == CBC_BAD_MAC)
+            mac[mac_len / 2] ^= 0x04;
+        memcpy(buf + len, mac, mac_len);
+        len += mac_len;
+    } else {
+        memcpy(buf, pt, n);
+        len = n;
+    }
+    assert_true((len + 1 + padlen) % block == 0);
+    memset(buf + len, (int)padlen, padlen + 1);
+    if (fault == CBC_BAD_PAD_BYTE)
+        buf[len] ^= 0x01; /* the first padding byte */
+    if (fault == CBC_PAD_TOO_LONG)
+        buf[len + padlen] = 0xff; /* claims more padding than there is */
+    len += padlen + 1;
+    cbc_encrypt(cipher, k->key[side], iv, buf, len, body + ivb);
+    if (chain)
+        memcpy(chain, body + ivb + len - block, block);
+    len += ivb;
+    if (etm) {
+        /* MAC(seq, type, version, length of IV + ciphertext, IV + ciphertext) */
+        uint8_t macin[4200];
+        pseudo_header(h, seq, type, version, len);
+        memcpy(macin, h, 13);
+        memcpy(macin + 13, body, len);
+        assert_int_equal(hmac(md, k->mac[side], mac_len, macin, 13 + len, mac), mac_len);
+        if (fault == CBC_BAD_MAC)
+            mac[0] ^= 0x80;
+        memcpy(body + len, mac, mac_len);
+        len += mac_len;
+    }
+    return len;
+}
+
+static void test_tls12_gcm(void **state)
+{
+    (void)state;
+    fixed_inputs();
+    static const struct {
+        uint16_t suite;
+        const char *md, *cipher;
+        size_t key_len;
+    } t[] = {
+        {0xc02f, "SHA256", "AES-128-GCM", 16},
+        {0x009c, "SHA256", "AES-128-GCM", 16},
+        {0xc030, "SHA384", "AES-256-GCM", 32},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct keys12 k;
+        key_block(t[i].md, 0, t[i].key_len, 4, &k);
+        struct tsc_rec_cipher *c[2];
+        states12(0x0303, t[i].suite, 0, c);
+        uint8_t pt[1500], body[1600];
+        fill(pt, sizeof pt, 0x20);
+        for (int side = 0; side < 2; side++) {
+            /* a Finished, then application data, then an empty record */
+            size_t n = seal_explicit(t[i].cipher, 0, 16, &k, side, 0, 22, 0x0303, pt, 16, body);
+            open_expect(c[side], 22, 0x0303, body, n, pt, 16, 22);
+            n = seal_explicit(t[i].cipher, 0, 16, &k, side, 1, 23, 0x0303, pt, 1500, body);
+            open_expect(c[side], 23, 0x0303, body, n, pt, 1500, 23);
+            n = seal_explicit(t[i].cipher, 0, 16, &k, side, 2, 23, 0x0303, pt, 0, body);
+            open_expect(c[side], 23, 0x0303, body, n, pt, 0, 23);
+            /* flipped tag */
+            n = seal_explicit(t[i].cipher, 0, 16, &k, side, 3, 23, 0x0303, pt, 100, body);
+            body[n - 3] ^= 0x10;
+            open_refused(c[side], 23, 0x0303, body, n, "authentication tag does not verify");
+            /* the state moved on: record 4 opens */
+            n = seal_explicit(t[i].cipher, 0, 16, &k, side, 4, 21, 0x0303, pt, 2, body);
+            open_expect(c[side], 21, 0x0303, body, n, pt, 2, 21);
+            /* shorter than explicit nonce + tag */
+            open_refused(c[side], 23, 0x0303, body, 8 + 15, "record is shorter than its cipher needs");
+            open_refused(c[side], 23, 0x0303, body, 3, "record is shorter than its cipher needs");
+        }
+        /* the wrong direction's state does not open it */
+        uint8_t *plain, inner;
+        size_t len;
+        size_t n = seal_explicit(t[i].cipher, 0, 16, &k, 0, 7, 23, 0x0303, pt, 10, body);
+        tsc_result r = open_rec(c[1], 23, 0x0303, body, n, &plain, &len, &inner);
+        ASSERT_DECODE_ERROR(r);
+        free2(c);
+
+        /* sequence numbers: the second record only after the first (or a skip) */
+        size_t n0, n1;
+        uint8_t b0[200], b1[200];
+        n0 = seal_explicit(t[i].cipher, 0, 16, &k, 0, 0, 23, 0x0303, pt, 30, b0);
+        n1 = seal_explicit(t[i].cipher, 0, 16, &k, 0, 1, 23, 0x0303, pt + 30, 40, b1);
+        states12(0x0303, t[i].suite, 0, c);
+        open_refused(c[0], 23, 0x0303, b1, n1, "authentication tag does not verify");
+        free2(c);
+        states12(0x0303, t[i].suite, 0, c);
+        open_expect(c[0], 23, 0x0303, b0, n0, pt, 30, 23);
+        open_expect(c[0], 23, 0x0303, b1, n1, pt + 30, 40, 23);
+        free2(c);
+        states12(0x0303, t[i].suite, 0, c);
+        tsc_rec_cipher_skip(c[0], n0);
+        open_expect(c[0], 23, 0x0303, b1, n1, pt + 30, 40, 23);
+        free2(c);
+    }
+}
+
+static void test_tls12_ccm(void **state)
+{
+    (void)state;
+    fixed_inputs();
+    static const struct {
+        uint16_t suite;
+        size_t tag_len;
+    } t[] = {{0xc09c, 16}, {0xc0ac, 16}, {0xc0a0, 8}, {0xc0ae, 8}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct keys12 k;
+        key_block("SHA256", 0, 16, 4, &k);
+        struct tsc_rec_cipher *c[2];
+        states12(0x0303, t[i].suite, 0, c);
+        uint8_t pt[600], body[700];
+        fill(pt, sizeof pt, 0x61);
+        for (int side = 0; side < 2; side++) {
+            size_t n = seal_explicit("AES-128-CCM", 1, t[i].tag_len, &k, side, 0, 22, 0x0303, pt, 16, body);
+            open_expect(c[side], 22, 0x0303, body, n, pt, 16, 22);
+            n = seal_explicit("AES-128-CCM", 1, t[i].tag_len, &k, side, 1, 23, 0x0303, pt, 600, body);
+            open_expect(c[side], 23, 0x0303, body, n, pt, 600, 23);
+            n = seal_explicit("AES-128-CCM", 1, t[i].tag_len, &k, side, 2, 23, 0x0303, pt, 33, body);
+            body[n - 1] ^= 1;
+            open_refused(c[side], 23, 0x0303, body, n, "authentication tag does not verify");
+            n = seal_explicit("AES-128-CCM", 1, t[i].tag_len, &k, side, 3, 23, 0x0303, pt, 34, body);
+            body[9] ^= 1; /* ciphertext */
+            open_refused(c[side], 23, 0x0303, body, n, "authentication tag does not verify");
+            n = seal_explicit("AES-128-CCM", 1, t[i].tag_len, &k, side, 4, 23, 0x0303, pt, 35, body);
+            open_expect(c[side], 23, 0x0303, body, n, pt, 35, 23);
+            n = seal_explicit("AES-128-CCM", 1, t[i].tag_len, &k, side, 5, 23, 0x0303, pt, 0, body);
+            open_expect(c[side], 23, 0x0303, body, n, pt, 0, 23); /* an empty record */
+            open_refused(c[side], 23, 0x0303, body, 8 + t[i].tag_len - 1, "record is shorter than its cipher needs");
+        }
+        free2(c);
+    }
+}
+
+static void test_tls12_chacha(void **state)
+{
+    (void)state;
+    fixed_inputs();
+    struct keys12 k;
+    key_block("SHA256", 0, 32, 12, &k);
+    struct tsc_rec_cipher *c[2];
+    states12(0x0303, 0xcca8, 0, c);
+    uint8_t pt[2000], body[2100];
+    fill(pt, sizeof pt, 0x7e);
+    for (int side = 0; side < 2; side++) {
+        size_t n = seal_chacha(&k, side, 0, 22, 0x0303, pt, 16, body);
+        open_expect(c[side], 22, 0x0303, body, n, pt, 16, 22);
+        n = seal_chacha(&k, side, 1, 23, 0x0303, pt, 2000, body);
+        open_expect(c[side], 23, 0x0303, body, n, pt, 2000, 23);
+        n = seal_chacha(&k, side, 2, 23, 0x0303, pt, 0, body);
+        open_expect(c[side], 23, 0x0303, body, n, pt, 0, 23);
+        n = seal_chacha(&k, side, 3, 23, 0x0303, pt, 64, body);
+        body[n - 16] ^= 0x01;
+        open_refused(c[side], 23, 0x0303, body, n, "authentication tag does not verify");
+        tsc_rec_cipher_skip(c[side], 99);
+        n = seal_chacha(&k, side, 5, 23, 0x0303, pt, 65, body);
+        open_expect(c[side], 23, 0x0303, body, n, pt, 65, 23);
+        open_refused(c[side], 23, 0x0303, body, 15, "record is shorter than its cipher needs");
+    }
+    free2(c);
+}
+
+static void test_tls12_cbc_sha1(void **state)
+{
+    (void)state;
+    fixed_inputs();
+    /* TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA and TLS_RSA_WITH_3DES_EDE_CBC_SHA in
+     * TLS 1.2 (and 1.1): explicit IV, MAC-then-encrypt, and encrypt-then-MAC */
+    static const struct {
+        uint16_t version, suite;
+        const char *cipher;
+        size_t key_len, block;
+    } t[] = {
+        {0x0303, 0xc013, "AES-128-CBC", 16, 16},
+        {0x0302, 0xc013, "AES-128-CBC", 16, 16},
+        {0x0303, 0x000a, "DES-EDE3-CBC", 24, 8},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        const char *md = t[i].version == 0x0303 ? "SHA256" : "MD5-SHA1";
+        size_t b = t[i].block;
+        struct keys12 k;
+        key_block(md, 20, t[i].key_len, b, &k);
+        for (int etm = 0; etm < 2; etm++) {
+            print_message("suite 0x%04x version 0x%04x etm %d\n", t[i].suite, t[i].version, etm);
+            struct tsc_rec_cipher *c[2];
+            states12(t[i].version, t[i].suite, etm, c);
+            uint8_t pt[1200], body[1400];
+            fill(pt, sizeof pt, 0x30);
+            uint16_t v = t[i].version;
+            for (int side = 0; side < 2; side++) {
+                uint64_t seq = 0;
+                /* content + MAC (+ padding) to a whole number of blocks, with
+                 * minimal and with long padding */
+                size_t pad0 = etm ? b - 1 - (16 % b) : b - 1 - ((16 + 20) % b);
+                size_t n = seal_cbc(t[i].cipher, b, "SHA1", 20, &k, side, etm, NULL, seq++, 22, v, pt, 16, pad0,
+                                    CBC_OK, body);
+                open_expect(c[side], 22, v, body, n, pt, 16, 22);
+                size_t pad1 = (etm ? b - 1 - (1000 % b) : b - 1 - ((1000 + 20) % b)) + 8 * b;
+                n = seal_cbc(t[i].cipher, b, "SHA1", 20, &k, side, etm, NULL, seq++, 23, v, pt, 1000, pad1, CBC_OK,
+                             body);
+                open_expect(c[side], 23, v, body, n, pt, 1000, 23);
+                size_t pad2 = etm ? b - 1 : b - 1 - (20 % b); /* empty content */
+                n = seal_cbc(t[i].cipher, b, "SHA1", 20, &k, side, etm, NULL, seq++, 23, v, pt, 0, pad2, CBC_OK,
+                             body);
+                open_expect(c[side], 23, v, body, n, pt, 0, 23);
+                /* a bad MAC */
+                n = seal_cbc(t[i].cipher, b, "SHA1", 20, &k, side, etm, NULL, seq++, 23, v, pt, 16, pad0,
+                             CBC_BAD_MAC, body);
+                open_refused(c[side], 23, v, body, n, "bad record MAC");
+                /* bad padding bytes */
+                n = seal_cbc(t[i].cipher, b, "SHA1", 20, &k, side, etm, NULL, seq++, 23, v, pt, 16, pad0 + b,
+                             CBC_BAD_PAD_BYTE, body);
+                open_refused(c[side], 23, v, body, n, "bad padding");
+                /* a padding length longer than the record */
+                n = seal_cbc(t[i].cipher, b, "SHA1", 20, &k, side, etm, NULL, seq++, 23, v, pt, 16, pad0,
+                             CBC_PAD_TOO_LONG, body);
+                open_refused(c[side], 23, v, body, n, "bad padding");
+                /* the state moved on past the refused ones */
+                n = seal_cbc(t[i].cipher, b, "SHA1", 20, &k, side, etm, NULL, seq++, 21, v, pt, 2,
+                             etm ? b - 3 : b - 1 - (22 % b), CBC_OK, body);
+                open_expect(c[side], 21, v, body, n, pt, 2, 21);
+                /* a flipped byte of the ciphertext's last block breaks the padding or the MAC */
+                n = seal_cbc(t[i].cipher, b, "SHA1", 20, &k, side, etm, NULL, seq++, 23, v, pt, 16, pad0, CBC_OK,
+                             body);
+                body[etm ? n - 21 : n - 1] ^= 0x01;
+                uint8_t *plain, inner;
+                size_t len;
+                tsc_result r = open_rec(c[side], 23, v, body, n, &plain, &len, &inner);
+                ASSERT_DECODE_ERROR(r);
+                if (etm)
+                    assert_string_equal(r.why, "bad record MAC");
+                /* not a multiple of the block size */
+                n = seal_cbc(t[i].cipher, b, "SHA1", 20, &k, side, etm, NULL, seq++, 23, v, pt, 16, pad0, CBC_OK,
+                             body);
+                open_refused(c[side], 23, v, body, n - 1, "record length is not a multiple of the block size");
+                /* too short for IV + one block (+ MAC) */
+                open_refused(c[side], 23, v, body, b, "record is shorter than its cipher needs");
+                open_refused(c[side], 23, v, body, 0, "record is shorter than its cipher needs");
+            }
+            free2(c);
+
+            /* sequence numbers (the MAC covers them): record 1 opens only
+             * after record 0 was opened or skipped */
+            uint8_t b0[200], b1[200];
+            size_t pad0 = etm ? b - 1 - (16 % b) : b - 1 - ((16 + 20) % b);
+            size_t n0 = seal_cbc(t[i].cipher, b, "SHA1", 20, &k, 0, etm, NULL, 0, 23, v, pt, 16, pad0, CBC_OK, b0);
+            size_t n1 =
+                seal_cbc(t[i].cipher, b, "SHA1", 20, &k, 0, etm, NULL, 1, 23, v, pt + 16, 16, pad0, CBC_OK, b1);
+            states12(v, t[i].suite, etm, c);
+            open_refused(c[0], 23, v, b1, n1, "bad record MAC");
+            free2(c);
+            states12(v, t[i].suite, etm, c);
+            open_expect(c[0], 23, v, b0, n0, pt, 16, 23);
+            open_expect(c[0], 23, v, b1, n1, pt + 16, 16, 23);
+            free2(c);
+            states12(v, t[i].suite, etm, c);
+            tsc_rec_cipher_skip(c[0], n0);
+            open_expect(c[0], 23, v, b1, n1, pt + 16, 16, 23);
+            free2(c);
+        }
+    }
+}
+
+static void test_tls12_cbc_sha256(void **state)
+{
+    (void)state;
+    fixed_inputs();
+    /* TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256: 32-byte MAC key and MAC */
+    struct keys12 k;
+    key_block("SHA256", 32, 16, 16, &k);
+    for (int etm = 0; etm < 2; etm++) {
+        struct tsc_rec_cipher *c[2];
+        states12(0x0303, 0xc027, etm, c);
+        uint8_t pt[500], body[700];
+        fill(pt, sizeof pt, 0x44);
+        for (int side = 0; side < 2; side++) {
+            size_t pad = etm ? 15 - (100 % 16) : 15 - ((100 + 32) % 16);
+            size_t n = seal_cbc("AES-128-CBC", 16, "SHA256", 32, &k, side, etm, NULL, 0, 23, 0x0303, pt, 100, pad,
+                                CBC_OK, body);
+            open_expect(c[side], 23, 0x0303, body, n, pt, 100, 23);
+            n = seal_cbc("AES-128-CBC", 16, "SHA256", 32, &k, side, etm, NULL, 1, 23, 0x0303, pt, 100, pad,
+                         CBC_BAD_MAC, body);
+            open_refused(c[side], 23, 0x0303, body, n, "bad record MAC");
+        }
+        free2(c);
+    }
+}
+
+static void test_tls10_cbc_chained_iv(void **state)
+{
+    (void)state;
+    fixed_inputs();
+    /* TLS 1.0: no explicit IV; the IV of a record is the last ciphertext
+     * block of the one before, the first from the key block */
+    struct keys12 k;
+    key_block("MD5-SHA1", 20, 16, 16, &k);
+    for (int etm = 0; etm < 2; etm++) {
+        struct tsc_rec_cipher *c[2];
+        states12(0x0301, 0x002f, etm, c);
+        uint8_t pt[800], body[1000];
+        fill(pt, sizeof pt, 0x13);
+        for (int side = 0; side < 2; side++) {
+            uint8_t chain[16];
+            memcpy(chain, k.iv[side], 16);
+            static const size_t sizes[] = {16, 0, 700, 1, 31};
+            for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+                size_t m = etm ? sizes[i] : sizes[i] + 20;
+                size_t pad = 15 - (m % 16) + (i % 2) * 32;
+                size_t n = seal_cbc("AES-128-CBC", 16, "SHA1", 20, &k, side, etm, chain, i, 23, 0x0301, pt,
+                                    sizes[i], pad, CBC_OK, body);
+                open_expect(c[side], 23, 0x0301, body, n, pt, sizes[i], 23);
+            }
+            /* a bad MAC, and the chain still continues */
+            size_t pad = etm ? 15 : 15 - (36 % 16);
+            size_t n = seal_cbc("AES-128-CBC", 16, "SHA1", 20, &k, side, etm, chain, 5, 23, 0x0301, pt, 16, pad,
+                                CBC_BAD_MAC, body);
+            open_refused(c[side], 23, 0x0301, body, n, "bad record MAC");
+            n = seal_cbc("AES-128-CBC", 16, "SHA1", 20, &k, side, etm, chain, 6, 23, 0x0301, pt, 16, pad, CBC_OK,
+                         body);
+            open_expect(c[side], 23, 0x0301, body, n, pt, 16, 23);
+        }
+        free2(c);
+    }
+}
+
+static void test_tls12_null_sha(void **state)
+{
+    (void)state;
+    fixed_inputs();
+    struct keys12 k;
+    key_block("SHA256", 20, 0, 0, &k);
+    struct tsc_rec_cipher *c[2];
+    states12(0x0303, 0x0002, 0, c);
+    uint8_t pt[300], body[400], h[13], macin[400];
+    fill(pt, sizeof pt, 0x01);
+    for (int side = 0; side < 2; side++) {
+        for (uint64_t seq = 0; seq < 3; seq++) {
+            size_t n = (size_t)(seq * 100);
+            pseudo_header(h, seq, 23, 0x0303, n);
+            memcpy(macin, h, 13);
+            memcpy(macin + 13, pt, n);
+            memcpy(body, pt, n);
+            hmac("SHA1", k.mac[side], 20, macin, 13 + n, body + n);
+            if (seq == 2) {
+                body[n] ^= 1;
+                open_refused(c[side], 23, 0x0303, body, n + 20, "bad record MAC");
+            } else {
+                open_expect(c[side], 23, 0x0303, body, n + 20, pt, n, 23);
+            }
+        }
+        open_refused(c[side], 23, 0x0303, body, 19, "record is shorter than its MAC");
+    }
+    free2(c);
+}
+
+static void test_tls10_rc4_sha(void **state)
+{
+    (void)state;
+    fixed_inputs();
+    /* TLS_RSA_WITH_RC4_128_SHA in TLS 1.0: one key stream per direction
+     * across records, MAC-then-encrypt */
+    struct keys12 k;
+    key_block("MD5-SHA1", 20, 16, 0, &k);
+    EVP_CIPHER *rc4 = EVP_CIPHER_fetch(legacy_ctx(), "RC4", NULL);
+    assert_non_null(rc4);
+    uint8_t pt[1000];
+    fill(pt, sizeof pt, 0x52);
+    static const size_t sizes[] = {16, 1000, 0, 5, 300, 7, 8};
+    uint8_t recs[2][7][1100];
+    size_t lens[2][7];
+    for (int side = 0; side < 2; side++) {
+        EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+        assert_non_null(x);
+        assert_int_equal(EVP_EncryptInit_ex2(x, rc4, k.key[side], NULL, NULL), 1);
+        for (size_t i = 0; i < 7; i++) {
+            uint8_t buf[1100], h[13], macin[1100];
+            size_t n = sizes[i];
+            pseudo_header(h, i, i == 0 ? 22 : 23, 0x0301, n);
+            memcpy(macin, h, 13);
+            memcpy(macin + 13, pt, n);
+            memcpy(buf, pt, n);
+            hmac("SHA1", k.mac[side], 20, macin, 13 + n, buf + n);
+            if (i == 5)
+                buf[n + 3] ^= 0x40; /* a bad MAC */
+            int l = 0;
+            assert_int_equal(EVP_EncryptUpdate(x, recs[side][i], &l, buf, (int)(n + 20)), 1);
+            assert_int_equal((size_t)l, n + 20);
+            lens[side][i] = n + 20;
+        }
+        EVP_CIPHER_CTX_free(x);
+    }
+    EVP_CIPHER_free(rc4);
+
+    struct tsc_rec_cipher *c[2];
+    states12(0x0301, 0x0005, 0, c);
+    for (int side = 0; side < 2; side++) {
+        for (size_t i = 0; i < 7; i++) {
+            if (i == 3) {
+                tsc_rec_cipher_skip(c[side], lens[side][i]); /* lost in the capture */
+                continue;
+            }
+            if (i == 5)
+                open_refused(c[side], 23, 0x0301, recs[side][i], lens[side][i], "bad record MAC");
+            else
+                open_expect(c[side], i == 0 ? 22 : 23, 0x0301, recs[side][i], lens[side][i], pt, sizes[i],
+                            i == 0 ? 22 : 23);
+        }
+    }
+    free2(c);
+    /* without the skip the key stream is out of step: record 4 fails */
+    states12(0x0301, 0x0005, 0, c);
+    for (size_t i = 0; i < 3; i++)
+        open_expect(c[0], i == 0 ? 22 : 23, 0x0301, recs[0][i], lens[0][i], pt, sizes[i], i == 0 ? 22 : 23);
+    open_refused(c[0], 23, 0x0301, recs[0][4], lens[0][4], "bad record MAC");
+    free2(c);
+}
+
+static void test_tls12_bad_setup(void **state)
+{
+    (void)state;
+    fixed_inputs();
+    static const struct {
+        uint16_t version, suite;
+        const char *why;
+    } t[] = {
+        {0x0303, 0x0003, "export suites are not decrypted"},
+        {0x0303, 0x1301, "a TLS 1.3 suite in an older version"},
+        {0x0304, 0xc02f, "TLS 1.3 cipher suite not supported"},
+        {0x0303, 0x5600, "unknown cipher suite"}, /* TLS_FALLBACK_SCSV */
+        {0x0303, 0x4242, "unknown cipher suite"},
+        {0x0300, 0xc02f, "an AEAD suite in SSL 3.0"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct tsc_rec_cipher *c[2] = {(struct tsc_rec_cipher *)1, (struct tsc_rec_cipher *)1};
+        tsc_result r = tsc_rec_cipher_tls12(t[i].version, t[i].suite, 0, g_master, g_cr, g_sr, c);
+        ASSERT_RESULT(r, TSC_MALFORMED, TSC_ALERT_NONE);
+        assert_string_equal(r.why, t[i].why);
+        assert_null(c[0]);
+        assert_null(c[1]);
+    }
+    /* KeyUpdate is TLS 1.3 only */
+    struct tsc_rec_cipher *c[2];
+    states12(0x0303, 0xc02f, 0, c);
+    ASSERT_RESULT(tsc_rec_cipher_update(c[0]), TSC_INTERNAL, TSC_ALERT_NONE);
+    free2(c);
+}
+
+/* ------------------------------------------------------------ support */
+
+static void test_supported(void **state)
+{
+    (void)state;
+    const char *why = NULL;
+    for (uint16_t s = 0x1301; s <= 0x1305; s++) {
+        why = NULL;
+        assert_true(tsc_decrypt_supported(0x0304, s, &why));
+        assert_true(tsc_decrypt_supported(0x0304, s, NULL));
+    }
+    static const uint16_t ok12[] = {0x0002, 0x0005, 0x000a, 0x002f, 0x003c, 0x009c, 0x009d, 0xc013,
+                                    0xc027, 0xc02f, 0xc030, 0xc09c, 0xc0a0, 0xc0ac, 0xc0ae, 0xcca8};
+    for (size_t i = 0; i < sizeof ok12 / sizeof ok12[0]; i++)
+        assert_true(tsc_decrypt_supported(0x0303, ok12[i], &why));
+    assert_true(tsc_decrypt_supported(0x0301, 0x0005, &why));
+    assert_true(tsc_decrypt_supported(0x0300, 0x000a, &why));
+
+    /* export suites */
+    static const uint16_t exp[] = {0x0003, 0x0006, 0x0008, 0x0011, 0x0014};
+    for (size_t i = 0; i < sizeof exp / sizeof exp[0]; i++) {
+        why = NULL;
+        assert_false(tsc_decrypt_supported(0x0301, exp[i], &why));
+        assert_non_null(why);
+        assert_string_equal(why, "export suites are not decrypted");
+    }
+    /* unknown, signalling, GREASE */
+    static const uint16_t unk[] = {0x4242, 0x00ff, 0x5600, 0x0a0a, 0xfafa};
+    for (size_t i = 0; i < sizeof unk / sizeof unk[0]; i++) {
+        why = NULL;
+        assert_false(tsc_decrypt_supported(0x0303, unk[i], &why));
+        assert_non_null(why);
+        assert_string_equal(why, "unknown cipher suite");
+    }
+    /* TLS 1.3 suites belong to TLS 1.3, and TLS 1.3 to them */
+    why = NULL;
+    assert_false(tsc_decrypt_supported(0x0303, 0x1301, &why));
+    assert_string_equal(why, "a TLS 1.3 suite in an older version");
+    why = NULL;
+    assert_false(tsc_decrypt_supported(0x0304, 0xc02f, &why));
+    assert_string_equal(why, "TLS 1.3 cipher suite not supported");
+    why = NULL;
+    assert_false(tsc_decrypt_supported(0x0304, 0x1306, &why));
+    assert_string_equal(why, "TLS 1.3 cipher suite not supported");
+    /* versions */
+    why = NULL;
+    assert_false(tsc_decrypt_supported(0x0305, 0xc02f, &why));
+    assert_string_equal(why, "protocol version not supported");
+    why = NULL;
+    assert_false(tsc_decrypt_supported(0x0200, 0x002f, &why));
+    assert_string_equal(why, "protocol version not supported");
+    why = NULL;
+    assert_false(tsc_decrypt_supported(0x0300, 0x009c, &why));
+    assert_string_equal(why, "an AEAD suite in SSL 3.0");
+}
+
+/* ------------------------------------------------------------ RSA */
+
+static char *temp_path(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char *path = malloc(4096);
+    assert_non_null(path);
+    snprintf(path, 4096, "%s/test_decrypt_XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    return path;
+}
+
+static void write_key(const char *path, EVP_PKEY *pk, const char *mode)
+{
+    FILE *f = fopen(path, mode);
+    assert_non_null(f);
+    assert_int_equal(PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL), 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* RSA-PKCS1 v1.5 encryption of pms, with the 2-byte length first. */
+static size_t rsa_cke(EVP_PKEY *pk, const uint8_t *pms, size_t pms_len, uint8_t *out, size_t cap)
+{
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(pk, NULL);
+    assert_non_null(pc);
+    assert_true(EVP_PKEY_encrypt_init(pc) > 0);
+    assert_true(EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) > 0);
+    size_t ol = cap - 2;
+    assert_true(EVP_PKEY_encrypt(pc, out + 2, &ol, pms, pms_len) > 0);
+    EVP_PKEY_CTX_free(pc);
+    out[0] = (uint8_t)(ol >> 8);
+    out[1] = (uint8_t)ol;
+    return ol + 2;
+}
+
+static void test_rsa_pms(void **state)
+{
+    (void)state;
+    EVP_PKEY *k1 = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    EVP_PKEY *k2 = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+    assert_non_null(k1);
+    assert_non_null(k2);
+    char *path = temp_path();
+    write_key(path, k1, "wb");
+
+    struct tsc_rsa_keys *keys = NULL;
+    ASSERT_OK(tsc_rsa_keys_load(&keys, path));
+    assert_non_null(keys);
+
+    uint8_t pms[48], got[48], cke[600];
+    fill(pms, 48, 0x99);
+    pms[0] = 0x03;
+    pms[1] = 0x03;
+    size_t n = rsa_cke(k1, pms, 48, cke, sizeof cke);
+    assert_int_equal(n, 2 + 256);
+    memset(got, 0, sizeof got);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, n, got), 1);
+    assert_memory_equal(got, pms, 48);
+    /* SSL 3.0 has no length prefix */
+    memset(got, 0, sizeof got);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0300, cke + 2, n - 2, got), 1);
+    assert_memory_equal(got, pms, 48);
+    /* a wrong length prefix, a missing one, nothing at all */
+    cke[1] ^= 1;
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, n, got), 0);
+    cke[1] ^= 1;
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke + 2, n - 2, got), 0);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, n - 1, got), 0);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, 1, got), 0);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, 0, got), 0);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, (const uint8_t *)"\x00\x00", 2, got), 0);
+    assert_int_equal(tsc_rsa_decrypt_pms(NULL, 0x0303, cke, n, got), 0);
+    /* a flipped ciphertext byte */
+    cke[100] ^= 0x08;
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, n, got), 0);
+    cke[100] ^= 0x08;
+    /* a pre-master secret of another length */
+    n = rsa_cke(k1, pms, 47, cke, sizeof cke);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, n, got), 0);
+    /* encrypted to a key that is not loaded */
+    n = rsa_cke(k2, pms, 48, cke, sizeof cke);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, n, got), 0);
+    /* load the second key too (a second file, added to the same set) */
+    char *path2 = temp_path();
+    write_key(path2, k2, "wb");
+    ASSERT_OK(tsc_rsa_keys_load(&keys, path2));
+    memset(got, 0, sizeof got);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, n, got), 1);
+    assert_memory_equal(got, pms, 48);
+    tsc_rsa_keys_free(keys);
+
+    /* two keys in one PEM file */
+    write_key(path, k2, "ab");
+    keys = NULL;
+    ASSERT_OK(tsc_rsa_keys_load(&keys, path));
+    memset(got, 0, sizeof got);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, n, got), 1);
+    assert_memory_equal(got, pms, 48);
+    tsc_rsa_keys_free(keys);
+    tsc_rsa_keys_free(NULL);
+
+    unlink(path);
+    unlink(path2);
+    free(path);
+    free(path2);
+    EVP_PKEY_free(k1);
+    EVP_PKEY_free(k2);
+}
+
+static void test_rsa_load_errors(void **state)
+{
+    (void)state;
+    struct tsc_rsa_keys *keys = NULL;
+    tsc_result r = tsc_rsa_keys_load(&keys, "/nonexistent-dir/server.key");
+    ASSERT_RESULT(r, TSC_MALFORMED, TSC_ALERT_NONE);
+    assert_string_equal(r.why, "cannot open the file");
+    tsc_rsa_keys_free(keys);
+
+    /* an EC key */
+    EVP_PKEY *ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    assert_non_null(ec);
+    char *path = temp_path();
+    write_key(path, ec, "wb");
+    keys = NULL;
+    r = tsc_rsa_keys_load(&keys, path);
+    ASSERT_RESULT(r, TSC_MALFORMED, TSC_ALERT_NONE);
+    assert_string_equal(r.why, "not an RSA private key (static key exchange needs RSA)");
+    tsc_rsa_keys_free(keys);
+    EVP_PKEY_free(ec);
+
+    /* a file with no key in it */
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n", f);
+    assert_int_equal(fclose(f), 0);
+    keys = NULL;
+    r = tsc_rsa_keys_load(&keys, path);
+    ASSERT_RESULT(r, TSC_MALFORMED, TSC_ALERT_NONE);
+    assert_string_equal(r.why, "no private key in the file (PEM or DER, unencrypted)");
+    tsc_rsa_keys_free(keys);
+
+    /* DER works as well */
+    EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+    assert_non_null(rsa);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(i2d_PrivateKey_fp(f, rsa), 1);
+    assert_int_equal(fclose(f), 0);
+    keys = NULL;
+    ASSERT_OK(tsc_rsa_keys_load(&keys, path));
+    uint8_t pms[48], got[48], cke[300];
+    fill(pms, 48, 0x03);
+    size_t n = rsa_cke(rsa, pms, 48, cke, sizeof cke);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0301, cke, n, got), 1);
+    assert_memory_equal(got, pms, 48);
+    tsc_rsa_keys_free(keys);
+    EVP_PKEY_free(rsa);
+
+    unlink(path);
+    free(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rfc8448_key_schedule_helper),
+        cmocka_unit_test(test_rfc8448_server_handshake_record),
+        cmocka_unit_test(test_tls13_every_suite),
+        cmocka_unit_test(test_tls13_key_update),
+        cmocka_unit_test(test_tls13_bad_setup),
+        cmocka_unit_test(test_prf_helper_vector),
+        cmocka_unit_test(test_master_secret),
+        cmocka_unit_test(test_session_hash),
+        cmocka_unit_test(test_tls12_gcm),
+        cmocka_unit_test(test_tls12_ccm),
+        cmocka_unit_test(test_tls12_chacha),
+        cmocka_unit_test(test_tls12_cbc_sha1),
+        cmocka_unit_test(test_tls12_cbc_sha256),
+        cmocka_unit_test(test_tls10_cbc_chained_iv),
+        cmocka_unit_test(test_tls12_null_sha),
+        cmocka_unit_test(test_tls10_rc4_sha),
+        cmocka_unit_test(test_tls12_bad_setup),
+        cmocka_unit_test(test_supported),
+        cmocka_unit_test(test_rsa_pms),
+        cmocka_unit_test(test_rsa_load_errors),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    legacy_ctx_free();
+    return rc;
+}
