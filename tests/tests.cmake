@@ -37,6 +37,8 @@ add_test(NAME e2e/make_decrypt_captures COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e
 set_tests_properties(e2e/make_decrypt_captures PROPERTIES FIXTURES_SETUP decrypt_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME e2e/decrypt_diff COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/decrypt_diff.py --tlsscope $<TARGET_FILE:tlsscope> ${TSC_DECRYPT_CAPTURES})
 set_tests_properties(e2e/decrypt_diff PROPERTIES FIXTURES_REQUIRED decrypt_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME e2e/corpus_decrypt COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/corpus_decrypt.py --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --tlsscope $<TARGET_FILE:tlsscope>)
+set_tests_properties(e2e/corpus_decrypt PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME e2e/mutate_captures COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py --tlsscope $<TARGET_FILE:tlsscope> --variants 20 ${TSC_CAPTURES}/*.pcap")
 set_tests_properties(e2e/mutate_captures PROPERTIES FIXTURES_REQUIRED captures TIMEOUT 600)
 

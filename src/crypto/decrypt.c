@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/provider.h>
 #include <openssl/rsa.h>
+#include <zlib.h>
 
 #include "tls/suite.h"
 
@@ -855,6 +856,49 @@ void tsc_rec_cipher_skip(struct tsc_rec_cipher *c, size_t n)
         }
         n -= k;
     }
+}
+
+/* ------------------------------------------------------------ compression */
+
+struct tsc_inflate {
+    z_stream zs;
+};
+
+struct tsc_inflate *tsc_inflate_new(void)
+{
+    struct tsc_inflate *z = calloc(1, sizeof *z);
+    if (z && inflateInit(&z->zs) != Z_OK) {
+        free(z);
+        return NULL;
+    }
+    return z;
+}
+
+void tsc_inflate_free(struct tsc_inflate *z)
+{
+    if (!z)
+        return;
+    inflateEnd(&z->zs);
+    free(z);
+}
+
+tsc_result tsc_inflate_record(struct tsc_inflate *z, const uint8_t *in, size_t n, uint8_t *out, size_t cap,
+                              size_t *out_len)
+{
+    *out_len = 0;
+    if (n == 0)
+        return tsc_ok();
+    z->zs.next_in = (Bytef *)(uintptr_t)in;
+    z->zs.avail_in = (uInt)n;
+    z->zs.next_out = out;
+    z->zs.avail_out = (uInt)cap;
+    int rc = inflate(&z->zs, Z_SYNC_FLUSH);
+    *out_len = cap - z->zs.avail_out;
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+        return TSC_MALFORMED_ERR("compressed record does not decompress (DEFLATE)");
+    if (z->zs.avail_in || z->zs.avail_out == 0) /* a full buffer may hide more output */
+        return TSC_MALFORMED_ERR("compressed record expands past the record size limit");
+    return tsc_ok();
 }
 
 /* ------------------------------------------------------------ RSA */

@@ -98,6 +98,17 @@ void tsc_rsa_keys_free(struct tsc_rsa_keys *keys);
 int tsc_rsa_decrypt_pms(const struct tsc_rsa_keys *keys, uint16_t version, const uint8_t *cke, size_t n,
                         uint8_t pms[48]);
 
+/* ---- TLS compression (RFC 3749 DEFLATE, method 1) ---- */
+
+struct tsc_inflate;
+struct tsc_inflate *tsc_inflate_new(void);
+void tsc_inflate_free(struct tsc_inflate *z);
+/* Decompress one record's plaintext (the stream goes on across records)
+ * into out (cap bytes; a TLSCompressed record expands to at most 2^14
+ * bytes). */
+tsc_result tsc_inflate_record(struct tsc_inflate *z, const uint8_t *in, size_t n, uint8_t *out, size_t cap,
+                              size_t *out_len);
+
 /* SHA-256 of bytes (session tickets are remembered by their hash). */
 void tsc_sha256(const uint8_t *p, size_t n, uint8_t out[32]);
 

@@ -61,6 +61,8 @@ void tsc_session_ctx_free(struct tsc_session_ctx *sc)
     sc->scratch = NULL;
     free(sc->dec_out);
     sc->dec_out = NULL;
+    free(sc->dec_zout);
+    sc->dec_zout = NULL;
     free(sc->sess_cache);
     sc->sess_cache = NULL;
     if (sc->cert_cache) {
@@ -836,6 +838,9 @@ static int record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir
 
 /* ------------------------------------------------------------ decryption */
 
+/* A decompressed record: at most 2^14 bytes (RFC 5246 6.2.2), and room. */
+#define DEC_ZOUT ((size_t)16384 + 1024)
+
 /* Master secrets of earlier connections, for the ones that resume them. */
 #define SESS_CACHE_N 1024
 struct tsc_sess_cache_entry {
@@ -865,6 +870,10 @@ struct tsc_conn_dec {
     uint8_t nst_ticket[32];
     uint8_t have_nst;
     uint8_t etm;          /* the server agreed to encrypt_then_mac */
+    uint8_t compression;  /* the compression method of the latest ServerHello (1: DEFLATE) */
+    uint8_t ems;          /* the latest ServerHello agreed to the extended master secret */
+    uint16_t version, suite; /* of the latest ServerHello: a renegotiation may choose others */
+    struct tsc_inflate *zin[2]; /* DEFLATE state per direction, from its ChangeCipherSpec */
     uint8_t to_app[2];    /* TLS 1.3: switch to the application keys after this record */
     uint8_t hs_pending[2]; /* TLS 1.3: look the handshake secret up at the direction's first encrypted record */
     uint8_t app_pending[2]; /* TLS 1.3: look this direction's application secret up at its next record */
@@ -890,9 +899,11 @@ void tsc_session_set_decrypt(struct tsc_session_ctx *sc, const struct tsc_decryp
     sc->dec = cfg;
     if (cfg && !sc->dec_out)
         sc->dec_out = malloc(65536 + 64);
+    if (cfg && !sc->dec_zout)
+        sc->dec_zout = malloc(DEC_ZOUT);
     if (cfg && !sc->sess_cache)
         sc->sess_cache = calloc(1, sizeof *sc->sess_cache);
-    if (!sc->dec_out || !sc->sess_cache)
+    if (!sc->dec_out || !sc->dec_zout || !sc->sess_cache)
         sc->dec = NULL; /* out of memory: read without decrypting */
 }
 
@@ -906,6 +917,8 @@ static void dec_free(struct tsc_conn *c)
         tsc_rec_cipher_free(k->next[d]);
     }
     tsc_rec_cipher_free(k->early);
+    tsc_inflate_free(k->zin[0]);
+    tsc_inflate_free(k->zin[1]);
     tsc_buf_free(&k->transcript);
     memset(k, 0, sizeof *k);
     free(k);
@@ -941,7 +954,7 @@ const char *tsc_decrypt_status(const struct tsc_conn *c)
     if (bad)
         return "failed";
     if (opaque)
-        return d->keys == TSC_KEYS_NONE && d->note && strstr(d->note, "not supported") ? "unsupported" : "no_keys";
+        return d->unsupported ? "unsupported" : "no_keys";
     return "not_encrypted";
 }
 
@@ -1026,6 +1039,7 @@ static void dec_tls13_keys(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
     }
     if (c->version != TSC_TLS13 || !tsc_decrypt_supported(TSC_TLS13, c->suite, &why)) {
         dec_note(c, c->version != TSC_TLS13 ? "TLS 1.3 drafts are not supported for decryption" : why);
+        c->dec.unsupported = 1;
         return;
     }
     const uint8_t *s;
@@ -1051,12 +1065,13 @@ static void dec_tls12_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
     struct tsc_conn_dec *k = c->decp;
     const char *why;
     k->next_ready = 1;
-    if (!k->have_cr || !k->have_sr || !c->have_suite) {
+    if (!k->have_cr || !k->have_sr || !k->version) {
         dec_note(c, "the hellos were not seen: no randoms to derive keys from");
         return;
     }
-    if (!tsc_decrypt_supported(c->version, c->suite, &why)) {
+    if (!tsc_decrypt_supported(k->version, k->suite, &why)) {
         dec_note(c, why);
+        c->dec.unsupported = 1;
         return;
     }
     if (!k->have_master) {
@@ -1065,22 +1080,23 @@ static void dec_tls12_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
         if (key_get(sc, c, TSC_KL_CLIENT_RANDOM, &s) == 48) {
             memcpy(k->master, s, 48);
             c->dec.keys = TSC_KEYS_KEYLOG;
-        } else if (k->cke_len && tsc_rsa_decrypt_pms(sc->dec->rsa, c->version, k->cke, k->cke_len, pms)) {
+        } else if (k->cke_len && tsc_rsa_decrypt_pms(sc->dec->rsa, k->version, k->cke, k->cke_len, pms)) {
             uint8_t h[64];
             size_t hl = 0;
             tsc_result r = tsc_ok();
-            if (c->sh_ems)
-                r = tsc_session_hash(c->version, c->suite, k->transcript.data, k->transcript.len, h, &hl);
+            if (k->ems)
+                r = tsc_session_hash(k->version, k->suite, k->transcript.data, k->transcript.len, h, &hl);
             if (tsc_is_ok(r))
-                r = tsc_master_secret(c->version, c->suite, pms, 48, k->cr, k->sr, h, hl, k->master);
+                r = tsc_master_secret(k->version, k->suite, pms, 48, k->cr, k->sr, h, hl, k->master);
             memset(pms, 0, sizeof pms);
             if (!tsc_is_ok(r)) {
                 dec_note(c, r.why);
                 return;
             }
             c->dec.keys = TSC_KEYS_RSA;
-        } else if ((c->resumed && (m = cache_get(sc, 1, k->sh_sid, k->sh_sid_len)) != NULL) ||
-                   (k->have_ch_ticket && (m = cache_get(sc, 2, k->ch_ticket, 32)) != NULL)) {
+        } else if (!k->cke_len && (((m = cache_get(sc, 1, k->sh_sid, k->sh_sid_len)) != NULL) ||
+                                   (k->have_ch_ticket && (m = cache_get(sc, 2, k->ch_ticket, 32)) != NULL))) {
+            /* no key exchange in this handshake: it resumed a session seen before */
             memcpy(k->master, m, 48);
             c->dec.keys = TSC_KEYS_RESUMED;
         } else {
@@ -1097,7 +1113,7 @@ static void dec_tls12_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
         k->have_master = 1;
     }
     struct tsc_rec_cipher *nx[2];
-    tsc_result r = tsc_rec_cipher_tls12(c->version, c->suite, k->etm, k->master, k->cr, k->sr, nx);
+    tsc_result r = tsc_rec_cipher_tls12(k->version, k->suite, k->etm, k->master, k->cr, k->sr, nx);
     if (!tsc_is_ok(r)) {
         dec_note(c, r.why);
         return;
@@ -1112,13 +1128,29 @@ static void dec_tls12_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
 static void dec_on_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
 {
     struct tsc_conn_dec *k = dec_of(sc, c);
-    if (!k || tls13(c))
-        return;
+    if (!k || tls13(c) || !k->have_sr)
+        return; /* before any ServerHello: TLS 1.3's middlebox ChangeCipherSpec */
     if (!k->next_ready)
         dec_tls12_keys(sc, c);
     tsc_rec_cipher_free(k->cur[dir]);
     k->cur[dir] = k->next[dir];
     k->next[dir] = NULL;
+    /* a new connection state starts a new compression stream */
+    tsc_inflate_free(k->zin[dir]);
+    k->zin[dir] = NULL;
+    if (k->compression == 1 && k->cur[dir]) {
+        k->zin[dir] = tsc_inflate_new();
+        if (!k->zin[dir]) {
+            dec_note(c, "out of memory for decompression");
+            tsc_rec_cipher_free(k->cur[dir]);
+            k->cur[dir] = NULL;
+        }
+    } else if (k->compression && k->cur[dir]) {
+        dec_note(c, "records are compressed with a method other than DEFLATE");
+        c->dec.unsupported = 1;
+        tsc_rec_cipher_free(k->cur[dir]);
+        k->cur[dir] = NULL;
+    }
 }
 
 /* The ClientHello offers early data: keep the early secret and the suites it may go with. */
@@ -1180,7 +1212,13 @@ static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
     struct tsc_conn_dec *k = dec_of(sc, c);
     if (!k)
         return;
-    if (sc->dec->rsa && !k->transcript_done && !c->decrypting) {
+    if (m->type == TSC_HS_CLIENT_HELLO && ok && (!k->have_cr || c->decrypting)) {
+        /* a new handshake (the first, or a renegotiation): its own key exchange and transcript */
+        k->cke_len = 0;
+        k->transcript_done = 0;
+        tsc_buf_reset(&k->transcript);
+    }
+    if (sc->dec->rsa && !k->transcript_done) {
         uint8_t h[4] = {type, (uint8_t)(body.len >> 16), (uint8_t)(body.len >> 8), (uint8_t)body.len};
         if (!tsc_is_ok(tsc_buf_append(&k->transcript, h, 4)) ||
             !tsc_is_ok(tsc_buf_append(&k->transcript, body.p, body.len)))
@@ -1190,8 +1228,11 @@ static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
         return;
     switch (m->type) {
     case TSC_HS_CLIENT_HELLO:
-        if (!m->u.ch.sslv2 && m->u.ch.random.len == 32 && (!k->have_cr || c->decrypting)) {
-            memcpy(k->cr, m->u.ch.random.p, 32);
+        if ((m->u.ch.sslv2 ? m->u.ch.random.len >= 16 && m->u.ch.random.len <= 32 : m->u.ch.random.len == 32) &&
+            (!k->have_cr || c->decrypting)) {
+            /* an SSLv2-format hello's challenge is the random, right-aligned (RFC 5246 E.2) */
+            memset(k->cr, 0, 32);
+            memcpy(k->cr + 32 - m->u.ch.random.len, m->u.ch.random.p, m->u.ch.random.len);
             k->have_cr = 1;
             k->next_ready = 0;
             k->have_master = 0;
@@ -1212,6 +1253,10 @@ static void dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
             if (k->sh_sid_len)
                 memcpy(k->sh_sid, m->u.sh.session_id.p, k->sh_sid_len);
             k->etm = tsc_ext_find(&m->u.sh.ext, TSC_EXT_ENCRYPT_THEN_MAC) != NULL;
+            k->compression = m->u.sh.compression;
+            k->ems = tsc_ext_find(&m->u.sh.ext, TSC_EXT_EXTENDED_MASTER_SECRET) != NULL;
+            k->version = tsc_server_hello_version(&m->u.sh);
+            k->suite = m->u.sh.cipher_suite;
             if (tls13(c))
                 k->hs_pending[0] = k->hs_pending[1] = 1; /* looked up when needed: a live key log, or OpenSSL's own, may not have it yet */
         }
@@ -1301,8 +1346,19 @@ static void record_decrypt(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
         record_opaque(sc, c, dir, ts, r.why);
         return;
     }
-    c->dec.ok[dir]++;
     const uint8_t *pt = sc->dec_out + off;
+    if (k->zin[dir]) {
+        size_t zl;
+        r = tsc_inflate_record(k->zin[dir], pt, len, sc->dec_zout, DEC_ZOUT, &zl);
+        if (!tsc_is_ok(r)) {
+            c->dec.failed[dir]++;
+            record_opaque(sc, c, dir, ts, r.why);
+            return;
+        }
+        pt = sc->dec_zout;
+        len = zl;
+    }
+    c->dec.ok[dir]++;
     c->decrypting = 1;
     switch (inner) {
     case TSC_CT_HANDSHAKE:
@@ -1469,6 +1525,8 @@ static void sslv2_done(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, 
     c->hs_messages[dir]++;
     if (tsc_is_ok(ev.status))
         on_client_hello(c, &m->u.ch);
+    if (sc->dec)
+        dec_on_message(sc, c, dir, TSC_HS_CLIENT_HELLO, v, m, tsc_is_ok(ev.status));
     emit(sc, &ev);
     if (!tsc_is_ok(ev.status))
         conn_error(sc, c, dir, ev.status, 1, ts);

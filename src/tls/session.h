@@ -54,6 +54,7 @@ struct tsc_decrypt_info {
     uint64_t failed[2];      /* records whose MAC or tag did not verify (or did not parse) */
     uint64_t opaque[2];      /* encrypted records left unread (no keys, unsupported suite) */
     uint64_t plaintext[2];   /* application data plaintext bytes */
+    uint8_t unsupported;     /* the version or suite cannot be decrypted */
     const char *note;        /* why something was not decrypted (static string), or NULL */
 };
 
@@ -262,6 +263,7 @@ struct tsc_session_ctx {
     uint64_t messages, records, errors;
     const struct tsc_decrypt_cfg *dec; /* NULL: no decryption */
     uint8_t *dec_out;                  /* plaintext of the record being opened */
+    uint8_t *dec_zout;                 /* the same decompressed (TLS compression) */
     struct tsc_sess_cache *sess_cache; /* master secrets by session id and ticket, for resumption */
 };
 

@@ -27,6 +27,7 @@
 #include <openssl/pem.h>
 #include <openssl/provider.h>
 #include <openssl/rsa.h>
+#include <zlib.h>
 
 #include "crypto/decrypt.h"
 #include "tls_builders.h"
@@ -1369,6 +1370,65 @@ static void test_rsa_load_errors(void **state)
     free(path);
 }
 
+/* TLS DEFLATE (RFC 3749): one zlib stream across records, each record
+ * ending on a sync flush; garbage is refused, not passed on. */
+static void test_inflate_records(void **state)
+{
+    (void)state;
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    assert_int_equal(deflateInit(&zs, Z_DEFAULT_COMPRESSION), Z_OK);
+    const char *parts[2] = {"GET / HTTP/1.0\r\nHost: example\r\n\r\n", "HTTP/1.0 200 ok\r\n\r\nhello hello hello"};
+    uint8_t rec[2][512];
+    size_t rl[2];
+    for (int i = 0; i < 2; i++) {
+        zs.next_in = (Bytef *)(uintptr_t)parts[i];
+        zs.avail_in = (uInt)strlen(parts[i]);
+        zs.next_out = rec[i];
+        zs.avail_out = sizeof rec[i];
+        assert_int_equal(deflate(&zs, Z_SYNC_FLUSH), Z_OK);
+        rl[i] = sizeof rec[i] - zs.avail_out;
+    }
+    deflateEnd(&zs);
+    struct tsc_inflate *z = tsc_inflate_new();
+    assert_non_null(z);
+    uint8_t out[17408];
+    size_t n;
+    for (int i = 0; i < 2; i++) {
+        tsc_result r = tsc_inflate_record(z, rec[i], rl[i], out, sizeof out, &n);
+        assert_true(tsc_is_ok(r));
+        assert_int_equal(n, strlen(parts[i]));
+        assert_memory_equal(out, parts[i], n);
+    }
+    tsc_inflate_free(z);
+    /* garbage: a clear refusal */
+    z = tsc_inflate_new();
+    uint8_t junk[64];
+    memset(junk, 0xa5, sizeof junk);
+    tsc_result r = tsc_inflate_record(z, junk, sizeof junk, out, sizeof out, &n);
+    assert_int_equal(r.kind, TSC_MALFORMED);
+    assert_string_equal(r.why, "compressed record does not decompress (DEFLATE)");
+    tsc_inflate_free(z);
+    /* a record that expands past what fits: refused */
+    memset(&zs, 0, sizeof zs);
+    assert_int_equal(deflateInit(&zs, Z_DEFAULT_COMPRESSION), Z_OK);
+    static uint8_t big[40000];
+    memset(big, 'a', sizeof big);
+    uint8_t comp[1024];
+    zs.next_in = big;
+    zs.avail_in = sizeof big;
+    zs.next_out = comp;
+    zs.avail_out = sizeof comp;
+    assert_int_equal(deflate(&zs, Z_SYNC_FLUSH), Z_OK);
+    size_t cl = sizeof comp - zs.avail_out;
+    deflateEnd(&zs);
+    z = tsc_inflate_new();
+    r = tsc_inflate_record(z, comp, cl, out, sizeof out, &n);
+    assert_int_equal(r.kind, TSC_MALFORMED);
+    assert_string_equal(r.why, "compressed record expands past the record size limit");
+    tsc_inflate_free(z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1392,6 +1452,7 @@ int main(void)
         cmocka_unit_test(test_supported),
         cmocka_unit_test(test_rsa_pms),
         cmocka_unit_test(test_rsa_load_errors),
+        cmocka_unit_test(test_inflate_records),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     legacy_ctx_free();
