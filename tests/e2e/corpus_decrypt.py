@@ -74,7 +74,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -304,54 +303,10 @@ SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSaniti
                    "MemorySanitizer", "ThreadSanitizer", "runtime error:")
 
 
-class Run:
-    def __init__(self, status, rc, stderr, conns, detail=""):
-        self.status, self.rc, self.stderr, self.conns, self.detail = \
-            status, rc, stderr, conns, detail
-
-
-def run_scope(binary: str, args: list, timeout: int) -> Run:
-    cmd = [binary, "read", "--json", "-q"] + args
-    try:
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             start_new_session=True)
-    except OSError as e:
-        return Run("exit", None, str(e), [], f"cannot run: {e}")
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        p.communicate()
-        return Run("timeout", None, "", [], f"timed out after {timeout}s")
-    err_s = err.decode("utf-8", "replace")
-    rc = p.returncode
-    if rc < 0:
-        try:
-            sig = signal.Signals(-rc).name
-        except ValueError:
-            sig = str(-rc)
-        return Run("crash", rc, err_s, [], f"killed by {sig}")
-    if 128 < rc <= 128 + 64:
-        return Run("crash", rc, err_s, [], f"exit {rc} (signal {rc - 128}?)")
-    if any(m in err_s for m in SANITIZER_MARKS):
-        return Run("crash", rc, err_s, [], "sanitizer report on stderr")
-    conns = []
-    for n, line in enumerate(out.decode("utf-8", "replace").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            o = json.loads(line)
-        except ValueError as e:
-            return Run("badjson", rc, err_s, conns, f"stdout line {n} is not JSON: {e}")
-        if not isinstance(o, dict):
-            return Run("badjson", rc, err_s, conns, f"stdout line {n} is not a JSON object")
-        conns.append(o)
-    if rc != 0:
-        return Run("exit", rc, err_s, conns, f"exit code {rc}")
-    return Run("ok", rc, err_s, conns)
+def run_scope(binary: str, args: list, timeout: int):
+    """`tlsscope read --json ARGS...` (the capture last), judged as
+    difflib_common.run_tlsscope judges it (crash, timeout, exit, JSON)."""
+    return dc.run_tlsscope(binary, args[-1], timeout=timeout, extra=args[:-1])
 
 
 # --------------------------------------------------------------------------

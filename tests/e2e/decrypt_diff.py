@@ -48,7 +48,6 @@ import csv
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -69,48 +68,10 @@ def default_tlsscope() -> str:
     return os.path.join(root, "build", "tlsscope")
 
 
-class Run:
-    def __init__(self, status, rc, stderr, conns, detail=""):
-        self.status, self.rc, self.stderr, self.conns, self.detail = status, rc, stderr, conns, detail
-
-
-def run_scope(binary: str, args: list, timeout: int) -> Run:
-    """`tlsscope read --json ARGS...`; like difflib_common.run_tlsscope, with
-    any options."""
-    cmd = [binary, "read", "--json"] + args
-    try:
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             start_new_session=True)
-    except OSError as e:
-        return Run("exit", None, str(e), [], f"cannot run: {e}")
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        p.communicate()
-        return Run("timeout", None, "", [], f"timed out after {timeout}s")
-    err_s = err.decode("utf-8", "replace")
-    rc = p.returncode
-    if rc < 0:
-        return Run("crash", rc, err_s, [], f"killed by signal {-rc}")
-    conns = []
-    for n, line in enumerate(out.decode("utf-8", "replace").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            o = json.loads(line)
-        except ValueError as e:
-            return Run("badjson", rc, err_s, conns, f"stdout line {n} is not JSON: {e}")
-        if isinstance(o, dict):
-            conns.append(o)
-    if rc != 0:
-        return Run("exit", rc, err_s, conns, f"exit code {rc}")
-    if "AddressSanitizer" in err_s or "runtime error:" in err_s:
-        return Run("crash", rc, err_s, conns, "sanitizer report on stderr")
-    return Run("ok", rc, err_s, conns)
+def run_scope(binary: str, args: list, timeout: int):
+    """`tlsscope read --json ARGS...` (the capture last), judged as
+    difflib_common.run_tlsscope judges it (crash, timeout, exit, JSON)."""
+    return dc.run_tlsscope(binary, args[-1], timeout=timeout, extra=args[:-1])
 
 
 def describe_diff(got: bytes | None, want: bytes) -> tuple[str, str]:

@@ -686,10 +686,13 @@ def tlsscope_has_option(binary: str, option: str) -> bool:
 
 
 def run_tlsscope(binary: str, capture: str, keylog: str | None = None,
-                 timeout: int = 60) -> ScopeRun:
+                 timeout: int = 60, extra: list | None = None) -> ScopeRun:
+    """`tlsscope read --json [--keylog K] [EXTRA...] CAPTURE`, judged: a crash,
+    a timeout, a bad exit, output that is not JSON Lines, a sanitizer report."""
     cmd = [binary, "read", "--json"]
     if keylog:
         cmd += ["--keylog", keylog]
+    cmd += list(extra or [])
     cmd.append(capture)
     try:
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
