@@ -511,7 +511,11 @@ def tshark_views(capture: str, keylog: str | None = None,
 
 
 def _score(v: ConnView) -> int:
-    return sum(1 for e in v.events if e[1] in ("hs", "ccs", "alert"))
+    # records read, and among alerts those whose content could be read (a
+    # reading that lost a direction's decryption state still frames its
+    # alert, as an encrypted one)
+    return sum(1 for e in v.events if e[1] in ("hs", "ccs", "alert")) + \
+        sum(1 for e in v.events if e[1] == "alert" and e[2] is not None)
 
 
 def _parse_views(text: str, plaintext_only: bool):
