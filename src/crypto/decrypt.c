@@ -840,6 +840,16 @@ tsc_result tsc_rec_open(struct tsc_rec_cipher *c, uint8_t type, uint16_t version
     return TSC_ERR(TSC_INTERNAL, "unknown record protection");
 }
 
+uint64_t tsc_rec_cipher_seq(const struct tsc_rec_cipher *c) { return c->seq; }
+
+void tsc_rec_cipher_set_seq(struct tsc_rec_cipher *c, uint64_t seq) { c->seq = seq; }
+
+int tsc_rec_cipher_resumable(const struct tsc_rec_cipher *c)
+{
+    return c->kind == K_AEAD_XOR || c->kind == K_AEAD_EXPLICIT || c->kind == K_NULL ||
+           (c->kind == K_CBC && c->explicit_iv);
+}
+
 void tsc_rec_cipher_skip(struct tsc_rec_cipher *c, size_t n)
 {
     c->seq++;

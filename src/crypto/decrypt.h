@@ -82,6 +82,13 @@ size_t tsc_tls13_hash_len(uint16_t suite);
  */
 tsc_result tsc_rec_open(struct tsc_rec_cipher *c, uint8_t type, uint16_t version, const uint8_t *in, size_t n,
                         uint8_t *out, size_t *off, size_t *len, uint8_t *inner);
+/* The sequence number of the next record, and setting it (after a hole
+ * that lost whole records, the reader tries the next few). Whether the
+ * protection can be picked up again at another sequence number: AEAD and
+ * CBC with explicit IVs can, RC4 and TLS 1.0's chained CBC cannot. */
+uint64_t tsc_rec_cipher_seq(const struct tsc_rec_cipher *c);
+void tsc_rec_cipher_set_seq(struct tsc_rec_cipher *c, uint64_t seq);
+int tsc_rec_cipher_resumable(const struct tsc_rec_cipher *c);
 /* A record of n body bytes was lost (a hole in the capture): advance the
  * sequence number, and a stream cipher's key stream, past it. */
 void tsc_rec_cipher_skip(struct tsc_rec_cipher *c, size_t n);

@@ -838,6 +838,9 @@ static int record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir
 
 /* ------------------------------------------------------------ decryption */
 
+/* Sequence numbers tried after a hole that lost whole records. */
+#define RESYNC_TRIES 256
+
 /* A decompressed record: at most 2^14 bytes (RFC 5246 6.2.2), and room. */
 #define DEC_ZOUT ((size_t)16384 + 1024)
 
@@ -880,6 +883,7 @@ struct tsc_conn_dec {
     uint8_t update[2];    /* TLS 1.3: KeyUpdate after this record */
     uint8_t transcript_done;
     uint8_t waits;        /* keys_missing calls so far */
+    uint8_t resync[2];    /* a hole lost whole records: the sequence number is to be found again */
     /* TLS 1.3 0-RTT: the client's records after its ClientHello are early
      * data until EndOfEarlyData, or until one opens with the handshake key
      * (the server refused them). The early key's suite is the resumed
@@ -1338,6 +1342,18 @@ static void record_decrypt(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
         r = early_open(c, k, d, in, n, sc->dec_out, &off, &len, &inner);
     else
         r = tsc_rec_open(k->cur[dir], d->rec.type, d->rec.version, in, n, sc->dec_out, &off, &len, &inner);
+    if (!tsc_is_ok(r) && k->resync[dir] && k->cur[dir] && tsc_rec_cipher_resumable(k->cur[dir])) {
+        /* after a hole that swallowed records: try the next sequence numbers */
+        uint64_t base = tsc_rec_cipher_seq(k->cur[dir]); /* one past the failed try */
+        for (uint64_t i = 0; i < RESYNC_TRIES && !tsc_is_ok(r); i++) {
+            tsc_rec_cipher_set_seq(k->cur[dir], base + i);
+            r = tsc_rec_open(k->cur[dir], d->rec.type, d->rec.version, in, n, sc->dec_out, &off, &len, &inner);
+        }
+        if (!tsc_is_ok(r))
+            tsc_rec_cipher_set_seq(k->cur[dir], base);
+    }
+    if (tsc_is_ok(r))
+        k->resync[dir] = 0;
     if (!tsc_is_ok(r)) {
         c->dec.failed[dir]++;
         if (c->dec.ok[dir] == 0)
@@ -1402,6 +1418,7 @@ static void record_decrypt(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
     }
     if (k->to_app[dir]) {
         k->to_app[dir] = 0;
+        d->tls13_flight = 0; /* the flight ended with its Finished */
         tsc_rec_cipher_free(k->cur[dir]);
         k->cur[dir] = NULL;
         k->app_pending[dir] = 1;
@@ -1459,6 +1476,8 @@ static void handshake_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int di
 static void start_hunting(struct tsc_conn *c, int dir)
 {
     struct tsc_tlsdir *d = &c->dir[dir];
+    if (c->decp)
+        c->decp->resync[dir] = 1; /* records may be lost: their count is unknown */
     d->state = ST_HUNT;
     d->hdr_have = 0;
     d->rec_decrypt = 0;

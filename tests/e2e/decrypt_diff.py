@@ -48,6 +48,7 @@ import csv
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,7 @@ import tempfile
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import difflib_common as dc  # noqa: E402
+import pcaplib  # noqa: E402
 
 # handshake types that are never encrypted
 PLAIN_HS = {"client_hello", "server_hello", "hello_retry_request", "hello_verify_request"}
@@ -273,6 +275,60 @@ class Checker:
             self.passed += 1
 
 
+    # ------------------------------------------------------- a hole ---
+    def hole(self, row):
+        """25 of the server's full-sized data segments dropped from the
+        middle of its application data: the records they touched fail with
+        a reason, whole records vanish, and after the hole the reader finds
+        the record boundary and the sequence number again, so the server's
+        close_notify still decrypts; nothing fails silently."""
+        name = row["name"]
+        label = f"{name}: conn -: a hole of 25 server segments"
+        link, pkts = pcaplib.read_pcap(self.path(name + ".pcap"))
+        kept, seen, port = [], 0, None
+        for p in pkts:
+            b = p[2]
+            ip = b[14:] if link == pcaplib.LINK_ETHERNET else b
+            ihl = (ip[0] & 15) * 4
+            tcp = ip[ihl:]
+            sport = struct.unpack(">H", tcp[0:2])[0]
+            plen = struct.unpack(">H", ip[2:4])[0] - ihl - (tcp[12] >> 4) * 4
+            if tcp[13] & 0x12 == 0x12:  # SYN-ACK: the server's port
+                port = sport
+            if sport == port and plen >= 1400:
+                seen += 1
+                if 10 <= seen < 35:
+                    continue
+            kept.append(p)
+        tmp = tempfile.mkdtemp(prefix="tsc-decdiff-")
+        bad = []
+        try:
+            cap = os.path.join(tmp, "hole.pcap")
+            pcaplib.write_pcap(cap, link, kept)
+            run = run_scope(self.args.tlsscope, ["--keylog", self.path(name + ".keys"), cap], self.args.timeout)
+            if run.status != "ok" or len(run.conns) != 1:
+                bad.append(("run", f"{run.status} {run.detail}, {len(run.conns)} connections", "ok, 1"))
+            else:
+                c = run.conns[0]
+                d = c["decryption"]
+                if d["status"] != "partial" or d["records"]["s2c"]["failed"] < 1:
+                    bad.append(("decryption", json.dumps(d), "partial, failures in s2c"))
+                if not any(e["kind"] == "gap" and e["dir"] == "s2c" for e in c["errors"]):
+                    bad.append(("errors", json.dumps(c["errors"]), "a s2c gap"))
+                last = [m for m in c["messages"] if m["dir"] == "s2c"][-1:]
+                if not last or last[0]["type"] != "alert" or last[0].get("decrypted") is not True or \
+                        last[0].get("description") != "close_notify":
+                    bad.append(("last server message", json.dumps(last), "close_notify, decrypted"))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for f, a, b in bad:
+            self.out(f"{label}: {f}: tlsscope={a} expected={b}")
+        if bad:
+            self.failed += 1
+        else:
+            self.passed += 1
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Decryption differential test (tlsscope vs tshark and the payloads).")
     ap.add_argument("--tlsscope", default=default_tlsscope(),
@@ -321,6 +377,11 @@ def main(argv=None) -> int:
             other = next((r for r in keyed if r["name"] != row["name"]), None)
             if other is not None:
                 ck.wrong_keys(row, other["name"])
+        # a hole in the server's data: TLS 1.3, TLS 1.2 GCM, ChaCha20, CBC with explicit IVs
+        for name in ("tls13-aes128-gcm", "tls12-aes256-gcm", "tls12-chacha20", "tls12-cbc-etm"):
+            row = next((r for r in rows if r["name"] == name), None)
+            if row is not None and not (only and name not in only):
+                ck.hole(row)
     except dc.ToolError as e:
         print(f"decrypt-diff: tshark failed: {e}", file=sys.stderr)
         print(f"decrypt-diff: {ck.passed} passed, {ck.failed} failed")
