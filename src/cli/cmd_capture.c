@@ -32,7 +32,7 @@ static void capture_usage(FILE *f)
             "  -c, --count N         stop after N packets\n"
             "%s"
             "%s"
-            "With --keylog the file is read again as it grows (a browser or curl started\n"
+            "\nWith --keylog the file is read again as it grows (a browser or curl started\n"
             "with SSLKEYLOGFILE writes it while the capture runs); a connection whose\n"
             "secrets are not there yet waits up to 200 ms for each (eight times at most).\n",
             tsc_cli_common_help, tsc_cli_decrypt_help);

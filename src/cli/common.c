@@ -38,7 +38,7 @@ const char tsc_cli_common_help[] =
 const char tsc_cli_decrypt_help[] =
     "decryption:\n"
     "      --keylog FILE     NSS key log (SSLKEYLOGFILE of browsers, curl, OpenSSL,\n"
-    "                        GnuTLS): decrypt TLS 1.0-1.3 records, show the\n"
+    "                        GnuTLS): decrypt SSL 3.0 to TLS 1.3, show the\n"
     "                        encrypted handshake messages and count plaintext\n"
     "      --rsa-key FILE    a server's RSA private key (PEM or DER), for static-RSA\n"
     "                        key exchange; may be given several times\n"
