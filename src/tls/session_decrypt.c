@@ -1,0 +1,621 @@
+/*
+ * session_decrypt.c - the session layer's keys: which secrets a connection
+ * needs and when, the record states per direction, and opening encrypted
+ * records into plaintext that goes back to the session's own handshake,
+ * alert and heartbeat code (see session.h, session_int.h and
+ * docs/architecture.md, "Decryption").
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/decrypt.h"
+#include "crypto/keylog.h"
+#include "registry/registry.h"
+#include "tls/session_int.h"
+
+/* Sequence numbers tried after a hole that lost whole records. */
+#define RESYNC_TRIES 256
+
+/* A decompressed record: at most 2^14 bytes (RFC 5246 6.2.2), and room. */
+#define DEC_ZOUT ((size_t)16384 + 1024)
+
+/* Master secrets of earlier connections, for the ones that resume them. */
+#define SESS_CACHE_N 1024
+struct tsc_sess_cache_entry {
+    uint8_t kind; /* 0 empty, 1 session id, 2 ticket (SHA-256 of it) */
+    uint8_t id_len;
+    uint8_t id[32];
+    uint8_t master[48];
+};
+struct tsc_sess_cache {
+    struct tsc_sess_cache_entry e[SESS_CACHE_N];
+    unsigned next;
+};
+
+/* Per-connection keys and record states. */
+struct tsc_conn_dec {
+    struct tsc_rec_cipher *cur[2];  /* protects the records now arriving in each direction */
+    struct tsc_rec_cipher *next[2]; /* TLS <= 1.2: switched on at ChangeCipherSpec */
+    uint8_t cr[32], sr[32];
+    uint8_t have_cr, have_sr;
+    uint8_t master[48];
+    uint8_t have_master;
+    uint8_t next_ready;   /* next[] derived for the current hellos (or tried and failed) */
+    uint8_t sh_sid_len;
+    uint8_t sh_sid[32];
+    uint8_t ch_ticket[32];
+    uint8_t have_ch_ticket;
+    uint8_t nst_ticket[32];
+    uint8_t have_nst;
+    uint8_t etm;          /* the server agreed to encrypt_then_mac */
+    uint8_t compression;  /* the compression method of the latest ServerHello (1: DEFLATE) */
+    uint8_t ems;          /* the latest ServerHello agreed to the extended master secret */
+    uint16_t version, suite; /* of the latest ServerHello: a renegotiation may choose others */
+    struct tsc_inflate *zin[2]; /* DEFLATE state per direction, from its ChangeCipherSpec */
+    uint8_t to_app[2];    /* TLS 1.3: switch to the application keys after this record */
+    uint8_t hs_pending[2]; /* TLS 1.3: look the handshake secret up at the direction's first encrypted record */
+    uint8_t app_pending[2]; /* TLS 1.3: look this direction's application secret up at its next record */
+    uint8_t update[2];    /* TLS 1.3: KeyUpdate after this record */
+    uint8_t transcript_done;
+    uint8_t waits;        /* keys_missing calls so far */
+    uint8_t resync[2];    /* a hole lost whole records: the sequence number is to be found again */
+    /* TLS 1.3 0-RTT: the client's records after its ClientHello are early
+     * data until EndOfEarlyData, or until one opens with the handshake key
+     * (the server refused them). The early key's suite is the resumed
+     * session's, unknown from the capture: each offered suite whose hash
+     * fits the secret is tried on the first record. */
+    uint8_t early_on, early_secret_len, n_early_suites, early_end;
+    uint8_t early_secret[48];
+    uint16_t early_suites[5];
+    struct tsc_rec_cipher *early;
+    struct tsc_buf transcript; /* handshake messages up to ClientKeyExchange (RSA key + EMS) */
+    uint16_t cke_len;
+    uint8_t cke[1024];         /* RSA ClientKeyExchange body */
+};
+
+void tsc_session_set_decrypt(struct tsc_session_ctx *sc, const struct tsc_decrypt_cfg *cfg)
+{
+    sc->dec = cfg;
+    if (cfg && !sc->dec_out)
+        sc->dec_out = malloc(65536 + 64);
+    if (cfg && !sc->dec_zout)
+        sc->dec_zout = malloc(DEC_ZOUT);
+    if (cfg && !sc->sess_cache)
+        sc->sess_cache = calloc(1, sizeof *sc->sess_cache);
+    if (!sc->dec_out || !sc->dec_zout || !sc->sess_cache)
+        sc->dec = NULL; /* out of memory: read without decrypting */
+}
+
+void tsc_dec_free(struct tsc_conn *c)
+{
+    struct tsc_conn_dec *k = c->decp;
+    if (!k)
+        return;
+    for (int d = 0; d < 2; d++) {
+        tsc_rec_cipher_free(k->cur[d]);
+        tsc_rec_cipher_free(k->next[d]);
+    }
+    tsc_rec_cipher_free(k->early);
+    tsc_inflate_free(k->zin[0]);
+    tsc_inflate_free(k->zin[1]);
+    tsc_buf_free(&k->transcript);
+    memset(k, 0, sizeof *k);
+    free(k);
+    c->decp = NULL;
+}
+
+static struct tsc_conn_dec *dec_of(struct tsc_session_ctx *sc, struct tsc_conn *c)
+{
+    if (!sc->dec)
+        return NULL;
+    if (!c->decp) {
+        c->decp = calloc(1, sizeof *c->decp);
+        if (c->decp && sc->dec->rsa)
+            tsc_buf_init(&c->decp->transcript, sc->lim.flow_buf_max);
+    }
+    return c->decp;
+}
+
+static void dec_note(struct tsc_conn *c, const char *why)
+{
+    if (!c->dec.note)
+        c->dec.note = why; /* said once per connection */
+}
+
+const char *tsc_decrypt_status(const struct tsc_conn *c)
+{
+    const struct tsc_decrypt_info *d = &c->dec;
+    uint64_t ok = d->ok[0] + d->ok[1], bad = d->failed[0] + d->failed[1], opaque = d->opaque[0] + d->opaque[1];
+    if (ok && !bad && !opaque)
+        return "decrypted";
+    if (ok)
+        return "partial";
+    if (bad)
+        return "failed";
+    if (opaque)
+        return d->unsupported ? "unsupported" : "no_keys";
+    return "not_encrypted";
+}
+
+static void cache_put(struct tsc_session_ctx *sc, uint8_t kind, const uint8_t *id, size_t n, const uint8_t m[48])
+{
+    struct tsc_sess_cache *sk = sc->sess_cache;
+    if (!sk || n == 0 || n > 32)
+        return;
+    struct tsc_sess_cache_entry *e = &sk->e[sk->next++ % SESS_CACHE_N];
+    e->kind = kind;
+    e->id_len = (uint8_t)n;
+    memcpy(e->id, id, n);
+    memcpy(e->master, m, 48);
+}
+
+static const uint8_t *cache_get(const struct tsc_session_ctx *sc, uint8_t kind, const uint8_t *id, size_t n)
+{
+    const struct tsc_sess_cache *sk = sc->sess_cache;
+    if (!sk || n == 0)
+        return NULL;
+    /* newest first */
+    for (unsigned i = 0; i < SESS_CACHE_N; i++) {
+        const struct tsc_sess_cache_entry *e = &sk->e[(sk->next - 1 - i) % SESS_CACHE_N];
+        if (e->kind == kind && e->id_len == n && memcmp(e->id, id, n) == 0)
+            return e->master;
+    }
+    return NULL;
+}
+
+void tsc_dec_remember(struct tsc_session_ctx *sc, struct tsc_conn *c)
+{
+    struct tsc_conn_dec *k = c->decp;
+    if (!k || !k->have_master)
+        return;
+    if (k->sh_sid_len)
+        cache_put(sc, 1, k->sh_sid, k->sh_sid_len, k->master);
+    if (k->have_nst) {
+        cache_put(sc, 2, k->nst_ticket, 32, k->master);
+        k->have_nst = 0;
+    }
+}
+
+/* A secret from the key log; a live key log gets a few chances per
+ * connection to catch up (the peer writes its lines as the packets pass). */
+static size_t key_get(struct tsc_session_ctx *sc, struct tsc_conn *c, enum tsc_kl_label label, const uint8_t **s)
+{
+    struct tsc_conn_dec *k = c->decp;
+    size_t n = tsc_keylog_get(sc->dec->keylog, label, k->cr, s);
+    if (!n && sc->dec->keylog && sc->dec->keys_missing && k->waits < 8) {
+        k->waits++;
+        if (sc->dec->keys_missing(sc->dec->keys_missing_arg, (int)label, k->cr))
+            n = tsc_keylog_get(sc->dec->keylog, label, k->cr, s);
+    }
+    return n;
+}
+
+/* TLS 1.3, after the server's or the client's Finished: the application keys. */
+static void dec_tls13_app_keys(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
+{
+    struct tsc_conn_dec *k = c->decp;
+    const uint8_t *s;
+    size_t n = key_get(sc, c, dir == TSC_C2S ? TSC_KL_CLIENT_AP0 : TSC_KL_SERVER_AP0, &s);
+    tsc_rec_cipher_free(k->cur[dir]);
+    k->cur[dir] = NULL;
+    if (!n) {
+        dec_note(c, "the key log has no application traffic secret for this connection");
+        return;
+    }
+    tsc_result r = tsc_rec_cipher_tls13(c->suite, s, n, &k->cur[dir]);
+    if (!tsc_is_ok(r))
+        dec_note(c, r.why);
+}
+
+/* TLS 1.3, at a direction's first encrypted record: its handshake traffic key. */
+static void dec_tls13_keys(struct tsc_session_ctx *sc, struct tsc_conn *c, int d)
+{
+    struct tsc_conn_dec *k = c->decp;
+    const char *why;
+    if (!k->have_cr) {
+        dec_note(c, "the ClientHello was not seen: no client random to find keys by");
+        return;
+    }
+    if (c->version != TSC_TLS13 || !tsc_decrypt_supported(TSC_TLS13, c->suite, &why)) {
+        dec_note(c, c->version != TSC_TLS13 ? "TLS 1.3 drafts are not supported for decryption" : why);
+        c->dec.unsupported = 1;
+        return;
+    }
+    const uint8_t *s;
+    size_t n = key_get(sc, c, d == TSC_C2S ? TSC_KL_CLIENT_HS : TSC_KL_SERVER_HS, &s);
+    if (n) {
+        tsc_rec_cipher_free(k->cur[d]);
+        k->cur[d] = NULL;
+        tsc_result r = tsc_rec_cipher_tls13(c->suite, s, n, &k->cur[d]);
+        if (!tsc_is_ok(r))
+            dec_note(c, r.why);
+    }
+    if (n)
+        c->dec.keys = TSC_KEYS_KEYLOG;
+    else if (tsc_keylog_has_random(sc->dec->keylog, k->cr))
+        dec_note(c, "the key log has no TLS 1.3 traffic secrets for this connection's client random");
+    else
+        dec_note(c, "no key log entry for this connection's client random");
+}
+
+/* TLS <= 1.2, at the first ChangeCipherSpec of a handshake: both directions' keys. */
+static void dec_tls12_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
+{
+    struct tsc_conn_dec *k = c->decp;
+    const char *why;
+    k->next_ready = 1;
+    if (!k->have_cr || !k->have_sr || !k->version) {
+        dec_note(c, "the hellos were not seen: no randoms to derive keys from");
+        return;
+    }
+    if (!tsc_decrypt_supported(k->version, k->suite, &why)) {
+        dec_note(c, why);
+        c->dec.unsupported = 1;
+        return;
+    }
+    if (!k->have_master) {
+        const uint8_t *s = NULL, *m = NULL;
+        uint8_t pms[48];
+        if (key_get(sc, c, TSC_KL_CLIENT_RANDOM, &s) == 48) {
+            memcpy(k->master, s, 48);
+            c->dec.keys = TSC_KEYS_KEYLOG;
+        } else if (k->cke_len && tsc_rsa_decrypt_pms(sc->dec->rsa, k->version, k->cke, k->cke_len, pms)) {
+            uint8_t h[64];
+            size_t hl = 0;
+            tsc_result r = tsc_ok();
+            if (k->ems)
+                r = tsc_session_hash(k->version, k->suite, k->transcript.data, k->transcript.len, h, &hl);
+            if (tsc_is_ok(r))
+                r = tsc_master_secret(k->version, k->suite, pms, 48, k->cr, k->sr, h, hl, k->master);
+            memset(pms, 0, sizeof pms);
+            if (!tsc_is_ok(r)) {
+                dec_note(c, r.why);
+                return;
+            }
+            c->dec.keys = TSC_KEYS_RSA;
+        } else if (!k->cke_len && (((m = cache_get(sc, 1, k->sh_sid, k->sh_sid_len)) != NULL) ||
+                                   (k->have_ch_ticket && (m = cache_get(sc, 2, k->ch_ticket, 32)) != NULL))) {
+            /* no key exchange in this handshake: it resumed a session seen before */
+            memcpy(k->master, m, 48);
+            c->dec.keys = TSC_KEYS_RESUMED;
+        } else {
+            if (sc->dec->keylog && tsc_keylog_has_random(sc->dec->keylog, k->cr))
+                dec_note(c, "the key log has no CLIENT_RANDOM line for this connection's client random");
+            else if (sc->dec->rsa && k->cke_len)
+                dec_note(c, "no key log entry, and no RSA key given decrypts the ClientKeyExchange");
+            else if (sc->dec->rsa && !sc->dec->keylog)
+                dec_note(c, "no RSA key exchange to decrypt (an RSA key only helps static-RSA suites) and no key log");
+            else
+                dec_note(c, "no key log entry for this connection's client random");
+            return;
+        }
+        k->have_master = 1;
+    }
+    struct tsc_rec_cipher *nx[2];
+    tsc_result r = tsc_rec_cipher_tls12(k->version, k->suite, k->etm, k->master, k->cr, k->sr, nx);
+    if (!tsc_is_ok(r)) {
+        dec_note(c, r.why);
+        return;
+    }
+    for (int d = 0; d < 2; d++) {
+        tsc_rec_cipher_free(k->next[d]);
+        k->next[d] = nx[d];
+    }
+    tsc_dec_remember(sc, c);
+}
+
+void tsc_dec_on_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
+{
+    struct tsc_conn_dec *k = dec_of(sc, c);
+    if (!k || tsc_sess_tls13(c) || !k->have_sr)
+        return; /* before any ServerHello: TLS 1.3's middlebox ChangeCipherSpec */
+    if (!k->next_ready)
+        dec_tls12_keys(sc, c);
+    tsc_rec_cipher_free(k->cur[dir]);
+    k->cur[dir] = k->next[dir];
+    k->next[dir] = NULL;
+    /* a new connection state starts a new compression stream */
+    tsc_inflate_free(k->zin[dir]);
+    k->zin[dir] = NULL;
+    if (k->compression == 1 && k->cur[dir]) {
+        k->zin[dir] = tsc_inflate_new();
+        if (!k->zin[dir]) {
+            dec_note(c, "out of memory for decompression");
+            tsc_rec_cipher_free(k->cur[dir]);
+            k->cur[dir] = NULL;
+        }
+    } else if (k->compression && k->cur[dir]) {
+        dec_note(c, "records are compressed with a method other than DEFLATE");
+        c->dec.unsupported = 1;
+        tsc_rec_cipher_free(k->cur[dir]);
+        k->cur[dir] = NULL;
+    }
+}
+
+/* The ClientHello offers early data: keep the early secret and the suites it may go with. */
+static void dec_early_setup(struct tsc_session_ctx *sc, struct tsc_conn *c, const struct tsc_client_hello *ch)
+{
+    struct tsc_conn_dec *k = c->decp;
+    const uint8_t *s;
+    size_t n = key_get(sc, c, TSC_KL_CLIENT_EARLY, &s);
+    if (!n || n > sizeof k->early_secret)
+        return;
+    size_t ns = tsc_client_hello_n_suites(ch);
+    k->n_early_suites = 0;
+    for (size_t i = 0; i < ns && k->n_early_suites < 5; i++) {
+        uint32_t code = tsc_client_hello_suite_at(ch, i);
+        if (code <= 0xffff && tsc_tls13_hash_len((uint16_t)code) == n)
+            k->early_suites[k->n_early_suites++] = (uint16_t)code;
+    }
+    if (!k->n_early_suites)
+        return;
+    memcpy(k->early_secret, s, n);
+    k->early_secret_len = (uint8_t)n;
+    k->early_on = 1;
+}
+
+/* Open a client record while early data may still flow: the early key
+ * (found by trying the candidate suites once), else the handshake key. */
+static tsc_result early_open(struct tsc_conn *c, struct tsc_conn_dec *k, const struct tsc_tlsdir *d,
+                             const uint8_t *in, size_t n, uint8_t *out, size_t *off, size_t *len, uint8_t *inner)
+{
+    tsc_result r = TSC_MALFORMED_ERR("no early data key");
+    if (k->early) {
+        r = tsc_rec_open(k->early, d->rec.type, d->rec.version, in, n, out, off, len, inner);
+    } else {
+        for (unsigned i = 0; i < k->n_early_suites && !k->early; i++) {
+            struct tsc_rec_cipher *e = NULL;
+            if (!tsc_is_ok(tsc_rec_cipher_tls13(k->early_suites[i], k->early_secret, k->early_secret_len, &e)))
+                continue;
+            r = tsc_rec_open(e, d->rec.type, d->rec.version, in, n, out, off, len, inner);
+            if (tsc_is_ok(r))
+                k->early = e;
+            else
+                tsc_rec_cipher_free(e);
+        }
+    }
+    if (tsc_is_ok(r))
+        return r;
+    if (!k->cur[TSC_C2S])
+        return r;
+    /* not early data (any more): the server refused it, or it has ended */
+    k->early_on = 0;
+    (void)c;
+    return tsc_rec_open(k->cur[TSC_C2S], d->rec.type, d->rec.version, in, n, out, off, len, inner);
+}
+
+/* Every handshake message, plaintext or decrypted: what keys need. */
+void tsc_dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint8_t type,
+                        struct tsc_view body, const struct tsc_hs_msg *m, int ok)
+{
+    struct tsc_conn_dec *k = dec_of(sc, c);
+    if (!k)
+        return;
+    if (m->type == TSC_HS_CLIENT_HELLO && ok && (!k->have_cr || c->decrypting)) {
+        /* a new handshake (the first, or a renegotiation): its own key exchange and transcript */
+        k->cke_len = 0;
+        k->transcript_done = 0;
+        tsc_buf_reset(&k->transcript);
+    }
+    if (sc->dec->rsa && !k->transcript_done) {
+        uint8_t h[4] = {type, (uint8_t)(body.len >> 16), (uint8_t)(body.len >> 8), (uint8_t)body.len};
+        if (!tsc_is_ok(tsc_buf_append(&k->transcript, h, 4)) ||
+            !tsc_is_ok(tsc_buf_append(&k->transcript, body.p, body.len)))
+            k->transcript_done = 1; /* too long: no extended master secret from it */
+    }
+    if (!ok)
+        return;
+    switch (m->type) {
+    case TSC_HS_CLIENT_HELLO:
+        if ((m->u.ch.sslv2 ? m->u.ch.random.len >= 16 && m->u.ch.random.len <= 32 : m->u.ch.random.len == 32) &&
+            (!k->have_cr || c->decrypting)) {
+            /* an SSLv2-format hello's challenge is the random, right-aligned (RFC 5246 E.2) */
+            memset(k->cr, 0, 32);
+            memcpy(k->cr + 32 - m->u.ch.random.len, m->u.ch.random.p, m->u.ch.random.len);
+            k->have_cr = 1;
+            k->next_ready = 0;
+            k->have_master = 0;
+            const struct tsc_ext *e = tsc_ext_find(&m->u.ch.ext, TSC_EXT_SESSION_TICKET);
+            k->have_ch_ticket = e && e->data.len > 0;
+            if (k->have_ch_ticket)
+                tsc_sha256(e->data.p, e->data.len, k->ch_ticket);
+            if (!c->decrypting && tsc_ext_find(&m->u.ch.ext, TSC_EXT_EARLY_DATA) && sc->dec->keylog)
+                dec_early_setup(sc, c, &m->u.ch);
+        }
+        break;
+    case TSC_HS_SERVER_HELLO:
+        if (m->u.sh.random.len == 32 && (!k->have_sr || c->decrypting)) {
+            memcpy(k->sr, m->u.sh.random.p, 32);
+            k->have_sr = 1;
+            k->next_ready = 0;
+            k->sh_sid_len = m->u.sh.session_id.len <= 32 ? (uint8_t)m->u.sh.session_id.len : 0;
+            if (k->sh_sid_len)
+                memcpy(k->sh_sid, m->u.sh.session_id.p, k->sh_sid_len);
+            k->etm = tsc_ext_find(&m->u.sh.ext, TSC_EXT_ENCRYPT_THEN_MAC) != NULL;
+            k->compression = m->u.sh.compression;
+            k->ems = tsc_ext_find(&m->u.sh.ext, TSC_EXT_EXTENDED_MASTER_SECRET) != NULL;
+            k->version = tsc_server_hello_version(&m->u.sh);
+            k->suite = m->u.sh.cipher_suite;
+            if (tsc_sess_tls13(c))
+                k->hs_pending[0] = k->hs_pending[1] = 1; /* looked up when needed: a live key log, or OpenSSL's own, may not have it yet */
+        }
+        break;
+    case TSC_HS_CLIENT_KEY_EXCHANGE:
+        k->transcript_done = 1;
+        if (sc->dec->rsa && body.len && body.len <= sizeof k->cke) {
+            memcpy(k->cke, body.p, body.len);
+            k->cke_len = (uint16_t)body.len;
+        }
+        break;
+    case TSC_HS_NEW_SESSION_TICKET:
+        if (!tsc_sess_tls13(c) && m->u.nst.ticket.len) {
+            tsc_sha256(m->u.nst.ticket.p, m->u.nst.ticket.len, k->nst_ticket);
+            k->have_nst = 1;
+            tsc_dec_remember(sc, c);
+        }
+        break;
+    case TSC_HS_FINISHED:
+        if (c->decrypting && tsc_sess_tls13(c))
+            k->to_app[dir] = 1;
+        if (c->decrypting && c->finished_seen[TSC_C2S] && c->finished_seen[TSC_S2C])
+            c->complete = 1;
+        break;
+    case TSC_HS_KEY_UPDATE:
+        if (c->decrypting && tsc_sess_tls13(c))
+            k->update[dir] = 1;
+        break;
+    case TSC_HS_END_OF_EARLY_DATA:
+        if (c->decrypting && dir == TSC_C2S)
+            k->early_end = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Secrets looked up late, at the record that needs them (a live key log, or
+ * a peer's own, is written as the handshake proceeds). */
+void tsc_dec_prepare(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
+{
+    struct tsc_conn_dec *k = c->decp;
+    if (!k || !tsc_sess_tls13(c) || !c->saw_server_hello || c->dir[dir].rec.type != TSC_CT_APPLICATION_DATA)
+        return;
+    if (k->hs_pending[dir]) {
+        k->hs_pending[dir] = 0;
+        dec_tls13_keys(sc, c, dir);
+    }
+    if (k->app_pending[dir]) {
+        k->app_pending[dir] = 0;
+        dec_tls13_app_keys(sc, c, dir);
+    }
+}
+
+/* Should the record whose header just arrived be decrypted? */
+int tsc_dec_wanted(const struct tsc_conn *c, int dir)
+{
+    const struct tsc_conn_dec *k = c->decp;
+    const struct tsc_tlsdir *d = &c->dir[dir];
+    if (k && k->early_on && dir == TSC_C2S && d->rec.type == TSC_CT_APPLICATION_DATA)
+        return 1;
+    if (!k || !k->cur[dir])
+        return 0;
+    if (tsc_sess_tls13(c))
+        return d->rec.type == TSC_CT_APPLICATION_DATA && c->saw_server_hello;
+    return d->encrypted;
+}
+
+/* A whole encrypted record body: open it and handle what is inside. */
+void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *in, size_t n,
+                    int64_t ts)
+{
+    struct tsc_conn_dec *k = c->decp;
+    struct tsc_tlsdir *d = &c->dir[dir];
+    size_t off, len;
+    uint8_t inner;
+    tsc_result r;
+    if (dir == TSC_C2S && k->early_on)
+        r = early_open(c, k, d, in, n, sc->dec_out, &off, &len, &inner);
+    else
+        r = tsc_rec_open(k->cur[dir], d->rec.type, d->rec.version, in, n, sc->dec_out, &off, &len, &inner);
+    if (!tsc_is_ok(r) && k->resync[dir] && k->cur[dir] && tsc_rec_cipher_resumable(k->cur[dir])) {
+        /* after a hole that swallowed records: try the next sequence numbers */
+        uint64_t base = tsc_rec_cipher_seq(k->cur[dir]); /* one past the failed try */
+        for (uint64_t i = 0; i < RESYNC_TRIES && !tsc_is_ok(r); i++) {
+            tsc_rec_cipher_set_seq(k->cur[dir], base + i);
+            r = tsc_rec_open(k->cur[dir], d->rec.type, d->rec.version, in, n, sc->dec_out, &off, &len, &inner);
+        }
+        if (!tsc_is_ok(r))
+            tsc_rec_cipher_set_seq(k->cur[dir], base);
+    }
+    if (tsc_is_ok(r))
+        k->resync[dir] = 0;
+    if (!tsc_is_ok(r)) {
+        c->dec.failed[dir]++;
+        if (c->dec.ok[dir] == 0)
+            dec_note(c, tsc_sess_tls13(c) ? "records do not decrypt: the key log's secrets are not this connection's"
+                                 : "records do not decrypt: the master secret is not this connection's");
+        tsc_sess_record_opaque(sc, c, dir, ts, r.why);
+        return;
+    }
+    const uint8_t *pt = sc->dec_out + off;
+    if (k->zin[dir]) {
+        size_t zl;
+        r = tsc_inflate_record(k->zin[dir], pt, len, sc->dec_zout, DEC_ZOUT, &zl);
+        if (!tsc_is_ok(r)) {
+            c->dec.failed[dir]++;
+            tsc_sess_record_opaque(sc, c, dir, ts, r.why);
+            return;
+        }
+        pt = sc->dec_zout;
+        len = zl;
+    }
+    c->dec.ok[dir]++;
+    c->decrypting = 1;
+    switch (inner) {
+    case TSC_CT_HANDSHAKE:
+        sc->records++;
+        d->rec_fresh = 1;
+        tsc_sess_handshake_bytes(sc, c, dir, pt, len, d->rec.version, ts);
+        break;
+    case TSC_CT_CHANGE_CIPHER_SPEC: /* renegotiation: the new ChangeCipherSpec comes under the old keys */
+    case TSC_CT_ALERT:
+    case TSC_CT_HEARTBEAT: {
+        uint8_t t = d->rec.type;
+        d->rec.type = inner; /* record_body dispatches on it */
+        tsc_sess_record_body(sc, c, dir, pt, len, ts);
+        d->rec.type = t;
+        break;
+    }
+    case TSC_CT_APPLICATION_DATA:
+        c->app_records[dir]++;
+        c->app_bytes[dir] += n;
+        c->dec.plaintext[dir] += len;
+        if (sc->dec->app_data_events && len) {
+            struct tsc_event ev;
+            tsc_sess_ev_init(&ev, TSC_EV_APP_DATA, c, dir, ts);
+            ev.phase = TSC_PHASE_FINISH;
+            ev.length = len;
+            ev.record_version = d->rec.version;
+            ev.data.p = pt;
+            ev.data.len = len;
+            tsc_sess_emit(sc, &ev);
+        }
+        break;
+    default:
+        tsc_session_error(sc, c, dir, TSC_MALFORMED, TSC_ALERT_UNEXPECTED_MESSAGE,
+                          "a decrypted record has an unexpected content type", inner, ts);
+        break;
+    }
+    c->decrypting = 0;
+    if (k->early_end) {
+        k->early_end = 0;
+        k->early_on = 0;
+    }
+    if (k->to_app[dir]) {
+        k->to_app[dir] = 0;
+        d->tls13_flight = 0; /* the flight ended with its Finished */
+        tsc_rec_cipher_free(k->cur[dir]);
+        k->cur[dir] = NULL;
+        k->app_pending[dir] = 1;
+    }
+    if (k->update[dir]) {
+        k->update[dir] = 0;
+        if (k->cur[dir] && !tsc_is_ok(tsc_rec_cipher_update(k->cur[dir]))) {
+            tsc_rec_cipher_free(k->cur[dir]);
+            k->cur[dir] = NULL;
+        }
+    }
+}
+
+void tsc_dec_lost(struct tsc_conn *c, int dir)
+{
+    if (c->decp)
+        c->decp->resync[dir] = 1;
+}
+
+void tsc_dec_skip(struct tsc_conn *c, int dir, size_t n)
+{
+    if (c->decp && c->decp->cur[dir])
+        tsc_rec_cipher_skip(c->decp->cur[dir], n);
+}
