@@ -112,6 +112,22 @@ static const char *mac_digest(const char *m, size_t *len)
     return NULL;
 }
 
+/* Block ciphers of CBC suites: OpenSSL name (NULL: NAME-BITS-CBC), key and
+ * block sizes, whether the legacy provider has them. */
+static const struct cbc_cipher {
+    const char *name, *evp;
+    size_t key_len, block;
+    int legacy;
+} cbc_ciphers[] = {
+    {"AES", NULL, 0, 16, 0},
+    {"CAMELLIA", NULL, 0, 16, 0},
+    {"ARIA", NULL, 0, 16, 0},
+    {"3DES", "DES-EDE3-CBC", 24, 8, 0},
+    {"DES", "DES-CBC", 8, 8, 1},
+    {"SEED", "SEED-CBC", 16, 16, 1},
+    {"IDEA", "IDEA-CBC", 16, 8, 1},
+};
+
 static int tls12_spec(uint16_t version, uint16_t suite, struct spec *sp, const char **why)
 {
     struct tsc_suite_info si;
@@ -172,34 +188,22 @@ static int tls12_spec(uint16_t version, uint16_t suite, struct spec *sp, const c
             sp->key_len = 16;
             sp->legacy = 1;
         } else if (strcmp(si.mode, "CBC") == 0) {
-            sp->kind = K_CBC;
-            sp->block = 16;
-            if (strcmp(si.cipher, "AES") == 0 || strcmp(si.cipher, "CAMELLIA") == 0 ||
-                strcmp(si.cipher, "ARIA") == 0) {
-                snprintf(sp->cipher, sizeof sp->cipher, "%s-%u-CBC", si.cipher, bits);
-                sp->key_len = bits / 8;
-            } else if (strcmp(si.cipher, "3DES") == 0) {
-                snprintf(sp->cipher, sizeof sp->cipher, "DES-EDE3-CBC");
-                sp->key_len = 24;
-                sp->block = 8;
-            } else if (strcmp(si.cipher, "DES") == 0) {
-                snprintf(sp->cipher, sizeof sp->cipher, "DES-CBC");
-                sp->key_len = 8;
-                sp->block = 8;
-                sp->legacy = 1;
-            } else if (strcmp(si.cipher, "SEED") == 0) {
-                snprintf(sp->cipher, sizeof sp->cipher, "SEED-CBC");
-                sp->key_len = 16;
-                sp->legacy = 1;
-            } else if (strcmp(si.cipher, "IDEA") == 0) {
-                snprintf(sp->cipher, sizeof sp->cipher, "IDEA-CBC");
-                sp->key_len = 16;
-                sp->block = 8;
-                sp->legacy = 1;
-            } else {
+            const struct cbc_cipher *cc = NULL;
+            for (size_t i = 0; i < sizeof cbc_ciphers / sizeof cbc_ciphers[0] && !cc; i++)
+                if (strcmp(si.cipher, cbc_ciphers[i].name) == 0)
+                    cc = &cbc_ciphers[i];
+            if (!cc) {
                 *why = "block cipher not supported";
                 return 0;
             }
+            sp->kind = K_CBC;
+            sp->block = cc->block;
+            sp->legacy = cc->legacy;
+            sp->key_len = cc->evp ? cc->key_len : bits / 8;
+            if (cc->evp)
+                snprintf(sp->cipher, sizeof sp->cipher, "%s", cc->evp);
+            else
+                snprintf(sp->cipher, sizeof sp->cipher, "%s-%u-CBC", si.cipher, bits);
             sp->iv_len = sp->block;
         } else {
             *why = "cipher not supported";
