@@ -96,6 +96,7 @@ struct tsc_pipeline {
     void (*reassembled)(void *arg, const struct tsc_packet *pk, int64_t ts); /* -j: datagrams to route */
     void *reassembled_arg;
     int own_estimate; /* -j: judge memory by this pipeline's own estimate */
+    size_t heap_base;  /* heap in use when the pipeline was made (a key log, the report) */
     int clock_set, jump_seen;
     int live;
     struct tsc_pipeline_stats st;
@@ -119,9 +120,19 @@ static size_t mem_used(const struct tsc_pipeline *pl)
     struct mallinfo2 mi = mallinfo2();
     size_t heap = mi.uordblks + mi.hblkhd;
     if (heap > 0)
-        return heap;
+        return heap > pl->heap_base ? heap - pl->heap_base : 0;
 #endif
     return mem_estimate(pl);
+}
+
+static size_t heap_now(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+#else
+    return 0;
+#endif
 }
 
 /* Keep memory under the cap: checked every 64 new flows, since asking the
@@ -148,6 +159,7 @@ struct tsc_pipeline *tsc_pipeline_new(const struct tsc_limits *lim, const struct
         return NULL;
     }
     pl->next_seq = 1;
+    pl->heap_base = heap_now(); /* what was there before (a big key log) is not the flows' */
     return pl;
 }
 

@@ -34,7 +34,8 @@ static void capture_usage(FILE *f)
             "%s"
             "\nWith --keylog the file is read again as it grows (a browser or curl started\n"
             "with SSLKEYLOGFILE writes it while the capture runs); a connection whose\n"
-            "secrets are not there yet waits up to 200 ms for each (eight times at most).\n",
+            "secrets are not there yet waits up to 200 ms for each (eight times at most;\n"
+            "not again within a second of a wait in vain).\n",
             tsc_cli_common_help, tsc_cli_decrypt_help);
 }
 
@@ -59,17 +60,31 @@ static void after_batch(void *arg)
 
 /* A connection's secret is not in the key log yet: the peer may be about
  * to write it. Poll the file for up to 200 ms. */
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
 static int keys_missing(void *arg, int label, const uint8_t client_random[32])
 {
+    static double last_miss = -10; /* when a wait last ended without the secret */
     struct tsc_cli_opts *o = arg;
     const uint8_t *s;
-    for (int i = 0; i < 40; i++) {
+    /* connections of programs that write no key log must not stall the
+     * capture: after a wait in vain, the next second looks without waiting */
+    int tries = mono_s() - last_miss < 1.0 ? 1 : 40;
+    for (int i = 0; i < tries; i++) {
         (void)tsc_keylog_refresh(o->dec.keylog);
         if (tsc_keylog_get(o->dec.keylog, (enum tsc_kl_label)label, client_random, &s))
             return 1;
-        struct timespec ts = {0, 5 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        if (i + 1 < tries) {
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
     }
+    last_miss = mono_s();
     return 0;
 }
 

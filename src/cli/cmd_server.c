@@ -473,9 +473,9 @@ out:
         tsc_report_free(s.rep);
         SSL_CTX_free(s.ctx);
         tsc_pcap_writer_close(s.w);
+        tsc_peer_keylog_close(); /* the key logs too: no thread can still look a secret up */
     }
     EVP_PKEY_free(pk);
     X509_free(x);
-    tsc_peer_keylog_close();
     return status;
 }

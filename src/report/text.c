@@ -514,7 +514,9 @@ static void text_event(void *ctx, const struct tsc_event *ev)
         break;
     }
     case TSC_EV_ENCRYPTED_HS:
-        if (ev->encrypted)
+        if (ev->decrypt_error)
+            W(tsc_buf_printf(b, "%sencrypted record%s (%zu bytes)\n", col.bold, col.off, ev->length));
+        else if (ev->encrypted)
             W(tsc_buf_printf(b, "%sencrypted handshake%s (%zu bytes; TLS 1.3 %s, inferred)\n", col.bold, col.off,
                              ev->length, ev->dir == TSC_S2C ? "server flight: certificate, verify, Finished"
                                                             : "client Finished"));

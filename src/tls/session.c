@@ -769,9 +769,11 @@ int tsc_sess_record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
                 hs = 1;
             } else if (dir == TSC_C2S && !c->finished_seen[TSC_C2S]) {
                 hs = 1;
-                c->finished_seen[TSC_C2S] = 1;
-                o->tls13_flight = 0;
-                c->complete = 1;
+                if (!why) { /* a record that failed to decrypt proves nothing */
+                    c->finished_seen[TSC_C2S] = 1;
+                    o->tls13_flight = 0;
+                    c->complete = 1;
+                }
             }
             if (hs) {
                 sc->records++;
@@ -1024,6 +1026,9 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
                         conn_error(sc, c, dir, TSC_ERR(TSC_LIMIT, "record larger than the per-flow buffer cap"), 0, ts);
                         d->rec_decrypt = 0;
                         tsc_buf_reset(&d->body);
+                        tsc_sess_record_opaque(sc, c, dir, ts, "record larger than the per-flow buffer cap");
+                        c->dec.failed[dir]++;
+                        tsc_dec_skip(c, dir, d->rec.length); /* the next record still opens */
                         d->rec.type = 0;
                         continue;
                     }

@@ -16,6 +16,9 @@
 
 /* Sequence numbers tried after a hole that lost whole records. */
 #define RESYNC_TRIES 256
+/* ... and at most this many in all per direction: a capture full of holes
+ * costs bounded work (each try is a whole record's decryption) */
+#define RESYNC_BUDGET 1024
 
 /* A decompressed record: at most 2^14 bytes (RFC 5246 6.2.2), and room. */
 #define DEC_ZOUT ((size_t)16384 + 1024)
@@ -60,6 +63,9 @@ struct tsc_conn_dec {
     uint8_t transcript_done;
     uint8_t waits;        /* keys_missing calls so far */
     uint8_t resync[2];    /* a hole lost whole records: the sequence number is to be found again */
+    uint16_t resync_budget[2]; /* sequence numbers still to try after holes (bounds the work) */
+    uint8_t z_broken[2];  /* the compression stream lost bytes: nothing after can be decompressed */
+    uint8_t cur_ok[2];    /* cur[] opened a record (TLS 1.3: until then a failure does not use up a number) */
     /* TLS 1.3 0-RTT: the client's records after its ClientHello are early
      * data until EndOfEarlyData, or until one opens with the handshake key
      * (the server refused them). The early key's suite is the resumed
@@ -71,7 +77,7 @@ struct tsc_conn_dec {
     struct tsc_rec_cipher *early;
     struct tsc_buf transcript; /* handshake messages up to ClientKeyExchange (RSA key + EMS) */
     uint16_t cke_len;
-    uint8_t cke[1024];         /* RSA ClientKeyExchange body */
+    uint8_t cke[1040];         /* RSA ClientKeyExchange body: up to 8192-bit keys and the length */
 };
 
 void tsc_session_set_decrypt(struct tsc_session_ctx *sc, const struct tsc_decrypt_cfg *cfg)
@@ -113,6 +119,8 @@ static struct tsc_conn_dec *dec_of(struct tsc_session_ctx *sc, struct tsc_conn *
         c->decp = calloc(1, sizeof *c->decp);
         if (c->decp && sc->dec->rsa)
             tsc_buf_init(&c->decp->transcript, sc->lim.flow_buf_max);
+        if (c->decp)
+            c->decp->resync_budget[0] = c->decp->resync_budget[1] = RESYNC_BUDGET;
     }
     return c->decp;
 }
@@ -199,6 +207,7 @@ static void dec_tls13_app_keys(struct tsc_session_ctx *sc, struct tsc_conn *c, i
     size_t n = key_get(sc, c, dir == TSC_C2S ? TSC_KL_CLIENT_AP0 : TSC_KL_SERVER_AP0, &s);
     tsc_rec_cipher_free(k->cur[dir]);
     k->cur[dir] = NULL;
+    k->cur_ok[dir] = 0;
     if (!n) {
         dec_note(c, "the key log has no application traffic secret for this connection");
         return;
@@ -227,6 +236,7 @@ static void dec_tls13_keys(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
     if (n) {
         tsc_rec_cipher_free(k->cur[d]);
         k->cur[d] = NULL;
+        k->cur_ok[d] = 0;
         tsc_result r = tsc_rec_cipher_tls13(c->suite, s, n, &k->cur[d]);
         if (!tsc_is_ok(r))
             dec_note(c, r.why);
@@ -318,6 +328,7 @@ void tsc_dec_on_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
     /* a new connection state starts a new compression stream */
     tsc_inflate_free(k->zin[dir]);
     k->zin[dir] = NULL;
+    k->z_broken[dir] = 0;
     if (k->compression == 1 && k->cur[dir]) {
         k->zin[dir] = tsc_inflate_new();
         if (!k->zin[dir]) {
@@ -514,25 +525,35 @@ void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, con
     size_t off, len;
     uint8_t inner;
     tsc_result r;
+    uint64_t seq0 = k->cur[dir] ? tsc_rec_cipher_seq(k->cur[dir]) : 0;
     if (dir == TSC_C2S && k->early_on)
         r = early_open(c, k, d, in, n, sc->dec_out, &off, &len, &inner);
     else
         r = tsc_rec_open(k->cur[dir], d->rec.type, d->rec.version, in, n, sc->dec_out, &off, &len, &inner);
     if (!tsc_is_ok(r) && k->resync[dir] && k->cur[dir] && tsc_rec_cipher_resumable(k->cur[dir])) {
-        /* after a hole that swallowed records: try the next sequence numbers */
+        /* the first record after a hole that swallowed records: try the next
+         * sequence numbers, once per hole, within the direction's budget */
         uint64_t base = tsc_rec_cipher_seq(k->cur[dir]); /* one past the failed try */
-        for (uint64_t i = 0; i < RESYNC_TRIES && !tsc_is_ok(r); i++) {
+        for (uint64_t i = 0; i < RESYNC_TRIES && k->resync_budget[dir] && !tsc_is_ok(r); i++) {
+            k->resync_budget[dir]--;
             tsc_rec_cipher_set_seq(k->cur[dir], base + i);
             r = tsc_rec_open(k->cur[dir], d->rec.type, d->rec.version, in, n, sc->dec_out, &off, &len, &inner);
         }
         if (!tsc_is_ok(r))
             tsc_rec_cipher_set_seq(k->cur[dir], base);
     }
-    if (tsc_is_ok(r))
-        k->resync[dir] = 0;
+    k->resync[dir] = 0;
+    if (!tsc_is_ok(r) && k->cur[dir] && tsc_sess_tls13(c) && !k->cur_ok[dir])
+        /* RFC 8446 4.2.10: a record that fails before the key first worked
+         * (refused early data) does not use up a sequence number */
+        tsc_rec_cipher_set_seq(k->cur[dir], seq0);
+    if (tsc_is_ok(r) && k->cur[dir] && !(dir == TSC_C2S && k->early_on))
+        k->cur_ok[dir] = 1;
+    if (tsc_is_ok(r) && k->zin[dir] && k->z_broken[dir])
+        r = TSC_MALFORMED_ERR("the compression stream lost bytes to a hole: what follows cannot be decompressed");
     if (!tsc_is_ok(r)) {
         c->dec.failed[dir]++;
-        if (c->dec.ok[dir] == 0)
+        if (c->dec.ok[0] + c->dec.ok[1] == 0)
             dec_note(c, tsc_sess_tls13(c) ? "records do not decrypt: the key log's secrets are not this connection's"
                                  : "records do not decrypt: the master secret is not this connection's");
         tsc_sess_record_opaque(sc, c, dir, ts, r.why);
@@ -601,6 +622,7 @@ void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, con
     }
     if (k->update[dir]) {
         k->update[dir] = 0;
+        k->cur_ok[dir] = 0;
         if (k->cur[dir] && !tsc_is_ok(tsc_rec_cipher_update(k->cur[dir]))) {
             tsc_rec_cipher_free(k->cur[dir]);
             k->cur[dir] = NULL;
@@ -610,12 +632,19 @@ void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, con
 
 void tsc_dec_lost(struct tsc_conn *c, int dir)
 {
-    if (c->decp)
-        c->decp->resync[dir] = 1;
+    if (!c->decp)
+        return;
+    c->decp->resync[dir] = 1;
+    if (c->decp->zin[dir])
+        c->decp->z_broken[dir] = 1;
 }
 
 void tsc_dec_skip(struct tsc_conn *c, int dir, size_t n)
 {
-    if (c->decp && c->decp->cur[dir])
+    if (!c->decp)
+        return;
+    if (c->decp->cur[dir])
         tsc_rec_cipher_skip(c->decp->cur[dir], n);
+    if (c->decp->zin[dir])
+        c->decp->z_broken[dir] = 1;
 }

@@ -329,6 +329,37 @@ class Checker:
             self.passed += 1
 
 
+    # ------------------------------------------- a small --flow-buffer ---
+    def small_buffer(self, row):
+        """--flow-buffer 4096: the 16 KiB records spread over segments cannot
+        be gathered; each fails with that reason, and the records after
+        them still open (the server's close_notify)."""
+        name = row["name"]
+        label = f"{name}: conn -: --flow-buffer 4096"
+        bad = []
+        run = run_scope(self.args.tlsscope, ["--flow-buffer", "4096", "--keylog", self.path(name + ".keys"),
+                                             self.path(name + ".pcap")], self.args.timeout)
+        if run.status != "ok" or len(run.conns) != 1:
+            bad.append(("run", f"{run.status} {run.detail}, {len(run.conns)} connections", "ok, 1"))
+        else:
+            c = run.conns[0]
+            d = c["decryption"]
+            if d["status"] != "partial" or d["records"]["s2c"]["failed"] < 1:
+                bad.append(("decryption", json.dumps(d), "partial, failures in s2c"))
+            if not any(e["kind"] == "limit" for e in c["errors"]):
+                bad.append(("errors", json.dumps(c["errors"]), "a limit error"))
+            last = [m for m in c["messages"] if m["dir"] == "s2c"][-1:]
+            if not last or last[0]["type"] != "alert" or last[0].get("decrypted") is not True or \
+                    last[0].get("description") != "close_notify":
+                bad.append(("last server message", json.dumps(last), "close_notify, decrypted"))
+        for f, a, b in bad:
+            self.out(f"{label}: {f}: tlsscope={a} expected={b}")
+        if bad:
+            self.failed += 1
+        else:
+            self.passed += 1
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Decryption differential test (tlsscope vs tshark and the payloads).")
     ap.add_argument("--tlsscope", default=default_tlsscope(),
@@ -382,6 +413,10 @@ def main(argv=None) -> int:
             row = next((r for r in rows if r["name"] == name), None)
             if row is not None and not (only and name not in only):
                 ck.hole(row)
+        for name in ("tls13-aes128-gcm", "tls12-cbc-noetm"):
+            row = next((r for r in rows if r["name"] == name), None)
+            if row is not None and not (only and name not in only):
+                ck.small_buffer(row)
     except dc.ToolError as e:
         print(f"decrypt-diff: tshark failed: {e}", file=sys.stderr)
         print(f"decrypt-diff: {ck.passed} passed, {ck.failed} failed")
