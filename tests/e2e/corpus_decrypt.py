@@ -527,6 +527,44 @@ def check_case(corpus: str, case: Case, args, known: Known, snet: dict) -> Resul
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def compressed_hole(binary: str, corpus: str, timeout: int) -> str | None:
+    """A hole in a DEFLATE-compressed direction: in wireshark-notes/all (TLS
+    1.2, TLS_RSA_WITH_AES_128_GCM_SHA256, compression 1, client port 39017)
+    the client's one application data record is dropped (editcap). The
+    client's close_notify after it still verifies (the GCM sequence number
+    found again), but the compression stream lost bytes: it must fail with
+    that reason, not decompress into plaintext against a broken window.
+    Returns why it failed, or None."""
+    base = os.path.join(corpus, "wireshark-notes", "all")
+    cap, keys = os.path.join(base, "dump.pcapng"), os.path.join(base, "premaster.txt")
+    if not (os.path.exists(cap) and os.path.exists(keys)):
+        return None
+    frames = subprocess.run([dc.tshark_bin(), "-r", cap, "-Y", "tcp.port == 39017 && tls.record.content_type == 23 "
+                             "&& tcp.dstport == 4430", "-T", "fields", "-e", "frame.number"],
+                            capture_output=True, text=True, timeout=120).stdout.split()
+    if not frames:
+        return "the compressed connection (client port 39017) was not found"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "hole.pcapng")
+        p = subprocess.run(["editcap", cap, out, frames[0]], capture_output=True, text=True, timeout=120)
+        if p.returncode != 0:
+            return "editcap failed: " + p.stderr.strip()
+        run = run_scope(binary, ["--keylog", keys, out], timeout)
+        if run.status != "ok":
+            return f"tlsscope: {run.status} {run.detail}"
+        conn = [c for c in run.conns if c["client"]["port"] == 39017]
+        if len(conn) != 1:
+            return f"{len(conn)} connections from port 39017"
+        c = conn[0]
+        last = [m for m in c["messages"] if m["dir"] == "c2s"][-1]
+        want = "the compression stream lost bytes to a hole: what follows cannot be decompressed"
+        if last["type"] != "alert" or last.get("decrypted") or last.get("decrypt_error") != want:
+            return f"the client's last record: {json.dumps(last)}; expected an alert failing with {want!r}"
+        if c["decryption"]["records"]["c2s"]["failed"] != 1:
+            return f"decryption: {json.dumps(c['decryption'])}"
+    return None
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description="Compare tlsscope's decryption with tshark's over the public corpus.")
@@ -614,6 +652,10 @@ def main(argv=None) -> int:
           f"{snet_only} (tshark cannot decrypt) with snet's expected record counts only, "
           f"{len(results) - len(compared)} read by tlsscope alone, "
           f"{len(skipped)} skipped ({skip_txt or 'none'}), {time.monotonic() - t0:.1f}s")
+    why = compressed_hole(args.tlsscope, args.corpus, 60) if not args.only else None
+    if why:
+        print(f"{NAME}: FAILED: a hole in a compressed direction: {why}")
+        failures += 1
     print(f"{NAME}: {agree} connections agree, {nknown} reviewed disagreements, "
           f"{failures} failures")
     return 1 if failures else 0
