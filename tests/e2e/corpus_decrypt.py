@@ -98,14 +98,6 @@ PLAIN_HS = {"client_hello", "server_hello", "hello_retry_request",
             "hello_verify_request"}
 
 
-def default_tlsscope() -> str:
-    env = os.environ.get("TLSSCOPE")
-    if env:
-        return env
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.path.join(root, "build", "tlsscope")
-
-
 def default_known() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(__file__)),
                         "corpus_decrypt_known.tsv")
@@ -266,36 +258,6 @@ def extract_dsb(pcapng: str, out: str) -> int:
 # --------------------------------------------------------------------------
 # reviewed disagreements
 
-class Known:
-    def __init__(self, path: str | None):
-        self.entries = []   # [capture, client, field, reason, used]
-        if not path or not os.path.exists(path):
-            return
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                line = line.rstrip("\n")
-                if not line.strip() or line.startswith("#"):
-                    continue
-                cols = line.split("\t")
-                if cols[:3] == ["capture", "client", "field"]:
-                    continue    # header
-                if len(cols) < 4 or not cols[3].strip():
-                    print(f"{NAME}: {path}:{n}: expected capture<TAB>client"
-                          f"<TAB>field<TAB>reason", file=sys.stderr)
-                    continue
-                self.entries.append([cols[0], cols[1], cols[2], cols[3], False])
-
-    def lookup(self, capture: str, client: str, fld: str) -> bool:
-        for e in self.entries:
-            if e[0] == capture and e[1] in ("*", client) and e[2] in ("*", fld):
-                e[4] = True
-                return True
-        return False
-
-    def unused(self):
-        return [e for e in self.entries if not e[4]]
-
-
 # --------------------------------------------------------------------------
 # tlsscope
 
@@ -388,25 +350,7 @@ def snet_check(case: Case, conns: list, expected: dict):
     return []
 
 
-def tally(res: Result, rel: str, items, known: Known):
-    for client, label, diffs in items:
-        if not diffs:
-            res.agree += 1
-            continue
-        all_known = True
-        for fld, text in diffs:
-            if known.lookup(rel, client, fld):
-                res.known_lines.append(f"{rel}: {text}")
-            else:
-                res.lines.append(f"{rel}: {text}")
-                all_known = False
-        if all_known:
-            res.known += 1
-        else:
-            res.fail_conns += 1
-
-
-def check_case(corpus: str, case: Case, args, known: Known, snet: dict) -> Result:
+def check_case(corpus: str, case: Case, args, known: dc.Known, snet: dict) -> Result:
     res = Result(case)
     rel = case.rel
     path = os.path.join(corpus, rel)
@@ -456,7 +400,7 @@ def check_case(corpus: str, case: Case, args, known: Known, snet: dict) -> Resul
                     cl, label, _ = items[0]
                     items[0] = (cl, label, [(f, f"{label}: {f}: tlsscope={a} snet tests.conf={b}")
                                             for f, a, b in snet_diffs])
-                tally(res, rel, items, known)
+                dc.tally(res, rel, [(client, diffs) for client, _label, diffs in items], known)
             for c in run.conns:
                 v = dc.tlsscope_view(c)
                 res.info.append(f"{rel}: {dc.conn_label(v.client, v.server)}: "
@@ -521,7 +465,7 @@ def check_case(corpus: str, case: Case, args, known: Known, snet: dict) -> Resul
             label = dc.conn_label(cl, t.server or t.b)
             items.append((dc.ep_str(cl), label,
                           [("connection", f"{label}: connection: tlsscope=absent tshark=present")]))
-        tally(res, rel, items, known)
+        dc.tally(res, rel, [(client, diffs) for client, _label, diffs in items], known)
         return res
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -569,7 +513,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description="Compare tlsscope's decryption with tshark's over the public corpus.")
     ap.add_argument("--corpus", required=True, help="corpus directory")
-    ap.add_argument("--tlsscope", default=default_tlsscope())
+    ap.add_argument("--tlsscope", default=dc.default_tlsscope())
     ap.add_argument("--known", default=default_known(), help="reviewed disagreements TSV")
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=int, default=60,
@@ -613,7 +557,7 @@ def main(argv=None) -> int:
     if args.only:
         cases = [c for c in cases if any(o in c.rel for o in args.only)]
         skipped = [s for s in skipped if any(o in s[0] for o in args.only)]
-    known = Known(args.known)
+    known = dc.Known(args.known, NAME)
     snet = snet_expected_counts(args.corpus)
 
     results: list[Result] = []

@@ -69,14 +69,6 @@ TSV_COLUMNS = ("local_path", "frame", "transport", "stream", "src", "dst_port",
                "ja3", "ja3s")
 
 
-def default_tlsscope() -> str:
-    env = os.environ.get("TLSSCOPE")
-    if env:
-        return env
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.path.join(root, "build", "tlsscope")
-
-
 def default_known() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(__file__)),
                         "corpus_known_disagreements.tsv")
@@ -242,38 +234,6 @@ def match_partial(ts: list[dc.ConnView], sc: list[dc.ConnView]):
 # --------------------------------------------------------------------------
 # known disagreements
 
-class Known:
-    def __init__(self, path: str | None):
-        self.entries = []   # [capture, conn, field, reason, used]
-        self.path = path
-        if not path or not os.path.exists(path):
-            return
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                line = line.rstrip("\n")
-                if not line.strip() or line.startswith("#"):
-                    continue
-                cols = line.split("\t")
-                if cols[:3] == ["capture", "connection", "field"]:
-                    continue    # header
-                if len(cols) < 3:
-                    print(f"corpus-diff: {path}:{n}: expected capture<TAB>"
-                          f"connection<TAB>field<TAB>reason", file=sys.stderr)
-                    continue
-                self.entries.append([cols[0], cols[1], cols[2],
-                                     cols[3] if len(cols) > 3 else "", False])
-
-    def lookup(self, capture: str, conn: str, fld: str) -> bool:
-        for e in self.entries:
-            if e[0] == capture and e[1] in ("*", conn) and e[2] in ("*", fld):
-                e[4] = True
-                return True
-        return False
-
-    def unused(self):
-        return [e for e in self.entries if not e[4]]
-
-
 # --------------------------------------------------------------------------
 
 class CaptureResult:
@@ -289,7 +249,7 @@ class CaptureResult:
         self.live_tshark = False
 
 
-def check_capture(corpus, rel, rows, binary, timeout, known: Known) -> CaptureResult:
+def check_capture(corpus, rel, rows, binary, timeout, known: dc.Known) -> CaptureResult:
     res = CaptureResult(rel)
     path = os.path.join(corpus, rel)
     run = dc.run_tlsscope(binary, path, None, timeout)
@@ -334,21 +294,7 @@ def check_capture(corpus, rel, rows, binary, timeout, known: Known) -> CaptureRe
             return res
         diffs = diff_views(ts, sc)
 
-    for label, conn_diffs in diffs:
-        if not conn_diffs:
-            res.agree += 1
-            continue
-        all_known = True
-        for fld, text in conn_diffs:
-            if known.lookup(rel, label, fld):
-                res.known_lines.append(f"{rel}: {text}")
-            else:
-                res.lines.append(f"{rel}: {text}")
-                all_known = False
-        if all_known:
-            res.known += 1
-        else:
-            res.fail_conns += 1
+    dc.tally(res, rel, diffs, known)
     return res
 
 
@@ -382,7 +328,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description="Compare tlsscope's hellos with tshark's over the public corpus.")
     ap.add_argument("--corpus", required=True, help="corpus directory")
-    ap.add_argument("--tlsscope", default=default_tlsscope())
+    ap.add_argument("--tlsscope", default=dc.default_tlsscope())
     ap.add_argument("--known", default=default_known(),
                     help="known-disagreements TSV")
     ap.add_argument("-j", "--jobs", type=int, default=2)
@@ -407,7 +353,7 @@ def main(argv=None) -> int:
     if args.only:
         caps = [c for c in caps if any(o in c for o in args.only)]
     rows = read_hello_tsv(args.corpus)
-    known = Known(args.known)
+    known = dc.Known(args.known, "corpus-diff")
 
     results: list[CaptureResult] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:

@@ -62,14 +62,6 @@ import pcaplib  # noqa: E402
 PLAIN_HS = {"client_hello", "server_hello", "hello_retry_request", "hello_verify_request"}
 
 
-def default_tlsscope() -> str:
-    env = os.environ.get("TLSSCOPE")
-    if env:
-        return env
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.path.join(root, "build", "tlsscope")
-
-
 def run_scope(binary: str, args: list, timeout: int):
     """`tlsscope read --json ARGS...` (the capture last), judged as
     difflib_common.run_tlsscope judges it (crash, timeout, exit, JSON)."""
@@ -362,7 +354,7 @@ class Checker:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Decryption differential test (tlsscope vs tshark and the payloads).")
-    ap.add_argument("--tlsscope", default=default_tlsscope(),
+    ap.add_argument("--tlsscope", default=dc.default_tlsscope(),
                     help="tlsscope binary (default: $TLSSCOPE or build/tlsscope)")
     ap.add_argument("--timeout", type=int, default=60, help="seconds per tlsscope run (default 60)")
     ap.add_argument("--only", default="", help="comma-separated scenario names to check (default: all)")

@@ -26,6 +26,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -677,6 +678,72 @@ class ScopeRun:
     stderr: str
     conns: list            # parsed JSON objects
     detail: str = ""
+
+
+def default_tlsscope() -> str:
+    """$TLSSCOPE, else build/tlsscope of this checkout."""
+    env = os.environ.get("TLSSCOPE")
+    if env:
+        return env
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(root, "build", "tlsscope")
+
+
+class Known:
+    """Reviewed disagreements: a TSV of capture, connection (or client
+    endpoint, or *), field (or *), reason; '#' comments and a header row
+    allowed. lookup() marks an entry used; unused() lists the others (a
+    disagreement that went away: the entry should go too)."""
+
+    def __init__(self, path: str | None, name: str):
+        self.entries = []   # [capture, conn, field, reason, used]
+        self.path = path
+        if not path or not os.path.exists(path):
+            return
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                line = line.rstrip("\n")
+                if not line.strip() or line.startswith("#"):
+                    continue
+                cols = line.split("\t")
+                if cols[0] == "capture" and cols[2:3] == ["field"]:
+                    continue    # header
+                if len(cols) < 3:
+                    print(f"{name}: {path}:{n}: expected capture<TAB>connection<TAB>field<TAB>reason",
+                          file=sys.stderr)
+                    continue
+                self.entries.append([cols[0], cols[1], cols[2], cols[3] if len(cols) > 3 else "", False])
+
+    def lookup(self, capture: str, conn: str, fld: str) -> bool:
+        for e in self.entries:
+            if e[0] == capture and e[1] in ("*", conn) and e[2] in ("*", fld):
+                e[4] = True
+                return True
+        return False
+
+    def unused(self):
+        return [e for e in self.entries if not e[4]]
+
+
+def tally(res, rel: str, conns, known: Known):
+    """Count each connection's disagreements ([(conn, [(field, text)])]) into
+    res (agree, known, fail_conns, lines, known_lines): a connection agrees,
+    or all its disagreements are reviewed, or it fails."""
+    for conn, diffs in conns:
+        if not diffs:
+            res.agree += 1
+            continue
+        all_known = True
+        for fld, text in diffs:
+            if known.lookup(rel, conn, fld):
+                res.known_lines.append(f"{rel}: {text}")
+            else:
+                res.lines.append(f"{rel}: {text}")
+                all_known = False
+        if all_known:
+            res.known += 1
+        else:
+            res.fail_conns += 1
 
 
 def tlsscope_has_option(binary: str, option: str) -> bool:
