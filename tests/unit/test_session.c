@@ -25,9 +25,15 @@
 #define HAVE_MALLINFO2 0
 #endif
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+
+#include "crypto/keylog.h"
 #include "tls/msg.h"
 #include "tls/session.h"
 #include "tls_builders.h"
+#include "tls_seal.h"
 
 /* ------------------------------------------------------------ the sink */
 
@@ -47,6 +53,8 @@ struct evrec {
     uint8_t alert_level, alert_desc; /* ALERT */
     uint16_t hb_payload_length;      /* HEARTBEAT */
     int n_certs;
+    int decrypted;           /* read from a decrypted record */
+    const char *decrypt_error;
 };
 
 struct fx {
@@ -86,6 +94,8 @@ static void sink_event(void *ctx, const struct tsc_event *ev)
     r->length = ev->length;
     r->record_version = ev->record_version;
     r->n_certs = ev->n_certs;
+    r->decrypted = ev->decrypted;
+    r->decrypt_error = ev->decrypt_error;
     if (ev->type == TSC_EV_HANDSHAKE) {
         assert_non_null(ev->msg);
         r->hs_type = ev->msg->type;
@@ -1299,11 +1309,164 @@ static void test_gaps(void **state)
     assert_int_equal(f->c->app_records[TSC_C2S], 2);
 }
 
+/* ------------------------------------------------------ decryption */
+
+/* TLS 1.3 with TLS_AES_128_GCM_SHA256 and a key log for the ClientHello's
+ * random (32 x 0xc1): fixed traffic secrets, records sealed in the test. */
+enum { T13_CHS, T13_SHS, T13_CAP, T13_SAP };
+static const char *const t13_labels[] = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                                         "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"};
+
+static void t13_secret(int which, uint8_t out[32]) { memset(out, 0x11 * (which + 1), 32); }
+
+static struct tsc_keylog *t13_keylog(void)
+{
+    struct tsc_keylog *kl = tsc_keylog_new();
+    assert_non_null(kl);
+    for (int w = 0; w < 4; w++) {
+        char line[200];
+        size_t n = (size_t)snprintf(line, sizeof line, "%s ", t13_labels[w]);
+        for (int i = 0; i < 32; i++)
+            n += (size_t)snprintf(line + n, sizeof line - n, "c1");
+        line[n++] = ' ';
+        uint8_t sec[32];
+        t13_secret(w, sec);
+        for (int i = 0; i < 32; i++)
+            n += (size_t)snprintf(line + n, sizeof line - n, "%02x", sec[i]);
+        line[n++] = '\n';
+        ASSERT_OK(tsc_keylog_parse(kl, (const uint8_t *)line, n));
+    }
+    return kl;
+}
+
+/* An encrypted TLS 1.3 record of inner type `inner` holding the builder's bytes. */
+static void rec13(struct tb *out, int which, uint64_t seq, uint8_t inner, struct tb *msg)
+{
+    uint8_t sec[32], body[TB_MAX];
+    t13_secret(which, sec);
+    struct tsc_view v = tb_view(msg);
+    size_t n = seal13(&tls13_suites[0], sec, seq, inner, v.p, v.len, 0, body);
+    tb_record(out, TSC_CT_APPLICATION_DATA, TSC_TLS12, body, n);
+    tb_init(msg);
+}
+
+/* The hellos, then the server's flight (EncryptedExtensions, Finished) under
+ * its handshake key: what every test below starts with. */
+static void t13_start(struct fx *f, struct tsc_decrypt_cfg *cfg)
+{
+    struct tb *m = &f->msg;
+    start(f, 0);
+    tsc_session_set_decrypt(&f->sc, cfg);
+    tb_init(&f->c1);
+    tb_init(&f->s1);
+    tb_init(m);
+    m_client_hello(m, 0, 0, 1);
+    rec_msg(&f->c1, m);
+    feed(f, 0, &f->c1, 0);
+    m_server_hello(m, NULL, 0, 0, 0x1301, 1);
+    rec_msg(&f->s1, m);
+    tb_hs_open(m, TSC_HS_ENCRYPTED_EXTENSIONS);
+    tb_u16(m, 0);
+    tb_close(m);
+    tb_hs_open(m, TSC_HS_FINISHED);
+    tb_fill(m, 0xf5, 32);
+    tb_close(m);
+    rec13(&f->s1, T13_SHS, 0, TSC_CT_HANDSHAKE, m);
+    feed(f, 1, &f->s1, 0);
+}
+
+static int count_decrypted(const struct fx *f, int dir, int type, int hs_type)
+{
+    int n = 0;
+    for (int i = 0; i < f->n; i++)
+        if (f->ev[i].decrypted && f->ev[i].dir == dir && f->ev[i].type == type &&
+            (hs_type < 0 || f->ev[i].hs_type == hs_type))
+            n++;
+    return n;
+}
+
+/* Refused 0-RTT records the client sent after its ClientHello and that pass
+ * after the ServerHello do not open with the handshake key; they must not
+ * use up its sequence numbers (RFC 8446 4.2.10), or the client's Finished
+ * and everything after it would fail. */
+static void test_tls13_refused_early_data(void **state)
+{
+    struct fx *f = *state;
+    struct tsc_keylog *kl = t13_keylog();
+    struct tsc_decrypt_cfg cfg = {kl, NULL, 0, NULL, NULL};
+    t13_start(f, &cfg);
+    assert_int_equal(count_decrypted(f, TSC_S2C, TSC_EV_HANDSHAKE, TSC_HS_FINISHED), 1);
+    struct tb *m = &f->msg;
+    tb_init(&f->c2);
+    uint8_t junk[64];
+    memset(junk, 0x6a, sizeof junk);
+    tb_record(&f->c2, TSC_CT_APPLICATION_DATA, TSC_TLS12, junk, sizeof junk); /* early data, key unknown */
+    tb_record(&f->c2, TSC_CT_APPLICATION_DATA, TSC_TLS12, junk, sizeof junk);
+    tb_hs_open(m, TSC_HS_FINISHED);
+    tb_fill(m, 0xf6, 32);
+    tb_close(m);
+    rec13(&f->c2, T13_CHS, 0, TSC_CT_HANDSHAKE, m);
+    tb_str(m, "GET / HTTP/1.0\r\n\r\n");
+    rec13(&f->c2, T13_CAP, 0, TSC_CT_APPLICATION_DATA, m);
+    feed(f, 0, &f->c2, 0);
+    assert_int_equal(count_decrypted(f, TSC_C2S, TSC_EV_HANDSHAKE, TSC_HS_FINISHED), 1);
+    assert_int_equal(f->c->dec.failed[TSC_C2S], 2);
+    assert_int_equal(f->c->dec.ok[TSC_C2S], 2);
+    assert_int_equal(f->c->dec.plaintext[TSC_C2S], 18);
+    assert_int_equal(f->c->complete, 1);
+    tsc_keylog_free(kl);
+}
+
+/* A hole that swallows a whole record: the reader hunts for the next record
+ * header, then finds the sequence number again (the record after the hole
+ * opens); the record with the hole in it fails with that reason. */
+static void test_tls13_resync_after_hole(void **state)
+{
+    struct fx *f = *state;
+    struct tsc_keylog *kl = t13_keylog();
+    struct tsc_decrypt_cfg cfg = {kl, NULL, 0, NULL, NULL};
+    t13_start(f, &cfg);
+    struct tb *m = &f->msg;
+    tb_init(&f->s2);
+    tb_init(&f->tmp);
+    for (int i = 0; i < 4; i++) {
+        tb_fill(m, (uint8_t)('a' + i), 100);
+        rec13(i == 1 || i == 2 ? &f->tmp : &f->s2, T13_SAP, (uint64_t)i, TSC_CT_APPLICATION_DATA, m);
+    }
+    /* record 0, then records 1 and 2 lost whole, then record 3 */
+    struct tsc_view v = tb_view(&f->s2);
+    size_t r0 = v.len / 2;
+    feed_raw(f, 1, v.p, r0);
+    tsc_session_gap(&f->sc, f->c, 1, tb_view(&f->tmp).len, ++f->ts);
+    feed_raw(f, 1, v.p + r0, v.len - r0);
+    assert_int_equal(f->c->dec.ok[TSC_S2C], 1 + 2); /* the flight, records 0 and 3 */
+    assert_int_equal(f->c->dec.failed[TSC_S2C], 0);
+    assert_int_equal(f->c->dec.plaintext[TSC_S2C], 200);
+    /* a hole inside a record: that record fails with the reason */
+    tb_init(&f->s2);
+    tb_fill(m, 'e', 100);
+    rec13(&f->s2, T13_SAP, 4, TSC_CT_APPLICATION_DATA, m);
+    tb_fill(m, 'f', 100);
+    rec13(&f->s2, T13_SAP, 5, TSC_CT_APPLICATION_DATA, m);
+    v = tb_view(&f->s2);
+    size_t half = v.len / 2; /* record 4 is the first half */
+    feed_raw(f, 1, v.p, 30);
+    tsc_session_gap(&f->sc, f->c, 1, 10, ++f->ts);
+    feed_raw(f, 1, v.p + 40, half - 40);
+    feed_raw(f, 1, v.p + half, v.len - half);
+    assert_int_equal(f->c->dec.failed[TSC_S2C], 1);
+    assert_int_equal(f->c->dec.ok[TSC_S2C], 4);
+    assert_int_equal(f->c->dec.plaintext[TSC_S2C], 300);
+    tsc_keylog_free(kl);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_full_handshake_whole),
+        T(test_tls13_refused_early_data),
+        T(test_tls13_resync_after_hole),
         T(test_full_handshake_bytewise),
         T(test_full_handshake_chunked),
         T(test_full_handshake_messages_in_one_record),
