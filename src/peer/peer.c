@@ -80,7 +80,7 @@ const struct tsc_decrypt_cfg *tsc_peer_decrypt_cfg(SSL_CTX *ctx)
     if (!mem_keylog) {
         mem_keylog = tsc_keylog_new();
         if (mem_keylog)
-            tsc_keylog_set_max(mem_keylog, 1024); /* a server runs for long: keep the recent ones */
+            tsc_keylog_set_max(mem_keylog, 512); /* a server runs for long: keep the recent ones */
         tsc_buf_init(&mem_pending, MEM_PENDING_MAX);
     }
     pthread_mutex_unlock(&keylog_lock);

@@ -507,6 +507,8 @@ int tsc_dec_wanted(const struct tsc_conn *c, int dir)
 {
     const struct tsc_conn_dec *k = c->decp;
     const struct tsc_tlsdir *d = &c->dir[dir];
+    if (c->reported)
+        return 0; /* shown already (a live report): nothing would see the plaintext */
     if (k && k->early_on && dir == TSC_C2S && d->rec.type == TSC_CT_APPLICATION_DATA)
         return 1;
     if (!k || !k->cur[dir])
