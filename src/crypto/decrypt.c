@@ -261,6 +261,19 @@ size_t tsc_tls13_hash_len(uint16_t suite)
 
 /* ------------------------------------------------------------ KDFs */
 
+/* Run the KDF `name` of our library context with params into out. */
+static tsc_result kdf_derive(const char *name, const OSSL_PARAM params[], uint8_t *out, size_t outlen,
+                             const char *why)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(libctx(), name, NULL);
+    EVP_KDF_CTX *k = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    int ok = k && EVP_KDF_derive(k, out, outlen, params) > 0;
+    EVP_KDF_CTX_free(k);
+    EVP_KDF_free(kdf);
+    ERR_clear_error();
+    return ok ? tsc_ok() : TSC_ERR(TSC_OPENSSL, why);
+}
+
 static tsc_result tls_prf(const char *md, const uint8_t *secret, size_t slen, const char *label,
                           const uint8_t *s1, size_t n1, const uint8_t *s2, size_t n2, uint8_t *out, size_t outlen)
 {
@@ -273,21 +286,13 @@ static tsc_result tls_prf(const char *md, const uint8_t *secret, size_t slen, co
         memcpy(seed + ll, s1, n1);
     if (n2)
         memcpy(seed + ll + n1, s2, n2);
-    tsc_result r = tsc_ok();
-    EVP_KDF *kdf = EVP_KDF_fetch(libctx(), "TLS1-PRF", NULL);
-    EVP_KDF_CTX *k = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, slen),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, seed, ll + n1 + n2),
         OSSL_PARAM_construct_end(),
     };
-    if (!k || EVP_KDF_derive(k, out, outlen, params) <= 0)
-        r = TSC_ERR(TSC_OPENSSL, "the TLS PRF failed");
-    EVP_KDF_CTX_free(k);
-    EVP_KDF_free(kdf);
-    ERR_clear_error();
-    return r;
+    return kdf_derive("TLS1-PRF", params, out, outlen, "the TLS PRF failed");
 }
 
 /* SSL 3.0: MD5(secret + SHA1("A" + secret + s1 + s2)) + MD5(secret + SHA1("BB" ...)) ... */
@@ -340,9 +345,6 @@ static tsc_result hkdf_expand_label(const char *md, const uint8_t *secret, size_
     memcpy(info + 9, label, ll);
     info[9 + ll] = 0; /* empty context */
     int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-    tsc_result r = tsc_ok();
-    EVP_KDF *kdf = EVP_KDF_fetch(libctx(), "HKDF", NULL);
-    EVP_KDF_CTX *k = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
         OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0),
@@ -350,12 +352,7 @@ static tsc_result hkdf_expand_label(const char *md, const uint8_t *secret, size_
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, 10 + ll),
         OSSL_PARAM_construct_end(),
     };
-    if (!k || EVP_KDF_derive(k, out, outlen, params) <= 0)
-        r = TSC_ERR(TSC_OPENSSL, "HKDF-Expand-Label failed");
-    EVP_KDF_CTX_free(k);
-    EVP_KDF_free(kdf);
-    ERR_clear_error();
-    return r;
+    return kdf_derive("HKDF", params, out, outlen, "HKDF-Expand-Label failed");
 }
 
 tsc_result tsc_master_secret(uint16_t version, uint16_t suite, const uint8_t *pms, size_t pms_len,
