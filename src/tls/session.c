@@ -950,6 +950,15 @@ static void sslv2_done(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, 
         conn_error(sc, c, dir, ev.status, 1, ts);
 }
 
+/* `take` bytes of the record body being read are consumed. */
+static void body_advance(struct tsc_tlsdir *d, const uint8_t **p, size_t *n, size_t take)
+{
+    *p += take;
+    *n -= take;
+    d->offset += take;
+    d->body_left -= take;
+}
+
 /* Bytes for one direction whose start has been decided. */
 static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p, size_t n,
                      int64_t ts)
@@ -960,10 +969,7 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
         case ST_SSLV2: {
             size_t take = d->body_left < n ? d->body_left : n;
             tsc_result r = tsc_buf_append(&d->body, p, take);
-            p += take;
-            n -= take;
-            d->offset += take;
-            d->body_left -= take;
+            body_advance(d, &p, &n, take);
             if (!tsc_is_ok(r)) {
                 conn_error(sc, c, dir, r, 0, ts);
                 d->state = ST_DEAD;
@@ -1033,10 +1039,7 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
                         continue;
                     }
                 }
-                p += take;
-                n -= take;
-                d->offset += take;
-                d->body_left -= take;
+                body_advance(d, &p, &n, take);
                 if (d->body_left == 0) {
                     d->state = ST_HDR;
                     d->rec_decrypt = 0;
@@ -1050,10 +1053,7 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
             }
             if (d->rec.type == 0) {
                 /* application data and encrypted records: skipped by length */
-                p += take;
-                n -= take;
-                d->offset += take;
-                d->body_left -= take;
+                body_advance(d, &p, &n, take);
                 if (d->body_left == 0)
                     d->state = ST_HDR;
                 continue;
@@ -1061,10 +1061,7 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
             if (d->rec.type == TSC_CT_HANDSHAKE) {
                 /* handshake bytes go straight to message assembly, chunk by chunk */
                 const uint8_t *chunk = p;
-                p += take;
-                n -= take;
-                d->offset += take;
-                d->body_left -= take;
+                body_advance(d, &p, &n, take);
                 if (d->body_left == 0) {
                     d->state = ST_HDR;
                     sc->records++;
@@ -1075,10 +1072,7 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
             if (d->body.len == 0 && take == d->body_left) {
                 /* the whole body is in this segment: no copy */
                 const uint8_t *body = p;
-                p += take;
-                n -= take;
-                d->offset += take;
-                d->body_left = 0;
+                body_advance(d, &p, &n, take);
                 d->state = ST_HDR;
                 tsc_sess_record_body(sc, c, dir, body, take, ts);
                 continue;
@@ -1086,10 +1080,7 @@ static void feed_dir(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
             if (d->body.max == 0)
                 tsc_buf_init(&d->body, sc->lim.flow_buf_max);
             tsc_result r = tsc_buf_append(&d->body, p, take);
-            p += take;
-            n -= take;
-            d->offset += take;
-            d->body_left -= take;
+            body_advance(d, &p, &n, take);
             if (!tsc_is_ok(r)) {
                 conn_error(sc, c, dir, r, 0, ts);
                 start_hunting(c, dir);
