@@ -44,6 +44,13 @@ static void wc_free(void *ctx, struct tsc_conn *c)
 
 static const char *who(int dir) { return dir == TSC_C2S ? "The client" : "The server"; }
 
+/* "Finished from the client (decrypted)" */
+static void from_title(char *t, size_t n, const char *what, const struct tsc_event *ev)
+{
+    snprintf(t, n, "%s from the %s%s", what, ev->dir == TSC_C2S ? "client" : "server",
+             ev->decrypted ? " (decrypted)" : "");
+}
+
 static void step(struct tsc_buf *b, const char *title, const char *fmt_plain)
 {
     W(tsc_buf_printf(b, "\n  %s\n", title));
@@ -178,19 +185,17 @@ static void walk_event(void *ctx, const struct tsc_event *ev)
                  "here, hidden from anyone watching. tlsscope read it with the key log.");
             break;
         case TSC_HS_CERTIFICATE_VERIFY:
-            snprintf(t, sizeof t, "CertificateVerify from the %s%s", ev->dir == TSC_C2S ? "client" : "server",
-                     ev->decrypted ? " (decrypted)" : "");
+            from_title(t, sizeof t, "CertificateVerify", ev);
             step(b, t, "A signature over the handshake so far, made with the private key of the certificate just "
                        "sent: it proves the sender holds that key, not just a copy of the certificate.");
             break;
         case TSC_HS_FINISHED:
-            snprintf(t, sizeof t, "Finished from the %s%s", ev->dir == TSC_C2S ? "client" : "server",
-                     ev->decrypted ? " (decrypted)" : "");
+            from_title(t, sizeof t, "Finished", ev);
             step(b, t, "A hash of the whole handshake, under the new keys. If anyone had tampered with a hello, "
                        "the two Finished messages would not match and the connection would fail.");
             break;
         case TSC_HS_KEY_UPDATE:
-            snprintf(t, sizeof t, "KeyUpdate from the %s", ev->dir == TSC_C2S ? "client" : "server");
+            from_title(t, sizeof t, "KeyUpdate", ev);
             step(b, t, "TLS 1.3: the sender switches to fresh traffic keys derived from the old ones; records "
                        "from here on use them.");
             break;
@@ -223,9 +228,10 @@ static void walk_event(void *ctx, const struct tsc_event *ev)
                        "connection would fail.");
         }
     } else if (ev->type == TSC_EV_ALERT && ev->decrypted && tsc_is_ok(ev->status)) {
-        const char *d = tsc_alert_desc_snake(ev->alert.description);
-        snprintf(t, sizeof t, "Alert from the %s (decrypted): %s %s", ev->dir == TSC_C2S ? "client" : "server",
-                 tsc_alert_level_name(ev->alert.level) ? tsc_alert_level_name(ev->alert.level) : "?", d ? d : "?");
+        const char *d = tsc_alert_desc_snake(ev->alert.description), *lv = tsc_alert_level_name(ev->alert.level);
+        char from[64];
+        from_title(from, sizeof from, "Alert", ev);
+        snprintf(t, sizeof t, "%s: %s %s", from, lv ? lv : "?", d ? d : "?");
         step(b, t, ev->alert.description == 0 ? "close_notify: the polite end of the connection, so that a cut "
                                                 "connection cannot pass for a complete one."
                                               : "An alert under encryption: the connection is in trouble.");
