@@ -1,10 +1,16 @@
-# capture_lib.sh - helpers shared by make_captures.sh and
-# make_weak_captures.sh (sourced). ns_kill_all and main_cleanup serve the main
-# script; the rest run inside the per-attempt subshell of the caller's
-# run_scenario. The caller defines log, WORK, NAME, OUT, PKI, GET_REQ, and may
-# set SRV_TIMEOUT and CLI_TIMEOUT (seconds) first.
+# capture_lib.sh - helpers shared by make_captures.sh, make_weak_captures.sh
+# and make_decrypt_captures.sh (sourced). ns_kill_all, main_cleanup, mk_key,
+# port_free, pick_port and run_scenario serve the main script; the rest run
+# inside run_scenario's per-attempt subshell. The caller defines log, WORK,
+# NAME, OUT, PKI, GET_REQ, PORT_BASE, and may set SRV_TIMEOUT, CLI_TIMEOUT
+# (seconds) and ATTEMPTS first. Hooks it may redefine after sourcing:
+#   port_ok PORT     the port is free wherever its scenarios listen (default:
+#                    on this host)
+#   scenario_setup   per attempt, before the scenario's sc_NAME function
 : "${SRV_TIMEOUT:=30}"
 : "${CLI_TIMEOUT:=10}"
+: "${ATTEMPTS:=3}"
+RETRIES=0 # attempts that failed and were tried again
 
 ns_kill_all() { # kill whatever still runs inside one of *our* namespaces, then delete it
     local ns=$1 p
@@ -27,6 +33,71 @@ main_cleanup() {
         rm -rf "$WORK"
     fi
     exit "$rc"
+}
+
+# mk_key FILE rsa:BITS|ec:CURVE
+mk_key() {
+    case $2 in
+        rsa:*) openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${2#rsa:}" -out "$1" 2>/dev/null ;;
+        ec:*)  openssl genpkey -algorithm EC -pkeyopt "ec_paramgen_curve:${2#ec:}" \
+                   -pkeyopt ec_param_enc:named_curve -out "$1" 2>/dev/null ;;
+    esac
+}
+
+port_free() { # PORT [ns-prefix...]
+    local p=$1
+    shift
+    ! "$@" ss -Hatn exclude time-wait "( sport = :$p or dport = :$p )" | grep -q .
+}
+port_ok() { port_free "$1"; }
+scenario_setup() { :; }
+
+pick_port() { # INDEX ATTEMPT: a free port for the scenario, different per attempt
+    local p=$((PORT_BASE + $1 + 100 * $2)) tries
+    for ((tries = 0; tries < 50; tries++)); do
+        if port_ok "$p"; then
+            echo "$p"
+            return 0
+        fi
+        p=$((p + 1000))
+    done
+    return 1
+}
+
+# run_scenario INDEX NAME: sc_NAME then verify, in a subshell, up to ATTEMPTS
+# times on fresh ports; a success leaves $WORK/NAME.row
+run_scenario() {
+    local idx=$1 name=$2 attempt rc fn
+    fn=sc_${name//-/_}
+    for ((attempt = 0; attempt < ATTEMPTS; attempt++)); do
+        local port
+        port=$(pick_port "$idx" "$attempt") || { log "$name: no free port"; return 1; }
+        rm -f "$WORK/$name".*
+        set +e
+        (
+            set -euo pipefail
+            trap sub_cleanup EXIT
+            trap 'exit 130' INT TERM
+            NAME=$name
+            PORT=$port
+            scenario_setup
+            expect_defaults
+            "$fn"
+            verify
+        )
+        rc=$?
+        set -e
+        ((rc == 130)) && exit 130
+        if ((rc == 0)) && [[ -s $WORK/$name.row ]]; then
+            return 0
+        fi
+        RETRIES=$((RETRIES + 1))
+        log "$name: attempt $((attempt + 1)) failed (port $port)"
+        for f in "$WORK/$name".{server,client,tcpdump}.log; do
+            [[ -s $f ]] && sed "s|^|    ${f##*/}: |" "$f" | tail -n 8 >&2
+        done
+    done
+    return 1
 }
 
 PIDS=()

@@ -79,14 +79,6 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- PKI ------
 
-# mk_key FILE rsa:BITS|ec:CURVE
-mk_key() {
-    case $2 in
-        rsa:*) openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${2#rsa:}" -out "$1" 2>/dev/null ;;
-        ec:*)  openssl genpkey -algorithm EC -pkeyopt "ec_paramgen_curve:${2#ec:}" \
-                   -pkeyopt ec_param_enc:named_curve -out "$1" 2>/dev/null ;;
-    esac
-}
 # mk_root NAME SERIAL SUBJECT
 mk_root() {
     openssl req -new -x509 -config "$PEERS/pki.cnf" -extensions v3_root -sha256 -days 3650 \
@@ -565,56 +557,10 @@ SCENARIOS=(
     alert-handshake-failure big-chain curl-tls13 gnutls-tls13 gnutls-tls12 ipv6 multi-conn
 )
 
-port_free() { # PORT [ns-prefix...]
-    local p=$1
-    shift
-    ! "$@" ss -Hatn exclude time-wait "( sport = :$p or dport = :$p )" | grep -q .
+port_ok() { # free here and in both namespaces
+    port_free "$1" && port_free "$1" ip netns exec "$NS_GNU" && port_free "$1" ip netns exec "$NS_BIG"
 }
-
-pick_port() { # INDEX ATTEMPT
-    local p=$((PORT_BASE + $1 + 100 * $2)) tries
-    for ((tries = 0; tries < 50; tries++)); do
-        if port_free "$p" && port_free "$p" ip netns exec "$NS_GNU" && port_free "$p" ip netns exec "$NS_BIG"; then
-            echo "$p"
-            return 0
-        fi
-        p=$((p + 1000))
-    done
-    return 1
-}
-
-run_scenario() { # INDEX NAME
-    local idx=$1 name=$2 attempt rc fn
-    fn=sc_${name//-/_}
-    for attempt in 0 1 2; do
-        local port
-        port=$(pick_port "$idx" "$attempt") || { log "$name: no free port"; return 1; }
-        rm -f "$WORK/$name".*
-        set +e
-        (
-            set -euo pipefail
-            trap sub_cleanup EXIT
-            trap 'exit 130' INT TERM
-            NAME=$name
-            PORT=$port
-            set_openssl_args
-            expect_defaults
-            "$fn"
-            verify
-        )
-        rc=$?
-        set -e
-        ((rc == 130)) && exit 130
-        if ((rc == 0)) && [[ -s $WORK/$name.row ]]; then
-            return 0
-        fi
-        log "$name: attempt $((attempt + 1)) failed (port $port)"
-        for f in "$WORK/$name".{server,client,tcpdump}.log; do
-            [[ -s $f ]] && sed "s|^|    ${f##*/}: |" "$f" | tail -n 8 >&2
-        done
-    done
-    return 1
-}
+scenario_setup() { set_openssl_args; }
 
 setup_namespaces() {
     ns_kill_all "$NS_BIG"

@@ -76,6 +76,7 @@ log() { printf 'make_decrypt_captures: %s\n' "$*" >&2; }
 
 SRV_TIMEOUT=20
 CLI_TIMEOUT=15
+PEERS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/peers
 # shellcheck source=capture_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/capture_lib.sh"
 trap 'main_cleanup "$NS"' EXIT
@@ -83,57 +84,14 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- PKI ------
 
-write_pki_config() {
-    cat >"$WORK/pki.cnf" <<'EOF'
-[ req ]
-distinguished_name = req_dn
-prompt             = no
-[ req_dn ]
-CN = placeholder
-[ v3_root ]
-basicConstraints       = critical, CA:TRUE
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-[ v3_leaf_rsa ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = serverAuth
-subjectAltName         = DNS:test.example, DNS:localhost, IP:127.0.0.1
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-[ v3_leaf_ec ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature
-extendedKeyUsage       = serverAuth
-subjectAltName         = DNS:test.example, DNS:localhost, IP:127.0.0.1
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-[ v3_client ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature
-extendedKeyUsage       = clientAuth
-subjectAltName         = email:client@test.example
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-EOF
-}
-
-mk_key() { # FILE rsa:BITS|ec:CURVE
-    case $2 in
-        rsa:*) openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${2#rsa:}" -out "$1" 2>/dev/null ;;
-        ec:*) openssl genpkey -algorithm EC -pkeyopt "ec_paramgen_curve:${2#ec:}" \
-            -pkeyopt ec_param_enc:named_curve -out "$1" 2>/dev/null ;;
-    esac
-}
 mk_cert() { # NAME SERIAL SUBJECT EXTSECTION (issued by the CA)
-    openssl req -new -config "$WORK/pki.cnf" -key "$PKI/$1.key" -subj "$3" -out "$WORK/$1.csr"
+    openssl req -new -config "$PEERS/pki.cnf" -key "$PKI/$1.key" -subj "$3" -out "$WORK/$1.csr"
     openssl x509 -req -in "$WORK/$1.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -set_serial "$2" \
-        -days 3650 -sha256 -extfile "$WORK/pki.cnf" -extensions "$4" -out "$PKI/$1.crt" 2>/dev/null
+        -days 3650 -sha256 -extfile "$PEERS/pki.cnf" -extensions "$4" -out "$PKI/$1.crt" 2>/dev/null
 }
 make_pki() {
     rm -rf "$PKI"
     mkdir -p "$PKI"
-    write_pki_config
     local -a kp=()
     mk_key "$PKI/ca.key" rsa:2048 & kp+=($!)
     mk_key "$PKI/leaf-rsa.key" rsa:2048 & kp+=($!)
@@ -142,7 +100,7 @@ make_pki() {
     local p
     for p in "${kp[@]}"; do wait "$p"; done
     local O="/C=XX/O=tlsscope decrypt test PKI"
-    openssl req -new -x509 -config "$WORK/pki.cnf" -extensions v3_root -sha256 -days 3650 \
+    openssl req -new -x509 -config "$PEERS/pki.cnf" -extensions v3_root -sha256 -days 3650 \
         -key "$PKI/ca.key" -set_serial 0x3000 -subj "$O/CN=tlsscope Decrypt Test CA" -out "$PKI/ca.crt"
     mk_cert leaf-rsa 0x3001 "$O/CN=test.example" v3_leaf_rsa
     mk_cert leaf-ec 0x3002 "$O/CN=test.example" v3_leaf_ec
@@ -853,56 +811,8 @@ if [[ -n ${TLSSCOPE_DECRYPT_ONLY:-} ]]; then
     read -r -a SCENARIOS <<<"$TLSSCOPE_DECRYPT_ONLY"
 fi
 
-port_free() { # PORT
-    ! ip netns exec "$NS" ss -Hatn exclude time-wait "( sport = :$1 or dport = :$1 )" | grep -q .
-}
-
-pick_port() { # INDEX ATTEMPT
-    local p=$((PORT_BASE + $1 + 100 * $2)) tries
-    for ((tries = 0; tries < 50; tries++)); do
-        if port_free "$p"; then
-            echo "$p"
-            return 0
-        fi
-        p=$((p + 1000))
-    done
-    return 1
-}
-
-RETRIES=0
-run_scenario() { # INDEX NAME
-    local idx=$1 name=$2 attempt rc fn
-    fn=sc_${name//-/_}
-    for attempt in 0 1 2; do
-        local port
-        port=$(pick_port "$idx" "$attempt") || { log "$name: no free port"; return 1; }
-        rm -f "$WORK/$name".*
-        set +e
-        (
-            set -euo pipefail
-            trap sub_cleanup EXIT
-            trap 'exit 130' INT TERM
-            NAME=$name
-            PORT=$port
-            set_common
-            expect_defaults
-            "$fn"
-            verify
-        )
-        rc=$?
-        set -e
-        ((rc == 130)) && exit 130
-        if ((rc == 0)) && [[ -s $WORK/$name.row ]]; then
-            return 0
-        fi
-        RETRIES=$((RETRIES + 1))
-        log "$name: attempt $((attempt + 1)) failed (port $port)"
-        for f in "$WORK/$name".{server,client,tcpdump}.log; do
-            [[ -s $f ]] && sed "s|^|    ${f##*/}: |" "$f" | tail -n 8 >&2
-        done
-    done
-    return 1
-}
+port_ok() { port_free "$1" ip netns exec "$NS"; }
+scenario_setup() { set_common; }
 
 setup_namespace() {
     ns_kill_all "$NS"

@@ -60,6 +60,7 @@ log() { printf 'make_weak_captures: %s\n' "$*" >&2; }
 
 SRV_TIMEOUT=15
 CLI_TIMEOUT=8
+ATTEMPTS=2 # a third try rarely helps a weak configuration
 # shellcheck source=capture_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/capture_lib.sh"
 trap 'main_cleanup "$NS_GNU"' EXIT
@@ -456,55 +457,7 @@ SCENARIOS=(
 # scenarios that need a peer this machine may lack: name -> command
 declare -A NEEDS=([ticket-lifetime]=node)
 
-port_free() { # PORT [ns-prefix...]
-    local p=$1
-    shift
-    ! "$@" ss -Hatn exclude time-wait "( sport = :$p or dport = :$p )" | grep -q .
-}
-
-pick_port() { # INDEX ATTEMPT
-    local p=$((PORT_BASE + $1 + 100 * $2)) tries
-    for ((tries = 0; tries < 50; tries++)); do
-        if port_free "$p" && port_free "$p" ip netns exec "$NS_GNU"; then
-            echo "$p"
-            return 0
-        fi
-        p=$((p + 1000))
-    done
-    return 1
-}
-
-run_scenario() { # INDEX NAME
-    local idx=$1 name=$2 attempt rc fn
-    fn=sc_${name//-/_}
-    for attempt in 0 1; do
-        local port
-        port=$(pick_port "$idx" "$attempt") || { log "$name: no free port"; return 1; }
-        rm -f "$WORK/$name".*
-        set +e
-        (
-            set -euo pipefail
-            trap sub_cleanup EXIT
-            trap 'exit 130' INT TERM
-            NAME=$name
-            PORT=$port
-            expect_defaults
-            "$fn"
-            verify
-        )
-        rc=$?
-        set -e
-        ((rc == 130)) && exit 130
-        if ((rc == 0)) && [[ -s $WORK/$name.row ]]; then
-            return 0
-        fi
-        log "$name: attempt $((attempt + 1)) failed (port $port)"
-        for f in "$WORK/$name".{server,client,tcpdump}.log; do
-            [[ -s $f ]] && sed "s|^|    ${f##*/}: |" "$f" | tail -n 8 >&2
-        done
-    done
-    return 1
-}
+port_ok() { port_free "$1" && port_free "$1" ip netns exec "$NS_GNU"; }
 
 start_dh_gen
 log "PKI -> $PKI"
