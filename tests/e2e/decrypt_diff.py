@@ -228,6 +228,15 @@ class Checker:
                 d.append((f"=app_data.{di}.plaintext_bytes", json.dumps(pb), str(len(want))))
         return d
 
+    def verdict(self, label, bad):
+        """Print each (field, got, expected) and count the check."""
+        for f, a, b in bad:
+            self.out(f"{label}: {f}: tlsscope={a} expected={b}")
+        if bad:
+            self.failed += 1
+        else:
+            self.passed += 1
+
     # ---------------------------------------------------- wrong key log ---
     def wrong_keys(self, row, other):
         name = row["name"]
@@ -259,12 +268,7 @@ class Checker:
                 bad.append(("exported files", ",".join(files), "none"))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        for f, a, b in bad:
-            self.out(f"{label}: {f}: tlsscope={a} expected={b}")
-        if bad:
-            self.failed += 1
-        else:
-            self.passed += 1
+        self.verdict(label, bad)
 
 
     # ------------------------------------------------------- a hole ---
@@ -298,27 +302,10 @@ class Checker:
             cap = os.path.join(tmp, "hole.pcap")
             pcaplib.write_pcap(cap, link, kept)
             run = run_scope(self.args.tlsscope, ["--keylog", self.path(name + ".keys"), cap], self.args.timeout)
-            if run.status != "ok" or len(run.conns) != 1:
-                bad.append(("run", f"{run.status} {run.detail}, {len(run.conns)} connections", "ok, 1"))
-            else:
-                c = run.conns[0]
-                d = c["decryption"]
-                if d["status"] != "partial" or d["records"]["s2c"]["failed"] < 1:
-                    bad.append(("decryption", json.dumps(d), "partial, failures in s2c"))
-                if not any(e["kind"] == "gap" and e["dir"] == "s2c" for e in c["errors"]):
-                    bad.append(("errors", json.dumps(c["errors"]), "a s2c gap"))
-                last = [m for m in c["messages"] if m["dir"] == "s2c"][-1:]
-                if not last or last[0]["type"] != "alert" or last[0].get("decrypted") is not True or \
-                        last[0].get("description") != "close_notify":
-                    bad.append(("last server message", json.dumps(last), "close_notify, decrypted"))
+            bad = recovers(run, "gap")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        for f, a, b in bad:
-            self.out(f"{label}: {f}: tlsscope={a} expected={b}")
-        if bad:
-            self.failed += 1
-        else:
-            self.passed += 1
+        self.verdict(label, bad)
 
 
     # ------------------------------------------- a small --flow-buffer ---
@@ -328,28 +315,30 @@ class Checker:
         them still open (the server's close_notify)."""
         name = row["name"]
         label = f"{name}: conn -: --flow-buffer 4096"
-        bad = []
         run = run_scope(self.args.tlsscope, ["--flow-buffer", "4096", "--keylog", self.path(name + ".keys"),
                                              self.path(name + ".pcap")], self.args.timeout)
-        if run.status != "ok" or len(run.conns) != 1:
-            bad.append(("run", f"{run.status} {run.detail}, {len(run.conns)} connections", "ok, 1"))
-        else:
-            c = run.conns[0]
-            d = c["decryption"]
-            if d["status"] != "partial" or d["records"]["s2c"]["failed"] < 1:
-                bad.append(("decryption", json.dumps(d), "partial, failures in s2c"))
-            if not any(e["kind"] == "limit" for e in c["errors"]):
-                bad.append(("errors", json.dumps(c["errors"]), "a limit error"))
-            last = [m for m in c["messages"] if m["dir"] == "s2c"][-1:]
-            if not last or last[0]["type"] != "alert" or last[0].get("decrypted") is not True or \
-                    last[0].get("description") != "close_notify":
-                bad.append(("last server message", json.dumps(last), "close_notify, decrypted"))
-        for f, a, b in bad:
-            self.out(f"{label}: {f}: tlsscope={a} expected={b}")
-        if bad:
-            self.failed += 1
-        else:
-            self.passed += 1
+        bad = recovers(run, "limit")
+        self.verdict(label, bad)
+
+
+def recovers(run, error_kind):
+    """A server direction that lost records (a hole, a record over the
+    buffer cap): they fail with a reason, an error of error_kind is
+    reported, and the server's close_notify after them still decrypts."""
+    if run.status != "ok" or len(run.conns) != 1:
+        return [("run", f"{run.status} {run.detail}, {len(run.conns)} connections", "ok, 1")]
+    bad = []
+    c = run.conns[0]
+    d = c["decryption"]
+    if d["status"] != "partial" or d["records"]["s2c"]["failed"] < 1:
+        bad.append(("decryption", json.dumps(d), "partial, failures in s2c"))
+    if not any(e["kind"] == error_kind and e["dir"] == "s2c" for e in c["errors"]):
+        bad.append(("errors", json.dumps(c["errors"]), f"a s2c {error_kind} error"))
+    last = [m for m in c["messages"] if m["dir"] == "s2c"][-1:]
+    if not last or last[0]["type"] != "alert" or last[0].get("decrypted") is not True or \
+            last[0].get("description") != "close_notify":
+        bad.append(("last server message", json.dumps(last), "close_notify, decrypted"))
+    return bad
 
 
 def main(argv=None) -> int:
