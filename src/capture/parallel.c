@@ -374,14 +374,7 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
             merge(&p);
         }
     }
-    res->ok = 1;
-    if (rc < 0 && res->packets == 0) {
-        res->ok = 0;
-        snprintf(res->error, sizeof res->error, "no packet could be read (%s)", f.error);
-    } else if (rc < 0) {
-        snprintf(res->error, sizeof res->error, "capture cut short after %llu packets (%s)",
-                 (unsigned long long)res->packets, f.error);
-    }
+    tsc_source_result_end(res, rc, f.error);
 out:
     if (main_pl)
         tsc_pipeline_finish(main_pl);

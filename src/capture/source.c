@@ -18,6 +18,18 @@ static void one_line(char *s)
             *s = ' ';
 }
 
+void tsc_source_result_end(struct tsc_source_result *res, int rc, const char *why)
+{
+    res->ok = 1;
+    if (rc < 0 && res->packets == 0) {
+        res->ok = 0;
+        snprintf(res->error, sizeof res->error, "no packet could be read (%s)", why);
+    } else if (rc < 0) {
+        snprintf(res->error, sizeof res->error, "capture cut short after %llu packets (%s)",
+                 (unsigned long long)res->packets, why);
+    }
+}
+
 /* The mapped reader; returns 0 when the file is not one it takes. */
 static int read_mapped(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
                        tsc_source_tick tick, void *tick_arg)
@@ -46,14 +58,7 @@ static int read_mapped(const char *path, struct tsc_pipeline *pl, struct tsc_sou
         if (tick && (res->packets & 63) == 0)
             tick(tick_arg, tsc_pcapfile_offset(&f), res->packets);
     }
-    res->ok = 1;
-    if (rc < 0 && res->packets == 0) {
-        res->ok = 0;
-        snprintf(res->error, sizeof res->error, "no packet could be read (%s)", f.error);
-    } else if (rc < 0) {
-        snprintf(res->error, sizeof res->error, "capture cut short after %llu packets (%s)",
-                 (unsigned long long)res->packets, f.error);
-    }
+    tsc_source_result_end(res, rc, f.error);
     tsc_pcapfile_close(&f);
     return 1;
 }
