@@ -1174,9 +1174,10 @@ void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, 
     c->last_us = ts;
     if (n == 0)
         return;
+    if (sc->dec && !c->dec.enabled)
+        c->dec.enabled = 1; /* whatever the first bytes were (a direction may begin with a gap) */
     struct tsc_tlsdir *d = &c->dir[dir_of(c, side)];
     if (d->state == ST_START && d->offset == 0 && d->hdr_have == 0) {
-        c->dec.enabled = sc->dec != NULL; /* once, with a direction's first bytes */
         size_t skip = proxy_header_len(p, n);
         if (skip) {
             c->starttls = 1; /* TLS after a plaintext preamble */
