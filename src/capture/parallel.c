@@ -17,6 +17,8 @@
 
 #define RING 8192
 #define MERGE_EVERY 2048
+/* file buffers in flight (TSC_PCAPFILE_BLOCK each): workers may lag this far */
+#define READ_BUFFERS 8
 
 enum { D_SEGMENT, D_TCP, D_TICK, D_END };
 
@@ -228,6 +230,20 @@ static void merge(struct par *p)
 
 /* ------------------------------------------------------------------ main */
 
+/* The reader is about to reuse a buffer whose bytes end at file offset
+ * `upto`: wait until every worker has finished the packets before it. */
+static void wait_workers(void *arg, uint64_t upto)
+{
+    struct par *p = arg;
+    for (int i = 0; i < p->n; i++) {
+        struct worker *w = &p->w[i];
+        while (atomic_load_explicit(&w->tail, memory_order_acquire) !=
+                   atomic_load_explicit(&w->head, memory_order_relaxed) &&
+               atomic_load_explicit(&w->done_off, memory_order_acquire) < upto)
+            nap(10000);
+    }
+}
+
 static uint64_t route_hash(const struct par *p, const struct tsc_packet *pk)
 {
     struct {
@@ -305,6 +321,7 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
     if (!p.w || !main_pl)
         goto out;
     tsc_pipeline_set_reassembled(main_pl, route_reassembled, &fr);
+    tsc_pcapfile_set_buffers(&f, READ_BUFFERS, wait_workers, &p);
     for (int i = 0; i < workers; i++) {
         struct worker *w = &p.w[i];
         pthread_mutex_init(&w->lock, NULL);
@@ -356,21 +373,11 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
         default: stats->link_unsupported++; break;
         }
         if ((index % MERGE_EVERY) == 0) {
-            /* time passes for every worker, and pages every worker is past are given back */
-            uint64_t safe = off;
+            /* time passes for every worker */
             for (int i = 0; i < workers; i++) {
                 struct desc t = {.kind = D_TICK, .ts = pkt.ts_us, .file_off = off};
                 push(&p.w[i], &t);
             }
-            for (int i = 0; i < workers; i++) {
-                struct worker *w = &p.w[i];
-                if (atomic_load_explicit(&w->tail, memory_order_acquire) != atomic_load(&w->head)) {
-                    uint64_t d = atomic_load_explicit(&w->done_off, memory_order_relaxed);
-                    if (d < safe)
-                        safe = d;
-                }
-            }
-            f.safe_off = safe;
             merge(&p);
         }
     }

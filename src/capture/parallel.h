@@ -3,7 +3,7 @@
  * a keyed hash of the connection, output in the same order as with one
  * thread.
  *
- * The main thread maps the file, decodes each packet's headers to route it
+ * The main thread reads the file, decodes each packet's headers to route it
  * (IP fragments are reassembled here first), and hands packets to the
  * workers through bounded single-producer rings, without copying. Each
  * worker runs its own pipeline (flows, reassembly, sessions) and passes
@@ -18,7 +18,7 @@
 #include "capture/source.h"
 
 /* Read `path` with `workers` threads into `sink`, decrypting with `dec`
- * (NULL: no keys). Returns 0 when the file is not one the mapped reader
+ * (NULL: no keys). Returns 0 when the file is not one tlsscope's own reader
  * takes (read it single-threaded then); 1 when read (res says how); stats
  * receives the totals. Each worker remembers the sessions of its own
  * connections: a resumed session whose key log line is missing is found

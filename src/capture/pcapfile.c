@@ -1,11 +1,12 @@
 /*
- * pcapfile.c - memory-mapped pcap/pcapng reading (see pcapfile.h).
+ * pcapfile.c - tlsscope's own pcap/pcapng reader (see pcapfile.h).
  */
 #include "capture/pcapfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -32,18 +33,142 @@ static uint16_t rd16(const struct tsc_pcapfile *f, const uint8_t *p)
     return f->swapped ? __builtin_bswap16(v) : v;
 }
 
-/* The host is little-endian here; files in big-endian order are swapped. */
-static int detect(struct tsc_pcapfile *f);
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
 
+/* The host is little-endian here; files in big-endian order are swapped. */
 static int host_is_le(void)
 {
     const uint16_t one = 1;
     return *(const uint8_t *)&one == 1;
 }
 
-int tsc_pcapfile_open(struct tsc_pcapfile *f, const char *path)
+/* Read the file's bytes from `at` (at least n of them, up to f->block) into
+ * the next buffer. NULL, with f->error set, on a read error or when the
+ * file has become shorter than it was at open. */
+static const uint8_t *refill(struct tsc_pcapfile *f, size_t at, size_t n)
+{
+    int next = (f->cur + 1) % f->nbuf;
+    struct tsc_pcapfile_buf *b = &f->buf[next];
+    if (b->len && f->wait)
+        f->wait(f->wait_arg, b->start + b->len < at ? b->start + b->len : at);
+    size_t want = n > f->block ? n : f->block;
+    if (want > f->size - at)
+        want = f->size - at;
+    if (want > b->cap) {
+        /* mapped, not malloc'd: the pipeline's --max-memory counts the
+         * heap, and these buffers are the reader's fixed cost */
+        void *d = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (d == MAP_FAILED) {
+            snprintf(f->error, sizeof f->error, "out of memory for %zu bytes at byte %zu", want, at);
+            return NULL;
+        }
+        if (b->data)
+            munmap(b->data, b->cap);
+        b->data = d;
+        b->cap = want;
+    }
+    b->len = 0; /* nothing valid while it is being refilled */
+    size_t got = 0;
+    while (got < want) {
+        ssize_t r = pread(f->fd, b->data + got, want - got, (off_t)(at + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            snprintf(f->error, sizeof f->error, "read error at byte %zu: %s", at + got, strerror(errno));
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    if (got < n) {
+        snprintf(f->error, sizeof f->error, "the file became shorter while being read (at byte %zu)", at + got);
+        return NULL;
+    }
+    b->start = at;
+    b->len = got;
+    f->cur = next;
+    return b->data;
+}
+
+/* n contiguous bytes at file offset `at`, which the caller has checked lie
+ * inside the file; NULL (f->error set) when they cannot be read. */
+static inline const uint8_t *need(struct tsc_pcapfile *f, size_t at, size_t n)
+{
+    if (f->mem)
+        return f->mem + at;
+    const struct tsc_pcapfile_buf *b = &f->buf[f->cur];
+    if (at >= b->start && at - b->start + n <= b->len)
+        return b->data + (at - b->start);
+    return refill(f, at, n);
+}
+
+/* The n <= 16 header bytes at `at` (inside the file), from the current
+ * buffer or else read into tmp: the buffer is refilled once per packet,
+ * with the whole packet, so the one before it stays intact. */
+static inline const uint8_t *peek(struct tsc_pcapfile *f, size_t at, size_t n, uint8_t tmp[16])
+{
+    if (f->mem)
+        return f->mem + at;
+    const struct tsc_pcapfile_buf *b = &f->buf[f->cur];
+    if (at >= b->start && at - b->start + n <= b->len)
+        return b->data + (at - b->start);
+    for (size_t got = 0; got < n;) {
+        ssize_t r = pread(f->fd, tmp + got, n - got, (off_t)(at + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (r < 0)
+                snprintf(f->error, sizeof f->error, "read error at byte %zu: %s", at + got, strerror(errno));
+            else
+                snprintf(f->error, sizeof f->error, "the file became shorter while being read (at byte %zu)",
+                         at + got);
+            return NULL;
+        }
+        got += (size_t)r;
+    }
+    return tmp;
+}
+
+/* The file's kind from its first bytes; 0 (and the reader closed) when it is
+ * neither pcap nor pcapng, -1 when they cannot be read. */
+static int detect(struct tsc_pcapfile *f)
+{
+    const uint8_t *h = need(f, 0, f->size >= 28 ? 28 : 24);
+    if (!h) {
+        tsc_pcapfile_close(f);
+        return -1;
+    }
+    uint32_t magic = le32(h);
+    if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS || __builtin_bswap32(magic) == PCAP_MAGIC_US ||
+        __builtin_bswap32(magic) == PCAP_MAGIC_NS) {
+        f->swapped = magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS;
+        f->nsec = magic == PCAP_MAGIC_NS || __builtin_bswap32(magic) == PCAP_MAGIC_NS;
+        f->snaplen = rd32(f, h + 16);
+        f->linktype = (int)(rd32(f, h + 20) & 0x03ffffff); /* upper bits: FCS info */
+        f->off = 24;
+        return 1;
+    }
+    if (magic == NG_SHB && f->size >= 28) {
+        uint32_t bom = le32(h + 8);
+        if (bom != NG_BOM && __builtin_bswap32(bom) != NG_BOM)
+            goto not_mine;
+        f->ng = 1;
+        f->off = 0;
+        return 1;
+    }
+not_mine:
+    tsc_pcapfile_close(f);
+    return 0;
+}
+
+int tsc_pcapfile_open_block(struct tsc_pcapfile *f, const char *path, size_t block)
 {
     memset(f, 0, sizeof *f);
+    f->fd = -1;
     if (!host_is_le())
         return 0; /* keep it simple: libpcap reads on big-endian hosts */
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -56,61 +181,55 @@ int tsc_pcapfile_open(struct tsc_pcapfile *f, const char *path)
         close(fd);
         return 0;
     }
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED)
-        return 0;
-    madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);
-    f->map = m;
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    f->fd = fd;
     f->size = (size_t)st.st_size;
-    f->mapped = 1;
+    f->block = block ? block : TSC_PCAPFILE_BLOCK;
+    f->nbuf = 2;
     return detect(f);
+}
+
+int tsc_pcapfile_open(struct tsc_pcapfile *f, const char *path)
+{
+    return tsc_pcapfile_open_block(f, path, TSC_PCAPFILE_BLOCK);
 }
 
 int tsc_pcapfile_open_mem(struct tsc_pcapfile *f, const uint8_t *data, size_t len)
 {
     memset(f, 0, sizeof *f);
+    f->fd = -1;
     if (!host_is_le() || len < 24)
         return 0;
-    f->map = data;
+    f->mem = data;
     f->size = len;
     return detect(f);
 }
 
-/* The file's kind from its first bytes; 0 (and the reader closed) when it is
- * neither pcap nor pcapng. */
-static int detect(struct tsc_pcapfile *f)
+void tsc_pcapfile_set_buffers(struct tsc_pcapfile *f, int n, void (*wait)(void *, uint64_t), void *arg)
 {
-    uint32_t magic = (uint32_t)f->map[0] | ((uint32_t)f->map[1] << 8) | ((uint32_t)f->map[2] << 16) |
-                     ((uint32_t)f->map[3] << 24);
-    if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS || __builtin_bswap32(magic) == PCAP_MAGIC_US ||
-        __builtin_bswap32(magic) == PCAP_MAGIC_NS) {
-        f->swapped = magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS;
-        f->nsec = magic == PCAP_MAGIC_NS || __builtin_bswap32(magic) == PCAP_MAGIC_NS;
-        f->snaplen = rd32(f, f->map + 16);
-        f->linktype = (int)(rd32(f, f->map + 20) & 0x03ffffff); /* upper bits: FCS info */
-        f->off = 24;
-        return 1;
-    }
-    if (magic == NG_SHB && f->size >= 28) {
-        uint32_t bom = (uint32_t)f->map[8] | ((uint32_t)f->map[9] << 8) | ((uint32_t)f->map[10] << 16) |
-                       ((uint32_t)f->map[11] << 24);
-        if (bom != NG_BOM && __builtin_bswap32(bom) != NG_BOM)
-            goto not_mine;
-        f->ng = 1;
-        f->off = 0;
-        return 1;
-    }
-not_mine:
-    tsc_pcapfile_close(f);
-    return 0;
+    if (n < 2)
+        n = 2;
+    if (n > TSC_PCAPFILE_MAX_BUFS)
+        n = TSC_PCAPFILE_MAX_BUFS;
+    /* buffers in use stay where they are: only the count of those after them grows */
+    if (n > f->nbuf)
+        f->nbuf = n;
+    f->wait = wait;
+    f->wait_arg = arg;
 }
 
 void tsc_pcapfile_close(struct tsc_pcapfile *f)
 {
-    if (f->map && f->mapped)
-        munmap((void *)f->map, f->size);
-    f->map = NULL;
+    for (int i = 0; i < TSC_PCAPFILE_MAX_BUFS; i++) {
+        if (f->buf[i].data)
+            munmap(f->buf[i].data, f->buf[i].cap);
+        f->buf[i].data = NULL;
+        f->buf[i].cap = f->buf[i].len = 0;
+    }
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    f->mem = NULL;
 }
 
 /* Seconds beyond this (year 285,000 or so) are clamped: the microsecond
@@ -170,11 +289,14 @@ static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
             snprintf(f->error, sizeof f->error, "cut short inside a pcapng block header at byte %zu", f->off);
             return -1;
         }
-        const uint8_t *b = f->map + f->off;
-        uint32_t raw_type = (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24);
+        uint8_t tmp[16];
+        const uint8_t *b = peek(f, f->off, 12, tmp);
+        if (!b)
+            return -1;
+        uint32_t raw_type = le32(b);
         if (raw_type == NG_SHB) {
             /* a new section: its own byte order and interfaces */
-            uint32_t bom = (uint32_t)b[8] | ((uint32_t)b[9] << 8) | ((uint32_t)b[10] << 16) | ((uint32_t)b[11] << 24);
+            uint32_t bom = le32(b + 8);
             if (bom == NG_BOM)
                 f->swapped = 0;
             else if (__builtin_bswap32(bom) == NG_BOM)
@@ -191,6 +313,20 @@ static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
                      len > f->size - f->off ? "cut short inside a" : "bad length of a", f->off);
             return -1;
         }
+        if (type != NG_IDB && type != NG_EPB && type != NG_OPB && type != NG_SPB) {
+            /* section header, statistics, name resolution, decryption
+             * secrets...: skipped without reading their bodies */
+            f->off += len;
+            continue;
+        }
+        if (len > TSC_PCAPFILE_MAX_CAPLEN + 64) {
+            snprintf(f->error, sizeof f->error, "a pcapng block of %u bytes at byte %zu is larger than any packet",
+                     len, f->off);
+            return -1;
+        }
+        b = need(f, f->off, len);
+        if (!b)
+            return -1;
         const uint8_t *body = b + 8;
         size_t blen = len - 12;
         f->off += len;
@@ -226,40 +362,20 @@ static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
             pkt->caplen = caplen;
             return 1;
         }
-        if (type == NG_SPB) {
-            if (blen < 4 || f->n_ifaces == 0)
-                continue;
-            uint32_t orig = rd32(f, body);
-            pkt->linktype = f->iface[0].linktype;
-            pkt->ts_us = 0;
-            pkt->data = body + 4;
-            pkt->caplen = orig < blen - 4 ? orig : blen - 4;
-            return 1;
-        }
-        /* section header, statistics, name resolution, decryption secrets...: skipped */
-    }
-}
-
-/* Pages already read are given back, so resident memory stays small however
- * large the file (the previous packet may still be in use: keep a margin). */
-static void drop_behind(struct tsc_pcapfile *f)
-{
-    const size_t window = (size_t)1 << 20;
-    if (!f->mapped || f->off - f->dropped < 2 * window)
-        return;
-    size_t end = f->off - window;
-    if (f->safe_off && f->safe_off < end)
-        end = f->safe_off;
-    size_t upto = end & ~(size_t)0xffff;
-    if (upto > f->dropped) {
-        madvise((void *)(f->map + f->dropped), upto - f->dropped, MADV_DONTNEED);
-        f->dropped = upto;
+        /* NG_SPB */
+        if (blen < 4 || f->n_ifaces == 0)
+            continue;
+        uint32_t orig = rd32(f, body);
+        pkt->linktype = f->iface[0].linktype;
+        pkt->ts_us = 0;
+        pkt->data = body + 4;
+        pkt->caplen = orig < blen - 4 ? orig : blen - 4;
+        return 1;
     }
 }
 
 int tsc_pcapfile_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
 {
-    drop_behind(f);
     if (f->ng)
         return ng_next(f, pkt);
     if (f->off == f->size)
@@ -268,16 +384,22 @@ int tsc_pcapfile_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
         snprintf(f->error, sizeof f->error, "cut short inside a packet header at byte %zu", f->off);
         return -1;
     }
-    const uint8_t *h = f->map + f->off;
+    uint8_t tmp[16];
+    const uint8_t *h = peek(f, f->off, 16, tmp);
+    if (!h)
+        return -1;
     uint32_t sec = rd32(f, h), frac = rd32(f, h + 4), caplen = rd32(f, h + 8);
     if (caplen > f->size - f->off - 16) {
         snprintf(f->error, sizeof f->error, "cut short in the middle of a packet at byte %zu", f->off);
         return -1;
     }
-    if (caplen > 0x4000000) { /* libpcap's own sanity bound: 64 MiB */
+    if (caplen > TSC_PCAPFILE_MAX_CAPLEN) { /* libpcap's own sanity bound: 64 MiB */
         snprintf(f->error, sizeof f->error, "a packet claims %u captured bytes at byte %zu", caplen, f->off);
         return -1;
     }
+    h = need(f, f->off, 16 + (size_t)caplen);
+    if (!h)
+        return -1;
     pkt->linktype = f->linktype;
     pkt->ts_us = (int64_t)sec * 1000000 + (f->nsec ? frac / 1000 : frac);
     pkt->data = h + 16;

@@ -30,8 +30,8 @@ void tsc_source_result_end(struct tsc_source_result *res, int rc, const char *wh
     }
 }
 
-/* The mapped reader; returns 0 when the file is not one it takes. */
-static int read_mapped(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
+/* tlsscope's own reader; returns 0 when the file is not one it takes. */
+static int read_own(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
                        tsc_source_tick tick, void *tick_arg)
 {
     struct tsc_pcapfile f;
@@ -78,7 +78,7 @@ void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_
         return;
     }
     if (reader == TSC_READER_AUTO) {
-        int rc = read_mapped(path, pl, res, tick, tick_arg);
+        int rc = read_own(path, pl, res, tick, tick_arg);
         if (rc != 0)
             return;
         res->error[0] = 0;

@@ -27,7 +27,7 @@ void tsc_source_result_end(struct tsc_source_result *res, int rc, const char *wh
 typedef void (*tsc_source_tick)(void *arg, uint64_t bytes_read, uint64_t packets);
 
 enum tsc_reader {
-    TSC_READER_AUTO,    /* mapped pcap/pcapng reader, libpcap for anything else */
+    TSC_READER_AUTO,    /* own pcap/pcapng reader, libpcap for anything else */
     TSC_READER_LIBPCAP, /* always libpcap */
 };
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""tlsscope's own mapped pcap/pcapng reader against libpcap: every capture
+"""tlsscope's own pcap/pcapng reader against libpcap: every capture
 given (and the public corpus, when --corpus names it) must give the same
 output with --reader auto and --reader libpcap. Where libpcap cannot read a
 file at all (pcapng with interfaces of different link types, which libpcap
-refuses) the mapped reader may do better; that is counted, not failed.
+refuses) tlsscope's own reader may do better; that is counted, not failed.
 
 usage: readers.py --tlsscope BIN [--corpus DIR] [CAPTURE...]
 Closing line: 'readers: N passed, M failed'."""
@@ -18,7 +18,7 @@ import difflib_common as dc  # noqa: E402
 NAME = "readers"
 
 
-# Reviewed differences: capture (relative to the corpus) -> why the mapped reader is right.
+# Reviewed differences: capture (relative to the corpus) -> why tlsscope's own reader is right.
 KNOWN = {
     "mercury/unit_tests/pcaps/imap2.pcap":
         "packet 2's seconds field is 2961276382 (2063): pcap timestamps are unsigned, as tshark reads them; "
@@ -51,7 +51,7 @@ def main():
             print("readers: %s: auto exit %d (%d bytes), libpcap exit %d (%d bytes): %s | %s" %
                   (cap, rc1, len(out1), rc2, len(out2), err1.strip()[-120:], err2.strip()[-120:]))
             failed += 1
-    print("readers: %d files read better by the mapped reader than by libpcap" % better)
+    print("readers: %d files read better by tlsscope's own reader than by libpcap" % better)
     print("readers: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

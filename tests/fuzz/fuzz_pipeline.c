@@ -1,8 +1,14 @@
 /* Fuzz target: the whole path from capture-file bytes (pcap or pcapng) to
- * JSON: reader, packets, flows, reassembly, sessions, decoders, sink. */
+ * JSON: reader, packets, flows, reassembly, sessions, decoders, sink. The
+ * last byte picks the output format and whether the reader takes the bytes
+ * from memory or from a file read in small blocks (16 to 1,024 bytes, from
+ * the byte before it), so packets and pcapng blocks straddle buffers. */
+#define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "capture/pcapfile.h"
 #include "capture/pipeline.h"
@@ -15,8 +21,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!devnull)
         devnull = fopen("/dev/null", "w");
     struct tsc_pcapfile f;
-    if (tsc_pcapfile_open_mem(&f, data, size) != 1)
+    int fd = -1;
+    if (size >= 2 && (data[size - 1] & 2)) {
+        char path[64];
+        fd = memfd_create("fuzz", 0);
+        if (fd < 0 || write(fd, data, size) != (ssize_t)size) {
+            if (fd >= 0)
+                close(fd);
+            return 0;
+        }
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        int rc = tsc_pcapfile_open_block(&f, path, 16 * (1 + (size_t)(data[size - 2] & 63)));
+        if (rc != 1) {
+            close(fd);
+            return 0;
+        }
+    } else if (tsc_pcapfile_open_mem(&f, data, size) != 1) {
         return 0;
+    }
     struct tsc_report_opts ro = {data[size - 1] & 1 ? TSC_FMT_JSON : TSC_FMT_VERBOSE, 0, 1, 0, NULL};
     struct tsc_limits lim = {1 << 16, 64, 8 << 20, 60 * 1000000};
     struct tsc_report *rep = tsc_report_new(&ro, devnull);
@@ -29,5 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tsc_pipeline_free(pl);
     tsc_report_free(rep);
     tsc_pcapfile_close(&f);
+    if (fd >= 0)
+        close(fd);
     return 0;
 }
