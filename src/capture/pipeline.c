@@ -519,6 +519,9 @@ static struct flow *flow_lookup(struct tsc_pipeline *pl, const struct tsc_packet
     k.port[0] = lo->port;
     k.port[1] = hi->port;
     *side = s;
+    /* a packet of the most recently active flow (a burst): no hashing */
+    if (pl->lru_head && memcmp(&pl->lru_head->key, &k, sizeof k) == 0)
+        return pl->lru_head;
     uint64_t h = tsc_siphash(&pl->key, &k, sizeof k);
     for (struct flow *f = pl->buckets[h & (pl->nbuckets - 1)]; f; f = f->hnext) {
         if (f->hash == h && memcmp(&f->key, &k, sizeof k) == 0) {

@@ -30,6 +30,8 @@ struct fp_sink {
     EVP_MD_CTX *md;
     size_t hashed; /* bytes given to the digest since the last start */
     int failed;
+    size_t npend; /* bytes waiting for the digest: one update per 256, not per item */
+    char pend[256];
 };
 
 static void text_init(struct fp_text *t, char *s, size_t cap)
@@ -76,16 +78,32 @@ static const EVP_MD *fp_md(int sha256)
 static void sink_start(struct fp_sink *k, const EVP_MD *type)
 {
     k->hashed = 0;
+    k->npend = 0;
     if (!k->failed && EVP_DigestInit_ex(k->md, type, NULL) != 1)
         k->failed = 1;
+}
+
+static void sink_flush(struct fp_sink *k)
+{
+    if (!k->failed && k->npend && EVP_DigestUpdate(k->md, k->pend, k->npend) != 1)
+        k->failed = 1;
+    k->npend = 0;
 }
 
 static void sink_put(struct fp_sink *k, const char *p, size_t n)
 {
     text_put(k->text, p, n);
-    if (!k->failed && n && EVP_DigestUpdate(k->md, p, n) != 1)
-        k->failed = 1;
     k->hashed += n;
+    if (n > sizeof k->pend - k->npend) {
+        sink_flush(k);
+        if (n > sizeof k->pend) {
+            if (!k->failed && EVP_DigestUpdate(k->md, p, n) != 1)
+                k->failed = 1;
+            return;
+        }
+    }
+    memcpy(k->pend + k->npend, p, n);
+    k->npend += n;
 }
 
 /* The digest as lowercase hex, at most `ndigits` digits, into out[ndigits+1]. */
@@ -95,6 +113,7 @@ static void sink_finish_hex(struct fp_sink *k, char *out, size_t ndigits)
     unsigned int dn = 0;
     static const char hex[] = "0123456789abcdef";
     out[0] = '\0';
+    sink_flush(k);
     if (k->failed || EVP_DigestFinal_ex(k->md, d, &dn) != 1) {
         k->failed = 1;
         return;
@@ -109,19 +128,24 @@ static void sink_finish_hex(struct fp_sink *k, char *out, size_t ndigits)
 static void put_dec(struct fp_sink *k, int *first, unsigned v)
 {
     char b[16];
-    int n = snprintf(b, sizeof b, "%s%u", *first ? "" : "-", v);
+    size_t i = sizeof b;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (!*first)
+        b[--i] = '-';
     *first = 0;
-    if (n > 0)
-        sink_put(k, b, (size_t)n);
+    sink_put(k, b + i, sizeof b - i);
 }
 
+/* One JA4 list item: ',' (unless first) then four lowercase hex digits. */
 static void put_hex4(struct fp_sink *k, int *first, unsigned v)
 {
-    char b[8];
-    int n = snprintf(b, sizeof b, "%s%04x", *first ? "" : ",", v & 0xffff);
+    static const char hex[] = "0123456789abcdef";
+    char b[5] = {',', hex[(v >> 12) & 15], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15]};
+    sink_put(k, *first ? b + 1 : b, *first ? 4 : 5);
     *first = 0;
-    if (n > 0)
-        sink_put(k, b, (size_t)n);
 }
 
 static void put_str(struct fp_sink *k, const char *s) { sink_put(k, s, strlen(s)); }
@@ -205,7 +229,7 @@ int tsc_fp_ja3(const struct tsc_client_hello *ch, char *out, size_t n, char md5h
         return TSC_FP_NONE;
     int status = ext_incomplete(&ch->ext) ? TSC_FP_INCOMPLETE : TSC_FP_OK;
 
-    struct fp_sink k = {&t, EVP_MD_CTX_new(), 0, 0};
+    struct fp_sink k = {.text = &t, .md = EVP_MD_CTX_new()};
     if (!k.md)
         return TSC_FP_ERROR;
     sink_start(&k, fp_md(0));
@@ -241,7 +265,7 @@ int tsc_fp_ja3s(const struct tsc_server_hello *sh, char *out, size_t n, char md5
     md5hex[0] = '\0';
     int status = ext_incomplete(&sh->ext) ? TSC_FP_INCOMPLETE : TSC_FP_OK;
 
-    struct fp_sink k = {&t, EVP_MD_CTX_new(), 0, 0};
+    struct fp_sink k = {.text = &t, .md = EVP_MD_CTX_new()};
     if (!k.md)
         return TSC_FP_ERROR;
     sink_start(&k, fp_md(0));
@@ -421,7 +445,7 @@ int tsc_fp_ja4(const struct tsc_client_hello *ch, char ja4[TSC_FP_JA4_SIZE], cha
              tsc_ext_find(&ch->ext, TSC_EXT_SERVER_NAME) ? 'd' : 'i', (unsigned)(nc > 99 ? 99 : nc),
              (unsigned)(ne > 99 ? 99 : ne), alpn);
 
-    struct fp_sink k = {&t, EVP_MD_CTX_new(), 0, 0};
+    struct fp_sink k = {.text = &t, .md = EVP_MD_CTX_new()};
     if (!k.md)
         return TSC_FP_ERROR;
     char b_hash[13], c_hash[13];

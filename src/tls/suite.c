@@ -388,7 +388,7 @@ static void tsc_suite_name_parse(struct tsc_suite_info *out)
     }
 }
 
-int tsc_suite_describe(uint16_t code, struct tsc_suite_info *out)
+static int suite_describe_uncached(uint16_t code, struct tsc_suite_info *out)
 {
     memset(out, 0, sizeof *out);
     out->code = code;
@@ -405,6 +405,27 @@ int tsc_suite_describe(uint16_t code, struct tsc_suite_info *out)
         return 0;
     tsc_suite_name_parse(out);
     return 1;
+}
+
+/* Parsing the name costs microseconds and every connection asks for the
+ * suites it offers: the answers are kept per thread, direct-mapped. */
+#define SUITE_CACHE 256
+struct suite_cached {
+    uint8_t valid;
+    int ret;
+    struct tsc_suite_info info;
+};
+
+int tsc_suite_describe(uint16_t code, struct tsc_suite_info *out)
+{
+    static _Thread_local struct suite_cached cache[SUITE_CACHE];
+    struct suite_cached *e = &cache[(code ^ (code >> 8)) & (SUITE_CACHE - 1)];
+    if (!e->valid || e->info.code != code) {
+        e->ret = suite_describe_uncached(code, &e->info);
+        e->valid = 1;
+    }
+    *out = e->info;
+    return e->ret;
 }
 
 static int tsc_suite_is_unknown(const struct tsc_suite_info *info)
