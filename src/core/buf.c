@@ -44,7 +44,7 @@ static tsc_result buf_reserve(struct tsc_buf *b, size_t n)
     return tsc_ok();
 }
 
-tsc_result tsc_buf_append(struct tsc_buf *b, const void *p, size_t n)
+tsc_result tsc_buf_append_grow(struct tsc_buf *b, const void *p, size_t n)
 {
     if (n == 0)
         return tsc_ok();
@@ -54,9 +54,6 @@ tsc_result tsc_buf_append(struct tsc_buf *b, const void *p, size_t n)
     return tsc_ok();
 }
 
-tsc_result tsc_buf_putc(struct tsc_buf *b, char ch) { return tsc_buf_append(b, &ch, 1); }
-
-tsc_result tsc_buf_puts(struct tsc_buf *b, const char *s) { return tsc_buf_append(b, s, strlen(s)); }
 
 tsc_result tsc_buf_printf(struct tsc_buf *b, const char *fmt, ...)
 {

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/result.h"
 
@@ -26,9 +27,27 @@ struct tsc_buf {
 void tsc_buf_init(struct tsc_buf *b, size_t max);
 void tsc_buf_free(struct tsc_buf *b);
 void tsc_buf_reset(struct tsc_buf *b); /* len = 0, keeps memory */
-tsc_result tsc_buf_append(struct tsc_buf *b, const void *p, size_t n);
-tsc_result tsc_buf_putc(struct tsc_buf *b, char ch);
-tsc_result tsc_buf_puts(struct tsc_buf *b, const char *s);
+/* Appends grow the buffer out of line; with room (cap never exceeds max)
+ * they are a copy, inline: the report writes millions of small pieces. */
+tsc_result tsc_buf_append_grow(struct tsc_buf *b, const void *p, size_t n);
+static inline tsc_result tsc_buf_append(struct tsc_buf *b, const void *p, size_t n)
+{
+    if (n && n <= b->cap - b->len) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        return tsc_ok();
+    }
+    return tsc_buf_append_grow(b, p, n);
+}
+static inline tsc_result tsc_buf_putc(struct tsc_buf *b, char ch)
+{
+    if (b->len < b->cap) {
+        b->data[b->len++] = (uint8_t)ch;
+        return tsc_ok();
+    }
+    return tsc_buf_append_grow(b, &ch, 1);
+}
+static inline tsc_result tsc_buf_puts(struct tsc_buf *b, const char *s) { return tsc_buf_append(b, s, strlen(s)); }
 tsc_result tsc_buf_printf(struct tsc_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Decimal digits of v, without printf (the report's hot path). */
