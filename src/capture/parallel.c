@@ -46,14 +46,19 @@ struct desc {
     uint64_t file_off;
 };
 
+/* head and tail on lines of their own, and each side reads the other's
+ * index only when its cached copy says the ring is full (main) or empty
+ * (worker): no cache line travels between the cores per packet. */
 struct worker {
     pthread_t thread;
     struct tsc_pipeline *pl;
     struct desc ring[RING];
-    _Atomic uint64_t head, tail; /* head: next to write (main); tail: next to read (worker) */
-    _Atomic uint64_t watermark;  /* no connection older than this is still to come */
-    _Atomic uint64_t done_off;   /* file offset of the last packet finished */
-    pthread_mutex_t lock;
+    _Alignas(64) _Atomic uint64_t head; /* next to write (main) */
+    uint64_t tail_seen;                 /* main's copy of tail */
+    _Alignas(64) _Atomic uint64_t tail; /* next to read (worker) */
+    _Atomic uint64_t done_off;          /* file offset of the last packet finished */
+    _Atomic uint64_t watermark;         /* no connection older than this is still to come */
+    _Alignas(64) pthread_mutex_t lock;
     struct tsc_conn **done; /* finished connections for the merger */
     size_t ndone, capdone;
 };
@@ -99,10 +104,11 @@ static void handoff(void *arg, struct tsc_conn *c)
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    uint64_t last_index = 0;
+    uint64_t last_index = 0, head = 0;
     for (;;) {
         uint64_t tail = atomic_load_explicit(&w->tail, memory_order_relaxed);
-        uint64_t head = atomic_load_explicit(&w->head, memory_order_acquire);
+        if (tail == head)
+            head = atomic_load_explicit(&w->head, memory_order_acquire);
         if (tail == head) {
             uint64_t wm = tsc_pipeline_watermark(w->pl);
             atomic_store_explicit(&w->watermark, wm < last_index + 1 ? wm : last_index + 1, memory_order_release);
@@ -151,8 +157,11 @@ static void *worker_main(void *arg)
 static void push(struct worker *w, const struct desc *d)
 {
     uint64_t head = atomic_load_explicit(&w->head, memory_order_relaxed);
-    while (head - atomic_load_explicit(&w->tail, memory_order_acquire) >= RING)
-        nap(10000);
+    while (head - w->tail_seen >= RING) {
+        w->tail_seen = atomic_load_explicit(&w->tail, memory_order_acquire);
+        if (head - w->tail_seen >= RING)
+            nap(10000);
+    }
     w->ring[head % RING] = *d;
     atomic_store_explicit(&w->head, head + 1, memory_order_release);
 }
@@ -263,6 +272,31 @@ static uint64_t route_hash(const struct par *p, const struct tsc_packet *pk)
     return tsc_siphash(&p->key, &k, sizeof k);
 }
 
+static int same_ep(const struct tsc_endpoint *a, const struct tsc_endpoint *b)
+{
+    return a->port == b->port && a->family == b->family && memcmp(a->addr, b->addr, 16) == 0;
+}
+
+/* The worker of a packet's connection: that of the packet before when both
+ * belong to the same connection (either direction; bursts), else by hash. */
+struct router {
+    struct tsc_endpoint a, b;
+    uint64_t worker;
+    int valid;
+};
+
+static uint64_t route(struct router *r, const struct par *p, const struct tsc_packet *pk)
+{
+    if (r->valid && ((same_ep(&pk->src, &r->a) && same_ep(&pk->dst, &r->b)) ||
+                     (same_ep(&pk->src, &r->b) && same_ep(&pk->dst, &r->a))))
+        return r->worker;
+    r->a = pk->src;
+    r->b = pk->dst;
+    r->worker = route_hash(p, pk) % (uint64_t)p->n;
+    r->valid = 1;
+    return r->worker;
+}
+
 struct frag_route {
     struct par *p;
     uint64_t index;
@@ -310,7 +344,9 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
     p.n = workers;
     p.sink = sink;
     tsc_hash_key_random(&p.key);
-    p.w = calloc((size_t)workers, sizeof *p.w);
+    p.w = aligned_alloc(_Alignof(struct worker), (size_t)workers * sizeof *p.w); /* a multiple of 64 */
+    if (p.w)
+        memset(p.w, 0, (size_t)workers * sizeof *p.w);
     struct tsc_limits wl = *lim;
     wl.max_flows = lim->max_flows / (size_t)workers + 1;
     wl.max_memory = lim->max_memory / (size_t)workers;
@@ -340,6 +376,7 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
         started++;
     }
     struct tsc_pcap_packet pkt;
+    struct router rt = {0};
     while ((rc = tsc_pcapfile_next(&f, &pkt)) == 1) {
         struct tsc_packet pk;
         uint64_t index = ++p.index;
@@ -358,7 +395,7 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
             d.seg.payload = pk.payload;
             d.seg.payload_len = (uint32_t)pk.payload_len;
             d.seg.payload_wire = (uint32_t)pk.payload_wire;
-            push(&p.w[route_hash(&p, &pk) % (uint64_t)workers], &d);
+            push(&p.w[route(&rt, &p, &pk)], &d);
             break;
         }
         case TSC_PKT_FRAGMENT:
