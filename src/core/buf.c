@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 void tsc_buf_init(struct tsc_buf *b, size_t max)
 {
@@ -55,11 +56,107 @@ tsc_result tsc_buf_append_grow(struct tsc_buf *b, const void *p, size_t n)
 }
 
 
+/* The conversions the fast path of tsc_buf_printf takes: %s %c %d %u %x
+ * %ld %lu %lld %llu %zu %% with no flags, width or precision. */
+static int simple_format(const char *fmt)
+{
+    for (const char *p = strchr(fmt, '%'); p; p = strchr(p + 2, '%')) {
+        const char *c = p + 1;
+        if (*c == 'l')
+            c += c[1] == 'l' ? 2 : 1;
+        else if (*c == 'z')
+            c++;
+        if (!strchr("sdux%c", *c) || *c == '\0')
+            return 0;
+        if (c != p + 1 && !strchr("dux", *c))
+            return 0; /* %ls, %zs... */
+        p = c - 1;
+    }
+    return 1;
+}
+
+static tsc_result put_signed(struct tsc_buf *b, long long v)
+{
+    if (v < 0) {
+        TSC_GUARD(tsc_buf_putc(b, '-'));
+        return tsc_buf_put_u64(b, (uint64_t)0 - (uint64_t)v);
+    }
+    return tsc_buf_put_u64(b, (uint64_t)v);
+}
+
+static tsc_result put_hex(struct tsc_buf *b, unsigned long long v)
+{
+    char tmp[16];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    return tsc_buf_append(b, tmp + i, sizeof tmp - i);
+}
+
+/* printf without printf for the simple formats the reports use (they write
+ * millions of pieces); the whole piece is refused when it would not fit. */
+static tsc_result fast_printf(struct tsc_buf *b, const char *fmt, va_list ap)
+{
+    size_t start = b->len;
+    tsc_result r = tsc_ok();
+    const char *p = fmt;
+    while (*p && tsc_is_ok(r)) {
+        const char *q = strchr(p, '%');
+        if (!q) {
+            r = tsc_buf_append(b, p, strlen(p));
+            break;
+        }
+        if (q > p && !tsc_is_ok(r = tsc_buf_append(b, p, (size_t)(q - p))))
+            break;
+        q++;
+        int len = 0; /* 1 l, 2 ll, 3 z */
+        if (*q == 'l') {
+            len = q[1] == 'l' ? 2 : 1;
+            q += len;
+        } else if (*q == 'z') {
+            len = 3;
+            q++;
+        }
+        switch (*q) {
+        case 's': {
+            const char *str = va_arg(ap, const char *);
+            r = tsc_buf_puts(b, str ? str : "(null)");
+            break;
+        }
+        case 'c': r = tsc_buf_putc(b, (char)va_arg(ap, int)); break;
+        case '%': r = tsc_buf_putc(b, '%'); break;
+        case 'd':
+            r = put_signed(b, len == 0 ? va_arg(ap, int) : len == 1 ? va_arg(ap, long)
+                              : len == 2 ? va_arg(ap, long long) : (long long)va_arg(ap, ssize_t));
+            break;
+        case 'u':
+            r = tsc_buf_put_u64(b, len == 0 ? va_arg(ap, unsigned) : len == 1 ? va_arg(ap, unsigned long)
+                                   : len == 2 ? va_arg(ap, unsigned long long) : va_arg(ap, size_t));
+            break;
+        default: /* 'x' */
+            r = put_hex(b, len == 0 ? va_arg(ap, unsigned) : len == 1 ? va_arg(ap, unsigned long)
+                           : len == 2 ? va_arg(ap, unsigned long long) : va_arg(ap, size_t));
+            break;
+        }
+        p = q + 1;
+    }
+    if (!tsc_is_ok(r))
+        b->len = start;
+    return r;
+}
+
 tsc_result tsc_buf_printf(struct tsc_buf *b, const char *fmt, ...)
 {
     char small[256];
     va_list ap;
     va_start(ap, fmt);
+    if (simple_format(fmt)) {
+        tsc_result r = fast_printf(b, fmt, ap);
+        va_end(ap);
+        return r;
+    }
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     if (n < 0)

@@ -314,6 +314,26 @@ static void put_sorted(struct fp_sink *k, const struct u16_list *l)
 {
     const uint8_t *p = l->v.p;
     size_t n = l->v.len / 2;
+    if (n <= 128) {
+        /* the usual hello: insertion sort of the kept values */
+        uint16_t v[128];
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint16_t x = (uint16_t)(p[2 * i] << 8 | p[2 * i + 1]);
+            if (!kept(l, x))
+                continue;
+            size_t j = m++;
+            for (; j > 0 && v[j - 1] > x; j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+        int first = 1;
+        for (size_t i = 0; i < m; i++)
+            put_hex4(k, &first, v[i]);
+        return;
+    }
+    /* a list of up to 32,767 values (a hostile hello): counted per high byte,
+     * linear in the list's length for each high byte present */
     uint64_t hi_seen[4] = {0, 0, 0, 0};
     for (size_t i = 0; i < n; i++)
         hi_seen[p[2 * i] >> 6] |= (uint64_t)1 << (p[2 * i] & 63);

@@ -686,6 +686,40 @@ static void test_huge_cipher_list(void **state)
     assert_memory_equal(fc.ja4_r, "t12i990000_0003,0005,0007,", 26);
 }
 
+/* JA4's sorted lists: the short-list sort (up to 128 values) and the long
+ * one give the same order, duplicates and GREASE (dropped) included. */
+static void test_ja4_sort_both_ways(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {1, 2, 127, 128, 129, 200};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        size_t n = sizes[s];
+        uint16_t suites[200];
+        for (size_t i = 0; i < n; i++)
+            suites[i] = i % 10 == 3 ? 0x2a2a : (uint16_t)(0xc0ff - (i * 37) % 101); /* GREASE, repeats */
+        ch_begin(TSC_TLS12, suites, n);
+        parse_ch();
+        uint16_t want[200];
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (suites[i] != 0x2a2a)
+                want[m++] = suites[i];
+        for (size_t i = 1; i < m; i++) /* the test's own sort */
+            for (size_t j = i; j > 0 && want[j - 1] > want[j]; j--) {
+                uint16_t x = want[j];
+                want[j] = want[j - 1];
+                want[j - 1] = x;
+            }
+        char expect[1200] = "_";
+        size_t o = 1;
+        for (size_t i = 0; i < m; i++)
+            o += (size_t)snprintf(expect + o, sizeof expect - o, "%s%04x", i ? "," : "", want[i]);
+        snprintf(expect + o, sizeof expect - o, "_");
+        if (!strstr(fc.ja4_r, expect))
+            fail_msg("%zu suites: ja4_r %s lacks %s", n, fc.ja4_r, expect);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -705,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_sslv2),
         cmocka_unit_test(test_incomplete),
         cmocka_unit_test(test_huge_cipher_list),
+        cmocka_unit_test(test_ja4_sort_both_ways),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

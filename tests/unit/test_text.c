@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "core/buf.h"
 #include "core/text.h"
@@ -162,6 +163,45 @@ static void test_buf_printf_exactly_to_max(void **state)
     tsc_buf_init(&b, 300);
     ASSERT_OK(tsc_buf_printf(&b, "%s", text)); /* ... so the same text formatted must fit too */
     assert_int_equal(b.len, 300);
+    tsc_buf_free(&b);
+}
+
+/* The printf-free path for simple formats writes what snprintf writes, and
+ * formats it does not take (flags, widths) still work through vsnprintf. */
+static void test_buf_printf_same_as_snprintf(void **state)
+{
+    (void)state;
+    struct tsc_buf b;
+    char want[512];
+#define SAME(...)                                           \
+    do {                                                    \
+        tsc_buf_init(&b, 0);                                \
+        ASSERT_OK(tsc_buf_printf(&b, __VA_ARGS__));         \
+        snprintf(want, sizeof want, __VA_ARGS__);           \
+        assert_int_equal(b.len, strlen(want));              \
+        assert_memory_equal(b.data, want, b.len);           \
+        tsc_buf_free(&b);                                   \
+    } while (0)
+    SAME("plain text, no conversion");
+    SAME("%s", "");
+    SAME("{\"ip\":\"%s\",\"port\":%u}", "192.0.2.1", 65535u);
+    SAME("%d %d %d", 0, -1, -2147483647 - 1);
+    SAME("%u %u", 0u, 4294967295u);
+    SAME("%ld %lu %lld %llu", -5L, 7UL, -9223372036854775807LL - 1, 18446744073709551615ULL);
+    SAME("%zu|%zd", (size_t)123456789, (ssize_t)-42);
+    SAME("%x %lx %llx %zx", 0xdeadu, 0xbeefUL, 0x1234567890abcdefULL, (size_t)255);
+    SAME("100%% %c%c", 'o', 'k');
+    SAME("%s\"%s\":{\"records\":%llu}", ",", "c2s", 12ULL);
+    SAME("%04x %-6s| %5u %.3s %02u", 0x1fu, "ab", 42u, "abcdef", 7u); /* slow path */
+    SAME("%%"); /* alone */
+    SAME("trailing %s", "end");
+#undef SAME
+    /* a piece that does not fit is refused whole, as before */
+    tsc_buf_init(&b, 8);
+    ASSERT_OK(tsc_buf_puts(&b, "abc"));
+    ASSERT_RESULT(tsc_buf_printf(&b, "%s%u", "de", 12345u), TSC_LIMIT, TSC_ALERT_NONE);
+    assert_int_equal(b.len, 3);
+    assert_memory_equal(b.data, "abc", 3);
     tsc_buf_free(&b);
 }
 
@@ -458,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_buf_grow_to_odd_max),
         cmocka_unit_test(test_buf_printf),
         cmocka_unit_test(test_buf_printf_exactly_to_max),
+        cmocka_unit_test(test_buf_printf_same_as_snprintf),
         cmocka_unit_test(test_buf_consume_reset),
         cmocka_unit_test(test_json_plain),
         cmocka_unit_test(test_json_controls),
