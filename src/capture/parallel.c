@@ -145,7 +145,9 @@ static void *worker_main(void *arg)
         }
         if (d->index)
             last_index = d->index;
-        atomic_store_explicit(&w->done_off, d->file_off, memory_order_relaxed);
+        /* release: the main thread refills a buffer once done_off is past it,
+         * so every read of this packet's bytes must come before */
+        atomic_store_explicit(&w->done_off, d->file_off, memory_order_release);
         atomic_store_explicit(&w->tail, tail + 1, memory_order_release);
         if ((tail & 255) == 0) {
             uint64_t wm = tsc_pipeline_watermark(w->pl);
@@ -353,7 +355,7 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
     /* the main thread's pipeline only reassembles IP fragments */
     struct frag_route fr = {&p, 0, 0};
     struct tsc_pipeline *main_pl = tsc_pipeline_new(lim, sink);
-    int started = 0;
+    int started = 0, ready = 0; /* not ready: threads could not start, read with one */
     if (!p.w || !main_pl)
         goto out;
     tsc_pipeline_set_reassembled(main_pl, route_reassembled, &fr);
@@ -375,6 +377,7 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
             goto out;
         started++;
     }
+    ready = 1;
     struct tsc_pcap_packet pkt;
     struct router rt = {0};
     while ((rc = tsc_pcapfile_next(&f, &pkt)) == 1) {
@@ -428,7 +431,8 @@ out:
     }
     for (int i = 0; i < started; i++)
         pthread_join(p.w[i].thread, NULL);
-    merge(&p);
+    if (ready)
+        merge(&p);
     stats->tls_connections = p.tls;
     if (main_pl) {
         const struct tsc_pipeline_stats *m = tsc_pipeline_stats(main_pl);
@@ -455,5 +459,9 @@ out:
     free(p.w);
     free(p.heap);
     tsc_pcapfile_close(&f);
+    if (!ready) {
+        memset(stats, 0, sizeof *stats);
+        return 0; /* out of memory or threads: the caller reads with one thread */
+    }
     return 1;
 }

@@ -19,7 +19,7 @@
 
 /* Read `path` with `workers` threads into `sink`, decrypting with `dec`
  * (NULL: no keys). Returns 0 when the file is not one tlsscope's own reader
- * takes (read it single-threaded then); 1 when read (res says how); stats
+ * takes or the threads could not be started (read it single-threaded then); 1 when read (res says how); stats
  * receives the totals. Each worker remembers the sessions of its own
  * connections: a resumed session whose key log line is missing is found
  * only when both connections went to the same worker. */

@@ -191,7 +191,15 @@ int tsc_pcapfile_open_block(struct tsc_pcapfile *f, const char *path, size_t blo
 
 int tsc_pcapfile_open(struct tsc_pcapfile *f, const char *path)
 {
-    return tsc_pcapfile_open_block(f, path, TSC_PCAPFILE_BLOCK);
+    size_t block = TSC_PCAPFILE_BLOCK;
+    const char *e = getenv("TSC_READ_BLOCK"); /* tests: buffers refilled often on small files */
+    if (e && *e) {
+        char *end;
+        unsigned long long v = strtoull(e, &end, 10);
+        if (*end == '\0' && v >= 16 && v <= TSC_PCAPFILE_MAX_CAPLEN)
+            block = (size_t)v;
+    }
+    return tsc_pcapfile_open_block(f, path, block);
 }
 
 int tsc_pcapfile_open_mem(struct tsc_pcapfile *f, const uint8_t *data, size_t len)

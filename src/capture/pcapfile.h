@@ -71,7 +71,9 @@ struct tsc_pcap_packet {
 };
 
 /* 1: opened; 0: not a pcap/pcapng file this reader takes (use libpcap);
- * -1: an error (f->error says why). */
+ * -1: an error (f->error says why). Reads TSC_PCAPFILE_BLOCK bytes at a
+ * time, or what the environment variable TSC_READ_BLOCK says (16 bytes to
+ * 64 MiB; for tests, which thus make small captures refill buffers often). */
 int tsc_pcapfile_open(struct tsc_pcapfile *f, const char *path);
 /* The same, reading `block` bytes at a time (tests and fuzzing use small ones). */
 int tsc_pcapfile_open_block(struct tsc_pcapfile *f, const char *path, size_t block);

@@ -22,23 +22,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         devnull = fopen("/dev/null", "w");
     struct tsc_pcapfile f;
     int fd = -1;
+    int rc = 0;
     if (size >= 2 && (data[size - 1] & 2)) {
         char path[64];
         fd = memfd_create("fuzz", 0);
-        if (fd < 0 || write(fd, data, size) != (ssize_t)size) {
-            if (fd >= 0)
-                close(fd);
-            return 0;
+        if (fd >= 0 && write(fd, data, size) == (ssize_t)size) {
+            snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+            rc = tsc_pcapfile_open_block(&f, path, 16 * (1 + (size_t)(data[size - 2] & 63)));
         }
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        int rc = tsc_pcapfile_open_block(&f, path, 16 * (1 + (size_t)(data[size - 2] & 63)));
-        if (rc != 1) {
+        if (rc != 1 && fd >= 0) { /* not a capture, or no /proc: from memory below */
             close(fd);
-            return 0;
+            fd = -1;
         }
-    } else if (tsc_pcapfile_open_mem(&f, data, size) != 1) {
-        return 0;
     }
+    if (fd < 0 && (rc = tsc_pcapfile_open_mem(&f, data, size)) != 1)
+        return 0;
     struct tsc_report_opts ro = {data[size - 1] & 1 ? TSC_FMT_JSON : TSC_FMT_VERBOSE, 0, 1, 0, NULL};
     struct tsc_limits lim = {1 << 16, 64, 8 << 20, 60 * 1000000};
     struct tsc_report *rep = tsc_report_new(&ro, devnull);
