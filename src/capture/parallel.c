@@ -17,6 +17,7 @@
 
 #define RING 8192
 #define MERGE_EVERY 2048
+#define EMIT_QUEUE 4096 /* connections waiting to be written */
 /* file buffers in flight (TSC_PCAPFILE_BLOCK each): workers may lag this far */
 #define READ_BUFFERS 8
 
@@ -63,6 +64,20 @@ struct worker {
     size_t ndone, capdone;
 };
 
+/* Connections in output order, rendered and written by a thread of their
+ * own: the main thread, which reads the whole file, is -j's bottleneck. */
+struct emitter {
+    pthread_t thread;
+    int running;
+    pthread_mutex_t mu;
+    pthread_cond_t more, room;
+    struct tsc_conn **q; /* ring of EMIT_QUEUE, ordinals follow from `next` */
+    size_t head, n;
+    uint64_t next; /* ordinal of q[head] */
+    int done;
+    const struct tsc_sink *sink;
+};
+
 struct par {
     struct worker *w;
     int n;
@@ -71,6 +86,7 @@ struct par {
     struct tsc_conn **heap; /* merger: min-heap by seq */
     size_t nheap, capheap;
     uint64_t ordinal, tls;
+    struct emitter em;
     uint64_t index;         /* packets read so far */
 };
 
@@ -213,6 +229,88 @@ static struct tsc_conn *heap_pop(struct par *p)
     return top;
 }
 
+/* ---------------------------------------------------------------- emitter */
+
+static void *emitter_main(void *arg)
+{
+    struct emitter *e = arg;
+    struct tsc_conn *take[64];
+    for (;;) {
+        pthread_mutex_lock(&e->mu);
+        while (e->n == 0 && !e->done)
+            pthread_cond_wait(&e->more, &e->mu);
+        if (e->n == 0) {
+            pthread_mutex_unlock(&e->mu);
+            return NULL;
+        }
+        size_t k = 0;
+        uint64_t ordinal = e->next;
+        while (k < 64 && e->n) {
+            take[k++] = e->q[e->head];
+            e->head = (e->head + 1) % EMIT_QUEUE;
+            e->n--;
+        }
+        e->next += k;
+        pthread_cond_signal(&e->room);
+        pthread_mutex_unlock(&e->mu);
+        for (size_t i = 0; i < k; i++) {
+            if (e->sink && e->sink->emit)
+                e->sink->emit(e->sink->ctx, take[i], ordinal + i);
+            tsc_conn_free(take[i]);
+        }
+    }
+}
+
+static void emit_push(struct emitter *e, struct tsc_conn *c)
+{
+    pthread_mutex_lock(&e->mu);
+    while (e->n == EMIT_QUEUE)
+        pthread_cond_wait(&e->room, &e->mu);
+    e->q[(e->head + e->n) % EMIT_QUEUE] = c;
+    if (e->n++ == 0)
+        pthread_cond_signal(&e->more);
+    pthread_mutex_unlock(&e->mu);
+}
+
+static void emitter_start(struct emitter *e, const struct tsc_sink *sink)
+{
+    memset(e, 0, sizeof *e);
+    e->sink = sink;
+    e->next = 1;
+    e->q = malloc(EMIT_QUEUE * sizeof *e->q);
+    if (!e->q)
+        return; /* the main thread emits, as without the emitter */
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->more, NULL);
+    pthread_cond_init(&e->room, NULL);
+    if (pthread_create(&e->thread, NULL, emitter_main, e) != 0) {
+        pthread_mutex_destroy(&e->mu);
+        pthread_cond_destroy(&e->more);
+        pthread_cond_destroy(&e->room);
+        free(e->q);
+        e->q = NULL;
+        return;
+    }
+    e->running = 1;
+}
+
+/* Everything queued is written, then the thread ends. */
+static void emitter_stop(struct emitter *e)
+{
+    if (!e->running)
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->done = 1;
+    pthread_cond_signal(&e->more);
+    pthread_mutex_unlock(&e->mu);
+    pthread_join(e->thread, NULL);
+    pthread_mutex_destroy(&e->mu);
+    pthread_cond_destroy(&e->more);
+    pthread_cond_destroy(&e->room);
+    free(e->q);
+    e->running = 0;
+}
+
 /* Emit, in order, every finished connection no worker can precede. */
 static void merge(struct par *p)
 {
@@ -233,8 +331,13 @@ static void merge(struct par *p)
     while (p->nheap && p->heap[0]->seq < wm) {
         struct tsc_conn *c = heap_pop(p);
         p->tls++;
+        ++p->ordinal;
+        if (p->em.running) {
+            emit_push(&p->em, c);
+            continue;
+        }
         if (p->sink && p->sink->emit)
-            p->sink->emit(p->sink->ctx, c, ++p->ordinal);
+            p->sink->emit(p->sink->ctx, c, p->ordinal);
         tsc_conn_free(c);
     }
 }
@@ -378,6 +481,7 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
         started++;
     }
     ready = 1;
+    emitter_start(&p.em, sink);
     struct tsc_pcap_packet pkt;
     struct router rt = {0};
     while ((rc = tsc_pcapfile_next(&f, &pkt)) == 1) {
@@ -433,6 +537,7 @@ out:
         pthread_join(p.w[i].thread, NULL);
     if (ready)
         merge(&p);
+    emitter_stop(&p.em);
     stats->tls_connections = p.tls;
     if (main_pl) {
         const struct tsc_pipeline_stats *m = tsc_pipeline_stats(main_pl);
