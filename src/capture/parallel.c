@@ -17,7 +17,10 @@
 
 #define RING 8192
 #define MERGE_EVERY 2048
-#define EMIT_QUEUE 4096 /* connections waiting to be written */
+/* connections waiting to be written: few, since they are held outside
+ * --max-memory, and the main thread waits (as it waited for the writes)
+ * when the output is slower than the reading */
+#define EMIT_QUEUE 256
 /* file buffers in flight (TSC_PCAPFILE_BLOCK each): workers may lag this far */
 #define READ_BUFFERS 8
 
@@ -465,7 +468,6 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
     tsc_pcapfile_set_buffers(&f, READ_BUFFERS, wait_workers, &p);
     for (int i = 0; i < workers; i++) {
         struct worker *w = &p.w[i];
-        pthread_mutex_init(&w->lock, NULL);
         atomic_init(&w->head, 0);
         atomic_init(&w->tail, 0);
         atomic_init(&w->watermark, 0);
@@ -473,6 +475,7 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
         w->pl = tsc_pipeline_new(&wl, sink);
         if (!w->pl)
             goto out;
+        pthread_mutex_init(&w->lock, NULL); /* destroyed with the pipeline */
         if (dec)
             tsc_session_set_decrypt(tsc_pipeline_session(w->pl), dec);
         tsc_pipeline_set_parallel(w->pl, handoff, w);

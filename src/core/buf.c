@@ -56,8 +56,8 @@ tsc_result tsc_buf_append_grow(struct tsc_buf *b, const void *p, size_t n)
 }
 
 
-/* The conversions the fast path of tsc_buf_printf takes: %s %c %d %u %x
- * %ld %lu %lld %llu %zu %% with no flags, width or precision. */
+/* The conversions the fast path of tsc_buf_printf takes: %s %c %%, and %d
+ * %u %x alone or with l, ll or z; no flags, width or precision. */
 static int simple_format(const char *fmt)
 {
     for (const char *p = strchr(fmt, '%'); p; p = strchr(p + 2, '%')) {

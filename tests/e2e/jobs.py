@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """-j N gives the same output as one thread: every capture given (and the
 public corpus with --corpus) read with -j 1, -j 2 and -j 3 must print the
-same bytes and exit the same way. So must -j 1 reading the file 100 bytes at
+same bytes and exit the same way, in JSON and in the verbose text (-j 3).
+So must -j 1 reading the file 100 bytes at
 a time and -j 3 reading it 2 KiB at a time (TSC_READ_BLOCK): the reader's
 buffers are then refilled many times even in small captures, packets
 straddle them, and with threads the reader waits for the workers before it
@@ -43,6 +44,9 @@ def main():
                       (cap, j, " reading %d bytes at a time" % block if block else "", got[0], base[0],
                        len(got[1]), len(base[1])))
                 ok = False
+        if run(a.tlsscope, 3, cap, "-v") != run(a.tlsscope, 1, cap, "-v"):
+            print("jobs: %s: -j 3 -v differs from -j 1 -v" % cap)
+            ok = False
         if ok:
             passed += 1
         else:
