@@ -45,6 +45,32 @@ static int host_is_le(void)
     return *(const uint8_t *)&one == 1;
 }
 
+/* Up to `want` of the file's bytes from `at` into dst: how many were read
+ * (fewer only at the end of the file), or -1 with f->error set on a read
+ * error or when fewer than n are there (the file became shorter than it was
+ * at open). */
+static ssize_t read_at(struct tsc_pcapfile *f, uint8_t *dst, size_t want, size_t n, size_t at)
+{
+    size_t got = 0;
+    while (got < want) {
+        ssize_t r = pread(f->fd, dst + got, want - got, (off_t)(at + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            snprintf(f->error, sizeof f->error, "read error at byte %zu: %s", at + got, strerror(errno));
+            return -1;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    if (got < n) {
+        snprintf(f->error, sizeof f->error, "the file became shorter while being read (at byte %zu)", at + got);
+        return -1;
+    }
+    return (ssize_t)got;
+}
+
 /* Read the file's bytes from `at` (at least n of them, up to f->block) into
  * the next buffer. NULL, with f->error set, on a read error or when the
  * file has become shorter than it was at open. */
@@ -71,25 +97,11 @@ static const uint8_t *refill(struct tsc_pcapfile *f, size_t at, size_t n)
         b->cap = want;
     }
     b->len = 0; /* nothing valid while it is being refilled */
-    size_t got = 0;
-    while (got < want) {
-        ssize_t r = pread(f->fd, b->data + got, want - got, (off_t)(at + got));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            snprintf(f->error, sizeof f->error, "read error at byte %zu: %s", at + got, strerror(errno));
-            return NULL;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    if (got < n) {
-        snprintf(f->error, sizeof f->error, "the file became shorter while being read (at byte %zu)", at + got);
+    ssize_t got = read_at(f, b->data, want, n, at);
+    if (got < 0)
         return NULL;
-    }
     b->start = at;
-    b->len = got;
+    b->len = (size_t)got;
     f->cur = next;
     return b->data;
 }
@@ -107,8 +119,8 @@ static inline const uint8_t *need(struct tsc_pcapfile *f, size_t at, size_t n)
 }
 
 /* The n <= 16 header bytes at `at` (inside the file), from the current
- * buffer or else read into tmp: the buffer is refilled once per packet,
- * with the whole packet, so the one before it stays intact. */
+ * buffer or else read into tmp, so that a packet costs one refill at most
+ * (with its whole length, once the header says it). */
 static inline const uint8_t *peek(struct tsc_pcapfile *f, size_t at, size_t n, uint8_t tmp[16])
 {
     if (f->mem)
@@ -116,21 +128,7 @@ static inline const uint8_t *peek(struct tsc_pcapfile *f, size_t at, size_t n, u
     const struct tsc_pcapfile_buf *b = &f->buf[f->cur];
     if (at >= b->start && at - b->start + n <= b->len)
         return b->data + (at - b->start);
-    for (size_t got = 0; got < n;) {
-        ssize_t r = pread(f->fd, tmp + got, n - got, (off_t)(at + got));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            if (r < 0)
-                snprintf(f->error, sizeof f->error, "read error at byte %zu: %s", at + got, strerror(errno));
-            else
-                snprintf(f->error, sizeof f->error, "the file became shorter while being read (at byte %zu)",
-                         at + got);
-            return NULL;
-        }
-        got += (size_t)r;
-    }
-    return tmp;
+    return read_at(f, tmp, n, n, at) < 0 ? NULL : tmp;
 }
 
 /* The file's kind from its first bytes; 0 (and the reader closed) when it is
