@@ -607,6 +607,19 @@ static void put_u64(uint8_t *p, uint64_t v)
     }
 }
 
+/* seq_num, type, version, length: what the MAC and TLS 1.2's AEAD cover
+ * (RFC 5246 6.2.3.1, 6.2.3.3); TLS 1.3's AAD is its last 5 bytes, the
+ * record header (RFC 8446 5.2). */
+static void put_pseudo_header(uint8_t h[13], uint64_t seq, uint8_t type, uint16_t version, size_t len)
+{
+    put_u64(h, seq);
+    h[8] = type;
+    h[9] = (uint8_t)(version >> 8);
+    h[10] = (uint8_t)version;
+    h[11] = (uint8_t)(len >> 8);
+    h[12] = (uint8_t)len;
+}
+
 /* AEAD open: nonce is 12 bytes. */
 static tsc_result aead_open(struct tsc_rec_cipher *c, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
                             const uint8_t *ct, size_t ct_len, const uint8_t *tag, uint8_t *out)
@@ -647,9 +660,10 @@ static int mac_compute(struct tsc_rec_cipher *c, uint64_t seq, uint8_t type, uin
                        size_t n, uint8_t *mac)
 {
     uint8_t h[13];
-    put_u64(h, seq);
-    h[8] = type;
     if (c->ssl3) {
+        /* seq_num, type, length: no version */
+        put_u64(h, seq);
+        h[8] = type;
         h[9] = (uint8_t)(n >> 8);
         h[10] = (uint8_t)n;
         static const uint8_t pad1[48] = {0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36,
@@ -667,10 +681,7 @@ static int mac_compute(struct tsc_rec_cipher *c, uint64_t seq, uint8_t type, uin
                EVP_DigestUpdate(c->mdc, pad2, padn) && EVP_DigestUpdate(c->mdc, inner, il) &&
                EVP_DigestFinal_ex(c->mdc, mac, NULL);
     }
-    h[9] = (uint8_t)(version >> 8);
-    h[10] = (uint8_t)version;
-    h[11] = (uint8_t)(n >> 8);
-    h[12] = (uint8_t)n;
+    put_pseudo_header(h, seq, type, version, n);
     size_t ml = 0;
     return EVP_MAC_init(c->hmac, NULL, 0, NULL) && EVP_MAC_update(c->hmac, h, 13) && EVP_MAC_update(c->hmac, p, n) &&
            EVP_MAC_final(c->hmac, mac, &ml, EVP_MAX_MD_SIZE);
@@ -742,24 +753,10 @@ tsc_result tsc_rec_open(struct tsc_rec_cipher *c, uint8_t type, uint16_t version
         for (int i = 0; i < 8; i++)
             nonce[4 + i] ^= (uint8_t)(seq >> (56 - 8 * i));
         size_t ct = n - c->tag_len;
-        size_t aad_len;
-        if (c->tls13) {
-            aad[0] = type;
-            aad[1] = (uint8_t)(version >> 8);
-            aad[2] = (uint8_t)version;
-            aad[3] = (uint8_t)(n >> 8);
-            aad[4] = (uint8_t)n;
-            aad_len = 5;
-        } else {
-            put_u64(aad, seq);
-            aad[8] = type;
-            aad[9] = (uint8_t)(version >> 8);
-            aad[10] = (uint8_t)version;
-            aad[11] = (uint8_t)(ct >> 8);
-            aad[12] = (uint8_t)ct;
-            aad_len = 13;
-        }
-        TSC_GUARD(aead_open(c, nonce, aad, aad_len, in, ct, in + ct, out));
+        /* TLS 1.3: the record header as sent; 1.2: the plaintext's length */
+        put_pseudo_header(aad, seq, type, version, c->tls13 ? n : ct);
+        size_t aad_off = c->tls13 ? 8 : 0;
+        TSC_GUARD(aead_open(c, nonce, aad + aad_off, sizeof aad - aad_off, in, ct, in + ct, out));
         if (c->tls13) {
             /* TLSInnerPlaintext: content, type, zero padding */
             size_t i = ct;
@@ -780,13 +777,8 @@ tsc_result tsc_rec_open(struct tsc_rec_cipher *c, uint8_t type, uint16_t version
         memcpy(nonce, c->iv, 4);
         memcpy(nonce + 4, in, 8);
         size_t ct = n - 8 - c->tag_len;
-        put_u64(aad, seq);
-        aad[8] = type;
-        aad[9] = (uint8_t)(version >> 8);
-        aad[10] = (uint8_t)version;
-        aad[11] = (uint8_t)(ct >> 8);
-        aad[12] = (uint8_t)ct;
-        TSC_GUARD(aead_open(c, nonce, aad, 13, in + 8, ct, in + 8 + ct, out));
+        put_pseudo_header(aad, seq, type, version, ct);
+        TSC_GUARD(aead_open(c, nonce, aad, sizeof aad, in + 8, ct, in + 8 + ct, out));
         *len = ct;
         return tsc_ok();
     }
