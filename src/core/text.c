@@ -202,3 +202,28 @@ void tsc_iso8601_us(int64_t us, char *out, size_t n)
     memcpy(out, full, m);
     out[m] = 0;
 }
+
+int tsc_hex_digit(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+int tsc_unhex(const char *s, size_t n, uint8_t *out, size_t max, size_t *len)
+{
+    if (n == 0 || n % 2 || n / 2 > max)
+        return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = tsc_hex_digit((unsigned char)s[2 * i]), lo = tsc_hex_digit((unsigned char)s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    *len = n / 2;
+    return 0;
+}

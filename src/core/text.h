@@ -1,5 +1,6 @@
 /*
- * text.h - rendering untrusted bytes safely: JSON strings, terminal text, hex.
+ * text.h - rendering untrusted bytes safely: JSON strings, terminal text, hex
+ * (and hex read back: key log secrets and randoms).
  *
  * tsc_json_str() writes a JSON string literal (with quotes) from arbitrary
  * bytes: control characters as \u00XX, '"' and '\\' escaped, valid UTF-8 kept,
@@ -23,6 +24,11 @@ tsc_result tsc_json_cstr(struct tsc_buf *b, const char *s); /* NULL -> null */
 tsc_result tsc_text_str(struct tsc_buf *b, const uint8_t *p, size_t n);
 tsc_result tsc_text_cstr(struct tsc_buf *b, const char *s);
 tsc_result tsc_hex(struct tsc_buf *b, const uint8_t *p, size_t n);
+/* The value of a hex digit (either case), or -1. */
+int tsc_hex_digit(int ch);
+/* Exactly n hex digits (n even, 2 to 2*max) into out; *len bytes. 0 on
+ * success, -1 (out partly written) otherwise. */
+int tsc_unhex(const char *s, size_t n, uint8_t *out, size_t max, size_t *len);
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
 size_t tsc_utf8_seq(const uint8_t *p, size_t n);
 /* "2026-11-26T23:03:39.123456Z" from microseconds since the epoch. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "core/text.h"
 
 #define LINE_MAX_LEN 1024 /* longest line kept: label + 64 hex + 128 hex is ~240 */
 
@@ -103,32 +104,6 @@ static tsc_result grow(struct tsc_keylog *kl)
     return tsc_ok();
 }
 
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* Hex of exactly 2*len characters into out; 0 on success. */
-static int unhex(const char *s, size_t n, uint8_t *out, size_t max, size_t *len)
-{
-    if (n == 0 || n % 2 || n / 2 > max)
-        return -1;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *len = n / 2;
-    return 0;
-}
-
 static void malformed(struct tsc_keylog *kl)
 {
     kl->st.malformed++;
@@ -177,8 +152,8 @@ static tsc_result one_line(struct tsc_keylog *kl, const char *s, size_t n)
     }
     uint8_t random[32], secret[TSC_KL_SECRET_MAX];
     size_t rlen, slen;
-    if (unhex(f[1], fl[1], random, sizeof random, &rlen) || rlen != 32 ||
-        unhex(f[2], fl[2], secret, sizeof secret, &slen)) {
+    if (tsc_unhex(f[1], fl[1], random, sizeof random, &rlen) || rlen != 32 ||
+        tsc_unhex(f[2], fl[2], secret, sizeof secret, &slen)) {
         /* Wireshark's `RSA <encrypted pms prefix> <pms>` has an 8-byte first
          * field: well-formed, just not ours */
         int other = label < 0;

@@ -11,18 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "crypto/keylog.h"
-
-static int hexval(uint8_t ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
 
 static void check_stats(const struct tsc_keylog_stats *st)
 {
@@ -90,14 +80,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i + 64 <= size && looked < 64; i++) {
         uint8_t rnd[32];
         size_t k = 0;
-        while (k < 64 && hexval(data[i + k]) >= 0)
+        size_t got = 0;
+        while (k < 64 && tsc_hex_digit(data[i + k]) >= 0)
             k++;
-        if (k < 64) {
+        if (k < 64 || tsc_unhex((const char *)data + i, 64, rnd, sizeof rnd, &got)) {
             i += k;
             continue;
         }
-        for (size_t j = 0; j < 32; j++)
-            rnd[j] = (uint8_t)(hexval(data[i + 2 * j]) << 4 | hexval(data[i + 2 * j + 1]));
         same_secrets(whole, split, rnd);
         looked++;
         i += 63;

@@ -29,6 +29,7 @@
 #include <openssl/rsa.h>
 #include <zlib.h>
 
+#include "core/text.h"
 #include "crypto/decrypt.h"
 #include "tls_builders.h"
 #include "tls_seal.h"
@@ -41,14 +42,8 @@ static size_t unhex(const char *s, uint8_t *out, size_t cap)
     size_t n = 0;
     int hi = -1;
     for (; *s; s++) {
-        int v;
-        if (*s >= '0' && *s <= '9')
-            v = *s - '0';
-        else if (*s >= 'a' && *s <= 'f')
-            v = *s - 'a' + 10;
-        else if (*s >= 'A' && *s <= 'F')
-            v = *s - 'A' + 10;
-        else
+        int v = tsc_hex_digit((unsigned char)*s);
+        if (v < 0)
             continue;
         if (hi < 0) {
             hi = v;

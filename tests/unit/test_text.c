@@ -205,6 +205,26 @@ static void test_buf_printf_same_as_snprintf(void **state)
     tsc_buf_free(&b);
 }
 
+/* Hex in (key log secrets, client randoms): exactly pairs of digits. */
+static void test_unhex(void **state)
+{
+    (void)state;
+    uint8_t out[4];
+    size_t len = 0;
+    assert_int_equal(tsc_unhex("00aBfF7e", 8, out, sizeof out, &len), 0);
+    assert_int_equal(len, 4);
+    assert_memory_equal(out, "\x00\xab\xff\x7e", 4);
+    assert_int_equal(tsc_unhex("abc", 3, out, sizeof out, &len), -1);        /* odd */
+    assert_int_equal(tsc_unhex("", 0, out, sizeof out, &len), -1);           /* empty */
+    assert_int_equal(tsc_unhex("0011223344", 10, out, sizeof out, &len), -1); /* longer than out */
+    assert_int_equal(tsc_unhex("00g1", 4, out, sizeof out, &len), -1);       /* not a digit */
+    assert_int_equal(tsc_unhex("0 11", 4, out, sizeof out, &len), -1);
+    assert_int_equal(tsc_hex_digit('9'), 9);
+    assert_int_equal(tsc_hex_digit('F'), 15);
+    assert_int_equal(tsc_hex_digit('g'), -1);
+    assert_int_equal(tsc_hex_digit(0x100 + '1'), -1);
+}
+
 static void test_buf_consume_reset(void **state)
 {
     (void)state;
@@ -499,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_buf_printf),
         cmocka_unit_test(test_buf_printf_exactly_to_max),
         cmocka_unit_test(test_buf_printf_same_as_snprintf),
+        cmocka_unit_test(test_unhex),
         cmocka_unit_test(test_buf_consume_reset),
         cmocka_unit_test(test_json_plain),
         cmocka_unit_test(test_json_controls),
