@@ -65,14 +65,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import difflib_common as dc  # noqa: E402
 
 
-def default_tlsscope() -> str:
-    env = os.environ.get("TLSSCOPE")
-    if env:
-        return env
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.path.join(root, "build", "tlsscope")
-
-
 def diff_capture(capture, binary, keylog, scope_keylog, timeout, fields, out,
                  ignore_appdata_only=False):
     """Compare one capture.  Returns (passed, failed) connection counts."""
@@ -133,7 +125,7 @@ def diff_capture(capture, binary, keylog, scope_keylog, timeout, fields, out,
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description="Compare tlsscope read --json against tshark, per TLS connection.")
-    ap.add_argument("--tlsscope", default=default_tlsscope(),
+    ap.add_argument("--tlsscope", default=dc.default_tlsscope(),
                     help="tlsscope binary (default: $TLSSCOPE or build/tlsscope)")
     ap.add_argument("--keylog", help="NSS key log given to both tools")
     ap.add_argument("--timeout", type=int, default=60,
