@@ -106,16 +106,24 @@ static const uint8_t *refill(struct tsc_pcapfile *f, size_t at, size_t n)
     return b->data;
 }
 
-/* n contiguous bytes at file offset `at`, which the caller has checked lie
- * inside the file; NULL (f->error set) when they cannot be read. */
-static inline const uint8_t *need(struct tsc_pcapfile *f, size_t at, size_t n)
+/* The n bytes at file offset `at` where they already are (the input in
+ * memory, or the current buffer), else NULL. */
+static inline const uint8_t *have(const struct tsc_pcapfile *f, size_t at, size_t n)
 {
     if (f->mem)
         return f->mem + at;
     const struct tsc_pcapfile_buf *b = &f->buf[f->cur];
     if (at >= b->start && at - b->start + n <= b->len)
         return b->data + (at - b->start);
-    return refill(f, at, n);
+    return NULL;
+}
+
+/* n contiguous bytes at file offset `at`, which the caller has checked lie
+ * inside the file; NULL (f->error set) when they cannot be read. */
+static inline const uint8_t *need(struct tsc_pcapfile *f, size_t at, size_t n)
+{
+    const uint8_t *p = have(f, at, n);
+    return p ? p : refill(f, at, n);
 }
 
 /* The n <= 16 header bytes at `at` (inside the file), from the current
@@ -123,12 +131,8 @@ static inline const uint8_t *need(struct tsc_pcapfile *f, size_t at, size_t n)
  * (with its whole length, once the header says it). */
 static inline const uint8_t *peek(struct tsc_pcapfile *f, size_t at, size_t n, uint8_t tmp[16])
 {
-    if (f->mem)
-        return f->mem + at;
-    const struct tsc_pcapfile_buf *b = &f->buf[f->cur];
-    if (at >= b->start && at - b->start + n <= b->len)
-        return b->data + (at - b->start);
-    return read_at(f, tmp, n, n, at) < 0 ? NULL : tmp;
+    const uint8_t *p = have(f, at, n);
+    return p ? p : read_at(f, tmp, n, n, at) < 0 ? NULL : tmp;
 }
 
 /* The file's kind from its first bytes; 0 (and the reader closed) when it is
