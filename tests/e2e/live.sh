@@ -38,15 +38,23 @@ fi
 port=$((23000 + $$ % 1000))
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
     -days 30 -subj "/CN=live.example" 2>/dev/null
-"$bin" capture -i lo --json -w "$tmp/live.pcap" "tcp port $port" >"$tmp/live.json" 2>"$tmp/live.err" &
-cap=$!
-pids+=("$cap")
-for ((k = 0; k < 200; k++)); do grep -q "capturing on lo" "$tmp/live.err" && break; sleep 0.025; done
-sleep 0.3
-openssl s_server -accept "127.0.0.1:$port" -www -naccept 1 -cert "$tmp/cert.pem" -key "$tmp/key.pem" >/dev/null 2>&1 </dev/null &
-srv=$!
-pids+=("$srv")
-for ((k = 0; k < 200; k++)); do ss -ltn | grep -q ":$port " && break; sleep 0.025; done
+# `tlsscope capture -i lo ARGS...` with stdout to OUT and stderr to ERR, then
+# an s_server for one connection on $port; both ready on return ($cap, $srv)
+capture_and_server() {
+    local out=$1 err=$2 k
+    shift 2
+    "$bin" capture -i lo "$@" >"$out" 2>"$err" &
+    cap=$!
+    pids+=("$cap")
+    for ((k = 0; k < 200; k++)); do grep -q "capturing on lo" "$err" && break; sleep 0.025; done
+    sleep 0.3
+    openssl s_server -accept "127.0.0.1:$port" -www -naccept 1 -cert "$tmp/cert.pem" -key "$tmp/key.pem" \
+        >/dev/null 2>&1 </dev/null &
+    srv=$!
+    pids+=("$srv")
+    for ((k = 0; k < 200; k++)); do ss -ltn | grep -q ":$port " && break; sleep 0.025; done
+}
+capture_and_server "$tmp/live.json" "$tmp/live.err" --json -w "$tmp/live.pcap" "tcp port $port"
 printf 'GET / HTTP/1.0\r\n\r\n' | timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername live.example \
     -ign_eof >/dev/null 2>&1
 wait "$srv" 2>/dev/null
@@ -79,16 +87,8 @@ check "capture -w: the written file reads back to the same connection" $?
 # 4. live decryption: the key log does not exist when the capture starts and
 # grows while it runs (s_client writes it during the handshake)
 port=$((port + 1))
-"$bin" capture -i lo --json --keylog "$tmp/live.keys" --export-streams "$tmp/streams" "tcp port $port" \
-    >"$tmp/dec.json" 2>"$tmp/dec.err" &
-cap=$!
-pids+=("$cap")
-for ((k = 0; k < 200; k++)); do grep -q "capturing on lo" "$tmp/dec.err" && break; sleep 0.025; done
-sleep 0.3
-openssl s_server -accept "127.0.0.1:$port" -www -naccept 1 -cert "$tmp/cert.pem" -key "$tmp/key.pem" >/dev/null 2>&1 </dev/null &
-srv=$!
-pids+=("$srv")
-for ((k = 0; k < 200; k++)); do ss -ltn | grep -q ":$port " && break; sleep 0.025; done
+capture_and_server "$tmp/dec.json" "$tmp/dec.err" --json --keylog "$tmp/live.keys" --export-streams "$tmp/streams" \
+    "tcp port $port"
 printf 'GET /live-decrypt HTTP/1.0\r\n\r\n' | timeout 10 openssl s_client -connect "127.0.0.1:$port" \
     -servername live.example -keylogfile "$tmp/live.keys" -ign_eof >/dev/null 2>&1
 wait "$srv" 2>/dev/null
