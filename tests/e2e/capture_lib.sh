@@ -1,12 +1,18 @@
 # capture_lib.sh - helpers shared by make_captures.sh, make_weak_captures.sh
 # and make_decrypt_captures.sh (sourced). ns_kill_all, main_cleanup, mk_key,
-# port_free, pick_port and run_scenario serve the main script; the rest run
+# port_free, pick_port, run_scenario, run_scenarios and finish_scenarios
+# serve the main script; the rest run
 # inside run_scenario's per-attempt subshell. The caller defines log, WORK,
 # NAME, OUT, PKI, GET_REQ, PORT_BASE, and may set SRV_TIMEOUT, CLI_TIMEOUT
 # (seconds) and ATTEMPTS first. Hooks it may redefine after sourcing:
 #   port_ok PORT     the port is free wherever its scenarios listen (default:
 #                    on this host)
 #   scenario_setup   per attempt, before the scenario's sc_NAME function
+#   scenario_before NAME  in the main shell before a scenario; sets SKIP_WHY
+#                    to skip it (default: nothing)
+#   scenario_info NAME    text added to the scenario's "ok" log line
+#   scenario_failed NAME  removes what a failed scenario left in $OUT beyond
+#                    its .pcap and .keys
 : "${SRV_TIMEOUT:=30}"
 : "${CLI_TIMEOUT:=10}"
 : "${ATTEMPTS:=3}"
@@ -98,6 +104,53 @@ run_scenario() {
         done
     done
     return 1
+}
+
+scenario_before() { :; }
+scenario_info() { :; }
+scenario_failed() { :; }
+
+# run_scenarios HEADER: every scenario of SCENARIOS in order, each logged
+# with its time; $OUT/MANIFEST.tsv gets HEADER and the row of each that
+# passed. Sets ROWS, FAILED and SKIPPED (NAME<tab>reason).
+run_scenarios() {
+    local header=$1 i name t0 r
+    ROWS=() FAILED=() SKIPPED=()
+    rm -f "$OUT/MANIFEST.tsv"
+    for i in "${!SCENARIOS[@]}"; do
+        name=${SCENARIOS[$i]}
+        SKIP_WHY=""
+        scenario_before "$name"
+        if [[ -n $SKIP_WHY ]]; then
+            SKIPPED+=("$name"$'\t'"$SKIP_WHY")
+            log "$(printf '%-24s SKIPPED (%s)' "$name" "$SKIP_WHY")"
+            continue
+        fi
+        t0=$(date +%s%N)
+        if run_scenario "$((i + 1))" "$name"; then
+            ROWS+=("$(cat "$WORK/$name.row")")
+            log "$(printf '%-24s ok   %5d ms%s' "$name" $((($(date +%s%N) - t0) / 1000000)) "$(scenario_info "$name")")"
+        else
+            FAILED+=("$name")
+            rm -f "$OUT/$name.pcap" "$OUT/$name.keys"
+            scenario_failed "$name"
+            log "$(printf '%-24s FAILED' "$name")"
+        fi
+    done
+    {
+        printf '%s\n' "$header"
+        for r in ${ROWS[@]+"${ROWS[@]}"}; do printf '%s\n' "$r"; done
+    } >"$OUT/MANIFEST.tsv"
+}
+
+# finish_scenarios: the closing line (since T_START); exit 1 if any failed
+finish_scenarios() {
+    log "$(printf 'done: %d ok, %d failed, %d skipped, %d retries, %d ms' "${#ROWS[@]}" "${#FAILED[@]}" \
+        "${#SKIPPED[@]}" "$RETRIES" $((($(date +%s%N) - T_START) / 1000000)))"
+    if ((${#FAILED[@]})); then
+        log "failed scenarios: ${FAILED[*]}"
+        exit 1
+    fi
 }
 
 PIDS=()

@@ -580,31 +580,6 @@ log "PKI -> $PKI"
 make_pki
 setup_namespaces
 
-ROWS=()
-FAILED=()
-rm -f "$OUT/MANIFEST.tsv"
-for i in "${!SCENARIOS[@]}"; do
-    name=${SCENARIOS[$i]}
-    t0=$(date +%s%N)
-    if run_scenario "$((i + 1))" "$name"; then
-        ROWS+=("$(cat "$WORK/$name.row")")
-        extra=""
-        [[ -s $WORK/$name.info ]] && extra=" [$(cat "$WORK/$name.info")]"
-        log "$(printf '%-24s ok   %5d ms%s' "$name" $((($(date +%s%N) - t0) / 1000000)) "$extra")"
-    else
-        FAILED+=("$name")
-        rm -f "$OUT/$name.pcap" "$OUT/$name.keys"
-        log "$(printf '%-24s FAILED' "$name")"
-    fi
-done
-
-{
-    (IFS=$'\t'; echo "${COLUMNS_LIST[*]}")
-    for r in ${ROWS[@]+"${ROWS[@]}"}; do printf '%s\n' "$r"; done
-} >"$OUT/MANIFEST.tsv"
-
-log "$(printf 'done: %d ok, %d failed, %d ms' "${#ROWS[@]}" "${#FAILED[@]}" $((($(date +%s%N) - T_START) / 1000000)))"
-if ((${#FAILED[@]})); then
-    log "failed scenarios: ${FAILED[*]}"
-    exit 1
-fi
+scenario_info() { [[ -s $WORK/$1.info ]] && printf ' [%s]' "$(cat "$WORK/$1.info")"; return 0; }
+run_scenarios "$(IFS=$'\t'; echo "${COLUMNS_LIST[*]}")"
+finish_scenarios

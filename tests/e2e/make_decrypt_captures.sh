@@ -834,30 +834,6 @@ write_peer
 write_verify
 setup_namespace
 
-ROWS=()
-FAILED=()
-rm -f "$OUT/MANIFEST.tsv"
-for i in "${!SCENARIOS[@]}"; do
-    name=${SCENARIOS[$i]}
-    t0=$(date +%s%N)
-    if run_scenario "$((i + 1))" "$name"; then
-        ROWS+=("$(cat "$WORK/$name.row")")
-        log "$(printf '%-24s ok   %5d ms' "$name" $((($(date +%s%N) - t0) / 1000000)))"
-    else
-        FAILED+=("$name")
-        rm -f "$OUT/$name.pcap" "$OUT/$name.keys" "$OUT/$name".*.c2s "$OUT/$name".*.s2c "$OUT/$name.server.key"
-        log "$(printf '%-24s FAILED' "$name")"
-    fi
-done
-
-{
-    printf 'name\tdescription\tversion\tcipher_suite\tconnections\tresumed\tkeylog\trsa_key\tpayloads\tkeyupdate\n'
-    for r in ${ROWS[@]+"${ROWS[@]}"}; do printf '%s\n' "$r"; done
-} >"$OUT/MANIFEST.tsv"
-
-log "$(printf 'done: %d ok, %d failed, %d retries, %d ms' "${#ROWS[@]}" "${#FAILED[@]}" "$RETRIES" \
-    $((($(date +%s%N) - T_START) / 1000000)))"
-if ((${#FAILED[@]})); then
-    log "failed scenarios: ${FAILED[*]}"
-    exit 1
-fi
+scenario_failed() { rm -f "$OUT/$1".*.c2s "$OUT/$1".*.s2c "$OUT/$1.server.key"; }
+run_scenarios $'name\tdescription\tversion\tcipher_suite\tconnections\tresumed\tkeylog\trsa_key\tpayloads\tkeyupdate'
+finish_scenarios

@@ -466,42 +466,19 @@ ns_kill_all "$NS_GNU"
 ip netns add "$NS_GNU"
 ip -n "$NS_GNU" link set lo up
 
-ROWS=()
-FAILED=()
-SKIPPED=()
-rm -f "$OUT/MANIFEST.tsv" "$OUT/SKIPPED.tsv"
-for i in "${!SCENARIOS[@]}"; do
-    name=${SCENARIOS[$i]}
-    need=${NEEDS[$name]:-}
+scenario_before() {
+    local need=${NEEDS[$1]:-}
     if [[ -n $need ]] && ! command -v "$need" >/dev/null 2>&1; then
-        SKIPPED+=("$name"$'\t'"needs $need")
-        log "$(printf '%-22s SKIPPED (needs %s)' "$name" "$need")"
-        continue
+        SKIP_WHY="needs $need"
+    elif [[ $1 == weak-dh ]]; then
+        dh_ready
     fi
-    [[ $name == weak-dh ]] && dh_ready
-    t0=$(date +%s%N)
-    if run_scenario "$((i + 1))" "$name"; then
-        ROWS+=("$(cat "$WORK/$name.row")")
-        log "$(printf '%-22s ok   %5d ms' "$name" $((($(date +%s%N) - t0) / 1000000)))"
-    else
-        FAILED+=("$name")
-        rm -f "$OUT/$name.pcap"
-        log "$(printf '%-22s FAILED' "$name")"
-    fi
-done
-
-{
-    printf 'name\tdescription\tversion\tcipher_suite\talert\tserver_port\n'
-    for r in ${ROWS[@]+"${ROWS[@]}"}; do printf '%s\n' "$r"; done
-} >"$OUT/MANIFEST.tsv"
+    return 0
+}
+rm -f "$OUT/SKIPPED.tsv"
+run_scenarios $'name\tdescription\tversion\tcipher_suite\talert\tserver_port'
 {
     printf 'name\treason\n'
     for r in ${SKIPPED[@]+"${SKIPPED[@]}"}; do printf '%s\n' "$r"; done
 } >"$OUT/SKIPPED.tsv"
-
-log "$(printf 'done: %d ok, %d failed, %d skipped, %d ms' "${#ROWS[@]}" "${#FAILED[@]}" "${#SKIPPED[@]}" \
-    $((($(date +%s%N) - T_START) / 1000000)))"
-if ((${#FAILED[@]})); then
-    log "failed scenarios: ${FAILED[*]}"
-    exit 1
-fi
+finish_scenarios
