@@ -31,6 +31,7 @@
 
 #include "core/text.h"
 #include "crypto/decrypt.h"
+#include "temp_file.h"
 #include "tls_builders.h"
 #include "tls_seal.h"
 
@@ -1106,18 +1107,6 @@ static void test_supported(void **state)
 
 /* ------------------------------------------------------------ RSA */
 
-static char *temp_path(void)
-{
-    const char *dir = getenv("TMPDIR");
-    char *path = malloc(4096);
-    assert_non_null(path);
-    snprintf(path, 4096, "%s/test_decrypt_XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    return path;
-}
-
 static void write_key(const char *path, EVP_PKEY *pk, const char *mode)
 {
     FILE *f = fopen(path, mode);
@@ -1148,7 +1137,7 @@ static void test_rsa_pms(void **state)
     EVP_PKEY *k2 = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
     assert_non_null(k1);
     assert_non_null(k2);
-    char *path = temp_path();
+    char *path = temp_path("test_decrypt");
     write_key(path, k1, "wb");
 
     struct tsc_rsa_keys *keys = NULL;
@@ -1189,7 +1178,7 @@ static void test_rsa_pms(void **state)
     n = rsa_cke(k2, pms, 48, cke, sizeof cke);
     assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, n, got), 0);
     /* load the second key too (a second file, added to the same set) */
-    char *path2 = temp_path();
+    char *path2 = temp_path("test_decrypt");
     write_key(path2, k2, "wb");
     ASSERT_OK(tsc_rsa_keys_load(&keys, path2));
     memset(got, 0, sizeof got);
@@ -1227,7 +1216,7 @@ static void test_rsa_load_errors(void **state)
     /* an EC key */
     EVP_PKEY *ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     assert_non_null(ec);
-    char *path = temp_path();
+    char *path = temp_path("test_decrypt");
     write_key(path, ec, "wb");
     keys = NULL;
     r = tsc_rsa_keys_load(&keys, path);

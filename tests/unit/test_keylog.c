@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "crypto/keylog.h"
+#include "temp_file.h"
 #include "tls_builders.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -583,18 +584,6 @@ static void test_many_randoms(void **state)
 
 /* ------------------------------------------------------------ files */
 
-static char *temp_path(void)
-{
-    const char *dir = getenv("TMPDIR");
-    char *path = malloc(4096);
-    assert_non_null(path);
-    snprintf(path, 4096, "%s/test_keylog_XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    return path;
-}
-
 static void append_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "ab");
@@ -628,7 +617,7 @@ static void test_load_missing(void **state)
 static void test_load_and_refresh(void **state)
 {
     (void)state;
-    char *path = temp_path();
+    char *path = temp_path("test_keylog");
     uint8_t r1[32], r2[32], r3[32], s1[48], s2[48], s3[32];
     char l1[400], l2[400], l3[400];
     make_random(31, r1);
@@ -697,7 +686,7 @@ static void test_load_and_refresh(void **state)
  * lines across the read boundaries. */
 static char *big_file(void)
 {
-    char *path = temp_path();
+    char *path = temp_path("test_keylog");
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     char line[400];
@@ -744,7 +733,7 @@ static void test_load_big_file(void **state)
 static void test_refresh_reads_all_appended(void **state)
 {
     (void)state;
-    char *src = big_file(), *path = temp_path();
+    char *src = big_file(), *path = temp_path("test_keylog");
     struct tsc_keylog *kl = tsc_keylog_new();
     assert_non_null(kl);
     ASSERT_OK(tsc_keylog_load(kl, path)); /* empty so far */
@@ -772,7 +761,7 @@ static void test_refresh_reads_all_appended(void **state)
 static void test_load_mid_line_then_refresh(void **state)
 {
     (void)state;
-    char *path = temp_path();
+    char *path = temp_path("test_keylog");
     uint8_t r[32], s[48];
     char line[400];
     make_random(77, r);
@@ -855,7 +844,7 @@ static void test_set_max_generations(void **state)
 static void test_watch_then_refresh(void **state)
 {
     (void)state;
-    char *path = temp_path();
+    char *path = temp_path("test_keylog");
     unlink(path);
     struct tsc_keylog *kl = tsc_keylog_new();
     assert_non_null(kl);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "capture/pcapfile.h"
+#include "temp_file.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -115,14 +116,14 @@ static void pcapng(struct out *o, unsigned npkts)
     }
 }
 
+/* A temporary file holding o's bytes (the caller unlinks and frees it). */
 static char *write_temp(const struct out *o)
 {
-    static char path[64];
-    snprintf(path, sizeof path, "/tmp/tsc_pcapfile_XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, o->b, o->n), (ssize_t)o->n);
-    close(fd);
+    char *path = temp_path("test_pcapfile");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(o->b, 1, o->n, f), o->n);
+    assert_int_equal(fclose(f), 0);
     return path;
 }
 
@@ -194,6 +195,7 @@ static void classic_any_block_size(void **state)
     assert_int_equal(k, 400);
     tsc_pcapfile_close(&f);
     unlink(path);
+    free(path);
     free(o.b);
 }
 
@@ -209,6 +211,7 @@ static void pcapng_any_block_size(void **state)
         check_all(path, blocks[i], 300, 4);
     }
     unlink(path);
+    free(path);
     free(o.b);
 }
 
@@ -231,6 +234,7 @@ static void cut_short(void **state)
     assert_non_null(strstr(f.error, "cut short in the middle of a packet at byte"));
     tsc_pcapfile_close(&f);
     unlink(path);
+    free(path);
     free(o.b);
 }
 
@@ -253,6 +257,7 @@ static void impossible_length(void **state)
     assert_non_null(strstr(f.error, "a packet claims 67108865 captured bytes at byte"));
     tsc_pcapfile_close(&f);
     unlink(path);
+    free(path);
     free(o.b);
 }
 
@@ -277,6 +282,7 @@ static void shrinks_while_read(void **state)
     assert_non_null(strstr(f.error, "became shorter while being read"));
     tsc_pcapfile_close(&f);
     unlink(path);
+    free(path);
     free(o.b);
 }
 
@@ -292,6 +298,7 @@ static void not_mine(void **state)
     assert_int_equal(tsc_pcapfile_open(&f, "/nonexistent/x.pcap"), -1);
     assert_non_null(strstr(f.error, "No such file"));
     unlink(path);
+    free(path);
     free(o.b);
 }
 
