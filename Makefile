@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test test-plain test-asan demo clean check-banned fuzz
+.PHONY: all deps test test-plain test-asan demo clean check-banned check-layers fuzz
 
 all: deps $(BUILD)/tlsscope
 
@@ -25,7 +25,7 @@ $(BUILD)/tlsscope: $(BUILD)/Makefile FORCE
 $(SAN_BUILD)/Makefile: CMakeLists.txt tests/tests.cmake
 	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTSC_SANITIZE=ON >/dev/null
 
-test: deps check-banned test-plain test-asan
+test: deps check-banned check-layers test-plain test-asan
 	@echo "make test: all test suites passed"
 
 test-plain: $(BUILD)/tlsscope
@@ -38,6 +38,9 @@ test-asan: $(SAN_BUILD)/Makefile
 
 check-banned:
 	@sh scripts/check_banned.sh
+
+check-layers:
+	@python3 scripts/check_layers.py
 
 demo: all
 	@bash scripts/demo.sh

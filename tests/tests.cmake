@@ -12,6 +12,9 @@ foreach(src ${TSC_UNIT_TESTS})
                        "TSC_SOURCE_DIR=${CMAKE_SOURCE_DIR};TSC_BINARY_DIR=${CMAKE_BINARY_DIR}")
 endforeach()
 
+# The module graph runs one way (scripts/check_layers.py).
+add_test(NAME layers COMMAND python3 ${CMAKE_SOURCE_DIR}/scripts/check_layers.py ${CMAKE_SOURCE_DIR})
+
 # Golden tests: capture + flags -> expected output (tests/golden/TESTLIST).
 add_test(NAME golden COMMAND bash ${CMAKE_SOURCE_DIR}/tests/golden/run.sh $<TARGET_FILE:tlsscope>)
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tls/session.h"
+#include "core/types.h"
 
 /* Link types (LINKTYPE_* values as in pcap files). */
 #define TSC_LINK_NULL 0

@@ -12,8 +12,8 @@
 
 #include "capture/pcapfile.h"
 #include "core/hash.h"
-#include "crypto/fingerprint.h"
-#include "tls/suite.h"
+#include "analysis/fingerprint.h"
+#include "registry/suite.h"
 
 #define RING 8192
 #define MERGE_EVERY 2048

@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/text.h"
-#include "tls/findings.h"
+#include "analysis/findings.h"
 
 int tsc_cmd_rules(int argc, char **argv)
 {

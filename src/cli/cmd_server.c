@@ -22,7 +22,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/text.h"
-#include "crypto/fingerprint.h"
+#include "analysis/fingerprint.h"
 #include "peer/peer.h"
 #include "report/report.h"
 #include "tls/msg.h"

@@ -5,7 +5,7 @@
 
 #include "crypto/decrypt.h"
 #include "crypto/keylog.h"
-#include "tls/findings.h"
+#include "analysis/findings.h"
 
 #include <sys/stat.h>
 

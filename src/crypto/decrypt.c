@@ -17,7 +17,7 @@
 #include <openssl/rsa.h>
 #include <zlib.h>
 
-#include "tls/suite.h"
+#include "registry/suite.h"
 
 /* ------------------------------------------------------------ library */
 

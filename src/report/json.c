@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "core/text.h"
-#include "crypto/fingerprint.h"
+#include "analysis/fingerprint.h"
 #include "registry/registry.h"
 #include "report/report.h"
-#include "tls/suite.h"
+#include "registry/suite.h"
 
 #define PIECE_MAX ((size_t)8 << 20)
 #define HEX_MAX 1024 /* raw extension bytes shown at most */

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "core/buf.h"
-#include "tls/findings.h"
+#include "analysis/findings.h"
 #include "tls/session.h"
 
 enum tsc_format { TSC_FMT_TEXT, TSC_FMT_VERBOSE, TSC_FMT_JSON, TSC_FMT_SUMMARY, TSC_FMT_WALKTHROUGH };

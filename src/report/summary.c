@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/text.h"
-#include "crypto/fingerprint.h"
+#include "analysis/fingerprint.h"
 #include "registry/registry.h"
 #include "report/report.h"
 

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "core/text.h"
-#include "crypto/fingerprint.h"
+#include "analysis/fingerprint.h"
 #include "registry/registry.h"
 #include "report/report.h"
-#include "tls/suite.h"
+#include "registry/suite.h"
 
 #define PHASE_MAX ((size_t)8 << 20)
 #define W(expr) (void)(expr)

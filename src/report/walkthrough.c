@@ -8,7 +8,7 @@
 #include "core/text.h"
 #include "registry/registry.h"
 #include "report/report.h"
-#include "tls/suite.h"
+#include "registry/suite.h"
 
 #define W(expr) (void)(expr)
 

@@ -7,7 +7,7 @@
 
 #include "registry/registry.h"
 #include "tls/msg.h"
-#include "tls/suite.h"
+#include "registry/suite.h"
 
 enum tsc_kx tsc_kx_of_suite(uint16_t suite)
 {

@@ -10,7 +10,7 @@
 #include "core/hash.h"
 #include "registry/registry.h"
 #include "tls/session_int.h"
-#include "tls/suite.h"
+#include "registry/suite.h"
 
 enum dir_state {
     ST_START,   /* nothing seen yet in this direction: decide whether it is TLS */

@@ -21,10 +21,9 @@
 #include "core/buf.h"
 #include "core/hash.h"
 #include "core/result.h"
+#include "core/types.h"
 #include "tls/msg.h"
 #include "x509/x509.h"
-
-enum tsc_dir { TSC_C2S = 0, TSC_S2C = 1 };
 
 struct tsc_keylog;
 struct tsc_rsa_keys;
@@ -58,12 +57,6 @@ struct tsc_decrypt_info {
     const char *note;        /* why something was not decrypted (static string), or NULL */
 };
 
-struct tsc_endpoint {
-    uint8_t family; /* 4 or 6 */
-    uint8_t addr[16];
-    uint16_t port;
-};
-
 /* The four phases of design.md. */
 enum tsc_phase {
     TSC_PHASE_HELLO = 1,
@@ -71,17 +64,6 @@ enum tsc_phase {
     TSC_PHASE_KEY_EXCHANGE = 3,
     TSC_PHASE_FINISH = 4,
 };
-
-struct tsc_limits {
-    size_t flow_buf_max;     /* per-flow buffering cap (record + message + TCP out-of-order) */
-    size_t max_flows;        /* flows tracked at once */
-    size_t max_memory;       /* flows, connections and buffered segments, in bytes */
-    int64_t idle_timeout_us; /* a flow idle this long is closed; 0: never */
-};
-#define TSC_DEFAULT_FLOW_BUF_MAX ((size_t)1 << 20)
-#define TSC_DEFAULT_MAX_FLOWS ((size_t)1 << 20)
-#define TSC_DEFAULT_MAX_MEMORY ((size_t)1 << 30)
-#define TSC_DEFAULT_IDLE_TIMEOUT_US ((int64_t)600 * 1000000)
 
 #define TSC_MAX_CONN_ERRORS 16
 struct tsc_conn_error {

@@ -31,7 +31,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from difflib_common import run_tlsscope  # noqa: E402
 
-# The rule table (src/tls/findings.c, docs/findings.md): id -> severity.
+# The rule table (src/analysis/findings.c, docs/findings.md): id -> severity.
 ALL_RULES = {
     "sslv2-negotiated": "high",
     "sslv3-negotiated": "high",

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "crypto/fingerprint.h"
+#include "analysis/fingerprint.h"
 #include "tls/msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

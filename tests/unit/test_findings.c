@@ -1,5 +1,5 @@
 /*
- * test_findings.c - the findings rules (tls/findings.h) on hand-built
+ * test_findings.c - the findings rules (analysis/findings.h) on hand-built
  * connections: each rule fires on the weakness it names and stays quiet on
  * the healthy case next to it; ordering by severity, truncation at `max`,
  * severity names, the table's shape, and docs/findings.md in step with it.
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tls/findings.h"
+#include "analysis/findings.h"
 #include "tls/msg.h"
 #include "tls/session.h"
 

@@ -1,5 +1,5 @@
 /*
- * test_fingerprint.c - JA3, JA3S and JA4 (crypto/fingerprint.c) on hellos
+ * test_fingerprint.c - JA3, JA3S and JA4 (analysis/fingerprint.c) on hellos
  * written by hand and decoded by tls/hello.c.
  *
  * Expected values come from outside tlsscope where they exist: FoxIO's worked
@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto/fingerprint.h"
+#include "analysis/fingerprint.h"
 #include "tls/msg.h"
 #include "tls_builders.h"
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "registry/registry.h"
-#include "tls/suite.h"
+#include "registry/suite.h"
 
 struct expect_suite {
     uint16_t code;

@@ -78,8 +78,8 @@
  * what it holds. Whether to show that is the caller's choice (tshark shows no
  * ja3 for a hello it could not dissect to the end).
  */
-#ifndef TSC_CRYPTO_FINGERPRINT_H
-#define TSC_CRYPTO_FINGERPRINT_H
+#ifndef TSC_ANALYSIS_FINGERPRINT_H
+#define TSC_ANALYSIS_FINGERPRINT_H
 
 #include <stddef.h>
 

@@ -8,7 +8,7 @@
  * order is severity, then table order; the table itself is kept in that order
  * too so that `tlsscope rules` lists the most severe rules first.
  */
-#include "tls/findings.h"
+#include "analysis/findings.h"
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -18,7 +18,7 @@
 
 #include "registry/registry.h"
 #include "tls/msg.h"
-#include "tls/suite.h"
+#include "registry/suite.h"
 
 /* ------------------------------------------------------------ detail ---- */
 

@@ -35,8 +35,8 @@
  *   show none), rules about the negotiated parameters need a ServerHello,
  *   and encrypted alerts are not judged.
  */
-#ifndef TSC_TLS_FINDINGS_H
-#define TSC_TLS_FINDINGS_H
+#ifndef TSC_ANALYSIS_FINDINGS_H
+#define TSC_ANALYSIS_FINDINGS_H
 
 #include <stddef.h>
 #include <stdint.h>

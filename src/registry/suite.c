@@ -11,7 +11,7 @@
  * is the HMAC (or, for AEAD ciphers, the PRF hash). AEAD names without a
  * hash (the RFC 6655 / RFC 7251 CCM suites) use the SHA-256 PRF.
  */
-#include "tls/suite.h"
+#include "registry/suite.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -35,8 +35,8 @@
  * and GREASE values have every algorithm field "none". An unknown code has
  * every string field "unknown".
  */
-#ifndef TSC_TLS_SUITE_H
-#define TSC_TLS_SUITE_H
+#ifndef TSC_REGISTRY_SUITE_H
+#define TSC_REGISTRY_SUITE_H
 
 #include <stddef.h>
 #include <stdint.h>

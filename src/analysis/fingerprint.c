@@ -13,7 +13,7 @@
 
 #include <openssl/evp.h>
 
-#include "crypto/fingerprint.h"
+#include "analysis/fingerprint.h"
 #include "registry/registry.h"
 
 /* ---- text + digest output ---- */
