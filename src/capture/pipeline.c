@@ -335,10 +335,9 @@ static struct tsc_conn *ensure_conn(struct tsc_pipeline *pl, struct flow *f)
     if (!c)
         return NULL;
     c->owner = f;
-    c->midstream = !f->tcp[0].syn && !f->tcp[1].syn;
     /* a capture that began inside the connection may begin inside a
      * handshake message: wait for a record that starts with one */
-    c->dir[0].hs_lost = c->dir[1].hs_lost = c->midstream;
+    tsc_conn_set_midstream(c, !f->tcp[0].syn && !f->tcp[1].syn);
     tsc_conn_set_client_side(c, f->client_side, f->client_fixed);
     enqueue(pl, c);
     pl->nconns++;

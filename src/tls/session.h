@@ -22,6 +22,7 @@
 #include "core/hash.h"
 #include "core/result.h"
 #include "core/types.h"
+#include "tls/assemble.h"
 #include "tls/msg.h"
 #include "x509/x509.h"
 
@@ -94,27 +95,26 @@ struct tsc_alert_entry {
 #define TSC_OFFER_ANON 0x20
 #define TSC_OFFER_SSLV2_SUITE 0x40
 
-/* Per-direction record framing state (private to session.c). */
-struct tsc_tlsdir {
+/* TLS over TCP: one direction's record framing (frame_tcp.c). */
+struct tsc_tcp_framing {
     uint8_t state;
     uint8_t hdr_have;
     uint8_t hdr[16];
-    uint8_t encrypted;    /* TLS <= 1.2: after this side's ChangeCipherSpec */
-    uint8_t hs_broken;    /* handshake stream unrecoverable (oversized message) */
-    uint8_t tls13_flight; /* TLS 1.3: encrypted records are still the handshake flight */
     uint8_t rec_fresh;    /* the next body bytes are the first of a record */
-    uint8_t hs_lost;      /* handshake message boundaries lost in a gap */
-    uint8_t rec_decrypt;  /* the record being read is to be decrypted (its body is gathered) */
-    uint32_t hs_skip;     /* bytes of a gap-damaged message still to drop */
-    uint8_t probing;      /* gathering the first bytes of a record while hs_lost */
-    uint8_t probe_have;
-    uint8_t probe[4];
+    uint8_t rec_decrypt;  /* the record being read goes to record protection (its body is gathered) */
     struct tsc_record_hdr rec;
     size_t body_left;
     struct tsc_buf body; /* a record body that straddles segments */
-    struct tsc_buf hs;   /* a handshake message that straddles records */
     uint64_t skipped;    /* bytes skipped while hunting for a record header */
     uint64_t offset;     /* stream offset of the next byte */
+};
+
+/* One direction of a connection, layer by layer. */
+struct tsc_tlsdir {
+    struct tsc_tcp_framing fr; /* transport framing */
+    struct tsc_hs_asm hs;      /* handshake assembly */
+    uint8_t encrypted;    /* TLS <= 1.2: after this side's ChangeCipherSpec */
+    uint8_t tls13_flight; /* TLS 1.3: encrypted records are still the handshake flight */
 };
 
 struct tsc_conn {
@@ -181,7 +181,6 @@ struct tsc_conn {
     uint8_t ch_session_id[32];
     struct tsc_tlsdir dir[2];
     struct tsc_conn_dec *decp; /* keys and record states (only with a decrypt config) */
-    uint8_t decrypting;        /* the bytes being handled came out of a decrypted record */
     uint8_t reported;      /* handed to the sink already (live capture) */
     struct tsc_conn *next, *prev; /* release queue */
     void *owner;           /* the flow feeding it, NULL once closed */
@@ -261,6 +260,9 @@ struct tsc_conn *tsc_conn_new(uint64_t seq, const struct tsc_endpoint *a, const 
                               int64_t ts_us);
 /* Which flow side is the client: a hint from TCP (SYN) is fixed, a guess is not. */
 void tsc_conn_set_client_side(struct tsc_conn *c, int side, int fixed);
+/* The capture began inside this connection (no SYN seen): records and
+ * messages are picked up where they can be told apart. */
+void tsc_conn_set_midstream(struct tsc_conn *c, int midstream);
 void tsc_conn_free(struct tsc_conn *c);
 
 /* In-order bytes from flow side `side` (0 = endpoint a -> b). */

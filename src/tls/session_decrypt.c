@@ -1,9 +1,10 @@
 /*
  * session_decrypt.c - the session layer's keys: which secrets a connection
  * needs and when, the record states per direction, and opening encrypted
- * records into plaintext that goes back to the session's own handshake,
- * alert and heartbeat code (see session.h, session_int.h and
- * docs/architecture.md, "Decryption").
+ * records: the record protection stage between framing and the handshake
+ * layer. A protected record comes in with its header (tsc_rec_in); what it
+ * holds goes on to tsc_sess_deliver as (inner type, plaintext), marked
+ * decrypted (see session_int.h and docs/architecture.md, "Decryption").
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -368,18 +369,18 @@ static void dec_early_setup(struct tsc_session_ctx *sc, struct tsc_conn *c, cons
 
 /* Open a client record while early data may still flow: the early key
  * (found by trying the candidate suites once), else the handshake key. */
-static tsc_result early_open(struct tsc_conn *c, struct tsc_conn_dec *k, const struct tsc_tlsdir *d,
-                             const uint8_t *in, size_t n, uint8_t *out, size_t *off, size_t *len, uint8_t *inner)
+static tsc_result early_open(struct tsc_conn_dec *k, const struct tsc_rec_in *rec, const uint8_t *in, size_t n,
+                             uint8_t *out, size_t *off, size_t *len, uint8_t *inner)
 {
     tsc_result r = TSC_MALFORMED_ERR("no early data key");
     if (k->early) {
-        r = tsc_rec_open(k->early, d->rec.type, d->rec.version, in, n, out, off, len, inner);
+        r = tsc_rec_open(k->early, rec->type, rec->version, in, n, out, off, len, inner);
     } else {
         for (unsigned i = 0; i < k->n_early_suites && !k->early; i++) {
             struct tsc_rec_cipher *e = NULL;
             if (!tsc_is_ok(tsc_rec_cipher_tls13(k->early_suites[i], k->early_secret, k->early_secret_len, &e)))
                 continue;
-            r = tsc_rec_open(e, d->rec.type, d->rec.version, in, n, out, off, len, inner);
+            r = tsc_rec_open(e, rec->type, rec->version, in, n, out, off, len, inner);
             if (tsc_is_ok(r))
                 k->early = e;
             else
@@ -392,18 +393,17 @@ static tsc_result early_open(struct tsc_conn *c, struct tsc_conn_dec *k, const s
         return r;
     /* not early data (any more): the server refused it, or it has ended */
     k->early_on = 0;
-    (void)c;
-    return tsc_rec_open(k->cur[TSC_C2S], d->rec.type, d->rec.version, in, n, out, off, len, inner);
+    return tsc_rec_open(k->cur[TSC_C2S], rec->type, rec->version, in, n, out, off, len, inner);
 }
 
 /* Every handshake message, plaintext or decrypted: what keys need. */
 void tsc_dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint8_t type,
-                        struct tsc_view body, const struct tsc_hs_msg *m, int ok)
+                        struct tsc_view body, const struct tsc_hs_msg *m, int ok, int decrypted)
 {
     struct tsc_conn_dec *k = dec_of(sc, c);
     if (!k)
         return;
-    if (m->type == TSC_HS_CLIENT_HELLO && ok && (!k->have_cr || c->decrypting)) {
+    if (m->type == TSC_HS_CLIENT_HELLO && ok && (!k->have_cr || decrypted)) {
         /* a new handshake (the first, or a renegotiation): its own key exchange and transcript */
         k->cke_len = 0;
         k->transcript_done = 0;
@@ -420,7 +420,7 @@ void tsc_dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
     switch (m->type) {
     case TSC_HS_CLIENT_HELLO:
         if ((m->u.ch.sslv2 ? m->u.ch.random.len >= 16 && m->u.ch.random.len <= 32 : m->u.ch.random.len == 32) &&
-            (!k->have_cr || c->decrypting)) {
+            (!k->have_cr || decrypted)) {
             /* an SSLv2-format hello's challenge is the random, right-aligned (RFC 5246 E.2) */
             memset(k->cr, 0, 32);
             memcpy(k->cr + 32 - m->u.ch.random.len, m->u.ch.random.p, m->u.ch.random.len);
@@ -431,12 +431,12 @@ void tsc_dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
             k->have_ch_ticket = e && e->data.len > 0;
             if (k->have_ch_ticket)
                 tsc_sha256(e->data.p, e->data.len, k->ch_ticket);
-            if (!c->decrypting && tsc_ext_find(&m->u.ch.ext, TSC_EXT_EARLY_DATA) && sc->dec->keylog)
+            if (!decrypted && tsc_ext_find(&m->u.ch.ext, TSC_EXT_EARLY_DATA) && sc->dec->keylog)
                 dec_early_setup(sc, c, &m->u.ch);
         }
         break;
     case TSC_HS_SERVER_HELLO:
-        if (m->u.sh.random.len == 32 && (!k->have_sr || c->decrypting)) {
+        if (m->u.sh.random.len == 32 && (!k->have_sr || decrypted)) {
             memcpy(k->sr, m->u.sh.random.p, 32);
             k->have_sr = 1;
             k->next_ready = 0;
@@ -467,17 +467,17 @@ void tsc_dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
         }
         break;
     case TSC_HS_FINISHED:
-        if (c->decrypting && tsc_sess_tls13(c))
+        if (decrypted && tsc_sess_tls13(c))
             k->to_app[dir] = 1;
-        if (c->decrypting && c->finished_seen[TSC_C2S] && c->finished_seen[TSC_S2C])
+        if (decrypted && c->finished_seen[TSC_C2S] && c->finished_seen[TSC_S2C])
             c->complete = 1;
         break;
     case TSC_HS_KEY_UPDATE:
-        if (c->decrypting && tsc_sess_tls13(c))
+        if (decrypted && tsc_sess_tls13(c))
             k->update[dir] = 1;
         break;
     case TSC_HS_END_OF_EARLY_DATA:
-        if (c->decrypting && dir == TSC_C2S)
+        if (decrypted && dir == TSC_C2S)
             k->early_end = 1;
         break;
     default:
@@ -487,10 +487,10 @@ void tsc_dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
 
 /* Secrets looked up late, at the record that needs them (a live key log, or
  * a peer's own, is written as the handshake proceeds). */
-void tsc_dec_prepare(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
+static void dec_prepare(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r)
 {
     struct tsc_conn_dec *k = c->decp;
-    if (!k || !tsc_sess_tls13(c) || !c->saw_server_hello || c->dir[dir].rec.type != TSC_CT_APPLICATION_DATA)
+    if (!k || !tsc_sess_tls13(c) || !c->saw_server_hello || r->type != TSC_CT_APPLICATION_DATA)
         return;
     if (k->hs_pending[dir]) {
         k->hs_pending[dir] = 0;
@@ -502,36 +502,54 @@ void tsc_dec_prepare(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
     }
 }
 
-/* Should the record whose header just arrived be decrypted? */
-int tsc_dec_wanted(const struct tsc_conn *c, int dir)
+/* A record header arrived: is its body to be opened? */
+int tsc_dec_begin(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r)
 {
+    if (c->decp)
+        dec_prepare(sc, c, dir, r);
     const struct tsc_conn_dec *k = c->decp;
-    const struct tsc_tlsdir *d = &c->dir[dir];
     if (c->reported)
         return 0; /* shown already (a live report): nothing would see the plaintext */
-    if (k && k->early_on && dir == TSC_C2S && d->rec.type == TSC_CT_APPLICATION_DATA)
+    if (k && k->early_on && dir == TSC_C2S && r->type == TSC_CT_APPLICATION_DATA)
         return 1;
     if (!k || !k->cur[dir])
         return 0;
     if (tsc_sess_tls13(c))
-        return d->rec.type == TSC_CT_APPLICATION_DATA && c->saw_server_hello;
-    return d->encrypted;
+        return r->type == TSC_CT_APPLICATION_DATA && c->saw_server_hello;
+    return c->dir[dir].encrypted;
 }
 
-/* A whole encrypted record body: open it and handle what is inside. */
-void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *in, size_t n,
-                    int64_t ts)
+static void dec_skip(struct tsc_conn *c, int dir, size_t n)
+{
+    if (!c->decp)
+        return;
+    if (c->decp->cur[dir])
+        tsc_rec_cipher_skip(c->decp->cur[dir], n);
+    if (c->decp->zin[dir])
+        c->decp->z_broken[dir] = 1;
+}
+
+void tsc_dec_unreadable(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                        int64_t ts, const char *why)
+{
+    tsc_sess_record_opaque(sc, c, dir, r, ts, why);
+    c->dec.failed[dir]++;
+    dec_skip(c, dir, r->length); /* the next record still opens */
+}
+
+/* A whole protected record body: open it, deliver what is inside. */
+void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *rec,
+                    const uint8_t *in, size_t n, int64_t ts)
 {
     struct tsc_conn_dec *k = c->decp;
-    struct tsc_tlsdir *d = &c->dir[dir];
     size_t off, len;
     uint8_t inner;
     tsc_result r;
     uint64_t seq0 = k->cur[dir] ? tsc_rec_cipher_seq(k->cur[dir]) : 0;
     if (dir == TSC_C2S && k->early_on)
-        r = early_open(c, k, d, in, n, sc->dec_out, &off, &len, &inner);
+        r = early_open(k, rec, in, n, sc->dec_out, &off, &len, &inner);
     else
-        r = tsc_rec_open(k->cur[dir], d->rec.type, d->rec.version, in, n, sc->dec_out, &off, &len, &inner);
+        r = tsc_rec_open(k->cur[dir], rec->type, rec->version, in, n, sc->dec_out, &off, &len, &inner);
     if (!tsc_is_ok(r) && k->resync[dir] && k->cur[dir] && tsc_rec_cipher_resumable(k->cur[dir])) {
         /* the first record after a hole that swallowed records: try the next
          * sequence numbers, once per hole, within the direction's budget */
@@ -539,7 +557,7 @@ void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, con
         for (uint64_t i = 0; i < RESYNC_TRIES && k->resync_budget[dir] && !tsc_is_ok(r); i++) {
             k->resync_budget[dir]--;
             tsc_rec_cipher_set_seq(k->cur[dir], base + i);
-            r = tsc_rec_open(k->cur[dir], d->rec.type, d->rec.version, in, n, sc->dec_out, &off, &len, &inner);
+            r = tsc_rec_open(k->cur[dir], rec->type, rec->version, in, n, sc->dec_out, &off, &len, &inner);
         }
         if (!tsc_is_ok(r))
             tsc_rec_cipher_set_seq(k->cur[dir], base);
@@ -558,7 +576,7 @@ void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, con
         if (c->dec.ok[0] + c->dec.ok[1] == 0)
             dec_note(c, tsc_sess_tls13(c) ? "records do not decrypt: the key log's secrets are not this connection's"
                                  : "records do not decrypt: the master secret is not this connection's");
-        tsc_sess_record_opaque(sc, c, dir, ts, r.why);
+        tsc_sess_record_opaque(sc, c, dir, rec, ts, r.why);
         return;
     }
     const uint8_t *pt = sc->dec_out + off;
@@ -567,57 +585,26 @@ void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, con
         r = tsc_inflate_record(k->zin[dir], pt, len, sc->dec_zout, DEC_ZOUT, &zl);
         if (!tsc_is_ok(r)) {
             c->dec.failed[dir]++;
-            tsc_sess_record_opaque(sc, c, dir, ts, r.why);
+            tsc_sess_record_opaque(sc, c, dir, rec, ts, r.why);
             return;
         }
         pt = sc->dec_zout;
         len = zl;
     }
     c->dec.ok[dir]++;
-    c->decrypting = 1;
-    switch (inner) {
-    case TSC_CT_HANDSHAKE:
-        sc->records++;
-        d->rec_fresh = 1;
-        tsc_sess_handshake_bytes(sc, c, dir, pt, len, d->rec.version, ts);
-        break;
-    case TSC_CT_CHANGE_CIPHER_SPEC: /* renegotiation: the new ChangeCipherSpec comes under the old keys */
-    case TSC_CT_ALERT:
-    case TSC_CT_HEARTBEAT: {
-        uint8_t t = d->rec.type;
-        d->rec.type = inner; /* record_body dispatches on it */
-        tsc_sess_record_body(sc, c, dir, pt, len, ts);
-        d->rec.type = t;
-        break;
-    }
-    case TSC_CT_APPLICATION_DATA:
-        c->app_records[dir]++;
-        c->app_bytes[dir] += n;
+    struct tsc_rec_in opened = *rec;
+    opened.type = inner;
+    opened.decrypted = 1;
+    if (inner == TSC_CT_APPLICATION_DATA)
         c->dec.plaintext[dir] += len;
-        if (sc->dec->app_data_events && len) {
-            struct tsc_event ev;
-            tsc_sess_ev_init(&ev, TSC_EV_APP_DATA, c, dir, ts);
-            ev.phase = TSC_PHASE_FINISH;
-            ev.length = len;
-            ev.record_version = d->rec.version;
-            ev.data.p = pt;
-            ev.data.len = len;
-            tsc_sess_emit(sc, &ev);
-        }
-        break;
-    default:
-        tsc_session_error(sc, c, dir, TSC_MALFORMED, TSC_ALERT_UNEXPECTED_MESSAGE,
-                          "a decrypted record has an unexpected content type", inner, ts);
-        break;
-    }
-    c->decrypting = 0;
+    tsc_sess_deliver(sc, c, dir, &opened, pt, len, ts);
     if (k->early_end) {
         k->early_end = 0;
         k->early_on = 0;
     }
     if (k->to_app[dir]) {
         k->to_app[dir] = 0;
-        d->tls13_flight = 0; /* the flight ended with its Finished */
+        c->dir[dir].tls13_flight = 0; /* the flight ended with its Finished */
         tsc_rec_cipher_free(k->cur[dir]);
         k->cur[dir] = NULL;
         k->app_pending[dir] = 1;
@@ -637,16 +624,6 @@ void tsc_dec_lost(struct tsc_conn *c, int dir)
     if (!c->decp)
         return;
     c->decp->resync[dir] = 1;
-    if (c->decp->zin[dir])
-        c->decp->z_broken[dir] = 1;
-}
-
-void tsc_dec_skip(struct tsc_conn *c, int dir, size_t n)
-{
-    if (!c->decp)
-        return;
-    if (c->decp->cur[dir])
-        tsc_rec_cipher_skip(c->decp->cur[dir], n);
     if (c->decp->zin[dir])
         c->decp->z_broken[dir] = 1;
 }

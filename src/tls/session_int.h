@@ -1,44 +1,102 @@
 /*
- * session_int.h - private to src/tls: what session.c (records, messages,
- * events) and session_decrypt.c (keys and record decryption) call of each
- * other. Not for sinks or the capture layer: they use session.h.
+ * session_int.h - private to src/tls: how its stages hand bytes to each
+ * other. Sinks and the capture layer use session.h only.
+ *
+ * The stages, in the order bytes flow:
+ *
+ *   frame_tcp.c   TLS records from a TCP stream (sniff.c finds where TLS
+ *                 starts after plaintext); emits records as tsc_rec_in
+ *   session_decrypt.c  record protection: opens protected records with the
+ *                 connection's keys and hands on (inner type, plaintext)
+ *   facts.c       tsc_sess_deliver: a record's content by type; handshake
+ *                 bytes go to assembly (assemble.c), whole messages to the
+ *                 pure decoders (msg.h), and what they say to the
+ *                 connection's facts and the events of the sink
+ *
+ * A record handed on says what it is (type, version, epoch) and whether it
+ * came out of record protection, so no stage keeps a mode flag that another
+ * stage reads.
  */
 #ifndef TSC_TLS_SESSION_INT_H
 #define TSC_TLS_SESSION_INT_H
 
 #include "tls/session.h"
 
+/* A record (or the part of one) as a stage hands it to the next. */
+struct tsc_rec_in {
+    uint8_t type;       /* content type: the outer one as framed, the inner one once opened */
+    uint8_t decrypted;  /* the bytes came out of record protection */
+    uint16_t version;   /* the record header's version */
+    uint16_t epoch;     /* TLS over TCP: 0 read in the clear, 1 protected */
+    uint32_t length;    /* the body's length on the wire */
+};
+
+/* Certificates repeat: every connection to a server sends the same chain.
+ * A small cache keyed by a keyed hash of the DER (and checked byte for byte)
+ * spares OpenSSL the parse (facts.c). */
+struct tsc_cert_cache_entry {
+    uint64_t hash;
+    uint64_t used;
+    size_t len;
+    uint8_t *der;
+    struct tsc_x509_summary sum;
+    tsc_result status;
+};
+
 /* ---- session.c ---- */
 int tsc_sess_tls13(const struct tsc_conn *c);
+/* tsc_session_error with a result's kind, alert and reason. */
+void tsc_sess_error_r(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, tsc_result r, uint64_t detail,
+                      int64_t ts);
 void tsc_sess_emit(struct tsc_session_ctx *sc, struct tsc_event *ev);
 void tsc_sess_ev_init(struct tsc_event *ev, enum tsc_ev_type type, struct tsc_conn *c, int dir, int64_t ts);
-/* A handshake record's body (plaintext or decrypted): split into messages. */
-void tsc_sess_handshake_bytes(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p, size_t n,
-                              uint16_t rec_version, int64_t ts);
-/* A whole ChangeCipherSpec, alert or heartbeat record body (type in c->dir[dir].rec). */
-void tsc_sess_record_body(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p, size_t n,
-                          int64_t ts);
-/* A record not read (why: the reason it did not decrypt, or NULL). */
-int tsc_sess_record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int64_t ts, const char *why);
 
-/* ---- session_decrypt.c (each a no-op without keys for the connection) ---- */
+/* ---- facts.c: a record's content, plaintext or opened ---- */
+/* A whole record body by its content type (handshake bytes go to assembly
+ * as a fresh record; application data only when decrypted). */
+void tsc_sess_deliver(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                      const uint8_t *p, size_t n, int64_t ts);
+/* Handshake bytes of a plaintext record, chunk by chunk (fresh: the first
+ * chunk of the record). */
+void tsc_sess_handshake(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                        const uint8_t *p, size_t n, int fresh, int64_t ts);
+/* `missing` bytes of a handshake record's body are gone. */
+void tsc_sess_handshake_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint64_t missing,
+                            int64_t ts);
+/* An SSLv2-format ClientHello (the bytes after its 2-byte header). */
+void tsc_sess_sslv2_hello(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p, size_t n,
+                          int64_t ts);
+/* A record that will not be read (why: the reason it did not decrypt, or
+ * NULL when its header arrives): 1 if it was accounted for (application
+ * data, an encrypted record), 0 if its body is to be read. */
+int tsc_sess_record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                           int64_t ts, const char *why);
+
+/* ---- frame_tcp.c ---- */
+/* The connection closes: what the framing of direction `dir` still held
+ * (in_message: assembly holds an unfinished message, reported by the caller). */
+void tsc_frame_tcp_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int in_message, int64_t ts);
+
+/* ---- session_decrypt.c: record protection (each a no-op without keys) ---- */
 /* Every handshake message, plaintext or decrypted, as it is dispatched. */
 void tsc_dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint8_t type, struct tsc_view body,
-                        const struct tsc_hs_msg *m, int ok);
+                        const struct tsc_hs_msg *m, int ok, int decrypted);
 /* A ChangeCipherSpec in TLS <= 1.2: the direction switches keys. */
 void tsc_dec_on_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir);
-/* A record header arrived: look up the secrets it needs. */
-void tsc_dec_prepare(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir);
-/* Will the record whose header arrived be decrypted? */
-int tsc_dec_wanted(const struct tsc_conn *c, int dir);
-/* A whole encrypted record body: open it and hand the plaintext on. */
-void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *in, size_t n, int64_t ts);
+/* A record header arrived: 1 if its body is to be gathered and opened
+ * (the secrets it needs are looked up here). */
+int tsc_dec_begin(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r);
+/* A whole protected record body: open it and deliver what is inside. */
+void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                    const uint8_t *in, size_t n, int64_t ts);
+/* A protected record that cannot be opened (bytes missing, too large):
+ * shown as unread with the reason, and the direction's state stepped past it. */
+void tsc_dec_unreadable(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                        int64_t ts, const char *why);
 /* The connection closes: remember its master secret for resumptions. */
 void tsc_dec_remember(struct tsc_session_ctx *sc, struct tsc_conn *c);
 /* Records of this direction may have been lost whole (a hole, a resync). */
 void tsc_dec_lost(struct tsc_conn *c, int dir);
-/* The record being read (n body bytes) lost bytes: step its state past it. */
-void tsc_dec_skip(struct tsc_conn *c, int dir, size_t n);
 void tsc_dec_free(struct tsc_conn *c);
 
 #endif

@@ -1,0 +1,608 @@
+/*
+ * facts.c - the handshake layer after framing and protection: a record's
+ * content by type, handshake messages from assembly (assemble.c) through the
+ * pure decoders (msg.h), what they mean for the connection (versions, roles,
+ * phases, resumption, certificates, the facts findings judge), and the
+ * events handed to the sink. Transport-independent: TLS over TCP reaches it
+ * through frame_tcp.c, and every other transport will through its own
+ * framing, as records (tsc_rec_in) and handshake bytes.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hash.h"
+#include "registry/registry.h"
+#include "registry/suite.h"
+#include "tls/session_int.h"
+
+/* ---------------------------------------------------------------- phases */
+
+static int phase_of(const struct tsc_conn *c, int dir, uint16_t type)
+{
+    switch (type) {
+    case TSC_HS_CLIENT_HELLO:
+    case TSC_HS_SERVER_HELLO:
+    case TSC_HS_HELLO_RETRY_REQUEST:
+    case TSC_HS_HELLO_VERIFY_REQUEST:
+    case TSC_HS_ENCRYPTED_EXTENSIONS:
+        return TSC_PHASE_HELLO;
+    case TSC_HS_CERTIFICATE:
+    case TSC_HS_COMPRESSED_CERTIFICATE:
+    case TSC_HS_CERTIFICATE_VERIFY:
+        return dir == TSC_S2C ? TSC_PHASE_SERVER_AUTH : TSC_PHASE_KEY_EXCHANGE;
+    case TSC_HS_SERVER_KEY_EXCHANGE:
+    case TSC_HS_CERTIFICATE_REQUEST:
+    case TSC_HS_SERVER_HELLO_DONE:
+    case TSC_HS_CERTIFICATE_STATUS:
+    case TSC_HS_CERTIFICATE_URL:
+    case TSC_HS_SUPPLEMENTAL_DATA:
+        return TSC_PHASE_SERVER_AUTH;
+    case TSC_HS_CLIENT_KEY_EXCHANGE:
+    case TSC_HS_END_OF_EARLY_DATA:
+        return TSC_PHASE_KEY_EXCHANGE;
+    default:
+        (void)c;
+        return TSC_PHASE_FINISH;
+    }
+}
+
+static void copy_alpn_offered(struct tsc_conn *c, const struct tsc_ext *e)
+{
+    c->n_alpn_offered = 0;
+    for (uint16_t i = 0; i < e->u.names.stored && c->n_alpn_offered < TSC_MAX_ALPN_COPY; i++) {
+        struct tsc_view v = e->u.names.v[i];
+        size_t n = v.len < 255 ? v.len : 255;
+        memcpy(c->alpn_offered[c->n_alpn_offered], v.p, n);
+        c->alpn_offered_len[c->n_alpn_offered++] = (uint8_t)n;
+    }
+}
+
+static void on_client_hello(struct tsc_conn *c, const struct tsc_client_hello *ch)
+{
+    if (c->saw_client_hello)
+        return; /* the first ClientHello describes the connection */
+    c->saw_client_hello = 1;
+    c->client_version = ch->legacy_version;
+    c->sslv2 = (uint8_t)ch->sslv2;
+    if (!ch->sslv2 && ch->session_id.len <= 32) {
+        c->ch_session_id_len = (uint8_t)ch->session_id.len;
+        if (ch->session_id.len)
+            memcpy(c->ch_session_id, ch->session_id.p, ch->session_id.len);
+    }
+    const struct tsc_ext *e = tsc_ext_find(&ch->ext, TSC_EXT_SERVER_NAME);
+    if (e && e->form == TSC_EXTF_NAMES) {
+        for (uint16_t i = 0; i < e->u.names.stored; i++) {
+            if (e->u.names.kinds[i] != 0)
+                continue; /* host_name only */
+            struct tsc_view v = e->u.names.v[i];
+            size_t n = v.len < sizeof c->sni ? v.len : sizeof c->sni;
+            memcpy(c->sni, v.p, n);
+            c->sni_len = (uint16_t)n;
+            c->has_sni = 1;
+            break;
+        }
+    }
+    e = tsc_ext_find(&ch->ext, TSC_EXT_ALPN);
+    if (e && e->form == TSC_EXTF_NAMES)
+        copy_alpn_offered(c, e);
+    /* what the client offered that findings judge */
+    size_t ns = tsc_client_hello_n_suites(ch);
+    for (size_t i = 0; i < ns; i++) {
+        uint32_t code = tsc_client_hello_suite_at(ch, i);
+        if (code > 0xffff) {
+            c->offered_flags |= TSC_OFFER_SSLV2_SUITE;
+            continue;
+        }
+        if (code == 0x00ff)
+            c->ch_reneg = 1; /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+        uint8_t f = tsc_suite_flags((uint16_t)code);
+        c->offered_flags |= (f & TSC_SUITE_F_RC4 ? TSC_OFFER_RC4 : 0) | (f & TSC_SUITE_F_3DES ? TSC_OFFER_3DES : 0) |
+                            (f & TSC_SUITE_F_DES ? TSC_OFFER_DES : 0) | (f & TSC_SUITE_F_NULL ? TSC_OFFER_NULL : 0) |
+                            (f & TSC_SUITE_F_EXPORT ? TSC_OFFER_EXPORT : 0) | (f & TSC_SUITE_F_ANON ? TSC_OFFER_ANON : 0);
+    }
+    for (size_t i = 0; i < ch->compression.len; i++)
+        if (ch->compression.p[i] != 0)
+            c->ch_compression = 1;
+    if (tsc_ext_find(&ch->ext, TSC_EXT_RENEGOTIATION_INFO))
+        c->ch_reneg = 1;
+    if (tsc_ext_find(&ch->ext, TSC_EXT_HEARTBEAT))
+        c->heartbeat_offered = 1;
+}
+
+static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *sh)
+{
+    if (sh->hrr) {
+        c->hello_retry = 1;
+        c->suite = sh->cipher_suite;
+        c->have_suite = 1;
+        c->version = tsc_server_hello_version(sh);
+        return;
+    }
+    if (c->saw_server_hello)
+        return;
+    c->saw_server_hello = 1;
+    c->version = tsc_server_hello_version(sh);
+    c->suite = sh->cipher_suite;
+    c->have_suite = 1;
+    if (tsc_version_is_tls13(c->version)) {
+        if (tsc_ext_find(&sh->ext, TSC_EXT_PRE_SHARED_KEY))
+            c->resumed = 1;
+        /* everything the server sends after this is encrypted (outer type 23) */
+        c->dir[TSC_S2C].tls13_flight = 1;
+    } else if (sh->session_id.len > 0 && sh->session_id.len == c->ch_session_id_len &&
+               memcmp(sh->session_id.p, c->ch_session_id, sh->session_id.len) == 0) {
+        c->resumed = 1;
+    }
+    c->sh_compression = sh->compression;
+    c->sh_reneg = tsc_ext_find(&sh->ext, TSC_EXT_RENEGOTIATION_INFO) != NULL;
+    c->sh_ems = tsc_ext_find(&sh->ext, TSC_EXT_EXTENDED_MASTER_SECRET) != NULL;
+    const struct tsc_ext *e = tsc_ext_find(&sh->ext, TSC_EXT_ALPN);
+    if (e && e->form == TSC_EXTF_NAMES && e->u.names.stored > 0) {
+        struct tsc_view v = e->u.names.v[0];
+        size_t n = v.len < 255 ? v.len : 255;
+        memcpy(c->alpn_selected, v.p, n);
+        c->alpn_selected_len = (uint8_t)n;
+        c->has_alpn_selected = 1;
+    }
+}
+
+static void summarize_cached(struct tsc_session_ctx *sc, const uint8_t *der, size_t len,
+                             struct tsc_x509_summary *out, tsc_result *status)
+{
+    struct tsc_cert_cache_entry *cache = sc->cert_cache;
+    if (!cache || len > TSC_CERT_CACHE_MAX_DER) {
+        *status = tsc_x509_summarize(der, len, out);
+        return;
+    }
+    uint64_t h = tsc_siphash(&sc->cache_key, der, len);
+    struct tsc_cert_cache_entry *victim = &cache[0];
+    sc->cache_clock++;
+    for (size_t i = 0; i < TSC_CERT_CACHE; i++) {
+        struct tsc_cert_cache_entry *e = &cache[i];
+        if (e->der && e->hash == h && e->len == len && memcmp(e->der, der, len) == 0) {
+            e->used = sc->cache_clock;
+            *out = e->sum;
+            *status = e->status;
+            return;
+        }
+        if (e->used < victim->used)
+            victim = e;
+    }
+    *status = tsc_x509_summarize(der, len, out);
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return;
+    free(victim->der);
+    memcpy(copy, der, len);
+    victim->der = copy;
+    victim->len = len;
+    victim->hash = h;
+    victim->used = sc->cache_clock;
+    victim->sum = *out;
+    victim->status = *status;
+}
+
+static void on_certificate(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_event *ev,
+                           const struct tsc_certificate *cert, struct tsc_x509_summary **tmp,
+                           tsc_result **tmp_status)
+{
+    uint16_t n = cert->stored;
+    if (n == 0)
+        return;
+    struct tsc_x509_summary *sum = calloc(n, sizeof *sum);
+    tsc_result *st = calloc(n, sizeof *st);
+    if (!sum || !st) {
+        free(sum);
+        free(st);
+        tsc_sess_error_r(sc, c, ev->dir, TSC_ERR(TSC_LIMIT, "out of memory for certificate summaries"), 0,
+                   ev->ts_us);
+        return;
+    }
+    for (uint16_t i = 0; i < n; i++)
+        summarize_cached(sc, cert->cert[i].p, cert->cert[i].len, &sum[i], &st[i]);
+    ev->certs = sum;
+    ev->cert_status = st;
+    ev->n_certs = n;
+    if (ev->dir == TSC_S2C && !c->certs) {
+        /* the server's chain is kept for the connection's report */
+        c->certs = sum;
+        c->cert_status = st;
+        c->n_certs = n;
+        c->n_certs_total = cert->n;
+    } else {
+        *tmp = sum;
+        *tmp_status = st;
+    }
+}
+/* What the assembler hands on a message to: the connection and the record
+ * that completed it. */
+struct hs_call {
+    struct tsc_session_ctx *sc;
+    struct tsc_conn *c;
+    int dir;
+    const struct tsc_rec_in *rec;
+    int64_t ts;
+};
+
+/* A whole handshake message: decode it, take its facts, tell the sink. */
+static void on_message(void *arg, uint8_t type, struct tsc_view body)
+{
+    const struct hs_call *hc = arg;
+    struct tsc_session_ctx *sc = hc->sc;
+    struct tsc_conn *c = hc->c;
+    int dir = hc->dir;
+    int64_t ts = hc->ts;
+    struct tsc_hs_ctx hctx = {c->version, c->have_suite ? c->suite : 0};
+    struct tsc_hs_msg *m = sc->scratch;
+    struct tsc_event ev;
+    struct tsc_x509_summary *tmp = NULL;
+    tsc_result *tmp_status = NULL;
+
+    sc->messages++;
+    c->hs_messages[dir]++;
+    memset(m, 0, offsetof(struct tsc_hs_msg, u));
+    tsc_sess_ev_init(&ev, TSC_EV_HANDSHAKE, c, dir, ts);
+    ev.decrypted = hc->rec->decrypted;
+    ev.status = tsc_hs_decode(type, body, &hctx, m);
+    ev.msg = m;
+    ev.wire_type = type;
+    ev.length = body.len;
+    ev.record_version = hc->rec->version;
+
+    if (tsc_is_ok(ev.status)) {
+        switch (m->type) {
+        case TSC_HS_CLIENT_HELLO:
+            if (c->complete)
+                c->renegotiated = 1;
+            on_client_hello(c, &m->u.ch);
+            break;
+        case TSC_HS_SERVER_HELLO:
+        case TSC_HS_HELLO_RETRY_REQUEST:
+            on_server_hello(c, &m->u.sh);
+            break;
+        case TSC_HS_CERTIFICATE:
+            if (dir == TSC_S2C)
+                c->saw_server_cert = 1;
+            on_certificate(sc, c, &ev, &m->u.cert, &tmp, &tmp_status);
+            break;
+        case TSC_HS_SERVER_KEY_EXCHANGE:
+            c->saw_ske = 1;
+            if (m->u.ske.kx == TSC_KX_ECDHE || m->u.ske.kx == TSC_KX_ECDHE_PSK) {
+                c->ske_group = m->u.ske.named_curve;
+                c->have_ske_group = 1;
+            } else if (m->u.ske.dh_p.len) {
+                /* the prime's size in bits, leading zero bits excluded */
+                size_t i = 0;
+                while (i < m->u.ske.dh_p.len && m->u.ske.dh_p.p[i] == 0)
+                    i++;
+                uint32_t bits = (uint32_t)(m->u.ske.dh_p.len - i) * 8;
+                for (uint8_t top = i < m->u.ske.dh_p.len ? m->u.ske.dh_p.p[i] : 0; bits && !(top & 0x80); top <<= 1)
+                    bits--;
+                c->dh_bits = bits;
+            }
+            break;
+        case TSC_HS_SERVER_HELLO_DONE:
+            c->saw_shd = 1;
+            break;
+        case TSC_HS_NEW_SESSION_TICKET:
+            if (!c->has_ticket) {
+                c->has_ticket = 1;
+                c->ticket_lifetime = m->u.nst.lifetime;
+                c->ticket_len = (uint32_t)m->u.nst.ticket.len;
+            }
+            break;
+        case TSC_HS_FINISHED:
+            c->finished_seen[dir] = 1;
+            break;
+        default:
+            break;
+        }
+    } else {
+        /* a hello that breaks part way still tells what it got to: keep it */
+        ev.partial = (type == TSC_HS_CLIENT_HELLO || type == TSC_HS_SERVER_HELLO) && m->u.ch.random.len == 32;
+        if (ev.partial && type == TSC_HS_CLIENT_HELLO)
+            on_client_hello(c, &m->u.ch);
+        else if (ev.partial && !m->u.sh.hrr)
+            on_server_hello(c, &m->u.sh);
+        else if (type == TSC_HS_SERVER_HELLO && dir == TSC_S2C)
+            c->saw_server_hello = 1;
+        tsc_sess_error_r(sc, c, dir, ev.status, type, ts);
+    }
+    ev.phase = (uint8_t)phase_of(c, dir, m->type);
+    if (sc->dec)
+        tsc_dec_on_message(sc, c, dir, type, body, m, tsc_is_ok(ev.status), hc->rec->decrypted);
+    tsc_sess_emit(sc, &ev);
+    free(tmp);
+    free(tmp_status);
+}
+
+static void on_asm_error(void *arg, tsc_result why, uint64_t detail)
+{
+    const struct hs_call *hc = arg;
+    tsc_sess_error_r(hc->sc, hc->c, hc->dir, why, detail, hc->ts);
+}
+
+void tsc_sess_handshake(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                        const uint8_t *p, size_t n, int fresh, int64_t ts)
+{
+    struct hs_call hc = {sc, c, dir, r, ts};
+    struct tsc_asm_out out = {&hc, on_message, on_asm_error};
+    tsc_asm_stream(&c->dir[dir].hs, sc->lim.flow_buf_max, p, n, fresh, &out);
+}
+
+void tsc_sess_handshake_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint64_t missing, int64_t ts)
+{
+    struct tsc_rec_in none = {TSC_CT_HANDSHAKE, 0, 0, 0, 0};
+    struct hs_call hc = {sc, c, dir, &none, ts};
+    struct tsc_asm_out out = {&hc, on_message, on_asm_error};
+    tsc_asm_gap(&c->dir[dir].hs, missing, &out);
+}
+
+
+/* ---------------------------------------------------------- record layer */
+
+static void record_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                        const uint8_t *p, size_t n,
+                       int64_t ts)
+{
+    struct tsc_event ev;
+    tsc_sess_ev_init(&ev, TSC_EV_CCS, c, dir, ts);
+        ev.decrypted = r->decrypted;
+    ev.phase = TSC_PHASE_KEY_EXCHANGE;
+    ev.length = n;
+    ev.record_version = r->version;
+    if (n != 1 || p[0] != 1)
+        ev.status = TSC_MALFORMED_ERR("ChangeCipherSpec is not the single byte 1");
+    c->ccs_seen[dir] = 1;
+    if (!tsc_sess_tls13(c)) {
+        c->dir[dir].encrypted = 1;
+        if (sc->dec)
+            tsc_dec_on_ccs(sc, c, dir);
+        /* a server that switches before sending any certificate resumed the session */
+        if (dir == TSC_S2C && c->saw_server_hello && !c->saw_server_cert && !c->saw_shd && !c->saw_ske)
+            c->resumed = 1;
+    }
+    tsc_sess_emit(sc, &ev);
+    if (!tsc_is_ok(ev.status))
+        tsc_sess_error_r(sc, c, dir, ev.status, 0, ts);
+}
+
+static void add_alert(struct tsc_conn *c, int dir, int encrypted, uint8_t level, uint8_t desc, int64_t ts)
+{
+    if (c->n_alerts_total < UINT16_MAX)
+        c->n_alerts_total++;
+    if (c->n_alerts >= TSC_MAX_ALERTS)
+        return;
+    struct tsc_alert_entry *a = &c->alerts[c->n_alerts++];
+    a->dir = (uint8_t)dir;
+    a->encrypted = (uint8_t)encrypted;
+    a->level = level;
+    a->description = desc;
+    a->ts_us = ts;
+}
+
+static void record_alert(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                        const uint8_t *p, size_t n,
+                         int64_t ts)
+{
+    int plaintext_size = n == 1 || (n % 2 == 0 && n <= 8); /* one to four alerts, or a broken one */
+    if (!plaintext_size) {
+        /* not the size of plaintext alerts: an encrypted one (a capture that
+         * began after the ChangeCipherSpec, or a ChangeCipherSpec we missed) */
+        struct tsc_event ev;
+        tsc_sess_ev_init(&ev, TSC_EV_ALERT, c, dir, ts);
+        ev.decrypted = r->decrypted;
+        ev.phase = TSC_PHASE_FINISH;
+        ev.record_version = r->version;
+        ev.length = n;
+        ev.encrypted = 1;
+        add_alert(c, dir, 1, 0, 0, ts);
+        tsc_sess_emit(sc, &ev);
+        return;
+    }
+    size_t off = 0;
+    do {
+        struct tsc_event ev;
+        tsc_sess_ev_init(&ev, TSC_EV_ALERT, c, dir, ts);
+        ev.decrypted = r->decrypted;
+        ev.phase = TSC_PHASE_FINISH;
+        ev.record_version = r->version;
+        size_t take = n - off >= 2 ? 2 : n - off;
+        struct tsc_view v = {p + off, take};
+        ev.length = take;
+        ev.status = tsc_alert_parse(v, &ev.alert);
+        if (tsc_is_ok(ev.status))
+            add_alert(c, dir, 0, ev.alert.level, ev.alert.description, ts);
+        tsc_sess_emit(sc, &ev);
+        if (!tsc_is_ok(ev.status))
+            tsc_sess_error_r(sc, c, dir, ev.status, 0, ts);
+        off += take;
+    } while (off < n);
+}
+
+static void record_heartbeat(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                             const uint8_t *p, size_t n, int64_t ts)
+{
+    struct tsc_event ev;
+    tsc_sess_ev_init(&ev, TSC_EV_HEARTBEAT, c, dir, ts);
+        ev.decrypted = r->decrypted;
+    ev.phase = TSC_PHASE_FINISH;
+    ev.length = n;
+    ev.record_version = r->version;
+    struct tsc_view v = {p, n};
+    ev.status = tsc_heartbeat_parse(v, &ev.hb);
+    tsc_sess_emit(sc, &ev);
+    if (!tsc_is_ok(ev.status))
+        tsc_sess_error_r(sc, c, dir, ev.status, 0, ts);
+}
+
+
+
+static void app_data(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                     const uint8_t *p, size_t n, int64_t ts)
+{
+    c->app_records[dir]++;
+    c->app_bytes[dir] += r->length;
+    if (sc->dec && sc->dec->app_data_events && n) {
+        struct tsc_event ev;
+        tsc_sess_ev_init(&ev, TSC_EV_APP_DATA, c, dir, ts);
+        ev.decrypted = r->decrypted;
+        ev.phase = TSC_PHASE_FINISH;
+        ev.length = n;
+        ev.record_version = r->version;
+        ev.data.p = p;
+        ev.data.len = n;
+        tsc_sess_emit(sc, &ev);
+    }
+}
+
+void tsc_sess_deliver(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                      const uint8_t *p, size_t n, int64_t ts)
+{
+    switch (r->type) {
+    case TSC_CT_HANDSHAKE:
+        sc->records++;
+        tsc_sess_handshake(sc, c, dir, r, p, n, 1, ts);
+        break;
+    case TSC_CT_CHANGE_CIPHER_SPEC: /* in a renegotiation, under the old keys */
+        sc->records++;
+        record_ccs(sc, c, dir, r, p, n, ts);
+        break;
+    case TSC_CT_ALERT:
+        sc->records++;
+        record_alert(sc, c, dir, r, p, n, ts);
+        break;
+    case TSC_CT_HEARTBEAT:
+        sc->records++;
+        record_heartbeat(sc, c, dir, r, p, n, ts);
+        break;
+    case TSC_CT_APPLICATION_DATA:
+        if (r->decrypted)
+            app_data(sc, c, dir, r, p, n, ts);
+        break;
+    default:
+        if (r->decrypted)
+            tsc_session_error(sc, c, dir, TSC_MALFORMED, TSC_ALERT_UNEXPECTED_MESSAGE,
+                              "a decrypted record has an unexpected content type", r->type, ts);
+        else
+            sc->records++;
+        break;
+    }
+}
+
+/* A record that will not be read: decide what it is when its header
+ * arrives (or, with `why`, after it failed to decrypt for that reason). */
+int tsc_sess_record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                           int64_t ts, const char *why)
+{
+    struct tsc_tlsdir *d = &c->dir[dir];
+    struct tsc_tlsdir *o = &c->dir[dir ^ 1];
+    uint8_t type = r->type;
+    struct tsc_event ev;
+    if (c->dec.enabled && !why && (d->encrypted || (type == TSC_CT_APPLICATION_DATA && c->saw_server_hello)))
+        c->dec.opaque[dir]++;
+
+    if (type == TSC_CT_APPLICATION_DATA) {
+        if (tsc_sess_tls13(c) && c->saw_server_hello) {
+            /* TLS 1.3 hides the rest of the handshake in application_data
+             * records: the server's flight runs until the client's first
+             * encrypted record; the client's first encrypted record carries
+             * its Finished. Inferred from the order, not read. */
+            int hs = 0;
+            if (dir == TSC_S2C && d->tls13_flight) {
+                hs = 1;
+            } else if (dir == TSC_C2S && !c->finished_seen[TSC_C2S]) {
+                hs = 1;
+                if (!why) { /* a record that failed to decrypt proves nothing */
+                    c->finished_seen[TSC_C2S] = 1;
+                    o->tls13_flight = 0;
+                    c->complete = 1;
+                }
+            }
+            if (hs) {
+                sc->records++;
+                tsc_sess_ev_init(&ev, TSC_EV_ENCRYPTED_HS, c, dir, ts);
+                ev.decrypt_error = why;
+                ev.length = r->length;
+                ev.record_version = r->version;
+                ev.encrypted = 1;
+                ev.phase = dir == TSC_S2C ? TSC_PHASE_SERVER_AUTH : TSC_PHASE_FINISH;
+                tsc_sess_emit(sc, &ev);
+                return 1;
+            }
+        }
+        c->app_records[dir]++;
+        c->app_bytes[dir] += r->length;
+        return 1;
+    }
+    if (!d->encrypted)
+        return 0;
+    sc->records++;
+    if (type == TSC_CT_HANDSHAKE) {
+        tsc_sess_ev_init(&ev, TSC_EV_ENCRYPTED_HS, c, dir, ts);
+        ev.decrypt_error = why;
+        ev.length = r->length;
+        ev.record_version = r->version;
+        ev.phase = TSC_PHASE_FINISH;
+        if (c->ccs_seen[dir] && !c->finished_seen[dir]) {
+            c->finished_seen[dir] = 1; /* the first encrypted handshake message is Finished */
+            if (c->finished_seen[dir ^ 1])
+                c->complete = 1;
+        } else if (c->complete) {
+            c->renegotiated = 1;
+        }
+        tsc_sess_emit(sc, &ev);
+    } else if (type == TSC_CT_ALERT) {
+        tsc_sess_ev_init(&ev, TSC_EV_ALERT, c, dir, ts);
+        ev.decrypt_error = why;
+        ev.length = r->length;
+        ev.record_version = r->version;
+        ev.encrypted = 1;
+        ev.phase = TSC_PHASE_FINISH;
+        add_alert(c, dir, 1, 0, 0, ts);
+        tsc_sess_emit(sc, &ev);
+    } else if (type == TSC_CT_HEARTBEAT) {
+        tsc_sess_ev_init(&ev, TSC_EV_HEARTBEAT, c, dir, ts);
+        ev.decrypt_error = why;
+        ev.length = r->length;
+        ev.record_version = r->version;
+        ev.encrypted = 1;
+        ev.phase = TSC_PHASE_FINISH;
+        tsc_sess_emit(sc, &ev);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* An SSLv2-format ClientHello: a message of its own format, without a
+ * handshake header, decoded like a ClientHello. */
+void tsc_sess_sslv2_hello(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const uint8_t *p, size_t n,
+                          int64_t ts)
+{
+    struct tsc_hs_msg *m = sc->scratch;
+    struct tsc_event ev;
+    memset(m, 0, offsetof(struct tsc_hs_msg, u));
+    m->type = TSC_HS_CLIENT_HELLO;
+    m->length = (uint32_t)n;
+    m->body.p = p;
+    m->body.len = n;
+    tsc_sess_ev_init(&ev, TSC_EV_HANDSHAKE, c, dir, ts);
+    struct tsc_view v = {p, n};
+    ev.status = tsc_sslv2_client_hello_parse(v, &m->u.ch);
+    ev.msg = m;
+    ev.wire_type = TSC_HS_CLIENT_HELLO;
+    ev.length = n;
+    ev.record_version = 0x0002;
+    ev.phase = TSC_PHASE_HELLO;
+    sc->messages++;
+    c->hs_messages[dir]++;
+    if (tsc_is_ok(ev.status))
+        on_client_hello(c, &m->u.ch);
+    if (sc->dec)
+        tsc_dec_on_message(sc, c, dir, TSC_HS_CLIENT_HELLO, v, m, tsc_is_ok(ev.status), 0);
+    tsc_sess_emit(sc, &ev);
+    if (!tsc_is_ok(ev.status))
+        tsc_sess_error_r(sc, c, dir, ev.status, 1, ts);
+}
