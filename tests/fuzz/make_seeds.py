@@ -42,6 +42,50 @@ def streams(pkts):
     return {k: b"".join(v[s] for s in sorted(v)) for k, v in out.items()}
 
 
+def conn_ops(pkts):
+    """Per TCP connection, its payloads in capture order as the frame_tcp
+    target's ops: [side][len u16][bytes]."""
+    conns = {}
+    for _, _, raw in pkts:
+        try:
+            p = pcaplib.Pkt(raw)
+        except (ValueError, struct.error):
+            continue
+        if p.tcp_ok and p.payload:
+            a, b = (p.src, p.sport), (p.dst, p.dport)
+            key = (a, b) if a < b else (b, a)
+            side = 0 if a == key[0] else 1
+            conns.setdefault(key, []).append(bytes([side]) + struct.pack("!H", len(p.payload)) + p.payload)
+    return [b"".join(ops[:64]) for ops in conns.values()]
+
+
+def assemble_seeds(hs):
+    """Handshake bytes as the assemble target's three modes: a stream in
+    records of 100 bytes, DTLS fragments (each message in two, the second
+    half first), CRYPTO pieces of 300 bytes, last first."""
+    stream = bytes([0x10])
+    for i in range(0, len(hs), 100):
+        chunk = hs[i:i + 100]
+        stream += bytes([1]) + struct.pack("!H", len(chunk)) + chunk
+    frags, off, seq = bytes([0x11]), 0, 0
+    while off + 4 <= len(hs):
+        mt, ml = hs[off], int.from_bytes(hs[off + 1:off + 4], "big")
+        body = hs[off + 4:off + 4 + ml]
+        if len(body) < ml:
+            break
+        half = ml // 2
+        for fo, fb in ((half, body[half:]), (0, body[:half])):
+            frags += bytes([mt]) + ml.to_bytes(3, "big") + struct.pack("!H", seq) + fo.to_bytes(3, "big") + \
+                len(fb).to_bytes(3, "big") + fb
+        off += 4 + ml
+        seq += 1
+    crypto = bytes([0x12])
+    for i in reversed(range(0, len(hs), 300)):
+        chunk = hs[i:i + 300]
+        crypto += i.to_bytes(3, "big") + struct.pack("!H", len(chunk)) + chunk
+    return stream, frags, crypto
+
+
 def records(stream):
     off = 0
     while off + 5 <= len(stream):
@@ -60,9 +104,13 @@ def main():
         link, pkts = pcaplib.read_pcap(cap) if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4") else (None, [])
         for _, _, raw in pkts[:12]:
             put("packet", b"\x00" + raw, seen)
+        for i, ops in enumerate(conn_ops(pkts)):
+            put("frame_tcp", bytes([2 * (i & 1)]) + ops, seen)
         for key, st in streams(pkts).items():
             put("record", st[:4096], seen)
             hs = b"".join(body for t, body in records(st) if t == 22)
+            for seed in assemble_seeds(hs[:16384]):
+                put("assemble", seed, seen)
             off = 0
             while off + 4 <= len(hs):
                 mt, ml = hs[off], int.from_bytes(hs[off + 1:off + 4], "big")
