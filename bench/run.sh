@@ -7,7 +7,10 @@
 # make_capture.sh writes it), also decryption: tlsscope --keylog (connections
 # whose every record decrypted and verified) against ssldump -l (connections
 # whose Finished it decrypted).
-# usage: bench/run.sh [CAPTURE] [RUNS=3]       (installs ssldump and time when missing)
+# With BASE=/path/to/another/tlsscope (e.g. a build of the previous main),
+# that binary runs in the same rounds (read --json, -j 2, --keylog) and the
+# ratios new/old are printed: a change measured against what it replaces.
+# usage: [BASE=OLD_BINARY] bench/run.sh [CAPTURE] [RUNS=3]   (installs ssldump and time when missing)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -43,6 +46,11 @@ hellos="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.load
 tool "tlsscope read --json" "$hellos" 0 "$bin" read --json -q "$cap"
 tool "tlsscope read --json -j 2" "$hellos" 0 "$bin" read --json -q -j 2 "$cap"
 tool "tlsscope read --json --reader libpcap" "$hellos" 0 "$bin" read --json -q --reader libpcap "$cap"
+base=${BASE:-}
+if [[ -n $base ]]; then
+    tool "base read --json" "$hellos" 0 "$base" read --json -q "$cap"
+    tool "base read --json -j 2" "$hellos" 0 "$base" read --json -q -j 2 "$cap"
+fi
 tool "ssldump -n" "grep -c ClientHello" 0 ssldump -n -r "$cap"
 tool "tshark (two hello fields)" "wc -l" 1 tshark -r "$cap" -Y "tls.handshake.type==1" -T fields \
     -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite
@@ -51,6 +59,9 @@ if [[ -s $keys ]]; then
     decrypted="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"decryption\"][\"status\"] == \"decrypted\"))'"
     tool "tlsscope read --json --keylog" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" "$cap"
     tool "tlsscope read --json --keylog -j 2" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" -j 2 "$cap"
+    if [[ -n $base ]]; then
+        tool "base read --json --keylog" "$decrypted" 0 "$base" read --json -q --keylog "$keys" "$cap"
+    fi
     # ssldump prints a "Finished" line per direction it could decrypt: count
     # the connections with both (its TLS 1.3 records stay encrypted)
     tool "ssldump -n -l (key log)" \
@@ -99,5 +110,15 @@ if [[ -n $tk1 ]]; then
     awk -v a="$tk1" -v b="$tk2" -v s="$sk" 'BEGIN {
         printf "ssldump -l / tlsscope --keylog:      %.1f\n", s / a
         printf "ssldump -l / tlsscope --keylog -j 2: %.1f\n", s / b
+    }'
+fi
+if [[ -n $base ]]; then
+    b1=$(awk '/^base read --json [0-9]/ {print $NF}' "$tmp/results")
+    b2=$(awk '/^base read --json -j 2/ {print $NF}' "$tmp/results")
+    bk=$(awk '/^base read --json --keylog/ {print $NF}' "$tmp/results")
+    awk -v t="$tj" -v b="$b1" -v t2="$t2" -v b2="$b2" -v tk="$tk1" -v bk="$bk" 'BEGIN {
+        printf "tlsscope / base, --json:            %.3f\n", t / b
+        printf "tlsscope / base, --json -j 2:       %.3f\n", t2 / b2
+        if (tk != "" && bk != "") printf "tlsscope / base, --json --keylog:   %.3f\n", tk / bk
     }'
 fi
