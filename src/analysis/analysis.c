@@ -45,10 +45,12 @@ void tsc_analysis_client_hello(const struct tsc_client_hello *ch, unsigned need,
     if (need & TSC_NEED_FP_TEXT) {
         tsc_fp_client_hello(ch, fp);
     } else {
-        /* the hashes alone: no text kept */
-        fp->ja3_status = tsc_fp_ja3(ch, NULL, 0, fp->ja3_md5);
+        /* the hashes, and the JA3 string if asked for: no other text kept */
+        int ja3_text = (need & TSC_NEED_JA3_TEXT) != 0;
+        fp->ja3_status = tsc_fp_ja3(ch, ja3_text ? fp->ja3 : NULL, ja3_text ? sizeof fp->ja3 : 0, fp->ja3_md5);
         fp->ja4_status = tsc_fp_ja4(ch, fp->ja4, NULL, 0);
-        fp->ja3[0] = '\0';
+        if (!ja3_text)
+            fp->ja3[0] = '\0';
         fp->ja4_r[0] = '\0';
     }
     out->ja3_usable = (uint8_t)tsc_fp_usable(fp->ja3_status);
@@ -86,7 +88,7 @@ void tsc_analysis_message(const struct tsc_hs_msg *m, unsigned need, struct tsc_
     out->have = 0;
     switch (m->type) {
     case TSC_HS_CLIENT_HELLO:
-        if (need & (TSC_NEED_FP | TSC_NEED_FP_TEXT))
+        if (need & (TSC_NEED_FP | TSC_NEED_JA3_TEXT | TSC_NEED_FP_TEXT))
             tsc_analysis_client_hello(&m->u.ch, need, out);
         break;
     case TSC_HS_SERVER_HELLO:
@@ -155,18 +157,20 @@ static void an_event(void *ctx, const struct tsc_event *ev)
         a->r.event(a->r.ctx, ev, &f, &s->render);
 }
 
-void tsc_conn_report_init(struct tsc_conn_report *r, const struct tsc_conn *c)
+void tsc_conn_report_init(struct tsc_conn_report *r, const struct tsc_conn *c, unsigned need)
 {
     r->ja3[0] = r->ja4[0] = r->ja3s[0] = '\0';
     r->have_suite = c->have_suite;
     r->suite_known = 0;
+    r->suite_encryption[0] = r->suite_mac[0] = '\0';
     if (c->have_suite) {
         r->suite_known = (uint8_t)tsc_suite_describe(c->suite, &r->suite);
-        tsc_suite_encryption_text(&r->suite, r->suite_encryption, sizeof r->suite_encryption);
-        tsc_suite_mac_text(&r->suite, r->suite_mac, sizeof r->suite_mac);
+        if (need & TSC_NEED_SUITE_TEXT) {
+            tsc_suite_encryption_text(&r->suite, r->suite_encryption, sizeof r->suite_encryption);
+            tsc_suite_mac_text(&r->suite, r->suite_mac, sizeof r->suite_mac);
+        }
     } else {
         memset(&r->suite, 0, sizeof r->suite);
-        r->suite_encryption[0] = r->suite_mac[0] = '\0';
     }
     r->dh_bits = 0;
     r->n_findings = 0;
@@ -178,7 +182,7 @@ static void an_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
     struct an_conn *s = c->sink_data;
     void *none = NULL;
     struct tsc_conn_report rep;
-    tsc_conn_report_init(&rep, c);
+    tsc_conn_report_init(&rep, c, a->r.need);
     if (s) {
         rep.dh_bits = s->dh_bits;
         memcpy(rep.ja3, s->ja3, sizeof rep.ja3);

@@ -52,10 +52,12 @@
 #include "tls/msg.h"
 #include "tls/session.h"
 
-/* What a renderer shows, so what the analysis computes for each message. */
-#define TSC_NEED_FP 0x1      /* JA3/JA4 of each ClientHello, JA3S of each ServerHello and HRR: hashes */
-#define TSC_NEED_FP_TEXT 0x2 /* and the texts they hash: ja3 string, ja4_r, ja3s string */
-#define TSC_NEED_SUITE 0x4   /* the meaning of the suite each ServerHello selects */
+/* What a renderer shows, so what the analysis computes for it. */
+#define TSC_NEED_FP 0x1         /* JA3/JA4 of each ClientHello, JA3S of each ServerHello and HRR: hashes */
+#define TSC_NEED_JA3_TEXT 0x2   /* and the JA3 string of each ClientHello */
+#define TSC_NEED_FP_TEXT 0x4    /* and every text they hash: ja3 string, ja4_r, ja3s string */
+#define TSC_NEED_SUITE 0x8      /* the meaning of the suite each ServerHello selects */
+#define TSC_NEED_SUITE_TEXT 0x10 /* the report's suite_encryption and suite_mac */
 
 /* What `have` says a struct tsc_msg_facts holds. */
 #define TSC_HAVE_CH_FP 0x1 /* ch: a ClientHello's fingerprints */
@@ -71,9 +73,10 @@
 struct tsc_msg_facts {
     unsigned have;              /* TSC_HAVE_*: which members below are filled */
     /* ClientHello (TSC_HAVE_CH_FP): the fingerprints and their TSC_FP_*
-     * status bits; ja3 and ja4_r are "" unless TSC_NEED_FP_TEXT was asked
-     * for. ja3_usable / ja4_usable: the value is the hello's true
-     * fingerprint (tsc_fp_usable), to be shown as a value, else as absent. */
+     * status bits; ja3 is "" without TSC_NEED_JA3_TEXT or TSC_NEED_FP_TEXT,
+     * ja4_r "" without TSC_NEED_FP_TEXT. ja3_usable / ja4_usable: the value
+     * is the hello's true fingerprint (tsc_fp_usable), to be shown as a
+     * value, else as absent. */
     struct tsc_fp_client ch;
     uint8_t ja3_usable, ja4_usable;
     /* ServerHello or HelloRetryRequest (TSC_HAVE_SH_FP): likewise; ja3s ""
@@ -104,8 +107,9 @@ struct tsc_conn_report {
     char ja3s[TSC_FP_MD5_HEX];
     /* The selected suite (conn->suite) when conn->have_suite: described,
      * with suite_known the result of tsc_suite_describe (0: not in the
-     * registry, then name NULL and the fields "unknown"), and its
-     * encryption and MAC in words (tsc_suite_encryption_text, _mac_text). */
+     * registry, then name NULL and the fields "unknown"), and, when the
+     * renderer needs TSC_NEED_SUITE_TEXT, its encryption and MAC in words
+     * (tsc_suite_encryption_text, _mac_text; else ""). */
     uint8_t have_suite;
     uint8_t suite_known;
     struct tsc_suite_info suite;
@@ -156,8 +160,9 @@ void tsc_analysis_client_hello(const struct tsc_client_hello *ch, unsigned need,
  * excluded (0 for zero or empty). */
 uint32_t tsc_analysis_bits(struct tsc_view v);
 /* Start a connection's report from the connection alone: the selected
- * suite; fingerprints "", dh_bits 0, no findings. The analysis then adds
- * what it saw in the events and the findings. */
-void tsc_conn_report_init(struct tsc_conn_report *r, const struct tsc_conn *c);
+ * suite (its words with TSC_NEED_SUITE_TEXT in `need`); fingerprints "",
+ * dh_bits 0, no findings. The analysis then adds what it saw in the events
+ * and the findings. */
+void tsc_conn_report_init(struct tsc_conn_report *r, const struct tsc_conn *c, unsigned need);
 
 #endif

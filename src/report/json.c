@@ -744,7 +744,8 @@ void tsc_json_sink_init(struct tsc_sink_impl *s);
 void tsc_json_sink_init(struct tsc_sink_impl *s)
 {
     s->render.ctx = s;
-    s->render.need = TSC_NEED_FP | TSC_NEED_FP_TEXT; /* ja3 + ja3_string, ja4 + ja4_r, ja3s + ja3s_string */
+    /* ja3 + ja3_string, ja4 + ja4_r, ja3s + ja3s_string; the suite in words */
+    s->render.need = TSC_NEED_FP | TSC_NEED_FP_TEXT | TSC_NEED_SUITE_TEXT;
     s->render.event = json_event;
     s->render.emit = json_emit;
     s->render.discard = json_discard;

@@ -673,7 +673,7 @@ void tsc_text_sink_init(struct tsc_sink_impl *s)
     s->render.ctx = s;
     /* JA3 and JA4 of each ClientHello, JA3S of each ServerHello, the suite's
      * meaning; -v shows the JA3 string too */
-    s->render.need = TSC_NEED_FP | TSC_NEED_SUITE | (s->opts.verbose ? TSC_NEED_FP_TEXT : 0);
+    s->render.need = TSC_NEED_FP | TSC_NEED_SUITE | (s->opts.verbose ? TSC_NEED_JA3_TEXT : 0);
     s->render.event = text_event;
     s->render.emit = text_emit;
     s->render.discard = text_discard;

@@ -389,7 +389,8 @@ static void test_facts_and_report(void **state)
     static struct rec r;
     static struct tsc_fp_client want_ch[2];
     static struct tsc_fp_server want_sh;
-    struct tsc_analysis *a = rec_analysis(&r, TSC_NEED_FP | TSC_NEED_FP_TEXT | TSC_NEED_SUITE);
+    struct tsc_analysis *a =
+        rec_analysis(&r, TSC_NEED_FP | TSC_NEED_FP_TEXT | TSC_NEED_SUITE | TSC_NEED_SUITE_TEXT);
     assert_int_equal(tsc_analysis_max_severity(a), -1);
     struct hs_spec h = {2, 128, 0x7f}; /* a 1023-bit prime in 128 bytes */
     run_conn(tsc_analysis_sink(a), &h, 1);
@@ -475,6 +476,9 @@ static void test_need(void **state)
     assert_string_equal(r.rep.ja3s, "");
     assert_int_equal(r.rep.dh_bits, 2048);
     assert_true(r.rep.have_suite); /* the suite and findings are always there */
+    assert_true(r.rep.suite_known);
+    assert_int_equal(r.rep.suite.code, DHE_SUITE);
+    assert_string_equal(r.rep.suite_encryption, ""); /* its words only when asked for */
     assert_int_equal(r.rep.n_findings, 0);
     assert_int_equal(tsc_analysis_max_severity(a), -1);
     tsc_analysis_free(a);
@@ -490,6 +494,17 @@ static void test_need(void **state)
     assert_int_equal(r.sh_have, TSC_HAVE_SH_FP);
     assert_string_equal(r.sh.ja3s, "");
     assert_string_equal(r.rep.ja3, want.ja3_md5);
+    tsc_analysis_free(a);
+
+    /* and the JA3 string (-v) */
+    a = rec_analysis(&r, TSC_NEED_FP | TSC_NEED_JA3_TEXT);
+    run_conn(tsc_analysis_sink(a), &h, 1);
+    assert_int_equal(r.ch_have[0], TSC_HAVE_CH_FP);
+    assert_string_equal(r.ch[0].ja3_md5, want.ja3_md5);
+    assert_string_equal(r.ch[0].ja3, want.ja3);
+    assert_string_equal(r.ch[0].ja4, want.ja4);
+    assert_string_equal(r.ch[0].ja4_r, "");
+    assert_string_equal(r.sh.ja3s, "");
     tsc_analysis_free(a);
 
     /* the suite's meaning alone */

@@ -117,7 +117,7 @@ static uint32_t ske_dh_bits;
 static size_t judge(const struct tsc_conn *c, int64_t now, struct tsc_finding *out, size_t max)
 {
     struct tsc_conn_report rep;
-    tsc_conn_report_init(&rep, c);
+    tsc_conn_report_init(&rep, c, 0);
     rep.dh_bits = ske_dh_bits;
     return tsc_findings_eval(c, &rep, now, out, max);
 }
@@ -530,7 +530,7 @@ static void test_judges_report_suite(void **state)
     (void)state;
     struct tsc_conn *c = good_conn(); /* conn->suite: ECDHE-RSA-AES128-GCM */
     struct tsc_conn_report rep;
-    tsc_conn_report_init(&rep, c);
+    tsc_conn_report_init(&rep, c, TSC_NEED_SUITE_TEXT);
     assert_true(rep.have_suite);
     assert_true(rep.suite_known);
     assert_int_equal(rep.suite.code, 0xc02f);
@@ -544,15 +544,23 @@ static void test_judges_report_suite(void **state)
     assert_non_null(fired("no-forward-secrecy"));
     /* a suite the report does not know is not judged, whatever the conn says */
     c->suite = 0x0005;
-    tsc_conn_report_init(&rep, c);
+    tsc_conn_report_init(&rep, c, TSC_NEED_SUITE_TEXT);
     rep.suite_known = 0;
     assert_int_equal(tsc_findings_eval(c, &rep, now_of(c), found, MAXF), 0);
     /* no suite at all */
     c->have_suite = 0;
-    tsc_conn_report_init(&rep, c);
+    tsc_conn_report_init(&rep, c, TSC_NEED_SUITE_TEXT);
     assert_false(rep.have_suite);
     assert_null(rep.suite.name);
     assert_string_equal(rep.suite_encryption, "");
+    /* the words only when asked for; the suite is judged all the same */
+    c->have_suite = 1;
+    c->suite = 0x0005;
+    tsc_conn_report_init(&rep, c, 0);
+    assert_string_equal(rep.suite_encryption, "");
+    assert_string_equal(rep.suite_mac, "");
+    n_found = tsc_findings_eval(c, &rep, now_of(c), found, MAXF);
+    assert_non_null(fired("rc4-negotiated"));
     free_conn(c);
 }
 
