@@ -127,7 +127,8 @@ static void note_message(struct an_conn *s, const struct tsc_event *ev, const st
 {
     if (!tsc_is_ok(ev->status))
         return;
-    if ((f->have & TSC_HAVE_KEY) && f->dh_bits)
+    if ((f->have & TSC_HAVE_KEY) &&
+        (ev->msg->u.ske.kx == TSC_KX_DHE || ev->msg->u.ske.kx == TSC_KX_DHE_PSK))
         s->dh_bits = f->dh_bits;
     if ((f->have & TSC_HAVE_CH_FP) && !s->ja3[0]) {
         if (f->ja3_usable)

@@ -20,10 +20,10 @@
  *   `max` (then only the first `max` were written; out may be NULL when max
  *   is 0). Each rule fires at most once per connection. The function reads
  *   only the fields of struct tsc_conn that sinks may read and those of
- *   `rep` before its findings; it allocates nothing and never fails. A finding's `detail` is always NUL-terminated
- *   printable ASCII (bytes from the wire such as the SNI or a certificate
- *   name are written as \xHH), cut with "..." when it does not fit; it may be
- *   empty.
+ *   `rep` other than its findings; it allocates nothing and never fails. A
+ *   finding's `detail` is always NUL-terminated printable ASCII (bytes from
+ *   the wire such as the SNI or a certificate name are written as \xHH), cut
+ *   with "..." when it does not fit; it may be empty.
  *
  *   Time: certificates are judged at `now_epoch` (seconds since the epoch).
  *   Callers pass the connection's start, c->start_us / 1000000, never the wall
