@@ -10,6 +10,8 @@
  */
 #include "analysis/findings.h"
 
+#include "analysis/analysis.h"
+
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <stdarg.h>
@@ -117,9 +119,10 @@ static void det_finish(struct det *d)
 
 struct ctx {
     const struct tsc_conn *c;
+    const struct tsc_conn_report *rep; /* the analysis's facts */
     int64_t now;
-    int have_si;              /* a known suite was negotiated */
-    struct tsc_suite_info si; /* valid when have_si */
+    int have_si;                    /* a known suite was negotiated */
+    const struct tsc_suite_info *si; /* valid when have_si */
 };
 
 static int is_tls12_or_older(uint16_t v)
@@ -129,20 +132,20 @@ static int is_tls12_or_older(uint16_t v)
 
 static int suite_cipher_is(const struct ctx *x, const char *cipher)
 {
-    return x->have_si && strcmp(x->si.cipher, cipher) == 0;
+    return x->have_si && strcmp(x->si->cipher, cipher) == 0;
 }
 
 static int suite_is_anon(const struct ctx *x)
 {
-    return x->have_si && strcmp(x->si.authentication, "anon") == 0;
+    return x->have_si && strcmp(x->si->authentication, "anon") == 0;
 }
 
 static void det_suite(struct det *d, const struct ctx *x)
 {
-    if (x->si.name)
-        det_printf(d, "%s (0x%04x)", x->si.name, x->si.code);
+    if (x->si->name)
+        det_printf(d, "%s (0x%04x)", x->si->name, x->si->code);
     else
-        det_printf(d, "0x%04x", x->si.code);
+        det_printf(d, "0x%04x", x->si->code);
 }
 
 /* A certificate that parsed (hand-made connections in tests have no status). */
@@ -237,7 +240,7 @@ static int chk_anon_neg(const struct ctx *x, struct det *d)
 
 static int chk_export_neg(const struct ctx *x, struct det *d)
 {
-    if (!x->have_si || !x->si.is_export)
+    if (!x->have_si || !x->si->is_export)
         return 0;
     det_suite(d, x);
     return 1;
@@ -272,9 +275,9 @@ static int chk_3des_neg(const struct ctx *x, struct det *d)
  * ephemeral and reported by its own rule. */
 static int chk_no_fs(const struct ctx *x, struct det *d)
 {
-    if (!x->have_si || x->si.tls13 || !is_tls12_or_older(x->c->version) || suite_is_anon(x))
+    if (!x->have_si || x->si->tls13 || !is_tls12_or_older(x->c->version) || suite_is_anon(x))
         return 0;
-    const char *kx = x->si.key_exchange;
+    const char *kx = x->si->key_exchange;
     if (strcmp(kx, "RSA") != 0 && strcmp(kx, "DH") != 0 && strcmp(kx, "ECDH") != 0 &&
         strcmp(kx, "RSA_PSK") != 0)
         return 0;
@@ -285,7 +288,7 @@ static int chk_no_fs(const struct ctx *x, struct det *d)
 
 static int chk_cbc_sha1(const struct ctx *x, struct det *d)
 {
-    if (!x->have_si || strcmp(x->si.mode, "CBC") != 0 || strcmp(x->si.mac, "SHA1") != 0)
+    if (!x->have_si || strcmp(x->si->mode, "CBC") != 0 || strcmp(x->si->mac, "SHA1") != 0)
         return 0;
     det_suite(d, x);
     return 1;
@@ -326,7 +329,7 @@ static int chk_null_off(const struct ctx *x, struct det *d)
 
 static int chk_export_off(const struct ctx *x, struct det *d)
 {
-    return offered_only(x, TSC_OFFER_EXPORT, x->have_si && x->si.is_export, d);
+    return offered_only(x, TSC_OFFER_EXPORT, x->have_si && x->si->is_export, d);
 }
 
 static int chk_anon_off(const struct ctx *x, struct det *d)
@@ -387,7 +390,7 @@ static int chk_heartbeat(const struct ctx *x, struct det *d)
 
 static int chk_weak_dh(const struct ctx *x, struct det *d)
 {
-    uint32_t bits = x->c->dh_bits;
+    uint32_t bits = x->rep->dh_bits;
     if (bits == 0 || bits >= 2048)
         return 0;
     det_printf(d, "DH %u bits", (unsigned)bits);
@@ -983,17 +986,19 @@ int tsc_severity_parse(const char *s, enum tsc_severity *out)
     return -1;
 }
 
-size_t tsc_findings_eval(const struct tsc_conn *c, int64_t now_epoch, struct tsc_finding *out,
-                         size_t max)
+size_t tsc_findings_eval(const struct tsc_conn *c, const struct tsc_conn_report *rep, int64_t now_epoch,
+                         struct tsc_finding *out, size_t max)
 {
-    if (!c)
+    if (!c || !rep)
         return 0;
     struct ctx x;
     memset(&x, 0, sizeof x);
     x.c = c;
+    x.rep = rep;
     x.now = now_epoch;
-    if (c->have_suite && c->version != 0x0002)
-        x.have_si = tsc_suite_describe(c->suite, &x.si) && !x.si.signalling && !x.si.grease;
+    x.si = &rep->suite;
+    x.have_si = rep->have_suite && rep->suite_known && c->version != 0x0002 && !rep->suite.signalling &&
+                !rep->suite.grease;
 
     size_t fired = 0;
     for (int sev = TSC_SEV_HIGH; sev >= TSC_SEV_INFO; sev--) {

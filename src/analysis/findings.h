@@ -11,16 +11,19 @@
  *   tsc_rule_at(i) for i < tsc_rules_count() walks the table in its order
  *   (most severe first); every pointer returned is static.
  *
- *   tsc_findings_eval(c, now_epoch, out, max) judges every rule on `c` and
- *   writes the findings that fired to out[0..max), most severe first and, within
+ *   tsc_findings_eval(c, rep, now_epoch, out, max) judges every rule on the
+ *   connection `c` and what the analysis concluded about it, `rep`
+ *   (analysis/analysis.h: the selected suite's meaning, the DH prime size;
+ *   rules judge those facts, they do not compute them again), and writes
+ *   the findings that fired to out[0..max), most severe first and, within
  *   a severity, in table order. It returns how many fired, which may exceed
  *   `max` (then only the first `max` were written; out may be NULL when max
  *   is 0). Each rule fires at most once per connection. The function reads
- *   only the fields of struct tsc_conn that sinks may read; it allocates
- *   nothing and never fails. A finding's `detail` is always NUL-terminated
- *   printable ASCII (bytes from the wire such as the SNI or a certificate
- *   name are written as \xHH), cut with "..." when it does not fit; it may be
- *   empty.
+ *   only the fields of struct tsc_conn that sinks may read and those of
+ *   `rep` other than its findings; it allocates nothing and never fails. A
+ *   finding's `detail` is always NUL-terminated printable ASCII (bytes from
+ *   the wire such as the SNI or a certificate name are written as \xHH), cut
+ *   with "..." when it does not fit; it may be empty.
  *
  *   Time: certificates are judged at `now_epoch` (seconds since the epoch).
  *   Callers pass the connection's start, c->start_us / 1000000, never the wall
@@ -71,8 +74,11 @@ const char *tsc_severity_name(enum tsc_severity sev);
  * Returns 0 and sets *out, or -1 (and leaves *out alone) for anything else. */
 int tsc_severity_parse(const char *s, enum tsc_severity *out);
 
-/* Judge every rule on a finished connection (see the contract above). */
-size_t tsc_findings_eval(const struct tsc_conn *c, int64_t now_epoch, struct tsc_finding *out,
-                         size_t max);
+struct tsc_conn_report;
+
+/* Judge every rule on a finished connection and its report (see the
+ * contract above); 0 when c or rep is NULL. */
+size_t tsc_findings_eval(const struct tsc_conn *c, const struct tsc_conn_report *rep, int64_t now_epoch,
+                         struct tsc_finding *out, size_t max);
 
 #endif

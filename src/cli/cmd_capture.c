@@ -36,7 +36,7 @@ static void capture_usage(FILE *f)
             "with SSLKEYLOGFILE writes it while the capture runs); a connection whose\n"
             "secrets are not there yet waits up to 200 ms for each (eight times at most;\n"
             "not again within a second of a wait in vain).\n",
-            tsc_cli_common_help, tsc_cli_decrypt_help);
+            tsc_cli_common_help(), tsc_cli_decrypt_help);
 }
 
 static void on_signal(int sig)
@@ -106,8 +106,11 @@ int tsc_cmd_capture(int argc, char **argv)
     int ch;
     tsc_cli_opts_init(&o);
     memset(&lo, 0, sizeof lo);
+    struct tsc_cli_getopt g; /* the output formats' options, then these */
+    if (tsc_cli_getopt_init(&g, opts, "qhi:w:c:") != 0)
+        return TSC_EXIT_USAGE;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "vqhi:w:c:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         int k = tsc_cli_common_opt(&o, ch, optarg);
         if (k < 0)
             return TSC_EXIT_USAGE;

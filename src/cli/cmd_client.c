@@ -55,7 +55,7 @@ static void client_usage(FILE *f)
             "exit status: 0 the handshake completed (and the certificate verified, unless\n"
             "--no-verify), 1 it did not (the reason on stderr), 2 usage error.\n"
             "      --no-verify       a verification failure is reported but not fatal\n",
-            tsc_cli_common_help);
+            tsc_cli_common_help());
 }
 
 struct client_opts {
@@ -256,8 +256,11 @@ int tsc_cmd_client(int argc, char **argv)
     tsc_cli_opts_init(&o);
     o.quiet = 1;
     int ch;
+    struct tsc_cli_getopt g; /* the output formats' options, then these */
+    if (tsc_cli_getopt_init(&g, opts, "qh") != 0)
+        return TSC_EXIT_USAGE;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         int k = tsc_cli_common_opt(&o, ch, optarg);
         if (k < 0)
             return TSC_EXIT_USAGE;

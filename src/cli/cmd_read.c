@@ -40,7 +40,7 @@ static void read_usage(FILE *f)
             "exit status: 0 every file was read, 1 a file could not be read (each named\n"
             "on stderr as 'tlsscope: FILE: reason'), 2 usage error, 3 a finding at or\n"
             "above --fail-on.\n",
-            tsc_cli_common_help, tsc_cli_decrypt_help);
+            tsc_cli_common_help(), tsc_cli_decrypt_help);
 }
 
 struct progress {
@@ -88,8 +88,11 @@ int tsc_cmd_read(int argc, char **argv)
     int jobs = 1;
     int ch;
     tsc_cli_opts_init(&o);
+    struct tsc_cli_getopt g; /* the output formats' options, then these */
+    if (tsc_cli_getopt_init(&g, opts, "qhj:") != 0)
+        return TSC_EXIT_USAGE;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "vqhj:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         int k = tsc_cli_common_opt(&o, ch, optarg);
         if (k < 0)
             return TSC_EXIT_USAGE;

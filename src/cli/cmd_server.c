@@ -22,7 +22,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/text.h"
-#include "analysis/fingerprint.h"
+#include "analysis/analysis.h"
 #include "peer/peer.h"
 #include "report/report.h"
 #include "tls/msg.h"
@@ -56,7 +56,7 @@ static void server_usage(FILE *f)
             "%s"
             "\n"
             "SIGINT or SIGTERM stops it cleanly.\n",
-            tsc_cli_common_help);
+            tsc_cli_common_help());
 }
 
 struct server {
@@ -129,12 +129,21 @@ static void describe(struct tsc_buf *b, const uint8_t *wire, size_t n, int json)
     size_t blen = ((size_t)hs.data[1] << 16) | ((size_t)hs.data[2] << 8) | hs.data[3];
     struct tsc_view body = {hs.data + 4, blen <= hs.len - 4 ? blen : hs.len - 4};
     tsc_result r = tsc_client_hello_parse(body, chp);
+    /* its fingerprints, from the analysis step as in every report */
+    struct tsc_msg_facts *f = malloc(sizeof *f);
+    if (!f) {
+        (void)tsc_buf_puts(b, "out of memory\n");
+        tsc_buf_free(&hs);
+        free(chp);
+        return;
+    }
+    f->have = 0;
+    tsc_analysis_client_hello(chp, TSC_NEED_FP | (json ? TSC_NEED_FP_TEXT : 0), f);
     if (json) {
         (void)tsc_buf_puts(b, "{\"client_hello\":");
-        tsc_json_client_hello(b, chp);
+        tsc_json_client_hello(b, chp, f);
         (void)tsc_buf_puts(b, "}\n");
     } else {
-        char md5[TSC_FP_MD5_HEX], ja4[TSC_FP_JA4_SIZE];
         (void)tsc_buf_printf(b, "Your ClientHello, as this server saw it%s\n\n", tsc_is_ok(r) ? "" : " (malformed)");
         (void)tsc_buf_printf(b, "version field: 0x%04x\n", chp->legacy_version);
         const struct tsc_ext *sv = tsc_ext_find(&chp->ext, TSC_EXT_SUPPORTED_VERSIONS);
@@ -149,12 +158,13 @@ static void describe(struct tsc_buf *b, const uint8_t *wire, size_t n, int json)
         for (uint16_t i = 0; i < chp->ext.stored; i++)
             (void)tsc_buf_printf(b, " %u", chp->ext.ext[i].type);
         (void)tsc_buf_putc(b, '\n');
-        if (tsc_fp_usable(tsc_fp_ja3(chp, NULL, 0, md5)))
-            (void)tsc_buf_printf(b, "JA3 %s\n", md5);
-        if (tsc_fp_usable(tsc_fp_ja4(chp, ja4, NULL, 0)))
-            (void)tsc_buf_printf(b, "JA4 %s\n", ja4);
+        if (f->ja3_usable)
+            (void)tsc_buf_printf(b, "JA3 %s\n", f->ch.ja3_md5);
+        if (f->ja4_usable)
+            (void)tsc_buf_printf(b, "JA4 %s\n", f->ch.ja4);
     }
     tsc_buf_free(&hs);
+    free(f);
     free(chp);
 }
 
@@ -251,8 +261,11 @@ int tsc_cmd_server(int argc, char **argv)
     size_t lifetime = 7200, maxc = 256, hto = 10, count = 0;
     tsc_cli_opts_init(&o);
     int ch;
+    struct tsc_cli_getopt g; /* the output formats' options, then these */
+    if (tsc_cli_getopt_init(&g, opts, "qh") != 0)
+        return TSC_EXIT_USAGE;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         int k = tsc_cli_common_opt(&o, ch, optarg);
         if (k < 0)
             return TSC_EXIT_USAGE;

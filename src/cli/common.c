@@ -5,7 +5,7 @@
 
 #include "crypto/decrypt.h"
 #include "crypto/keylog.h"
-#include "analysis/findings.h"
+#include "analysis/findings.h" /* tsc_severity_parse: --fail-on */
 
 #include <sys/stat.h>
 
@@ -16,12 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-const char tsc_cli_common_help[] =
-    "output (one of):\n"
-    "      --text            the four phases per connection (default)\n"
-    "  -v, --verbose         the full tree: every suite, extension and field\n"
-    "      --json            JSON Lines, one object per connection (docs/json.md)\n"
-    "      --summary         one line per connection\n"
+static const char common_options_help[] =
     "options:\n"
     "      --color WHEN      auto (default: only on a terminal), always, never\n"
     "      --max-flows N     flows tracked at once (default 1048576)\n"
@@ -34,6 +29,59 @@ const char tsc_cli_common_help[] =
     "                        reported: info, low, medium, high ('tlsscope rules')\n"
     "  -q, --quiet           no statistics line on stderr\n"
     "  -h, --help            this text\n";
+
+const char *tsc_cli_common_help(void)
+{
+    static char help[4096];
+    if (help[0])
+        return help;
+    size_t n = 0;
+    n += (size_t)snprintf(help + n, sizeof help - n, "output (one of):\n");
+    for (size_t i = 0; i < tsc_formats_count() && n < sizeof help; i++) {
+        const struct tsc_format_row *f = tsc_format_at(i);
+        if (!f->flag)
+            continue;
+        char lead[8] = "      ";
+        if (f->short_flag)
+            snprintf(lead, sizeof lead, "  -%c, ", f->short_flag);
+        n += (size_t)snprintf(help + n, sizeof help - n, "%s--%-16s%s\n", lead, f->flag, f->help);
+    }
+    if (n < sizeof help)
+        snprintf(help + n, sizeof help - n, "%s", common_options_help);
+    return help;
+}
+
+int tsc_cli_getopt_init(struct tsc_cli_getopt *g, const struct option *own, const char *own_short)
+{
+    size_t n = 0, ns = 0;
+    memset(g, 0, sizeof *g);
+    for (size_t i = 0; i < tsc_formats_count(); i++) {
+        const struct tsc_format_row *f = tsc_format_at(i);
+        if (!f->flag)
+            continue;
+        if (n + 1 >= TSC_CLI_MAX_OPTS)
+            return -1;
+        g->longopts[n].name = f->flag;
+        g->longopts[n].has_arg = no_argument;
+        g->longopts[n].val = f->short_flag ? f->short_flag : TSC_OPT_FORMAT + (int)i;
+        n++;
+        if (f->short_flag) {
+            if (ns + 1 >= sizeof g->shortopts)
+                return -1;
+            g->shortopts[ns++] = f->short_flag;
+        }
+    }
+    for (; own && own->name; own++) {
+        if (n + 1 >= TSC_CLI_MAX_OPTS)
+            return -1;
+        g->longopts[n++] = *own;
+    }
+    size_t k = strlen(own_short);
+    if (ns + k >= sizeof g->shortopts)
+        return -1;
+    memcpy(g->shortopts + ns, own_short, k + 1);
+    return 0;
+}
 
 const char tsc_cli_decrypt_help[] =
     "decryption:\n"
@@ -90,11 +138,15 @@ int tsc_parse_size(const char *s, size_t *out)
 int tsc_cli_common_opt(struct tsc_cli_opts *o, int ch, const char *arg)
 {
     size_t v;
+    for (size_t i = 0; i < tsc_formats_count(); i++) {
+        const struct tsc_format_row *f = tsc_format_at(i);
+        if (f->flag && (ch == TSC_OPT_FORMAT + (int)i || (f->short_flag && ch == f->short_flag))) {
+            o->ro.format = (enum tsc_format)i;
+            o->nformats++;
+            return 1;
+        }
+    }
     switch (ch) {
-    case TSC_OPT_TEXT: o->ro.format = TSC_FMT_TEXT; o->nformats++; return 1;
-    case 'v': o->ro.format = TSC_FMT_VERBOSE; o->ro.verbose = 1; o->nformats++; return 1;
-    case TSC_OPT_JSON: o->ro.format = TSC_FMT_JSON; o->nformats++; return 1;
-    case TSC_OPT_SUMMARY: o->ro.format = TSC_FMT_SUMMARY; o->nformats++; return 1;
     case 'q': o->quiet = 1; return 1;
     case TSC_OPT_PROGRESS: o->progress = 1; return 1;
     case TSC_OPT_NO_PROGRESS: o->progress = 0; return 1;
@@ -174,12 +226,25 @@ int tsc_cli_common_opt(struct tsc_cli_opts *o, int ch, const char *arg)
 int tsc_cli_opts_finish(struct tsc_cli_opts *o)
 {
     if (o->nformats > 1) {
-        fprintf(stderr, "tlsscope: choose one of --text, -v, --json, --summary\n");
+        /* "--text, -v, --json, --summary": each format by its shortest flag */
+        char list[512];
+        size_t n = 0;
+        list[0] = '\0';
+        for (size_t i = 0; i < tsc_formats_count() && n < sizeof list; i++) {
+            const struct tsc_format_row *f = tsc_format_at(i);
+            if (!f->flag)
+                continue;
+            if (f->short_flag)
+                n += (size_t)snprintf(list + n, sizeof list - n, "%s-%c", n ? ", " : "", f->short_flag);
+            else
+                n += (size_t)snprintf(list + n, sizeof list - n, "%s--%s", n ? ", " : "", f->flag);
+        }
+        fprintf(stderr, "tlsscope: choose one of %s\n", list);
         return -1;
     }
     o->ro.color = strcmp(o->color, "always") == 0 ||
                   (strcmp(o->color, "auto") == 0 && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
-    if (o->ro.format == TSC_FMT_JSON)
+    if (!(tsc_format_at((size_t)o->ro.format)->flags & TSC_FORMAT_COLOR))
         o->ro.color = 0;
     return 0;
 }

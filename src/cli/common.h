@@ -36,10 +36,7 @@ struct tsc_cli_opts {
 };
 
 enum {
-    TSC_OPT_TEXT = 256,
-    TSC_OPT_JSON,
-    TSC_OPT_SUMMARY,
-    TSC_OPT_COLOR,
+    TSC_OPT_COLOR = 256,
     TSC_OPT_MAX_FLOWS,
     TSC_OPT_FLOW_BUFFER,
     TSC_OPT_MAX_MEMORY,
@@ -52,14 +49,13 @@ enum {
     TSC_OPT_DATA,
     TSC_OPT_EXPORT_STREAMS,
     TSC_OPT_FIRST_OWN = 300, /* subcommands number their own options from here */
+    TSC_OPT_FORMAT = 1000,   /* + the row of the format table (report.h) */
 };
 
+/* The output formats' options (--text, -v/--verbose, --json, --summary) are
+ * not here: they come from the format table, through tsc_cli_getopt_init. */
 #define TSC_CLI_COMMON_LONGOPTS                                               \
-    {"text", no_argument, NULL, TSC_OPT_TEXT},                                \
-        {"verbose", no_argument, NULL, 'v'},                                  \
-        {"json", no_argument, NULL, TSC_OPT_JSON},                            \
-        {"summary", no_argument, NULL, TSC_OPT_SUMMARY},                      \
-        {"color", required_argument, NULL, TSC_OPT_COLOR},                    \
+    {"color", required_argument, NULL, TSC_OPT_COLOR},                        \
         {"colour", required_argument, NULL, TSC_OPT_COLOR},                   \
         {"max-flows", required_argument, NULL, TSC_OPT_MAX_FLOWS},            \
         {"flow-buffer", required_argument, NULL, TSC_OPT_FLOW_BUFFER},        \
@@ -78,8 +74,20 @@ enum {
         {"data", optional_argument, NULL, TSC_OPT_DATA},                      \
         {"export-streams", required_argument, NULL, TSC_OPT_EXPORT_STREAMS}
 
-extern const char tsc_cli_common_help[];
+/* The common options' help, the output formats first (from their table). */
+const char *tsc_cli_common_help(void);
 extern const char tsc_cli_decrypt_help[];
+
+/* getopt_long's tables for a subcommand: the output formats' options (long
+ * and short, from the format table) and the subcommand's own, `own`
+ * (terminated by a zero row; TSC_CLI_COMMON_LONGOPTS among them) and
+ * `own_short`. Returns 0, or -1 when they do not fit (a programming error). */
+#define TSC_CLI_MAX_OPTS 64
+struct tsc_cli_getopt {
+    struct option longopts[TSC_CLI_MAX_OPTS];
+    char shortopts[64];
+};
+int tsc_cli_getopt_init(struct tsc_cli_getopt *g, const struct option *own, const char *own_short);
 
 void tsc_cli_opts_init(struct tsc_cli_opts *o);
 /* 1: handled; 0: not a common option; -1: bad value (message printed). */

@@ -1,5 +1,9 @@
 /*
  * common.c - the report object and what every renderer shares.
+ *
+ * The sink a report hands out runs, per event: --export-streams (decrypted
+ * application data to files), then the analysis step (analysis/analysis.h),
+ * which computes the facts and calls the format's renderer.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,8 +17,10 @@
 #include "report/report.h"
 
 struct tsc_report {
-    struct tsc_sink_impl impl;
-    struct tsc_sink wrap; /* the sink handed out: exports streams, then the format's */
+    struct tsc_sink_impl impl;    /* the format's renderer */
+    struct tsc_analysis *an;      /* in front of the renderer */
+    const struct tsc_sink *an_sink;
+    struct tsc_sink wrap; /* the sink handed out: exports streams, then the analysis */
     pthread_mutex_t lock; /* export_error (events come from -j workers) */
     char export_error[512];
 };
@@ -125,21 +131,21 @@ static void wrap_event(void *ctx, const struct tsc_event *ev)
         if (!r->impl.opts.data_preview)
             return;
     }
-    r->impl.sink.event(r->impl.sink.ctx, ev);
+    r->an_sink->event(r->an_sink->ctx, ev);
 }
 
 static void wrap_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
 {
     struct tsc_report *r = ctx;
     exp_done(r, c, ordinal);
-    r->impl.sink.emit(r->impl.sink.ctx, c, ordinal);
+    r->an_sink->emit(r->an_sink->ctx, c, ordinal);
 }
 
 static void wrap_discard(void *ctx, struct tsc_conn *c)
 {
     struct tsc_report *r = ctx;
     exp_done(r, c, 0);
-    r->impl.sink.discard(r->impl.sink.ctx, c);
+    r->an_sink->discard(r->an_sink->ctx, c);
 }
 
 const char *tsc_report_export_error(const struct tsc_report *r)
@@ -168,24 +174,17 @@ struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out)
         return NULL;
     r->impl.out = out;
     r->impl.opts = *opts;
-    r->impl.max_severity = -1;
     tsc_buf_init(&r->impl.ob, 0);
-    switch (opts->format) {
-    case TSC_FMT_JSON:
-        tsc_json_sink_init(&r->impl);
-        break;
-    case TSC_FMT_SUMMARY:
-        tsc_summary_sink_init(&r->impl);
-        break;
-    case TSC_FMT_WALKTHROUGH:
-        tsc_walkthrough_sink_init(&r->impl);
-        break;
-    case TSC_FMT_TEXT:
-    case TSC_FMT_VERBOSE:
-    default:
-        tsc_text_sink_init(&r->impl);
-        break;
+    const struct tsc_format_row *f = tsc_format_at((size_t)opts->format);
+    if (!f)
+        f = tsc_format_at(TSC_FMT_TEXT);
+    f->init(&r->impl);
+    r->an = tsc_analysis_new(&r->impl.render);
+    if (!r->an) {
+        free(r);
+        return NULL;
     }
+    r->an_sink = tsc_analysis_sink(r->an);
     pthread_mutex_init(&r->lock, NULL);
     r->wrap.ctx = r;
     r->wrap.event = wrap_event;
@@ -196,18 +195,7 @@ struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out)
 
 const struct tsc_sink *tsc_report_sink(struct tsc_report *r) { return &r->wrap; }
 
-int tsc_report_max_severity(const struct tsc_report *r) { return r->impl.max_severity; }
-
-size_t tsc_report_findings(struct tsc_sink_impl *s, const struct tsc_conn *c, struct tsc_finding *out, size_t max)
-{
-    size_t n = tsc_findings_eval(c, c->start_us / 1000000, out, max);
-    if (n > max)
-        n = max;
-    for (size_t i = 0; i < n; i++)
-        if ((int)out[i].rule->severity > s->max_severity)
-            s->max_severity = (int)out[i].rule->severity;
-    return n;
-}
+int tsc_report_max_severity(const struct tsc_report *r) { return tsc_analysis_max_severity(r->an); }
 
 void tsc_report_out_flush(struct tsc_sink_impl *s, int force)
 {
@@ -231,6 +219,7 @@ void tsc_report_free(struct tsc_report *r)
     if (!r)
         return;
     tsc_buf_free(&r->impl.ob);
+    tsc_analysis_free(r->an);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }

@@ -9,10 +9,8 @@
 #include <string.h>
 
 #include "core/text.h"
-#include "analysis/fingerprint.h"
 #include "registry/registry.h"
 #include "report/report.h"
-#include "registry/suite.h"
 
 #define PIECE_MAX ((size_t)8 << 20)
 #define HEX_MAX 1024 /* raw extension bytes shown at most */
@@ -234,11 +232,12 @@ static const char *sslv2_cipher_name(uint32_t spec)
 static void j_error_fields(struct tsc_buf *b, tsc_result st);
 
 /* A fingerprint and its string; null when it cannot be the real one
- * (SSLv2 format, a malformed hello, more extensions than kept). */
+ * (SSLv2 format, a malformed hello, more extensions than kept: not
+ * `usable`), or when there is none (`have` 0). */
 static void j_fp(struct tsc_buf *b, const char *key, const char *skey, const char *hash, const char *text,
-                 int status, tsc_result st)
+                 int have, int usable, int status, tsc_result st)
 {
-    int show = tsc_is_ok(st) && tsc_fp_usable(status);
+    int show = have && usable && tsc_is_ok(st);
     W(tsc_buf_printf(b, ",\"%s\":", key));
     W(show ? tsc_json_cstr(b, hash) : tsc_buf_puts(b, "null"));
     W(tsc_buf_printf(b, ",\"%s\":", skey));
@@ -247,7 +246,8 @@ static void j_fp(struct tsc_buf *b, const char *key, const char *skey, const cha
         W(tsc_buf_printf(b, ",\"%s_cut\":true", skey));
 }
 
-static void j_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, tsc_result st)
+static void j_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, const struct tsc_msg_facts *f,
+                           tsc_result st)
 {
     char hex[7];
     tsc_code_hex(ch->legacy_version, hex);
@@ -280,18 +280,18 @@ static void j_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch,
     W(tsc_buf_puts(b, "],"));
     j_ext_list(b, &ch->ext);
     {
-        char text[TSC_FP_TEXT_MAX], md5[TSC_FP_MD5_HEX], ja4[TSC_FP_JA4_SIZE];
-        int s3 = tsc_fp_ja3(ch, text, sizeof text, md5);
-        j_fp(b, "ja3", "ja3_string", md5, text, s3, st);
-        int s4 = tsc_fp_ja4(ch, ja4, text, sizeof text);
-        j_fp(b, "ja4", "ja4_r", ja4, text, s4, st);
+        const struct tsc_fp_client *fp = &f->ch;
+        int have = (f->have & TSC_HAVE_CH_FP) != 0;
+        j_fp(b, "ja3", "ja3_string", fp->ja3_md5, fp->ja3, have, f->ja3_usable, fp->ja3_status, st);
+        j_fp(b, "ja4", "ja4_r", fp->ja4, fp->ja4_r, have, f->ja4_usable, fp->ja4_status, st);
     }
     if (!tsc_is_ok(st))
         j_error_fields(b, st);
     W(tsc_buf_putc(b, '}'));
 }
 
-static void j_server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh, tsc_result st)
+static void j_server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh, const struct tsc_msg_facts *f,
+                           tsc_result st)
 {
     char hex[7];
     tsc_code_hex(sh->legacy_version, hex);
@@ -306,9 +306,9 @@ static void j_server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh,
     W(tsc_buf_printf(b, ",\"compression_method\":%u,", sh->compression));
     j_ext_list(b, &sh->ext);
     {
-        char text[TSC_FP_TEXT_MAX], md5[TSC_FP_MD5_HEX];
-        int s3 = tsc_fp_ja3s(sh, text, sizeof text, md5);
-        j_fp(b, "ja3s", "ja3s_string", md5, text, s3, st);
+        const struct tsc_fp_server *fp = &f->sh;
+        int have = (f->have & TSC_HAVE_SH_FP) != 0;
+        j_fp(b, "ja3s", "ja3s_string", fp->ja3s_md5, fp->ja3s, have, f->ja3s_usable, fp->ja3s_status, st);
     }
     if (!tsc_is_ok(st))
         j_error_fields(b, st);
@@ -361,7 +361,7 @@ static void j_cert(struct tsc_buf *b, const struct tsc_x509_summary *s, tsc_resu
     W(tsc_buf_putc(b, '}'));
 }
 
-static void j_ske(struct tsc_buf *b, const struct tsc_server_key_exchange *k)
+static void j_ske(struct tsc_buf *b, const struct tsc_server_key_exchange *k, const struct tsc_msg_facts *f)
 {
     static const char *kxn[] = {"unknown", "RSA", "DHE", "ECDHE", "PSK", "DHE_PSK",
                                 "ECDHE_PSK", "RSA_PSK", "SRP", "ECDH", "DH"};
@@ -371,20 +371,9 @@ static void j_ske(struct tsc_buf *b, const struct tsc_server_key_exchange *k)
         jcode(b, k->named_curve, TSC_REG_GROUP);
         W(tsc_buf_printf(b, ",\"public_key_length\":%zu", k->point.len));
     } else if (k->kx == TSC_KX_DHE || k->kx == TSC_KX_DHE_PSK) {
-        size_t bits = k->dh_p.len * 8;
-        for (size_t i = 0; i < k->dh_p.len && k->dh_p.p[i] == 0; i++)
-            bits -= 8;
-        if (bits && k->dh_p.len) {
-            uint8_t top = 0;
-            for (size_t i = 0; i < k->dh_p.len; i++)
-                if ((top = k->dh_p.p[i]) != 0)
-                    break;
-            for (int bit = 7; bit >= 0 && !(top & (1u << bit)); bit--)
-                bits--;
-        }
-        W(tsc_buf_printf(b, ",\"dh_bits\":%zu", bits));
+        jnum(b, "dh_bits", f->dh_bits);
     } else if (k->kx == TSC_KX_RSA && k->rsa_modulus.len) {
-        W(tsc_buf_printf(b, ",\"rsa_modulus_bits\":%zu", k->rsa_modulus.len * 8));
+        jnum(b, "rsa_modulus_bits", f->rsa_bits);
     }
     if (k->has_sig_alg) {
         W(tsc_buf_puts(b, ",\"signature_algorithm\":"));
@@ -395,9 +384,9 @@ static void j_ske(struct tsc_buf *b, const struct tsc_server_key_exchange *k)
     W(tsc_buf_putc(b, '}'));
 }
 
-static struct jconn *jc_of(struct tsc_conn *c)
+static struct jconn *jc_of(void **data)
 {
-    if (!c->sink_data) {
+    if (!*data) {
         struct jconn *j = calloc(1, sizeof *j);
         if (!j)
             return NULL;
@@ -407,14 +396,14 @@ static struct jconn *jc_of(struct tsc_conn *c)
         tsc_buf_init(&j->msgs, PIECE_MAX);
         tsc_buf_init(&j->ccerts, PIECE_MAX);
         tsc_buf_init(&j->ske, PIECE_MAX);
-        c->sink_data = j;
+        *data = j;
     }
-    return c->sink_data;
+    return *data;
 }
 
-static void jc_free(struct tsc_conn *c)
+static void jc_free(void **data)
 {
-    struct jconn *j = c->sink_data;
+    struct jconn *j = *data;
     if (!j)
         return;
     tsc_buf_free(&j->ch);
@@ -424,7 +413,7 @@ static void jc_free(struct tsc_conn *c)
     tsc_buf_free(&j->ccerts);
     tsc_buf_free(&j->ske);
     free(j);
-    c->sink_data = NULL;
+    *data = NULL;
 }
 
 static void j_error_fields(struct tsc_buf *b, tsc_result st)
@@ -434,10 +423,10 @@ static void j_error_fields(struct tsc_buf *b, tsc_result st)
     W(tsc_buf_putc(b, '}'));
 }
 
-static void json_event(void *ctx, const struct tsc_event *ev)
+static void json_event(void *ctx, const struct tsc_event *ev, const struct tsc_msg_facts *f, void **data)
 {
     const struct tsc_sink_impl *s = ctx;
-    struct jconn *j = jc_of(ev->conn);
+    struct jconn *j = jc_of(data);
     if (!j || ev->type == TSC_EV_ERROR)
         return;
     struct tsc_buf *m = &j->msgs;
@@ -467,13 +456,13 @@ static void json_event(void *ctx, const struct tsc_event *ev)
                 break;
         }
         if (msg->type == TSC_HS_CLIENT_HELLO && j->ch.len == 0) {
-            j_client_hello(&j->ch, &msg->u.ch, ev->status);
+            j_client_hello(&j->ch, &msg->u.ch, f, ev->status);
         } else if (msg->type == TSC_HS_SERVER_HELLO && j->sh.len == 0) {
-            j_server_hello(&j->sh, &msg->u.sh, ev->status);
+            j_server_hello(&j->sh, &msg->u.sh, f, ev->status);
         } else if (msg->type == TSC_HS_HELLO_RETRY_REQUEST && j->hrr.len == 0) {
-            j_server_hello(&j->hrr, &msg->u.sh, ev->status);
+            j_server_hello(&j->hrr, &msg->u.sh, f, ev->status);
         } else if (msg->type == TSC_HS_SERVER_KEY_EXCHANGE && j->ske.len == 0) {
-            j_ske(&j->ske, &msg->u.ske);
+            j_ske(&j->ske, &msg->u.ske, f);
         } else if (msg->type == TSC_HS_CERTIFICATE) {
             W(tsc_buf_printf(m, ",\"certificates\":%u", msg->u.cert.n));
             if (ev->dir == TSC_C2S) {
@@ -555,11 +544,12 @@ static void j_endpoint(struct tsc_buf *b, const struct tsc_endpoint *e)
     W(tsc_buf_printf(b, "{\"ip\":\"%s\",\"port\":%u}", ip, e->port));
 }
 
-static void json_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
+static void json_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn_report *rep, void **data,
+                      uint64_t ordinal)
 {
     struct tsc_sink_impl *s = ctx;
     struct tsc_buf *b = &s->ob;
-    struct jconn *j = jc_of(c);
+    struct jconn *j = jc_of(data);
     char ts[40];
     tsc_iso8601_us(c->start_us, ts, sizeof ts);
     W(tsc_buf_printf(b, "{\"id\":%llu,\"client\":", (unsigned long long)ordinal));
@@ -571,35 +561,32 @@ static void json_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
     W(tsc_buf_printf(b, ",\"end\":\"%s\",\"version\":", ts));
     W(tsc_json_cstr(b, c->version ? tsc_version_name(c->version) : NULL));
     W(tsc_buf_puts(b, ",\"cipher_suite\":"));
-    if (c->have_suite) {
-        struct tsc_suite_info si;
-        char hex[7], enc[64], mac[64];
-        tsc_suite_describe(c->suite, &si);
+    if (rep->have_suite) {
+        const struct tsc_suite_info *si = &rep->suite;
+        char hex[7];
         tsc_code_hex(c->suite, hex);
-        tsc_suite_encryption_text(&si, enc, sizeof enc);
-        tsc_suite_mac_text(&si, mac, sizeof mac);
         W(tsc_buf_printf(b, "{\"code\":\"%s\",\"name\":", hex));
-        W(tsc_json_cstr(b, si.name));
+        W(tsc_json_cstr(b, si->name));
         W(tsc_buf_puts(b, ",\"key_exchange\":"));
-        W(tsc_json_cstr(b, si.key_exchange));
+        W(tsc_json_cstr(b, si->key_exchange));
         W(tsc_buf_puts(b, ",\"authentication\":"));
-        W(tsc_json_cstr(b, si.authentication));
+        W(tsc_json_cstr(b, si->authentication));
         W(tsc_buf_puts(b, ",\"encryption\":"));
-        W(tsc_json_cstr(b, enc));
+        W(tsc_json_cstr(b, rep->suite_encryption));
         W(tsc_buf_puts(b, ",\"mac\":"));
-        W(tsc_json_cstr(b, mac));
+        W(tsc_json_cstr(b, rep->suite_mac));
         W(tsc_buf_puts(b, ",\"aead\":"));
-        jbool(b, si.aead);
+        jbool(b, si->aead);
         W(tsc_buf_puts(b, ",\"protocol\":"));
-        W(tsc_json_cstr(b, si.protocol));
+        W(tsc_json_cstr(b, si->protocol));
         W(tsc_buf_puts(b, ",\"cipher\":"));
-        W(tsc_json_cstr(b, si.cipher));
-        W(tsc_buf_printf(b, ",\"key_bits\":%u,\"mode\":", si.key_bits));
-        W(tsc_json_cstr(b, si.mode));
+        W(tsc_json_cstr(b, si->cipher));
+        W(tsc_buf_printf(b, ",\"key_bits\":%u,\"mode\":", si->key_bits));
+        W(tsc_json_cstr(b, si->mode));
         W(tsc_buf_puts(b, ",\"hash\":"));
-        W(tsc_json_cstr(b, si.mac));
+        W(tsc_json_cstr(b, si->mac));
         W(tsc_buf_puts(b, ",\"tls13\":"));
-        jbool(b, si.tls13);
+        jbool(b, si->tls13);
         W(tsc_buf_putc(b, '}'));
     } else {
         W(tsc_buf_puts(b, "null"));
@@ -687,9 +674,8 @@ static void json_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
     }
     W(tsc_buf_puts(b, "],\"findings\":["));
     {
-        struct tsc_finding fs[64];
-        size_t nf = tsc_report_findings(s, c, fs, 64);
-        for (size_t i = 0; i < nf; i++) {
+        const struct tsc_finding *fs = rep->findings;
+        for (size_t i = 0; i < rep->n_findings; i++) {
             if (i)
                 W(tsc_buf_putc(b, ','));
             W(tsc_buf_puts(b, "{\"id\":"));
@@ -743,25 +729,29 @@ static void json_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
     if (c->n_errors_total > c->n_errors)
         W(tsc_buf_printf(b, ",\"errors_count\":%u", c->n_errors_total));
     W(tsc_buf_puts(b, "}\n"));
-    jc_free(c);
+    jc_free(data);
     tsc_report_out_flush(s, 0);
 }
 
-static void json_discard(void *ctx, struct tsc_conn *c)
+static void json_discard(void *ctx, const struct tsc_conn *c, void **data)
 {
     (void)ctx;
-    jc_free(c);
+    (void)c;
+    jc_free(data);
 }
 
+void tsc_json_sink_init(struct tsc_sink_impl *s);
 void tsc_json_sink_init(struct tsc_sink_impl *s)
 {
-    s->sink.ctx = s;
-    s->sink.event = json_event;
-    s->sink.emit = json_emit;
-    s->sink.discard = json_discard;
+    s->render.ctx = s;
+    /* ja3 + ja3_string, ja4 + ja4_r, ja3s + ja3s_string; the suite in words */
+    s->render.need = TSC_NEED_FP | TSC_NEED_FP_TEXT | TSC_NEED_SUITE_TEXT;
+    s->render.event = json_event;
+    s->render.emit = json_emit;
+    s->render.discard = json_discard;
 }
 
-void tsc_json_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch)
+void tsc_json_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, const struct tsc_msg_facts *f)
 {
-    j_client_hello(b, ch, tsc_ok());
+    j_client_hello(b, ch, f, tsc_ok());
 }

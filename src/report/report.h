@@ -1,11 +1,19 @@
 /*
- * report.h - the sinks: each renders the events and finished connections of
- * the session layer in one format. A sink never parses bytes: it renders the
- * decoded structs it is handed.
+ * report.h - the renderers: each renders the events and finished connections
+ * of the session layer in one format, with the facts the analysis step
+ * computed for them (analysis/analysis.h). A renderer never parses bytes and
+ * never computes a fact (a fingerprint, a suite's meaning, a key size, a
+ * finding): it renders the decoded structs, the message facts and the
+ * connection report it is handed, so every format shows the same facts.
  *
- * Formats: text (the four phases, default), verbose (the full tree of every
- * field), json (JSON Lines, one object per connection; docs/json.md), summary
- * (one line per connection). Output goes to a FILE in large blocks.
+ * Formats are rows of one table (formats.c): name, command-line flag, help
+ * line, constructor. Built in: text (the four phases, default), verbose (the
+ * full tree of every field), json (JSON Lines, one object per connection;
+ * docs/json.md), summary (one line per connection), walkthrough (the demo's
+ * guided tour; no flag). Output goes to a FILE in large blocks.
+ *
+ * A new output format: its renderer in src/report/<name>.c (a constructor
+ * that fills struct tsc_sink_impl's `render`), and one row in formats.c.
  */
 #ifndef TSC_REPORT_REPORT_H
 #define TSC_REPORT_REPORT_H
@@ -13,13 +21,33 @@
 #include <stdio.h>
 
 #include "core/buf.h"
-#include "analysis/findings.h"
+#include "analysis/analysis.h"
 #include "tls/session.h"
 
+/* The built-in rows of the format table, by their index in it (formats.c);
+ * a format is chosen by its index, so a new one needs no name here. */
 enum tsc_format { TSC_FMT_TEXT, TSC_FMT_VERBOSE, TSC_FMT_JSON, TSC_FMT_SUMMARY, TSC_FMT_WALKTHROUGH };
 
+struct tsc_sink_impl;
+
+#define TSC_FORMAT_COLOR 0x1 /* renders ANSI colour when asked (--color) */
+
+/* One output format: a row of the table in formats.c. */
+struct tsc_format_row {
+    const char *name;  /* "json" */
+    const char *flag;  /* command-line long option without "--": "json"; NULL: not on the command line */
+    char short_flag;   /* its one-letter form ('v'), or 0 */
+    const char *help;  /* its text in --help */
+    unsigned flags;    /* TSC_FORMAT_* */
+    /* Fill s->render (ctx, need, event, emit, discard); s->opts and s->out are set. */
+    void (*init)(struct tsc_sink_impl *s);
+};
+size_t tsc_formats_count(void);
+/* The i-th row (enum tsc_format for the built-in ones), NULL past the end. */
+const struct tsc_format_row *tsc_format_at(size_t i);
+
 struct tsc_report_opts {
-    enum tsc_format format;
+    enum tsc_format format; /* index in the format table */
     int color;      /* ANSI colour (text formats, only on a terminal) */
     int verbose;    /* text: list every suite and extension */
     size_t data_preview;    /* --data: bytes of each decrypted application record shown (0: none) */
@@ -31,7 +59,8 @@ struct tsc_report;
 struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out);
 /* The sink to hand to the pipeline; valid as long as the report. */
 const struct tsc_sink *tsc_report_sink(struct tsc_report *r);
-/* The most severe finding reported so far (enum tsc_severity), or -1. */
+/* The most severe finding reported so far (enum tsc_severity), or -1: the
+ * analysis step's (--fail-on). */
 int tsc_report_max_severity(const struct tsc_report *r);
 /* The first error writing exported streams ("DIR/1-c2s.bin: No space left
  * on device"), or NULL. */
@@ -56,25 +85,18 @@ const char *tsc_ext_list_key(uint16_t type);       /* JSON key for its values: "
  * printable text (escaped as the format needs) or hex. */
 int tsc_data_is_text(const uint8_t *p, size_t n);
 
-/* A ClientHello as the JSON object of docs/json.md (the server's /json page). */
-void tsc_json_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch);
+/* A ClientHello as the JSON object of docs/json.md (the server's /json
+ * page), with its facts (tsc_analysis_client_hello with TSC_NEED_FP_TEXT). */
+void tsc_json_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, const struct tsc_msg_facts *f);
 
-/* Per-format sink constructors (one file each). */
+/* What a format's constructor fills, and what every renderer shares. */
 struct tsc_sink_impl {
-    struct tsc_sink sink;
+    struct tsc_renderer render;
     FILE *out;
     struct tsc_buf ob; /* output block */
     struct tsc_report_opts opts;
     int write_error;
-    int max_severity; /* most severe finding emitted, -1 none */
 };
-/* Evaluate the findings of a finished connection (most severe first) and
- * note the most severe for --fail-on; returns how many (at most max). */
-size_t tsc_report_findings(struct tsc_sink_impl *s, const struct tsc_conn *c, struct tsc_finding *out, size_t max);
 void tsc_report_out_flush(struct tsc_sink_impl *s, int force);
-void tsc_json_sink_init(struct tsc_sink_impl *s);
-void tsc_text_sink_init(struct tsc_sink_impl *s);
-void tsc_summary_sink_init(struct tsc_sink_impl *s);
-void tsc_walkthrough_sink_init(struct tsc_sink_impl *s);
 
 #endif

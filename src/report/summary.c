@@ -1,54 +1,21 @@
 /*
  * summary.c - one line per connection: when, who, version, suite, name,
- * resumption, certificate subject, ticket, alerts, errors.
+ * resumption, certificate subject, fingerprints, ticket, alerts, findings,
+ * errors.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/text.h"
-#include "analysis/fingerprint.h"
 #include "registry/registry.h"
 #include "report/report.h"
 
 #define W(expr) (void)(expr)
 
-/* The fingerprints of the first hellos, kept until the line is written. */
-struct sconn {
-    char ja3[TSC_FP_MD5_HEX], ja4[TSC_FP_JA4_SIZE], ja3s[TSC_FP_MD5_HEX];
-};
-
-static void summary_event(void *ctx, const struct tsc_event *ev)
+static void summary_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn_report *rep, void **data,
+                         uint64_t ordinal)
 {
-    (void)ctx;
-    if (ev->type != TSC_EV_HANDSHAKE || !tsc_is_ok(ev->status))
-        return;
-    uint16_t t = ev->msg->type;
-    if (t != TSC_HS_CLIENT_HELLO && t != TSC_HS_SERVER_HELLO)
-        return;
-    struct tsc_conn *c = ev->conn;
-    if (!c->sink_data && !(c->sink_data = calloc(1, sizeof(struct sconn))))
-        return;
-    struct sconn *sc = c->sink_data;
-    if (t == TSC_HS_CLIENT_HELLO && !sc->ja3[0]) {
-        if (!tsc_fp_usable(tsc_fp_ja3(&ev->msg->u.ch, NULL, 0, sc->ja3)))
-            sc->ja3[0] = 0;
-        if (!tsc_fp_usable(tsc_fp_ja4(&ev->msg->u.ch, sc->ja4, NULL, 0)))
-            sc->ja4[0] = 0;
-    } else if (t == TSC_HS_SERVER_HELLO && !sc->ja3s[0]) {
-        if (!tsc_fp_usable(tsc_fp_ja3s(&ev->msg->u.sh, NULL, 0, sc->ja3s)))
-            sc->ja3s[0] = 0;
-    }
-}
-
-static void summary_discard(void *ctx, struct tsc_conn *c)
-{
-    (void)ctx;
-    free(c->sink_data);
-    c->sink_data = NULL;
-}
-
-static void summary_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
-{
+    (void)data; /* nothing kept per connection: the line is the report's */
     struct tsc_sink_impl *s = ctx;
     struct tsc_buf *b = &s->ob;
     char cip[64], sip[64], ts[40], hex[7];
@@ -78,13 +45,12 @@ static void summary_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
         W(tsc_buf_puts(b, " cert="));
         W(tsc_text_cstr(b, c->certs[0].subject_cn));
     }
-    struct sconn *sc = c->sink_data;
-    if (sc && sc->ja3[0])
-        W(tsc_buf_printf(b, " ja3=%s", sc->ja3));
-    if (sc && sc->ja4[0])
-        W(tsc_buf_printf(b, " ja4=%s", sc->ja4));
-    if (sc && sc->ja3s[0])
-        W(tsc_buf_printf(b, " ja3s=%s", sc->ja3s));
+    if (rep->ja3[0])
+        W(tsc_buf_printf(b, " ja3=%s", rep->ja3));
+    if (rep->ja4[0])
+        W(tsc_buf_printf(b, " ja4=%s", rep->ja4));
+    if (rep->ja3s[0])
+        W(tsc_buf_printf(b, " ja3s=%s", rep->ja3s));
     if (c->resumed)
         W(tsc_buf_puts(b, " resumed"));
     if (c->hello_retry)
@@ -100,24 +66,21 @@ static void summary_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
         W(tsc_buf_printf(b, " alert=%s:%s", tsc_alert_level_name(a->level) ? tsc_alert_level_name(a->level) : "?",
                          d ? d : "?"));
     }
-    {
-        struct tsc_finding fs[64];
-        size_t nf = tsc_report_findings(s, c, fs, 64);
-        for (size_t i = 0; i < nf; i++)
-            W(tsc_buf_printf(b, "%s%s:%s", i ? "," : " findings=", tsc_severity_name(fs[i].rule->severity),
-                             fs[i].rule->id));
-    }
+    for (size_t i = 0; i < rep->n_findings; i++)
+        W(tsc_buf_printf(b, "%s%s:%s", i ? "," : " findings=", tsc_severity_name(rep->findings[i].rule->severity),
+                         rep->findings[i].rule->id));
     if (c->n_errors_total)
         W(tsc_buf_printf(b, " errors=%u(%s)", c->n_errors_total, c->errors[0].why));
     W(tsc_buf_putc(b, '\n'));
-    summary_discard(ctx, c);
     tsc_report_out_flush(s, 0);
 }
 
+void tsc_summary_sink_init(struct tsc_sink_impl *s);
 void tsc_summary_sink_init(struct tsc_sink_impl *s)
 {
-    s->sink.ctx = s;
-    s->sink.event = summary_event;
-    s->sink.emit = summary_emit;
-    s->sink.discard = summary_discard;
+    s->render.ctx = s;
+    s->render.need = TSC_NEED_FP; /* the connection's fingerprints */
+    s->render.event = NULL;       /* everything is in the connection and its report */
+    s->render.emit = summary_emit;
+    s->render.discard = NULL;
 }

@@ -7,10 +7,8 @@
 #include <string.h>
 
 #include "core/text.h"
-#include "analysis/fingerprint.h"
 #include "registry/registry.h"
 #include "report/report.h"
-#include "registry/suite.h"
 
 #define PHASE_MAX ((size_t)8 << 20)
 #define W(expr) (void)(expr)
@@ -216,7 +214,8 @@ static void ext_block(struct tsc_buf *b, const struct tsc_ext_list *l, int verbo
     }
 }
 
-static void client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, int verbose)
+static void client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, const struct tsc_msg_facts *f,
+                         int verbose)
 {
     const char *ind = "        ";
     const char *vn = tsc_version_name(ch->legacy_version);
@@ -257,29 +256,27 @@ static void client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, i
         W(tsc_buf_putc(b, '\n'));
     }
     ext_block(b, &ch->ext, verbose, ind, 0);
-    char text[TSC_FP_TEXT_MAX], md5[TSC_FP_MD5_HEX], ja4[TSC_FP_JA4_SIZE];
-    int s3 = tsc_fp_ja3(ch, text, sizeof text, md5);
-    int s4 = tsc_fp_ja4(ch, ja4, NULL, 0);
-    if (tsc_fp_usable(s3) && tsc_fp_usable(s4))
-        W(tsc_buf_printf(b, "%sJA3 %s, JA4 %s\n", ind, md5, ja4));
-    if (verbose && tsc_fp_usable(s3)) {
+    if (!(f->have & TSC_HAVE_CH_FP))
+        return;
+    const struct tsc_fp_client *fp = &f->ch;
+    if (f->ja3_usable && f->ja4_usable)
+        W(tsc_buf_printf(b, "%sJA3 %s, JA4 %s\n", ind, fp->ja3_md5, fp->ja4));
+    if (verbose && f->ja3_usable) {
         W(tsc_buf_printf(b, "%sJA3 string ", ind));
-        W(tsc_text_cstr(b, text));
+        W(tsc_text_cstr(b, fp->ja3));
         W(tsc_buf_putc(b, '\n'));
     }
 }
 
-static void suite_line(struct tsc_buf *b, uint16_t suite)
+static void suite_line(struct tsc_buf *b, const struct tsc_msg_facts *f)
 {
-    struct tsc_suite_info si;
-    char meaning[256], hex[7];
-    tsc_suite_describe(suite, &si);
-    tsc_suite_meaning(&si, meaning, sizeof meaning);
-    tsc_code_hex(suite, hex);
-    W(tsc_buf_printf(b, "%s (%s): %s", si.name ? si.name : "unknown suite", hex, meaning));
+    char hex[7];
+    tsc_code_hex(f->suite.code, hex);
+    W(tsc_buf_printf(b, "%s (%s): %s", f->suite.name ? f->suite.name : "unknown suite", hex, f->suite_meaning));
 }
 
-static void server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh, int verbose)
+static void server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh, const struct tsc_msg_facts *f,
+                         int verbose)
 {
     const char *ind = "        ";
     uint16_t v = tsc_server_hello_version(sh);
@@ -289,14 +286,13 @@ static void server_hello(struct tsc_buf *b, const struct tsc_server_hello *sh, i
     W(tsc_buf_puts(b, ", session id "));
     hex_short(b, sh->session_id, verbose ? 32 : 8);
     W(tsc_buf_printf(b, "\n%sselected ", ind));
-    suite_line(b, sh->cipher_suite);
+    suite_line(b, f);
     if (sh->compression)
         W(tsc_buf_printf(b, "\n%scompression %u (TLS compression enabled)", ind, sh->compression));
     W(tsc_buf_putc(b, '\n'));
     ext_block(b, &sh->ext, verbose, ind, 1);
-    char text[TSC_FP_TEXT_MAX], md5[TSC_FP_MD5_HEX];
-    if (tsc_fp_usable(tsc_fp_ja3s(sh, text, sizeof text, md5)))
-        W(tsc_buf_printf(b, "%sJA3S %s\n", ind, md5));
+    if ((f->have & TSC_HAVE_SH_FP) && f->ja3s_usable)
+        W(tsc_buf_printf(b, "%sJA3S %s\n", ind, f->sh.ja3s_md5));
 }
 
 static void cert_block(struct tsc_buf *b, const struct tsc_x509_summary *s, tsc_result st, unsigned i,
@@ -338,7 +334,7 @@ static void cert_block(struct tsc_buf *b, const struct tsc_x509_summary *s, tsc_
         W(tsc_buf_printf(b, "%ssha256  %s\n%sversion %d\n", ind, s->sha256, ind, s->version));
 }
 
-static void ske_line(struct tsc_buf *b, const struct tsc_server_key_exchange *k)
+static void ske_line(struct tsc_buf *b, const struct tsc_server_key_exchange *k, const struct tsc_msg_facts *f)
 {
     switch (k->kx) {
     case TSC_KX_ECDHE:
@@ -348,22 +344,18 @@ static void ske_line(struct tsc_buf *b, const struct tsc_server_key_exchange *k)
         W(tsc_buf_printf(b, ", %zu-byte public key", k->point.len));
         break;
     case TSC_KX_DHE:
-    case TSC_KX_DHE_PSK: {
-        size_t bytes = k->dh_p.len;
-        for (size_t i = 0; i < k->dh_p.len && k->dh_p.p[i] == 0; i++)
-            bytes--;
-        W(tsc_buf_printf(b, " DHE with a %zu-bit prime", bytes * 8));
+    case TSC_KX_DHE_PSK:
+        W(tsc_buf_printf(b, " DHE with a %u-bit prime", (unsigned)f->dh_bits));
         break;
-    }
     case TSC_KX_RSA:
-        W(tsc_buf_printf(b, " temporary RSA key, %zu-bit modulus (export)", k->rsa_modulus.len * 8));
+        W(tsc_buf_printf(b, " temporary RSA key, %u-bit modulus (export)", (unsigned)f->rsa_bits));
         break;
     case TSC_KX_PSK:
     case TSC_KX_RSA_PSK:
         W(tsc_buf_printf(b, " PSK identity hint of %zu bytes", k->psk_hint.len));
         break;
     case TSC_KX_SRP:
-        W(tsc_buf_printf(b, " SRP with a %zu-bit group", k->srp_n.len * 8));
+        W(tsc_buf_printf(b, " SRP with a %u-bit group", (unsigned)f->srp_bits));
         break;
     default:
         W(tsc_buf_puts(b, " (parameters of this key exchange not decoded)"));
@@ -377,15 +369,15 @@ static void ske_line(struct tsc_buf *b, const struct tsc_server_key_exchange *k)
     }
 }
 
-static void hs_details(struct tsc_buf *b, const struct tsc_event *ev, int verbose)
+static void hs_details(struct tsc_buf *b, const struct tsc_event *ev, const struct tsc_msg_facts *f, int verbose)
 {
     const struct tsc_hs_msg *m = ev->msg;
     switch (m->type) {
     case TSC_HS_CLIENT_HELLO:
-        client_hello(b, &m->u.ch, verbose);
+        client_hello(b, &m->u.ch, f, verbose);
         return;
     case TSC_HS_SERVER_HELLO:
-        server_hello(b, &m->u.sh, verbose);
+        server_hello(b, &m->u.sh, f, verbose);
         return;
     case TSC_HS_HELLO_RETRY_REQUEST:
         W(tsc_buf_puts(b, " the server asks the client to try again\n"));
@@ -397,7 +389,7 @@ static void hs_details(struct tsc_buf *b, const struct tsc_event *ev, int verbos
             cert_block(b, &ev->certs[i], ev->cert_status[i], i, verbose);
         return;
     case TSC_HS_SERVER_KEY_EXCHANGE:
-        ske_line(b, &m->u.ske);
+        ske_line(b, &m->u.ske, f);
         break;
     case TSC_HS_CLIENT_KEY_EXCHANGE:
         if (m->u.cke.kx == TSC_KX_RSA)
@@ -446,36 +438,36 @@ static void hs_details(struct tsc_buf *b, const struct tsc_event *ev, int verbos
     W(tsc_buf_putc(b, '\n'));
 }
 
-static struct tconn *tc_of(struct tsc_conn *c)
+static struct tconn *tc_of(void **data)
 {
-    if (!c->sink_data) {
+    if (!*data) {
         struct tconn *t = calloc(1, sizeof *t);
         if (!t)
             return NULL;
         for (int i = 0; i < 5; i++)
             tsc_buf_init(&t->phase[i], PHASE_MAX);
-        c->sink_data = t;
+        *data = t;
     }
-    return c->sink_data;
+    return *data;
 }
 
-static void tc_free(struct tsc_conn *c)
+static void tc_free(void **data)
 {
-    struct tconn *t = c->sink_data;
+    struct tconn *t = *data;
     if (!t)
         return;
     for (int i = 0; i < 5; i++)
         tsc_buf_free(&t->phase[i]);
     free(t);
-    c->sink_data = NULL;
+    *data = NULL;
 }
 
-static void text_event(void *ctx, const struct tsc_event *ev)
+static void text_event(void *ctx, const struct tsc_event *ev, const struct tsc_msg_facts *f, void **data)
 {
     struct tsc_sink_impl *s = ctx;
-    int verbose = s->opts.format == TSC_FMT_VERBOSE || s->opts.verbose;
+    int verbose = s->opts.verbose;
     struct color col = colors(s);
-    struct tconn *t = tc_of(ev->conn);
+    struct tconn *t = tc_of(data);
     if (!t)
         return;
     int ph = ev->type == TSC_EV_ERROR ? 0 : (ev->phase >= 1 && ev->phase <= 4 ? ev->phase : 4);
@@ -510,7 +502,7 @@ static void text_event(void *ctx, const struct tsc_event *ev)
             }
             W(tsc_buf_puts(b, ", as far as it could be read:\n       "));
         }
-        hs_details(b, ev, verbose);
+        hs_details(b, ev, f, verbose);
         break;
     }
     case TSC_EV_ENCRYPTED_HS:
@@ -568,12 +560,13 @@ static void text_event(void *ctx, const struct tsc_event *ev)
     }
 }
 
-static void text_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
+static void text_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn_report *rep, void **data,
+                      uint64_t ordinal)
 {
     struct tsc_sink_impl *s = ctx;
     struct tsc_buf *b = &s->ob;
     struct color col = colors(s);
-    struct tconn *t = tc_of(c);
+    struct tconn *t = tc_of(data);
     char cip[64], sip[64], ts[40];
     tsc_endpoint_ip(&c->client, cip, sizeof cip);
     tsc_endpoint_ip(&c->server, sip, sizeof sip);
@@ -637,8 +630,8 @@ static void text_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
         }
     }
     {
-        struct tsc_finding fs[64];
-        size_t nf = tsc_report_findings(s, c, fs, 64);
+        const struct tsc_finding *fs = rep->findings;
+        size_t nf = rep->n_findings;
         if (nf)
             W(tsc_buf_printf(b, " %sFindings%s\n", col.bold, col.off));
         for (size_t i = 0; i < nf; i++) {
@@ -663,20 +656,32 @@ static void text_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
     if (t && t->dropped)
         W(tsc_buf_printf(b, "   (%llu more events not shown: report size cap)\n", (unsigned long long)t->dropped));
     W(tsc_buf_putc(b, '\n'));
-    tc_free(c);
+    tc_free(data);
     tsc_report_out_flush(s, 0);
 }
 
-static void text_discard(void *ctx, struct tsc_conn *c)
+static void text_discard(void *ctx, const struct tsc_conn *c, void **data)
 {
     (void)ctx;
-    tc_free(c);
+    (void)c;
+    tc_free(data);
 }
 
+void tsc_text_sink_init(struct tsc_sink_impl *s);
 void tsc_text_sink_init(struct tsc_sink_impl *s)
 {
-    s->sink.ctx = s;
-    s->sink.event = text_event;
-    s->sink.emit = text_emit;
-    s->sink.discard = text_discard;
+    s->render.ctx = s;
+    /* JA3 and JA4 of each ClientHello, JA3S of each ServerHello, the suite's
+     * meaning; -v shows the JA3 string too */
+    s->render.need = TSC_NEED_FP | TSC_NEED_SUITE | (s->opts.verbose ? TSC_NEED_JA3_TEXT : 0);
+    s->render.event = text_event;
+    s->render.emit = text_emit;
+    s->render.discard = text_discard;
+}
+
+void tsc_verbose_sink_init(struct tsc_sink_impl *s);
+void tsc_verbose_sink_init(struct tsc_sink_impl *s)
+{
+    s->opts.verbose = 1;
+    tsc_text_sink_init(s);
 }

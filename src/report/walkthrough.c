@@ -8,7 +8,6 @@
 #include "core/text.h"
 #include "registry/registry.h"
 #include "report/report.h"
-#include "registry/suite.h"
 
 #define W(expr) (void)(expr)
 
@@ -17,29 +16,30 @@ struct wconn {
     int flight_told[2]; /* the encrypted flight was explained once per direction */
 };
 
-static struct wconn *wc_of(struct tsc_conn *c)
+static struct wconn *wc_of(void **data)
 {
-    if (!c->sink_data) {
+    if (!*data) {
         struct wconn *w = calloc(1, sizeof *w);
         if (!w)
             return NULL;
         for (int i = 0; i < 5; i++)
             tsc_buf_init(&w->phase[i], (size_t)1 << 20);
-        c->sink_data = w;
+        *data = w;
     }
-    return c->sink_data;
+    return *data;
 }
 
-static void wc_free(void *ctx, struct tsc_conn *c)
+static void wc_free(void *ctx, const struct tsc_conn *c, void **data)
 {
     (void)ctx;
-    struct wconn *w = c->sink_data;
+    (void)c;
+    struct wconn *w = *data;
     if (!w)
         return;
     for (int i = 0; i < 5; i++)
         tsc_buf_free(&w->phase[i]);
     free(w);
-    c->sink_data = NULL;
+    *data = NULL;
 }
 
 static const char *who(int dir) { return dir == TSC_C2S ? "The client" : "The server"; }
@@ -72,10 +72,10 @@ static void step(struct tsc_buf *b, const char *title, const char *fmt_plain)
     }
 }
 
-static void walk_event(void *ctx, const struct tsc_event *ev)
+static void walk_event(void *ctx, const struct tsc_event *ev, const struct tsc_msg_facts *f, void **data)
 {
     (void)ctx;
-    struct wconn *w = wc_of(ev->conn);
+    struct wconn *w = wc_of(data);
     if (!w || ev->type == TSC_EV_ERROR)
         return;
     int ph = ev->phase >= 1 && ev->phase <= 4 ? ev->phase : 4;
@@ -107,19 +107,16 @@ static void walk_event(void *ctx, const struct tsc_event *ev)
             break;
         }
         case TSC_HS_SERVER_HELLO: {
-            struct tsc_suite_info si;
-            char meaning[256];
-            tsc_suite_describe(m->u.sh.cipher_suite, &si);
-            tsc_suite_meaning(&si, meaning, sizeof meaning);
+            const struct tsc_suite_info *si = &f->suite;
             uint16_t v = tsc_server_hello_version(&m->u.sh);
             snprintf(t, sizeof t, "ServerHello: %s, %s", tsc_version_name(v) ? tsc_version_name(v) : "?",
-                     si.name ? si.name : "unknown suite");
+                     si->name ? si->name : "unknown suite");
             snprintf(x, sizeof x,
                      "The server chooses: %s and the suite %s, which means %s. %s",
-                     tsc_version_name(v) ? tsc_version_name(v) : "?", si.name ? si.name : "?", meaning,
-                     si.tls13 ? "In TLS 1.3 the key exchange rides in the key_share extensions of the two hellos, "
+                     tsc_version_name(v) ? tsc_version_name(v) : "?", si->name ? si->name : "?", f->suite_meaning,
+                     si->tls13 ? "In TLS 1.3 the key exchange rides in the key_share extensions of the two hellos, "
                                 "and everything after this message is encrypted."
-                     : strncmp(si.key_exchange, "ECDHE", 5) == 0 || strncmp(si.key_exchange, "DHE", 3) == 0
+                     : strncmp(si->key_exchange, "ECDHE", 5) == 0 || strncmp(si->key_exchange, "DHE", 3) == 0
                          ? "The key exchange is ephemeral, so a stolen server key later cannot decrypt this "
                            "conversation (forward secrecy)."
                          : "The key exchange is not ephemeral: whoever gets the server's key can decrypt a "
@@ -242,11 +239,12 @@ static void walk_event(void *ctx, const struct tsc_event *ev)
     }
 }
 
-static void walk_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
+static void walk_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn_report *rep, void **data,
+                      uint64_t ordinal)
 {
     struct tsc_sink_impl *s = ctx;
     struct tsc_buf *b = &s->ob;
-    struct wconn *w = wc_of(c);
+    struct wconn *w = wc_of(data);
     char cip[64], sip[64];
     tsc_endpoint_ip(&c->client, cip, sizeof cip);
     tsc_endpoint_ip(&c->server, sip, sizeof sip);
@@ -279,8 +277,8 @@ static void walk_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
                             "bytes in %llu records, all encrypted.\n",
                          (unsigned long long)c->app_bytes[0], (unsigned long long)c->app_records[0],
                          (unsigned long long)c->app_bytes[1], (unsigned long long)c->app_records[1]));
-    struct tsc_finding fs[64];
-    size_t nf = tsc_report_findings(s, c, fs, 64);
+    const struct tsc_finding *fs = rep->findings;
+    size_t nf = rep->n_findings;
     if (nf) {
         W(tsc_buf_puts(b, "\nWhat an auditor would flag:\n"));
         for (size_t i = 0; i < nf; i++)
@@ -288,14 +286,16 @@ static void walk_emit(void *ctx, struct tsc_conn *c, uint64_t ordinal)
                              fs[i].rule->id));
     }
     W(tsc_buf_putc(b, '\n'));
-    wc_free(ctx, c);
+    wc_free(ctx, c, data);
     tsc_report_out_flush(s, 0);
 }
 
+void tsc_walkthrough_sink_init(struct tsc_sink_impl *s);
 void tsc_walkthrough_sink_init(struct tsc_sink_impl *s)
 {
-    s->sink.ctx = s;
-    s->sink.event = walk_event;
-    s->sink.emit = walk_emit;
-    s->sink.discard = wc_free;
+    s->render.ctx = s;
+    s->render.need = TSC_NEED_SUITE; /* what the ServerHello's suite means; no fingerprints */
+    s->render.event = walk_event;
+    s->render.emit = walk_emit;
+    s->render.discard = wc_free;
 }

@@ -3,6 +3,8 @@
  * connections: each rule fires on the weakness it names and stays quiet on
  * the healthy case next to it; ordering by severity, truncation at `max`,
  * severity names, the table's shape, and docs/findings.md in step with it.
+ * Rules judge the connection and the analysis's report of it (the suite's
+ * meaning, the DH size): judge() builds the report as the analysis does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/analysis.h"
 #include "analysis/findings.h"
+#include "registry/suite.h"
 #include "tls/msg.h"
 #include "tls/session.h"
 
@@ -105,6 +109,19 @@ static int64_t now_of(const struct tsc_conn *c)
     return c->start_us / 1000000;
 }
 
+/* The DH prime size the analysis found in the connection's
+ * ServerKeyExchange (a test sets it; 0: none). */
+static uint32_t ske_dh_bits;
+
+/* The findings of c at `now`, with its report made as the analysis makes it. */
+static size_t judge(const struct tsc_conn *c, int64_t now, struct tsc_finding *out, size_t max)
+{
+    struct tsc_conn_report rep;
+    tsc_conn_report_init(&rep, c, 0);
+    rep.dh_bits = ske_dh_bits;
+    return tsc_findings_eval(c, &rep, now, out, max);
+}
+
 #define MAXF 64
 static struct tsc_finding found[MAXF];
 static size_t n_found;
@@ -113,7 +130,7 @@ static char note[64]; /* what the current case is, printed on failure */
 static size_t eval(const struct tsc_conn *c)
 {
     memset(found, 0, sizeof found);
-    n_found = tsc_findings_eval(c, now_of(c), found, MAXF);
+    n_found = judge(c, now_of(c), found, MAXF);
     assert_true(n_found <= MAXF);
     for (size_t i = 0; i < n_found; i++) {
         assert_non_null(found[i].rule);
@@ -188,7 +205,7 @@ static void test_good_tls12_fires_nothing(void **state)
     struct tsc_conn *c = good_conn();
     assert_int_equal(eval(c), 0);
     /* no output buffer at all */
-    assert_int_equal(tsc_findings_eval(c, now_of(c), NULL, 0), 0);
+    assert_int_equal(judge(c, now_of(c), NULL, 0), 0);
     free_conn(c);
 }
 
@@ -214,7 +231,8 @@ static void test_empty_conn_fires_nothing(void **state)
     struct tsc_conn *c = calloc(1, sizeof *c);
     assert_non_null(c);
     assert_int_equal(eval(c), 0);
-    assert_int_equal(tsc_findings_eval(NULL, 0, found, MAXF), 0);
+    assert_int_equal(tsc_findings_eval(NULL, NULL, 0, found, MAXF), 0);
+    assert_int_equal(tsc_findings_eval(c, NULL, 0, found, MAXF), 0); /* no report, nothing judged */
     free(c);
 }
 
@@ -489,16 +507,60 @@ static void test_weak_dh(void **state)
     struct tsc_conn *c = good_conn();
     c->suite = 0x009e;
     c->have_ske_group = 0;
-    c->dh_bits = 1024;
+    ske_dh_bits = 1024;
     static const char *const ids[] = {"weak-dh-group"};
     expect_only(c, ids, 1);
     assert_string_equal(fired("weak-dh-group"), "DH 1024 bits");
-    c->dh_bits = 2047;
+    ske_dh_bits = 1023; /* a 1024-bit field whose top bit is clear: the analysis's size is judged */
     expect_fires(c, "weak-dh-group");
-    c->dh_bits = 2048;
+    assert_string_equal(fired("weak-dh-group"), "DH 1023 bits");
+    ske_dh_bits = 2047;
+    expect_fires(c, "weak-dh-group");
+    ske_dh_bits = 2048;
     expect_quiet(c, "weak-dh-group");
-    c->dh_bits = 0;
+    ske_dh_bits = 0;
     expect_quiet(c, "weak-dh-group");
+    free_conn(c);
+}
+
+/* Suite rules judge the suite as the report describes it: the analysis
+ * describes it once, and findings do not describe conn->suite again. */
+static void test_judges_report_suite(void **state)
+{
+    (void)state;
+    struct tsc_conn *c = good_conn(); /* conn->suite: ECDHE-RSA-AES128-GCM */
+    struct tsc_conn_report rep;
+    tsc_conn_report_init(&rep, c, TSC_NEED_SUITE_TEXT);
+    assert_true(rep.have_suite);
+    assert_true(rep.suite_known);
+    assert_int_equal(rep.suite.code, 0xc02f);
+    assert_string_equal(rep.suite_encryption, "AES 128-bit GCM");
+    assert_string_equal(rep.suite_mac, "AEAD");
+    assert_int_equal(tsc_findings_eval(c, &rep, now_of(c), found, MAXF), 0);
+    /* the report says RC4: RC4 is judged */
+    assert_int_equal(tsc_suite_describe(0x0005, &rep.suite), 1);
+    n_found = tsc_findings_eval(c, &rep, now_of(c), found, MAXF);
+    assert_string_equal(fired("rc4-negotiated"), "TLS_RSA_WITH_RC4_128_SHA (0x0005)");
+    assert_non_null(fired("no-forward-secrecy"));
+    /* a suite the report does not know is not judged, whatever the conn says */
+    c->suite = 0x0005;
+    tsc_conn_report_init(&rep, c, TSC_NEED_SUITE_TEXT);
+    rep.suite_known = 0;
+    assert_int_equal(tsc_findings_eval(c, &rep, now_of(c), found, MAXF), 0);
+    /* no suite at all */
+    c->have_suite = 0;
+    tsc_conn_report_init(&rep, c, TSC_NEED_SUITE_TEXT);
+    assert_false(rep.have_suite);
+    assert_null(rep.suite.name);
+    assert_string_equal(rep.suite_encryption, "");
+    /* the words only when asked for; the suite is judged all the same */
+    c->have_suite = 1;
+    c->suite = 0x0005;
+    tsc_conn_report_init(&rep, c, 0);
+    assert_string_equal(rep.suite_encryption, "");
+    assert_string_equal(rep.suite_mac, "");
+    n_found = tsc_findings_eval(c, &rep, now_of(c), found, MAXF);
+    assert_non_null(fired("rc4-negotiated"));
     free_conn(c);
 }
 
@@ -617,7 +679,7 @@ static void test_cert_expired(void **state)
     c->certs[0].not_after_epoch = T0 - 1;
     expect_fires(c, "cert-expired");
     /* judged at the time given, not the wall clock */
-    assert_int_equal(tsc_findings_eval(c, T0 - 5, found, MAXF), 0);
+    assert_int_equal(judge(c, T0 - 5, found, MAXF), 0);
     c->certs[0].not_after_epoch = T0 + 60 * DAY;
     /* an expired intermediate */
     c->certs[1].not_after_epoch = T0 - 2 * DAY;
@@ -655,13 +717,13 @@ static void test_cert_time_implausible(void **state)
     c->n_certs = 1;
     c->certs[0].not_before_epoch = 0;
     c->certs[0].not_after_epoch = 1000;
-    assert_int_equal(tsc_findings_eval(c, 500, found, MAXF), 0);
-    assert_int_equal(tsc_findings_eval(c, 788918399, found, MAXF), 0);
-    assert_int_equal(tsc_findings_eval(c, 788918400, found, MAXF), 1);
+    assert_int_equal(judge(c, 500, found, MAXF), 0);
+    assert_int_equal(judge(c, 788918399, found, MAXF), 0);
+    assert_int_equal(judge(c, 788918400, found, MAXF), 1);
     assert_string_equal(found[0].rule->id, "cert-expired");
     c->certs[0].not_before_epoch = T0 - DAY;
     c->certs[0].not_after_epoch = T0 + DAY;
-    assert_int_equal(tsc_findings_eval(c, 0, found, MAXF), 0); /* not "not yet valid" either */
+    assert_int_equal(judge(c, 0, found, MAXF), 0); /* not "not yet valid" either */
     free_conn(c);
 }
 
@@ -998,10 +1060,10 @@ static void test_max_truncation(void **state)
     (void)state;
     struct tsc_conn *c = bad_conn();
     struct tsc_finding all[MAXF], few[4];
-    size_t n = tsc_findings_eval(c, now_of(c), all, MAXF);
+    size_t n = judge(c, now_of(c), all, MAXF);
     assert_int_equal(n, 11);
     memset(few, 0x5a, sizeof few);
-    assert_int_equal(tsc_findings_eval(c, now_of(c), few, 3), 11);
+    assert_int_equal(judge(c, now_of(c), few, 3), 11);
     for (size_t i = 0; i < 3; i++) {
         assert_ptr_equal(few[i].rule, all[i].rule);
         assert_string_equal(few[i].detail, all[i].detail);
@@ -1010,8 +1072,8 @@ static void test_max_truncation(void **state)
     const unsigned char *p = (const unsigned char *)&few[3];
     for (size_t k = 0; k < sizeof few[3]; k++)
         assert_int_equal(p[k], 0x5a);
-    assert_int_equal(tsc_findings_eval(c, now_of(c), NULL, 0), 11);
-    assert_int_equal(tsc_findings_eval(c, now_of(c), few, 0), 11);
+    assert_int_equal(judge(c, now_of(c), NULL, 0), 11);
+    assert_int_equal(judge(c, now_of(c), few, 0), 11);
     free_conn(c);
 }
 
@@ -1156,6 +1218,7 @@ int main(void)
         cmocka_unit_test(test_extended_master_secret),
         cmocka_unit_test(test_heartbeat),
         cmocka_unit_test(test_weak_dh),
+        cmocka_unit_test(test_judges_report_suite),
         cmocka_unit_test(test_weak_curve),
         cmocka_unit_test(test_ticket_lifetime),
         cmocka_unit_test(test_fatal_alert),

@@ -1,0 +1,35 @@
+/*
+ * formats.c - the output formats: one row each (report.h). Report
+ * construction (tsc_report_new) and the command line (its options, their
+ * help, the "choose one of" message) both read this table, so a new format
+ * is its renderer's file and one row here.
+ *
+ * The order is that of enum tsc_format for the built-in rows, and the order
+ * of the options in --help.
+ */
+#include "report/report.h"
+
+/* The constructors, one file each. */
+void tsc_text_sink_init(struct tsc_sink_impl *s);
+void tsc_verbose_sink_init(struct tsc_sink_impl *s);
+void tsc_json_sink_init(struct tsc_sink_impl *s);
+void tsc_summary_sink_init(struct tsc_sink_impl *s);
+void tsc_walkthrough_sink_init(struct tsc_sink_impl *s);
+
+static const struct tsc_format_row formats[] = {
+    [TSC_FMT_TEXT] = {"text", "text", 0, "the four phases per connection (default)", TSC_FORMAT_COLOR,
+                      tsc_text_sink_init},
+    [TSC_FMT_VERBOSE] = {"verbose", "verbose", 'v', "the full tree: every suite, extension and field",
+                         TSC_FORMAT_COLOR, tsc_verbose_sink_init},
+    [TSC_FMT_JSON] = {"json", "json", 0, "JSON Lines, one object per connection (docs/json.md)", 0,
+                      tsc_json_sink_init},
+    [TSC_FMT_SUMMARY] = {"summary", "summary", 0, "one line per connection", 0, tsc_summary_sink_init},
+    [TSC_FMT_WALKTHROUGH] = {"walkthrough", NULL, 0, "the demo's guided tour of a handshake", 0,
+                             tsc_walkthrough_sink_init},
+};
+
+#define N_FORMATS (sizeof formats / sizeof formats[0])
+
+size_t tsc_formats_count(void) { return N_FORMATS; }
+
+const struct tsc_format_row *tsc_format_at(size_t i) { return i < N_FORMATS ? &formats[i] : NULL; }
