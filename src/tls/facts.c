@@ -271,16 +271,8 @@ static void on_message(void *arg, uint8_t type, struct tsc_view body)
             if (m->u.ske.kx == TSC_KX_ECDHE || m->u.ske.kx == TSC_KX_ECDHE_PSK) {
                 c->ske_group = m->u.ske.named_curve;
                 c->have_ske_group = 1;
-            } else if (m->u.ske.dh_p.len) {
-                /* the prime's size in bits, leading zero bits excluded */
-                size_t i = 0;
-                while (i < m->u.ske.dh_p.len && m->u.ske.dh_p.p[i] == 0)
-                    i++;
-                uint32_t bits = (uint32_t)(m->u.ske.dh_p.len - i) * 8;
-                for (uint8_t top = i < m->u.ske.dh_p.len ? m->u.ske.dh_p.p[i] : 0; bits && !(top & 0x80); top <<= 1)
-                    bits--;
-                c->dh_bits = bits;
             }
+            /* the DH prime's size is the analysis step's (src/analysis/analysis.c) */
             break;
         case TSC_HS_SERVER_HELLO_DONE:
             c->saw_shd = 1;

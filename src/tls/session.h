@@ -154,7 +154,7 @@ struct tsc_conn {
     struct tsc_alert_entry alerts[TSC_MAX_ALERTS];
     uint16_t n_errors, n_errors_total;
     struct tsc_conn_error errors[TSC_MAX_CONN_ERRORS];
-    /* facts the findings judge (src/tls/findings.c) */
+    /* facts the findings judge (src/analysis/findings.c) */
     uint32_t offered_flags;   /* TSC_OFFER_*: weak suites the first ClientHello offered */
     uint8_t ch_compression;   /* the client offered a compression method other than null */
     uint8_t sh_compression;   /* the compression method the server selected */
@@ -164,7 +164,6 @@ struct tsc_conn {
     uint8_t heartbeat_offered;
     uint8_t have_ske_group;
     uint16_t ske_group;       /* ECDHE group of the ServerKeyExchange */
-    uint32_t dh_bits;         /* DHE prime size of the ServerKeyExchange, 0 if none */
     struct tsc_decrypt_info dec;
     void *sink_data;   /* owned by the sink */
     void *export_data; /* owned by the stream exporter of the report layer */
