@@ -97,7 +97,7 @@ struct par {
     const struct tsc_flow_ops *ops; /* the consumer of every worker */
     struct handed *heap; /* merger: min-heap by order */
     size_t nheap, capheap;
-    uint64_t ordinal, tls;
+    uint64_t ordinal, tls; /* connections released with an ordinal */
     struct emitter em;
     uint64_t index;         /* packets read so far */
 };

@@ -410,7 +410,7 @@ static struct tsc_flow_conn *ensure_conn(struct tsc_pipeline *pl, struct flow *f
 /* The one place bytes at `seq` join a direction's stream: a hole before them
  * is reported as a gap (the capture will not fill it), bytes already
  * delivered are trimmed (retransmissions and overlaps: the first copy
- * wins), and the rest goes to the session. */
+ * wins), and the rest goes to the consumer. */
 static void accept_at(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t seq, const uint8_t *p, size_t n,
                       int64_t ts)
 {
@@ -563,7 +563,8 @@ static void start_connection(struct tsc_pipeline *pl, struct flow *f, int64_t ts
     f->closed = 0;
     f->reset = 0;
     f->declined = 0;
-    /* until TCP or TLS says otherwise, the higher port is the client's */
+    /* until a SYN (or the consumer, TLS: the ClientHello) says otherwise, the
+     * higher port is the client's; UDP: the first datagram's sender */
     f->client_side = f->key.port[0] > f->key.port[1] ? 0 : 1;
     f->client_fixed = 0;
     if (f->key.proto == TSC_FLOW_TCP)
