@@ -19,7 +19,7 @@ MAY_USE = {
     "x509": {"core"},
     "tls": {"core", "registry", "crypto", "x509"},
     "analysis": {"core", "registry", "crypto", "x509", "tls"},
-    "capture": {"core", "registry", "tls", "analysis"},
+    "capture": {"core"},
     "report": {"core", "registry", "crypto", "x509", "tls", "analysis"},
     "peer": {"core", "registry", "crypto", "x509", "tls", "analysis", "capture", "report"},
     "cli": {"core", "registry", "crypto", "x509", "tls", "analysis", "capture", "report", "peer"},

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/cursor.h"
+#include "core/flow.h"
 
 #define ETH_IPV4 0x0800
 #define ETH_IPV6 0x86dd
@@ -68,23 +69,30 @@ static enum tsc_pkt_status ethernet(struct tsc_cursor *c, struct tsc_packet *out
 #define IPPROTO_IPV6_ 41
 #define IPPROTO_GRE_ 47
 
+/* The payload of an IP packet with protocol `proto`. */
+static enum tsc_pkt_status ip_payload(uint8_t proto, struct tsc_cursor *c, struct tsc_packet *out, size_t wire,
+                                      int depth);
+
 /*
- * Tunnels carried in UDP, by well-known port: VXLAN (4789: 8-byte header,
- * then Ethernet), Geneve (6081: 8 bytes plus options, protocol type),
- * GTP-U (2152: 8 bytes plus optional fields, then IP).
+ * UDP (RFC 768): source port, destination port, length, checksum. Tunnels
+ * by well-known port are followed: VXLAN (4789: 8-byte header, then
+ * Ethernet), Geneve (6081: 8 bytes plus options, protocol type), GTP-U
+ * (2152: 8 bytes plus optional fields, then IP, in a G-PDU). Anything else
+ * is a datagram: its payload is clamped to the UDP length, which may not
+ * exceed the IP payload (0 is taken for the IP payload: jumbograms).
  */
-static enum tsc_pkt_status udp_tunnel(struct tsc_cursor *c, struct tsc_packet *out, int depth)
+static enum tsc_pkt_status udp(struct tsc_cursor *c, struct tsc_packet *out, size_t wire, int depth)
 {
     uint16_t sport = 0, dport = 0, len = 0;
     if (!tsc_is_ok(tsc_cursor_u16(c, &sport)) || !tsc_is_ok(tsc_cursor_u16(c, &dport)) ||
         !tsc_is_ok(tsc_cursor_u16(c, &len)) || !tsc_is_ok(tsc_cursor_skip(c, 2)))
         return TSC_PKT_TRUNCATED;
-    if (dport == 4789 || sport == 4789) {
+    if (depth < MAX_DEPTH && (dport == 4789 || sport == 4789)) {
         if (!tsc_is_ok(tsc_cursor_skip(c, 8)))
             return TSC_PKT_TRUNCATED;
         return ethernet(c, out, depth + 1);
     }
-    if (dport == 6081 || sport == 6081) {
+    if (depth < MAX_DEPTH && (dport == 6081 || sport == 6081)) {
         uint8_t vo = 0, flags = 0;
         uint16_t proto = 0;
         if (!tsc_is_ok(tsc_cursor_u8(c, &vo)) || !tsc_is_ok(tsc_cursor_u8(c, &flags)) ||
@@ -94,27 +102,39 @@ static enum tsc_pkt_status udp_tunnel(struct tsc_cursor *c, struct tsc_packet *o
             return ethernet(c, out, depth + 1);
         return ethertype(c, proto, out, depth + 1);
     }
-    if (dport == 2152 || sport == 2152) {
+    if (depth < MAX_DEPTH && (dport == 2152 || sport == 2152)) {
+        /* a G-PDU (message type 255) carries user IP packets; other GTP-U
+         * messages (echo, error indication) are datagrams of their own */
+        struct tsc_cursor g = *c;
         uint8_t flags = 0, type = 0;
-        if (!tsc_is_ok(tsc_cursor_u8(c, &flags)) || !tsc_is_ok(tsc_cursor_u8(c, &type)) ||
-            !tsc_is_ok(tsc_cursor_skip(c, 6)))
+        if (!tsc_is_ok(tsc_cursor_u8(&g, &flags)) || !tsc_is_ok(tsc_cursor_u8(&g, &type)) ||
+            !tsc_is_ok(tsc_cursor_skip(&g, 6)))
             return TSC_PKT_TRUNCATED;
-        if (type != 0xff)
-            return TSC_PKT_NOT_TCP;
-        if (flags & 0x07) {
-            uint8_t next = 0;
-            if (!tsc_is_ok(tsc_cursor_skip(c, 3)) || !tsc_is_ok(tsc_cursor_u8(c, &next)))
-                return TSC_PKT_TRUNCATED;
-            while (next) {
-                uint8_t l = 0;
-                if (!tsc_is_ok(tsc_cursor_u8(c, &l)) || l == 0 || !tsc_is_ok(tsc_cursor_skip(c, (size_t)l * 4 - 2)) ||
-                    !tsc_is_ok(tsc_cursor_u8(c, &next)))
+        if (type == 0xff) {
+            if (flags & 0x07) {
+                uint8_t next = 0;
+                if (!tsc_is_ok(tsc_cursor_skip(&g, 3)) || !tsc_is_ok(tsc_cursor_u8(&g, &next)))
                     return TSC_PKT_TRUNCATED;
+                while (next) {
+                    uint8_t l = 0;
+                    if (!tsc_is_ok(tsc_cursor_u8(&g, &l)) || l == 0 ||
+                        !tsc_is_ok(tsc_cursor_skip(&g, (size_t)l * 4 - 2)) || !tsc_is_ok(tsc_cursor_u8(&g, &next)))
+                        return TSC_PKT_TRUNCATED;
+                }
             }
+            return ip_by_version(&g, out, depth + 1);
         }
-        return ip_by_version(c, out, depth + 1);
     }
-    return TSC_PKT_NOT_TCP;
+    if (wire < 8 || (len != 0 && (len < 8 || len > wire)))
+        return TSC_PKT_MALFORMED;
+    out->proto = TSC_FLOW_UDP;
+    out->src.port = sport;
+    out->dst.port = dport;
+    struct tsc_view rest = tsc_cursor_rest(c);
+    out->payload = rest.p;
+    out->payload_wire = (len ? len : wire) - 8;
+    out->payload_len = rest.len < out->payload_wire ? rest.len : out->payload_wire;
+    return TSC_PKT_UDP;
 }
 
 /* GRE (RFC 2784/2890): flags, protocol type, optional checksum, key, sequence. */
@@ -124,7 +144,7 @@ static enum tsc_pkt_status gre(struct tsc_cursor *c, struct tsc_packet *out, int
     if (!tsc_is_ok(tsc_cursor_u16(c, &flags)) || !tsc_is_ok(tsc_cursor_u16(c, &proto)))
         return TSC_PKT_TRUNCATED;
     if ((flags & 7) != 0)
-        return TSC_PKT_NOT_TCP; /* version 1 is PPTP's enhanced GRE */
+        return TSC_PKT_OTHER_PROTO; /* version 1 is PPTP's enhanced GRE */
     size_t opt = ((flags & 0x8000) ? 4 : 0) + ((flags & 0x2000) ? 4 : 0) + ((flags & 0x1000) ? 4 : 0);
     if (!tsc_is_ok(tsc_cursor_skip(c, opt)))
         return TSC_PKT_TRUNCATED;
@@ -132,10 +152,6 @@ static enum tsc_pkt_status gre(struct tsc_cursor *c, struct tsc_packet *out, int
         return ethernet(c, out, depth + 1);
     return ethertype(c, proto, out, depth + 1);
 }
-
-/* The payload of an IP packet with protocol `proto`. */
-static enum tsc_pkt_status ip_payload(uint8_t proto, struct tsc_cursor *c, struct tsc_packet *out, size_t wire,
-                                      int depth);
 
 static enum tsc_pkt_status tcp(struct tsc_cursor *c, struct tsc_packet *out, size_t wire_len)
 {
@@ -156,6 +172,7 @@ static enum tsc_pkt_status tcp(struct tsc_cursor *c, struct tsc_packet *out, siz
         return TSC_PKT_MALFORMED;
     if (!tsc_is_ok(tsc_cursor_skip(c, hlen - 20)))
         return TSC_PKT_TRUNCATED;
+    out->proto = TSC_FLOW_TCP;
     out->src.port = sport;
     out->dst.port = dport;
     out->flags = flags;
@@ -188,7 +205,7 @@ static enum tsc_pkt_status ipv4(struct tsc_cursor *c, struct tsc_packet *out, in
     memcpy(out->dst.addr, h + 16, 4);
     if (h[9] != IPPROTO_TCP_ && h[9] != IPPROTO_UDP_ && h[9] != IPPROTO_IPIP_ && h[9] != IPPROTO_IPV6_ &&
         h[9] != IPPROTO_GRE_)
-        return TSC_PKT_NOT_TCP;
+        return TSC_PKT_OTHER_PROTO;
     if ((frag & 0x2000) || (frag & 0x1fff)) {
         size_t end = total < caplen ? total : caplen;
         struct tsc_fragment *f = &out->frag;
@@ -262,7 +279,7 @@ static enum tsc_pkt_status ipv6(struct tsc_cursor *c, struct tsc_packet *out, in
             return TSC_PKT_FRAGMENT;
         }
         if (next != 0 && next != 43 && next != 60 && next != 51)
-            return TSC_PKT_NOT_TCP;
+            return TSC_PKT_OTHER_PROTO;
         uint8_t nh = 0, hl = 0;
         if (tsc_cursor_left(&x) < 2)
             return TSC_PKT_TRUNCATED;
@@ -276,7 +293,7 @@ static enum tsc_pkt_status ipv6(struct tsc_cursor *c, struct tsc_packet *out, in
         wire -= len;
         next = nh;
     }
-    return TSC_PKT_NOT_TCP;
+    return TSC_PKT_OTHER_PROTO;
 }
 
 static enum tsc_pkt_status ip_payload(uint8_t proto, struct tsc_cursor *c, struct tsc_packet *out, size_t wire,
@@ -284,18 +301,18 @@ static enum tsc_pkt_status ip_payload(uint8_t proto, struct tsc_cursor *c, struc
 {
     if (proto == IPPROTO_TCP_)
         return tcp(c, out, wire);
+    if (proto == IPPROTO_UDP_)
+        return udp(c, out, wire, depth);
     if (depth >= MAX_DEPTH)
-        return TSC_PKT_NOT_TCP;
+        return TSC_PKT_OTHER_PROTO;
     switch (proto) {
     case IPPROTO_IPIP_:
     case IPPROTO_IPV6_:
         return ip_by_version(c, out, depth + 1);
-    case IPPROTO_UDP_:
-        return udp_tunnel(c, out, depth);
     case IPPROTO_GRE_:
         return gre(c, out, depth);
     default:
-        return TSC_PKT_NOT_TCP;
+        return TSC_PKT_OTHER_PROTO;
     }
 }
 

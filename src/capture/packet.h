@@ -1,8 +1,11 @@
 /*
- * packet.h - link layer -> IPv4/IPv6 -> TCP, as views into the captured bytes.
+ * packet.h - link layer -> IPv4/IPv6 (through tunnels) -> TCP or UDP, as
+ * views into the captured bytes.
  *
- * Every length is clamped to what was captured and to the IP total length.
- * Nothing is allocated; the result points into the packet buffer.
+ * Every length is clamped to what was captured and to the IP total length
+ * (and, for UDP, the UDP length). Nothing is allocated; the result points
+ * into the packet buffer. UDP to the tunnel ports (VXLAN 4789, Geneve 6081,
+ * GTP-U 2152) is a tunnel: what it carries is decoded instead.
  */
 #ifndef TSC_CAPTURE_PACKET_H
 #define TSC_CAPTURE_PACKET_H
@@ -32,8 +35,9 @@
 
 enum tsc_pkt_status {
     TSC_PKT_TCP,        /* a TCP segment: fields below are valid */
+    TSC_PKT_UDP,        /* a UDP datagram: endpoints and payload below are valid */
     TSC_PKT_NOT_IP,     /* link or network protocol we do not follow */
-    TSC_PKT_NOT_TCP,
+    TSC_PKT_OTHER_PROTO, /* IP carrying neither TCP nor UDP (nor a tunnel) */
     TSC_PKT_FRAGMENT,   /* an IPv4/IPv6 fragment (not reassembled) */
     TSC_PKT_TRUNCATED,  /* headers cut by the snaplen */
     TSC_PKT_MALFORMED,  /* headers that contradict themselves */
@@ -56,8 +60,9 @@ struct tsc_fragment {
 
 struct tsc_packet {
     struct tsc_endpoint src, dst;
-    uint32_t seq, ack;
-    uint8_t flags;
+    uint8_t proto;         /* TSC_FLOW_TCP or TSC_FLOW_UDP (core/flow.h) */
+    uint32_t seq, ack;     /* TCP */
+    uint8_t flags;         /* TCP */
     const uint8_t *payload;
     size_t payload_len;    /* captured payload bytes */
     size_t payload_wire;   /* payload bytes on the wire (from the IP length) */

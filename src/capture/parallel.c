@@ -12,8 +12,6 @@
 
 #include "capture/pcapfile.h"
 #include "core/hash.h"
-#include "analysis/fingerprint.h"
-#include "registry/suite.h"
 
 #define RING 8192
 #define MERGE_EVERY 2048
@@ -24,19 +22,29 @@
 /* file buffers in flight (TSC_PCAPFILE_BLOCK each): workers may lag this far */
 #define READ_BUFFERS 8
 
-enum { D_SEGMENT, D_TCP, D_TICK, D_END };
+/* A finished connection a worker handed over, to be released in order on
+ * the emitter (or main) thread with the worker's consumer context. */
+struct handed {
+    uint64_t order;
+    struct tsc_flow_conn *c;
+    void *ctx;
+};
 
-/* A TCP segment the main thread decoded to route it: the worker takes the
- * fields as they are instead of decoding the packet again. */
+enum { D_SEGMENT, D_OWNED, D_TICK, D_END };
+
+/* A TCP segment or UDP datagram the main thread decoded to route it: the
+ * worker takes the fields as they are instead of decoding the packet again. */
 struct seg {
     struct tsc_endpoint src, dst;
     uint32_t seq, ack;
     uint8_t flags;
+    uint8_t proto;
     uint32_t payload_len, payload_wire;
     const uint8_t *payload;
 };
 
-struct owned_tcp {
+/* A reassembled IP datagram's segment or datagram, with its bytes. */
+struct owned_pkt {
     struct tsc_packet pk;
     uint8_t data[];
 };
@@ -44,7 +52,7 @@ struct owned_tcp {
 struct desc {
     uint8_t kind;
     struct seg seg;          /* D_SEGMENT */
-    struct owned_tcp *owned; /* D_TCP */
+    struct owned_pkt *owned; /* D_OWNED */
     int64_t ts;
     uint64_t index;
     uint64_t file_off;
@@ -56,6 +64,7 @@ struct desc {
 struct worker {
     pthread_t thread;
     struct tsc_pipeline *pl;
+    const struct tsc_flow_ops *ops;
     struct desc ring[RING];
     _Alignas(64) _Atomic uint64_t head; /* next to write (main) */
     uint64_t tail_seen;                 /* main's copy of tail */
@@ -63,7 +72,7 @@ struct worker {
     _Atomic uint64_t done_off;          /* file offset of the last packet finished */
     _Atomic uint64_t watermark;         /* no connection older than this is still to come */
     _Alignas(64) pthread_mutex_t lock;
-    struct tsc_conn **done; /* finished connections for the merger */
+    struct handed *done; /* finished connections for the merger */
     size_t ndone, capdone;
 };
 
@@ -74,21 +83,21 @@ struct emitter {
     int running;
     pthread_mutex_t mu;
     pthread_cond_t more, room;
-    struct tsc_conn **q; /* ring of EMIT_QUEUE, ordinals follow from `next` */
+    struct handed *q; /* ring of EMIT_QUEUE, ordinals follow from `next` */
     size_t head, n;
     uint64_t next; /* ordinal of q[head] */
     int done;
-    const struct tsc_sink *sink;
+    const struct tsc_flow_ops *ops;
 };
 
 struct par {
     struct worker *w;
     int n;
     struct tsc_hash_key key;
-    const struct tsc_sink *sink;
-    struct tsc_conn **heap; /* merger: min-heap by seq */
+    const struct tsc_flow_ops *ops; /* the consumer of every worker */
+    struct handed *heap; /* merger: min-heap by order */
     size_t nheap, capheap;
-    uint64_t ordinal, tls;
+    uint64_t ordinal, tls; /* connections released with an ordinal */
     struct emitter em;
     uint64_t index;         /* packets read so far */
 };
@@ -101,22 +110,23 @@ static void nap(long ns)
 
 /* ---------------------------------------------------------------- worker */
 
-static void handoff(void *arg, struct tsc_conn *c)
+static void handoff(void *arg, struct tsc_flow_conn *c, uint64_t order)
 {
     struct worker *w = arg;
+    struct handed h = {order, c, tsc_pipeline_consumer(w->pl)};
     pthread_mutex_lock(&w->lock);
     if (w->ndone == w->capdone) {
         size_t cap = w->capdone ? w->capdone * 2 : 256;
-        struct tsc_conn **nd = realloc(w->done, cap * sizeof *nd);
+        struct handed *nd = realloc(w->done, cap * sizeof *nd);
         if (!nd) {
             pthread_mutex_unlock(&w->lock);
-            tsc_conn_free(c); /* out of memory: this report is lost, the run goes on */
+            w->ops->free(h.ctx, c); /* out of memory: this report is lost, the run goes on */
             return;
         }
         w->done = nd;
         w->capdone = cap;
     }
-    w->done[w->ndone++] = c;
+    w->done[w->ndone++] = h;
     pthread_mutex_unlock(&w->lock);
 }
 
@@ -140,17 +150,18 @@ static void *worker_main(void *arg)
             struct tsc_packet pk;
             pk.src = d->seg.src;
             pk.dst = d->seg.dst;
+            pk.proto = d->seg.proto;
             pk.seq = d->seg.seq;
             pk.ack = d->seg.ack;
             pk.flags = d->seg.flags;
             pk.payload = d->seg.payload;
             pk.payload_len = d->seg.payload_len;
             pk.payload_wire = d->seg.payload_wire;
-            tsc_pipeline_tcp(w->pl, &pk, d->ts, d->index);
+            tsc_pipeline_transport(w->pl, &pk, d->ts, d->index);
             break;
         }
-        case D_TCP:
-            tsc_pipeline_tcp(w->pl, &d->owned->pk, d->ts, d->index);
+        case D_OWNED:
+            tsc_pipeline_transport(w->pl, &d->owned->pk, d->ts, d->index);
             free(d->owned);
             break;
         case D_TICK:
@@ -189,13 +200,13 @@ static void push(struct worker *w, const struct desc *d)
 
 /* ---------------------------------------------------------------- merger */
 
-static void heap_push(struct par *p, struct tsc_conn *c)
+static void heap_push(struct par *p, struct handed c)
 {
     if (p->nheap == p->capheap) {
         size_t cap = p->capheap ? p->capheap * 2 : 1024;
-        struct tsc_conn **nh = realloc(p->heap, cap * sizeof *nh);
+        struct handed *nh = realloc(p->heap, cap * sizeof *nh);
         if (!nh) {
-            tsc_conn_free(c);
+            p->ops->free(c.ctx, c.c);
             return;
         }
         p->heap = nh;
@@ -203,28 +214,28 @@ static void heap_push(struct par *p, struct tsc_conn *c)
     }
     size_t i = p->nheap++;
     p->heap[i] = c;
-    while (i && p->heap[(i - 1) / 2]->seq > p->heap[i]->seq) {
-        struct tsc_conn *t = p->heap[i];
+    while (i && p->heap[(i - 1) / 2].order > p->heap[i].order) {
+        struct handed t = p->heap[i];
         p->heap[i] = p->heap[(i - 1) / 2];
         p->heap[(i - 1) / 2] = t;
         i = (i - 1) / 2;
     }
 }
 
-static struct tsc_conn *heap_pop(struct par *p)
+static struct handed heap_pop(struct par *p)
 {
-    struct tsc_conn *top = p->heap[0];
+    struct handed top = p->heap[0];
     p->heap[0] = p->heap[--p->nheap];
     size_t i = 0;
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < p->nheap && p->heap[l]->seq < p->heap[m]->seq)
+        if (l < p->nheap && p->heap[l].order < p->heap[m].order)
             m = l;
-        if (r < p->nheap && p->heap[r]->seq < p->heap[m]->seq)
+        if (r < p->nheap && p->heap[r].order < p->heap[m].order)
             m = r;
         if (m == i)
             break;
-        struct tsc_conn *t = p->heap[i];
+        struct handed t = p->heap[i];
         p->heap[i] = p->heap[m];
         p->heap[m] = t;
         i = m;
@@ -237,7 +248,7 @@ static struct tsc_conn *heap_pop(struct par *p)
 static void *emitter_main(void *arg)
 {
     struct emitter *e = arg;
-    struct tsc_conn *take[64];
+    struct handed take[64];
     for (;;) {
         pthread_mutex_lock(&e->mu);
         while (e->n == 0 && !e->done)
@@ -257,14 +268,13 @@ static void *emitter_main(void *arg)
         pthread_cond_signal(&e->room);
         pthread_mutex_unlock(&e->mu);
         for (size_t i = 0; i < k; i++) {
-            if (e->sink && e->sink->emit)
-                e->sink->emit(e->sink->ctx, take[i], ordinal + i);
-            tsc_conn_free(take[i]);
+            e->ops->release(take[i].ctx, take[i].c, ordinal + i);
+            e->ops->free(take[i].ctx, take[i].c);
         }
     }
 }
 
-static void emit_push(struct emitter *e, struct tsc_conn *c)
+static void emit_push(struct emitter *e, struct handed c)
 {
     pthread_mutex_lock(&e->mu);
     while (e->n == EMIT_QUEUE)
@@ -275,10 +285,10 @@ static void emit_push(struct emitter *e, struct tsc_conn *c)
     pthread_mutex_unlock(&e->mu);
 }
 
-static void emitter_start(struct emitter *e, const struct tsc_sink *sink)
+static void emitter_start(struct emitter *e, const struct tsc_flow_ops *ops)
 {
     memset(e, 0, sizeof *e);
-    e->sink = sink;
+    e->ops = ops;
     e->next = 1;
     e->q = malloc(EMIT_QUEUE * sizeof *e->q);
     if (!e->q)
@@ -331,17 +341,16 @@ static void merge(struct par *p)
         w->ndone = 0;
         pthread_mutex_unlock(&w->lock);
     }
-    while (p->nheap && p->heap[0]->seq < wm) {
-        struct tsc_conn *c = heap_pop(p);
+    while (p->nheap && p->heap[0].order < wm) {
+        struct handed c = heap_pop(p);
         p->tls++;
         ++p->ordinal;
         if (p->em.running) {
             emit_push(&p->em, c);
             continue;
         }
-        if (p->sink && p->sink->emit)
-            p->sink->emit(p->sink->ctx, c, p->ordinal);
-        tsc_conn_free(c);
+        p->ops->release(c.ctx, c.c, p->ordinal);
+        p->ops->free(c.ctx, c.c);
     }
 }
 
@@ -411,24 +420,25 @@ struct frag_route {
     uint64_t file_off;
 };
 
-/* A reassembled datagram from the main thread's fragment table: copy it
- * (its buffer is reused) and send it to the worker of its flow. */
+/* A reassembled datagram from the main thread's fragment table (a TCP
+ * segment or a UDP datagram): copy it (its buffer is reused) and send it to
+ * the worker of its flow. */
 static void route_reassembled(void *arg, const struct tsc_packet *pk, int64_t ts)
 {
     struct frag_route *fr = arg;
-    struct owned_tcp *o = malloc(sizeof *o + pk->payload_len + 1);
+    struct owned_pkt *o = malloc(sizeof *o + pk->payload_len + 1);
     if (!o)
         return;
     o->pk = *pk;
     memcpy(o->data, pk->payload, pk->payload_len);
     o->pk.payload = o->data;
-    struct desc d = {.kind = D_TCP, .owned = o, .ts = ts, .index = fr->index, .file_off = fr->file_off};
+    struct desc d = {.kind = D_OWNED, .owned = o, .ts = ts, .index = fr->index, .file_off = fr->file_off};
     push(&fr->p->w[route_hash(fr->p, pk) % (uint64_t)fr->p->n], &d);
 }
 
 int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limits *lim,
-                           const struct tsc_decrypt_cfg *dec, const struct tsc_sink *sink,
-                           struct tsc_source_result *res, struct tsc_pipeline_stats *stats)
+                           const struct tsc_flow_factory *fac, struct tsc_source_result *res,
+                           struct tsc_pipeline_stats *stats)
 {
     struct tsc_pcapfile f;
     memset(res, 0, sizeof *res);
@@ -444,13 +454,13 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
         return 0; /* the single-threaded path says why */
     }
     /* what workers share read-only must be built before they start */
-    (void)tsc_suite_flags(0);
-    tsc_fp_prepare();
+    if (fac->ops->prepare)
+        fac->ops->prepare(fac->arg);
 
     struct par p;
     memset(&p, 0, sizeof p);
     p.n = workers;
-    p.sink = sink;
+    p.ops = fac->ops;
     tsc_hash_key_random(&p.key);
     p.w = aligned_alloc(_Alignof(struct worker), (size_t)workers * sizeof *p.w); /* a multiple of 64 */
     if (p.w)
@@ -458,9 +468,9 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
     struct tsc_limits wl = *lim;
     wl.max_flows = lim->max_flows / (size_t)workers + 1;
     wl.max_memory = lim->max_memory / (size_t)workers;
-    /* the main thread's pipeline only reassembles IP fragments */
+    /* the main thread's pipeline only reassembles IP fragments: no consumer */
     struct frag_route fr = {&p, 0, 0};
-    struct tsc_pipeline *main_pl = tsc_pipeline_new(lim, sink);
+    struct tsc_pipeline *main_pl = tsc_pipeline_new(lim, NULL);
     int started = 0, ready = 0; /* not ready: threads could not start, read with one */
     if (!p.w || !main_pl)
         goto out;
@@ -472,19 +482,18 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
         atomic_init(&w->tail, 0);
         atomic_init(&w->watermark, 0);
         atomic_init(&w->done_off, 0);
-        w->pl = tsc_pipeline_new(&wl, sink);
+        w->pl = tsc_pipeline_new(&wl, fac);
         if (!w->pl)
             goto out;
+        w->ops = fac->ops;
         pthread_mutex_init(&w->lock, NULL); /* destroyed with the pipeline */
-        if (dec)
-            tsc_session_set_decrypt(tsc_pipeline_session(w->pl), dec);
         tsc_pipeline_set_parallel(w->pl, handoff, w);
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
             goto out;
         started++;
     }
     ready = 1;
-    emitter_start(&p.em, sink);
+    emitter_start(&p.em, fac->ops);
     struct tsc_pcap_packet pkt;
     struct router rt = {0};
     while ((rc = tsc_pcapfile_next(&f, &pkt)) == 1) {
@@ -495,10 +504,12 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
         stats->packets++;
         stats->bytes += pkt.caplen;
         switch (tsc_packet_decode(pkt.linktype, pkt.data, pkt.caplen, &pk)) {
-        case TSC_PKT_TCP: {
+        case TSC_PKT_TCP:
+        case TSC_PKT_UDP: {
             struct desc d = {.kind = D_SEGMENT, .ts = pkt.ts_us, .index = index, .file_off = off};
             d.seg.src = pk.src;
             d.seg.dst = pk.dst;
+            d.seg.proto = pk.proto;
             d.seg.seq = pk.seq;
             d.seg.ack = pk.ack;
             d.seg.flags = pk.flags;
@@ -514,7 +525,7 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
             tsc_pipeline_packet(main_pl, pkt.linktype, pkt.data, pkt.caplen, pkt.ts_us);
             break;
         case TSC_PKT_NOT_IP: stats->not_ip++; break;
-        case TSC_PKT_NOT_TCP: stats->not_tcp++; break;
+        case TSC_PKT_OTHER_PROTO: stats->other_proto++; break;
         case TSC_PKT_TRUNCATED: stats->truncated++; break;
         case TSC_PKT_MALFORMED: stats->malformed++; break;
         default: stats->link_unsupported++; break;
@@ -555,7 +566,9 @@ out:
             continue;
         const struct tsc_pipeline_stats *s = tsc_pipeline_stats(w->pl);
         stats->tcp_packets += s->tcp_packets;
+        stats->udp_packets += s->udp_packets;
         stats->flows += s->flows;
+        stats->udp_flows += s->udp_flows;
         stats->evictions += s->evictions;
         stats->overlaps_conflicting += s->overlaps_conflicting;
         stats->gaps += s->gaps;

@@ -1,6 +1,6 @@
 /*
- * pipeline.c - IP fragments, flow table, TCP reassembly, ordered release
- * (see pipeline.h).
+ * pipeline.c - IP fragments, flow table, TCP reassembly, UDP datagrams,
+ * ordered release (see pipeline.h).
  */
 #include "capture/pipeline.h"
 
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "core/result.h"
 
 /* ------------------------------------------------------------ structures */
 
@@ -43,9 +44,23 @@ struct tcpdir {
 
 struct flow_key {
     uint8_t family;
-    uint8_t pad[3];
+    uint8_t proto; /* TSC_FLOW_TCP or TSC_FLOW_UDP: the same ports in each are two flows */
+    uint8_t pad[2];
     uint16_t port[2];
     uint8_t addr[2][16];
+};
+
+struct flow;
+
+/* The pipeline's record of one consumer connection: its place in the
+ * release queue, and what the pipeline decided about it. */
+struct conn_rec {
+    struct conn_rec *next, *prev; /* release queue, in order of first packet */
+    struct flow *owner;           /* the flow feeding it; NULL once closed */
+    struct tsc_flow_conn *h;      /* the consumer's connection */
+    uint64_t order;
+    uint8_t closed;
+    uint8_t reported;             /* released with an ordinal already (live) */
 };
 
 struct flow {
@@ -54,13 +69,15 @@ struct flow {
     uint64_t hash;
     struct flow_key key;  /* side 0 = the lower (addr, port) */
     struct tcpdir tcp[2];
-    struct tsc_conn *conn; /* created with the first payload byte */
+    struct tsc_flow_conn *conn; /* opened with the first payload byte (UDP: datagram) */
+    struct conn_rec *rec;       /* conn's record */
     uint64_t seq;          /* the connection's order of first packet */
     int64_t start_us, last_us;
     uint8_t client_side;   /* hint for the connection: flow side of the client */
     uint8_t client_fixed;  /* the hint comes from a SYN */
     uint8_t closed;        /* the connection is over; the flow absorbs its tail */
     uint8_t reset;         /* an RST was seen (the connection closes at a new SYN, idle or the end) */
+    uint8_t declined;      /* the consumer does not follow this connection */
 };
 
 #define FRAG_MAX_PENDING 64
@@ -78,20 +95,20 @@ struct frag {
 };
 
 struct tsc_pipeline {
-    struct tsc_session_ctx sc;
+    const struct tsc_flow_ops *ops; /* the consumer */
+    void *ctx;                      /* its context for this pipeline */
     struct tsc_limits lim;
-    const struct tsc_sink *sink;
     struct tsc_hash_key key;
     struct flow **buckets;
     size_t nbuckets, nflows, nconns;
     struct flow *lru_head, *lru_tail; /* head = most recent */
-    struct tsc_conn *q_head, *q_tail; /* connections in order of first packet */
+    struct conn_rec *q_head, *q_tail; /* connections in order of first packet */
     struct frag *frags;
     size_t nfrags;
     size_t ooo_total;
     uint64_t next_seq, ordinal, created;
     int64_t clock, jump_to; /* the capture's clock for idle timeouts */
-    void (*handoff)(void *arg, struct tsc_conn *c); /* -j: finished connections go to the merger */
+    void (*handoff)(void *arg, struct tsc_flow_conn *c, uint64_t order); /* -j: to the merger */
     void *handoff_arg;
     void (*reassembled)(void *arg, const struct tsc_packet *pk, int64_t ts); /* -j: datagrams to route */
     void *reassembled_arg;
@@ -105,7 +122,8 @@ struct tsc_pipeline {
 /* What the pipeline itself holds: flows, connections, queued segments, fragments. */
 static size_t mem_estimate(const struct tsc_pipeline *pl)
 {
-    return pl->nflows * sizeof(struct flow) + pl->nconns * sizeof(struct tsc_conn) + pl->ooo_total +
+    return pl->nflows * sizeof(struct flow) + pl->nconns * (sizeof(struct conn_rec) + pl->ops->conn_size) +
+           pl->ooo_total +
            pl->nfrags * (sizeof(struct frag) + FRAG_MAX_LEN) + pl->nbuckets * sizeof(struct flow *);
 }
 
@@ -139,22 +157,42 @@ static size_t heap_now(void)
  * allocator costs more than a packet; evicts in batches. */
 static void enforce_memory(struct tsc_pipeline *pl, int64_t ts);
 
-struct tsc_pipeline *tsc_pipeline_new(const struct tsc_limits *lim, const struct tsc_sink *sink)
+/* Without a consumer: every flow declined. */
+static struct tsc_flow_conn *open_none(void *ctx, const struct tsc_flow_info *fi)
+{
+    (void)ctx;
+    (void)fi;
+    return NULL;
+}
+static const struct tsc_flow_ops no_consumer = {.open = open_none};
+
+struct tsc_pipeline *tsc_pipeline_new(const struct tsc_limits *lim, const struct tsc_flow_factory *fac)
 {
     struct tsc_pipeline *pl = calloc(1, sizeof *pl);
     if (!pl)
         return NULL;
-    if (!tsc_is_ok(tsc_session_ctx_init(&pl->sc, sink, lim))) {
-        free(pl);
-        return NULL;
+    pl->lim = *lim;
+    if (!pl->lim.flow_buf_max)
+        pl->lim.flow_buf_max = TSC_DEFAULT_FLOW_BUF_MAX;
+    if (!pl->lim.max_flows)
+        pl->lim.max_flows = TSC_DEFAULT_MAX_FLOWS;
+    if (!pl->lim.max_memory)
+        pl->lim.max_memory = TSC_DEFAULT_MAX_MEMORY;
+    pl->ops = &no_consumer;
+    if (fac) {
+        pl->ctx = fac->ops->ctx_new(fac->arg, &pl->lim);
+        if (!pl->ctx) {
+            free(pl);
+            return NULL;
+        }
+        pl->ops = fac->ops;
     }
-    pl->lim = pl->sc.lim;
-    pl->sink = sink;
     tsc_hash_key_random(&pl->key);
     pl->nbuckets = 1024;
     pl->buckets = calloc(pl->nbuckets, sizeof *pl->buckets);
     if (!pl->buckets) {
-        tsc_session_ctx_free(&pl->sc);
+        if (pl->ops->ctx_free)
+            pl->ops->ctx_free(pl->ctx);
         free(pl);
         return NULL;
     }
@@ -165,91 +203,93 @@ struct tsc_pipeline *tsc_pipeline_new(const struct tsc_limits *lim, const struct
 
 void tsc_pipeline_set_live(struct tsc_pipeline *pl, int live) { pl->live = live; }
 const struct tsc_pipeline_stats *tsc_pipeline_stats(const struct tsc_pipeline *pl) { return &pl->st; }
-struct tsc_session_ctx *tsc_pipeline_session(struct tsc_pipeline *pl) { return &pl->sc; }
+void *tsc_pipeline_consumer(const struct tsc_pipeline *pl) { return pl->ctx; }
 
 /* ---------------------------------------------------------- release queue */
 
-static void emit_conn(struct tsc_pipeline *pl, struct tsc_conn *c)
+/* Release a closed connection here: shown (an ordinal) when the consumer
+ * reports it and live capture has not shown it already, else dropped. */
+static void emit_conn(struct tsc_pipeline *pl, struct conn_rec *r)
 {
-    if (c->is_tls && !c->reported) {
+    if (!r->reported && pl->ops->reportable(pl->ctx, r->h)) {
         pl->st.tls_connections++;
-        if (pl->sink && pl->sink->emit)
-            pl->sink->emit(pl->sink->ctx, c, ++pl->ordinal);
-    } else if (pl->sink && pl->sink->discard) {
-        pl->sink->discard(pl->sink->ctx, c);
+        pl->ops->release(pl->ctx, r->h, ++pl->ordinal);
+    } else {
+        pl->ops->release(pl->ctx, r->h, 0);
     }
-    c->reported = 1;
+    pl->ops->free(pl->ctx, r->h);
+    free(r);
 }
 
-static void unqueue(struct tsc_pipeline *pl, struct tsc_conn *c)
+static void unqueue(struct tsc_pipeline *pl, struct conn_rec *r)
 {
-    if (c->prev)
-        c->prev->next = c->next;
+    if (r->prev)
+        r->prev->next = r->next;
     else
-        pl->q_head = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+        pl->q_head = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
     else
-        pl->q_tail = c->prev;
-    c->next = c->prev = NULL;
+        pl->q_tail = r->prev;
+    r->next = r->prev = NULL;
 }
 
-/* Hand closed connections to the sink: in order of first packet when reading
- * a file; as soon as each closes when live. */
-static void hand_over(struct tsc_pipeline *pl, struct tsc_conn *c)
+/* -j: a connection to report goes to the merger, which releases it in order
+ * with the others; the rest are dropped here. */
+static void hand_over(struct tsc_pipeline *pl, struct conn_rec *r)
 {
-    if (c->is_tls && !c->reported) {
-        pl->handoff(pl->handoff_arg, c); /* the merger emits and frees it */
-        return;
+    if (!r->reported && pl->ops->reportable(pl->ctx, r->h)) {
+        pl->handoff(pl->handoff_arg, r->h, r->order);
+    } else {
+        pl->ops->release(pl->ctx, r->h, 0);
+        pl->ops->free(pl->ctx, r->h);
     }
-    if (pl->sink && pl->sink->discard)
-        pl->sink->discard(pl->sink->ctx, c);
-    tsc_conn_free(c);
+    free(r);
 }
 
-static void release(struct tsc_pipeline *pl, struct tsc_conn *just_closed)
+/* Release closed connections: in order of first packet when reading a
+ * file; as soon as each closes when live. */
+static void release(struct tsc_pipeline *pl, struct conn_rec *just_closed)
 {
     if (pl->handoff) {
         while (pl->q_head && pl->q_head->closed) {
-            struct tsc_conn *c = pl->q_head;
-            unqueue(pl, c);
+            struct conn_rec *r = pl->q_head;
+            unqueue(pl, r);
             pl->nconns--;
-            hand_over(pl, c);
+            hand_over(pl, r);
         }
         return;
     }
     if (pl->live && just_closed) {
         unqueue(pl, just_closed);
-        emit_conn(pl, just_closed);
         pl->nconns--;
-        tsc_conn_free(just_closed);
+        emit_conn(pl, just_closed);
         return;
     }
     while (pl->q_head && pl->q_head->closed) {
-        struct tsc_conn *c = pl->q_head;
-        unqueue(pl, c);
-        emit_conn(pl, c);
+        struct conn_rec *r = pl->q_head;
+        unqueue(pl, r);
         pl->nconns--;
-        tsc_conn_free(c);
+        emit_conn(pl, r);
     }
 }
 
-static void enqueue(struct tsc_pipeline *pl, struct tsc_conn *c)
+static void enqueue(struct tsc_pipeline *pl, struct conn_rec *r)
 {
     /* usually the newest; walk back past connections that started later */
-    struct tsc_conn *after = pl->q_tail;
-    while (after && after->seq > c->seq)
+    struct conn_rec *after = pl->q_tail;
+    while (after && after->order > r->order)
         after = after->prev;
-    c->prev = after;
-    c->next = after ? after->next : pl->q_head;
-    if (c->next)
-        c->next->prev = c;
+    r->prev = after;
+    r->next = after ? after->next : pl->q_head;
+    if (r->next)
+        r->next->prev = r;
     else
-        pl->q_tail = c;
+        pl->q_tail = r;
     if (after)
-        after->next = c;
+        after->next = r;
     else
-        pl->q_head = c;
+        pl->q_head = r;
 }
 
 static void deliver(struct tsc_pipeline *pl, struct flow *f, int side, const uint8_t *p, size_t n, int64_t ts);
@@ -323,32 +363,54 @@ static void seg_free_all(struct tsc_pipeline *pl, struct tcpdir *t)
     t->ooo_bytes = 0;
 }
 
-static struct tsc_conn *ensure_conn(struct tsc_pipeline *pl, struct flow *f)
+/* The consumer's connection on this flow, opened on first use (the first
+ * payload byte or gap of a TCP connection, the first datagram of a UDP
+ * flow); NULL when the consumer declined it. */
+static struct tsc_flow_conn *ensure_conn(struct tsc_pipeline *pl, struct flow *f)
 {
     if (f->conn)
         return f->conn;
-    struct tsc_endpoint a = {f->key.family, {0}, f->key.port[0]};
-    struct tsc_endpoint b = {f->key.family, {0}, f->key.port[1]};
-    memcpy(a.addr, f->key.addr[0], 16);
-    memcpy(b.addr, f->key.addr[1], 16);
-    struct tsc_conn *c = tsc_conn_new(f->seq, &a, &b, f->start_us);
-    if (!c)
+    if (f->declined)
         return NULL;
-    c->owner = f;
-    /* a capture that began inside the connection may begin inside a
-     * handshake message: wait for a record that starts with one */
-    tsc_conn_set_midstream(c, !f->tcp[0].syn && !f->tcp[1].syn);
-    tsc_conn_set_client_side(c, f->client_side, f->client_fixed);
-    enqueue(pl, c);
+    struct tsc_flow_info fi;
+    memset(&fi, 0, sizeof fi);
+    fi.order = f->seq;
+    fi.a.family = fi.b.family = f->key.family;
+    memcpy(fi.a.addr, f->key.addr[0], 16);
+    memcpy(fi.b.addr, f->key.addr[1], 16);
+    fi.a.port = f->key.port[0];
+    fi.b.port = f->key.port[1];
+    fi.start_us = f->start_us;
+    fi.proto = f->key.proto;
+    fi.saw_start = f->key.proto != TSC_FLOW_TCP || f->tcp[0].syn || f->tcp[1].syn;
+    fi.client_side = f->client_side;
+    fi.client_known = f->client_fixed;
+    struct tsc_flow_conn *h = pl->ops->open(pl->ctx, &fi);
+    if (!h) {
+        f->declined = 1;
+        return NULL;
+    }
+    struct conn_rec *r = calloc(1, sizeof *r);
+    if (!r) {
+        pl->ops->release(pl->ctx, h, 0);
+        pl->ops->free(pl->ctx, h);
+        f->declined = 1;
+        return NULL;
+    }
+    r->h = h;
+    r->owner = f;
+    r->order = f->seq;
+    enqueue(pl, r);
     pl->nconns++;
-    f->conn = c;
-    return c;
+    f->conn = h;
+    f->rec = r;
+    return h;
 }
 
 /* The one place bytes at `seq` join a direction's stream: a hole before them
  * is reported as a gap (the capture will not fill it), bytes already
  * delivered are trimmed (retransmissions and overlaps: the first copy
- * wins), and the rest goes to the session. */
+ * wins), and the rest goes to the consumer. */
 static void accept_at(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t seq, const uint8_t *p, size_t n,
                       int64_t ts)
 {
@@ -356,9 +418,9 @@ static void accept_at(struct tsc_pipeline *pl, struct flow *f, int side, uint32_
     int32_t off = (int32_t)(seq - t->next_seq);
     if (off > 0) {
         pl->st.gaps++;
-        struct tsc_conn *c = ensure_conn(pl, f);
+        struct tsc_flow_conn *c = ensure_conn(pl, f);
         if (c)
-            tsc_session_gap(&pl->sc, c, side, (uint64_t)(uint32_t)off, ts);
+            pl->ops->gap(pl->ctx, c, side, (uint64_t)(uint32_t)off, ts);
         t->next_seq = seq;
         off = 0;
     }
@@ -409,13 +471,15 @@ static void close_conn(struct tsc_pipeline *pl, struct flow *f, int64_t ts)
     flush_dir(pl, f, 0);
     flush_dir(pl, f, 1);
     f->closed = 1;
-    struct tsc_conn *c = f->conn;
-    if (!c)
+    struct conn_rec *r = f->rec;
+    if (!r)
         return;
-    tsc_session_close(&pl->sc, c, ts);
-    c->owner = NULL;
+    pl->ops->close(pl->ctx, r->h, ts);
+    r->closed = 1;
+    r->owner = NULL;
     f->conn = NULL;
-    release(pl, c);
+    f->rec = NULL;
+    release(pl, r);
 }
 
 static void flow_remove(struct tsc_pipeline *pl, struct flow *f)
@@ -441,7 +505,7 @@ static void evict_one(struct tsc_pipeline *pl, int64_t ts, const char *why)
         return;
     pl->st.evictions++;
     if (f->conn)
-        tsc_session_error(&pl->sc, f->conn, TSC_C2S, TSC_LIMIT, 0, why, pl->nflows, ts);
+        pl->ops->error(pl->ctx, f->conn, TSC_LIMIT, why, pl->nflows, ts);
     close_conn(pl, f, ts);
     flow_remove(pl, f);
 }
@@ -482,7 +546,7 @@ static void expire_idle(struct tsc_pipeline *pl, int64_t ts)
     }
     while (pl->lru_tail && elapsed(ts, pl->lru_tail->last_us) > pl->lim.idle_timeout_us) {
         struct flow *f = pl->lru_tail;
-        if (f->conn)
+        if (f->conn && f->key.proto == TSC_FLOW_TCP)
             pl->st.idle_closed++;
         close_conn(pl, f, f->last_us);
         flow_remove(pl, f);
@@ -498,10 +562,15 @@ static void start_connection(struct tsc_pipeline *pl, struct flow *f, int64_t ts
     f->start_us = ts;
     f->closed = 0;
     f->reset = 0;
-    /* until TCP or TLS says otherwise, the higher port is the client's */
+    f->declined = 0;
+    /* until a SYN (or the consumer, TLS: the ClientHello) says otherwise, the
+     * higher port is the client's; UDP: the first datagram's sender */
     f->client_side = f->key.port[0] > f->key.port[1] ? 0 : 1;
     f->client_fixed = 0;
-    pl->st.flows++;
+    if (f->key.proto == TSC_FLOW_TCP)
+        pl->st.flows++;
+    else
+        pl->st.udp_flows++;
 }
 
 static struct flow *flow_lookup(struct tsc_pipeline *pl, const struct tsc_packet *pk, int *side, int create,
@@ -510,6 +579,7 @@ static struct flow *flow_lookup(struct tsc_pipeline *pl, const struct tsc_packet
     struct flow_key k;
     memset(&k, 0, sizeof k);
     k.family = pk->src.family;
+    k.proto = pk->proto;
     int s = ep_cmp(&pk->src, &pk->dst) <= 0 ? 0 : 1;
     const struct tsc_endpoint *lo = s == 0 ? &pk->src : &pk->dst;
     const struct tsc_endpoint *hi = s == 0 ? &pk->dst : &pk->src;
@@ -555,9 +625,9 @@ static struct flow *flow_lookup(struct tsc_pipeline *pl, const struct tsc_packet
 
 static void deliver(struct tsc_pipeline *pl, struct flow *f, int side, const uint8_t *p, size_t n, int64_t ts)
 {
-    struct tsc_conn *c = ensure_conn(pl, f);
+    struct tsc_flow_conn *c = ensure_conn(pl, f);
     if (c)
-        tsc_session_feed(&pl->sc, c, side, p, n, ts);
+        pl->ops->bytes(pl->ctx, c, side, p, n, ts);
 }
 
 static void queue_segment(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t seq, const uint8_t *p,
@@ -654,7 +724,7 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
         f->client_side = (uint8_t)client;
         f->client_fixed = 1;
         if (f->conn)
-            tsc_conn_set_client_side(f->conn, client, 1);
+            pl->ops->client(pl->ctx, f->conn, client);
         if (!t->syn) {
             t->syn = 1;
             t->isn = pk->seq;
@@ -674,18 +744,17 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
             /* the snaplen cut this segment: the rest is a hole */
             uint32_t missing = (uint32_t)(pk->payload_wire - pk->payload_len);
             pl->st.gaps++;
-            tsc_session_gap(&pl->sc, f->conn, side, missing, ts);
+            pl->ops->gap(pl->ctx, f->conn, side, missing, ts);
             t->next_seq += missing;
         }
     }
     if (ack && f->tcp[side ^ 1].ooo)
         flush_acked(pl, f, side ^ 1, pk->ack);
-    if (f->conn && pl->live == 1 && f->conn->complete && !f->conn->reported) {
+    if (f->conn && pl->live == 1 && !f->rec->reported && pl->ops->complete(pl->ctx, f->conn)) {
         /* live: show a connection as soon as its handshake is done */
         pl->st.tls_connections++;
-        if (pl->sink && pl->sink->emit)
-            pl->sink->emit(pl->sink->ctx, f->conn, ++pl->ordinal);
-        f->conn->reported = 1;
+        pl->ops->release(pl->ctx, f->conn, ++pl->ordinal);
+        f->rec->reported = 1;
     }
     if (pk->flags & TSC_TCP_RST) {
         /* live: done now. From a file: the other side's data already on the
@@ -702,6 +771,34 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
         if (f->tcp[0].fin && f->tcp[1].fin && !f->tcp[0].ooo && !f->tcp[1].ooo)
             close_conn(pl, f, ts);
     }
+}
+
+/* A UDP datagram: the flow is the 5-tuple's, its connection opens with the
+ * first datagram (whose sender is taken for the client) and every datagram
+ * goes to it as captured. The flow ends idle, evicted, or at the end. */
+static void udp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int64_t ts)
+{
+    pl->st.udp_packets++;
+    int side;
+    struct flow *f = flow_lookup(pl, pk, &side, 1, ts);
+    if (!f)
+        return;
+    f->last_us = ts;
+    if (!f->conn && !f->declined) {
+        f->client_side = (uint8_t)side;
+        f->client_fixed = 0;
+    }
+    struct tsc_flow_conn *c = ensure_conn(pl, f);
+    if (c)
+        pl->ops->datagram(pl->ctx, c, side, pk->payload, pk->payload_len, pk->payload_wire, ts);
+}
+
+static void transport_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int64_t ts)
+{
+    if (pk->proto == TSC_FLOW_UDP)
+        udp_packet(pl, pk, ts);
+    else
+        tcp_packet(pl, pk, ts);
 }
 
 /* ----------------------------------------------------------- IP fragments */
@@ -784,11 +881,12 @@ static void fragment(struct tsc_pipeline *pl, const struct tsc_fragment *fr, int
             return;
     pl->st.fragments_reassembled++;
     struct tsc_packet pk;
-    if (tsc_packet_decode_reassembled(&d->info, d->buf, d->total, &pk) == TSC_PKT_TCP) {
+    enum tsc_pkt_status st = tsc_packet_decode_reassembled(&d->info, d->buf, d->total, &pk);
+    if (st == TSC_PKT_TCP || st == TSC_PKT_UDP) {
         if (pl->reassembled)
             pl->reassembled(pl->reassembled_arg, &pk, ts);
         else
-            tcp_packet(pl, &pk, ts);
+            transport_packet(pl, &pk, ts);
     }
     frag_free(pl, pp);
 }
@@ -805,18 +903,22 @@ void tsc_pipeline_packet(struct tsc_pipeline *pl, int linktype, const uint8_t *p
     case TSC_PKT_TCP:
         tcp_packet(pl, &pk, ts);
         return;
+    case TSC_PKT_UDP:
+        udp_packet(pl, &pk, ts);
+        return;
     case TSC_PKT_FRAGMENT:
         fragment(pl, &pk.frag, ts);
         return;
     case TSC_PKT_NOT_IP: pl->st.not_ip++; return;
-    case TSC_PKT_NOT_TCP: pl->st.not_tcp++; return;
+    case TSC_PKT_OTHER_PROTO: pl->st.other_proto++; return;
     case TSC_PKT_TRUNCATED: pl->st.truncated++; return;
     case TSC_PKT_MALFORMED: pl->st.malformed++; return;
     default: pl->st.link_unsupported++; return;
     }
 }
 
-void tsc_pipeline_set_parallel(struct tsc_pipeline *pl, void (*handoff)(void *, struct tsc_conn *), void *arg)
+void tsc_pipeline_set_parallel(struct tsc_pipeline *pl,
+                               void (*handoff)(void *arg, struct tsc_flow_conn *c, uint64_t order), void *arg)
 {
     pl->handoff = handoff;
     pl->handoff_arg = arg;
@@ -830,13 +932,13 @@ void tsc_pipeline_set_reassembled(struct tsc_pipeline *pl,
     pl->reassembled_arg = arg;
 }
 
-void tsc_pipeline_tcp(struct tsc_pipeline *pl, const struct tsc_packet *pk, int64_t ts, uint64_t index)
+void tsc_pipeline_transport(struct tsc_pipeline *pl, const struct tsc_packet *pk, int64_t ts, uint64_t index)
 {
     if (index)
         pl->next_seq = index;
     pl->st.packets++;
     expire_idle(pl, ts);
-    tcp_packet(pl, pk, ts);
+    transport_packet(pl, pk, ts);
 }
 
 void tsc_pipeline_packet_at(struct tsc_pipeline *pl, int linktype, const uint8_t *p, size_t caplen, int64_t ts,
@@ -850,21 +952,19 @@ void tsc_pipeline_tick(struct tsc_pipeline *pl, int64_t ts) { expire_idle(pl, ts
 
 uint64_t tsc_pipeline_watermark(const struct tsc_pipeline *pl)
 {
-    return pl->q_head ? pl->q_head->seq : UINT64_MAX;
+    return pl->q_head ? pl->q_head->order : UINT64_MAX;
 }
 
 void tsc_pipeline_finish(struct tsc_pipeline *pl)
 {
-    /* close in order of first packet; each close releases what it can */
+    /* close in order of first packet; each close releases what it can (a
+     * record not closed has its flow: only close_conn ends both) */
     while (pl->q_head) {
-        struct tsc_conn *c = pl->q_head;
-        struct flow *f = c->owner;
-        if (!c->closed && f && f->conn == c) {
-            close_conn(pl, f, f->last_us);
+        struct conn_rec *r = pl->q_head;
+        if (!r->closed) {
+            close_conn(pl, r->owner, r->owner->last_us);
             continue;
         }
-        if (!c->closed)
-            tsc_session_close(&pl->sc, c, c->last_us);
         release(pl, NULL);
     }
     while (pl->frags) {
@@ -879,17 +979,18 @@ void tsc_pipeline_free(struct tsc_pipeline *pl)
         return;
     while (pl->lru_head)
         flow_remove(pl, pl->lru_head);
-    struct tsc_conn *c = pl->q_head;
-    while (c) {
-        struct tsc_conn *nx = c->next;
-        if (pl->sink && pl->sink->discard)
-            pl->sink->discard(pl->sink->ctx, c);
-        tsc_conn_free(c);
-        c = nx;
+    struct conn_rec *r = pl->q_head;
+    while (r) {
+        struct conn_rec *nx = r->next;
+        pl->ops->release(pl->ctx, r->h, 0);
+        pl->ops->free(pl->ctx, r->h);
+        free(r);
+        r = nx;
     }
     while (pl->frags)
         frag_free(pl, &pl->frags);
     free(pl->buckets);
-    tsc_session_ctx_free(&pl->sc);
+    if (pl->ops->ctx_free)
+        pl->ops->ctx_free(pl->ctx);
     free(pl);
 }

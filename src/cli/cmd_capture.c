@@ -157,7 +157,8 @@ int tsc_cmd_capture(int argc, char **argv)
         o.dec.cfg.keys_missing_arg = &o;
     }
     struct tsc_report *rep = tsc_report_new(&o.ro, stdout);
-    struct tsc_pipeline *pl = rep ? tsc_pipeline_new(&o.lim, tsc_report_sink(rep)) : NULL;
+    struct tsc_pipeline *pl =
+        rep ? tsc_cli_pipeline_new(&o.lim, tsc_report_sink(rep), o.dec.active ? &o.dec.cfg : NULL) : NULL;
     if (!pl) {
         fprintf(stderr, "tlsscope: out of memory\n");
         tsc_report_free(rep);
@@ -167,7 +168,6 @@ int tsc_cmd_capture(int argc, char **argv)
     /* with keys, a connection is shown when it ends: what follows the
      * handshake (tickets, data, alerts) is readable too */
     tsc_pipeline_set_live(pl, o.dec.active ? 2 : 1);
-    tsc_cli_decrypt_apply(&o, pl);
     struct live_ctx lc = {rep, &o};
     lo.after_batch = after_batch;
     lo.arg = &lc;

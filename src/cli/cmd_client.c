@@ -393,15 +393,10 @@ int tsc_cmd_client(int argc, char **argv)
     else if (!isatty(STDIN_FILENO))
         payload_len = fread(payload, 1, sizeof payload, stdin);
     rep = tsc_report_new(&o.ro, stdout);
-    pl = rep ? tsc_pipeline_new(&o.lim, tsc_report_sink(rep)) : NULL;
+    /* the client knows its secrets: its report shows the encrypted part too */
+    pl = rep ? tsc_cli_pipeline_new(&o.lim, tsc_report_sink(rep), tsc_peer_decrypt_cfg(ctx)) : NULL;
     if (!pl)
         goto out;
-    {
-        /* the client knows its secrets: its report shows the encrypted part too */
-        const struct tsc_decrypt_cfg *dc = tsc_peer_decrypt_cfg(ctx);
-        if (dc)
-            tsc_session_set_decrypt(tsc_pipeline_session(pl), dc);
-    }
     int verify_failed = 0;
     int rc = one(ctx, &co, &sess, pl, w, payload, payload_len, &verify_failed);
     if (rc == 0 && co.reconnect)

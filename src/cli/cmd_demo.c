@@ -200,17 +200,16 @@ int tsc_cmd_demo(int argc, char **argv)
     struct tsc_report_opts ro = {TSC_FMT_WALKTHROUGH, 0, 0, 0, NULL};
     struct tsc_limits lim = {TSC_DEFAULT_FLOW_BUF_MAX, TSC_DEFAULT_MAX_FLOWS, TSC_DEFAULT_MAX_MEMORY, 0};
     struct tsc_report *rep = tsc_report_new(&ro, stdout);
-    struct tsc_pipeline *p = rep ? tsc_pipeline_new(&lim, tsc_report_sink(rep)) : NULL;
-    if (!p) {
-        tsc_report_free(rep);
-        goto out;
-    }
     /* read it back as `tlsscope read --keylog` would: the encrypted part too */
     struct tsc_keylog *kl = tsc_keylog_new();
     struct tsc_decrypt_cfg dc = {0};
-    if (kl && tsc_is_ok(tsc_keylog_load(kl, keys_path))) {
+    if (kl && tsc_is_ok(tsc_keylog_load(kl, keys_path)))
         dc.keylog = kl;
-        tsc_session_set_decrypt(tsc_pipeline_session(p), &dc);
+    struct tsc_pipeline *p = rep ? tsc_cli_pipeline_new(&lim, tsc_report_sink(rep), dc.keylog ? &dc : NULL) : NULL;
+    if (!p) {
+        tsc_report_free(rep);
+        tsc_keylog_free(kl);
+        goto out;
     }
     struct tsc_source_result res;
     tsc_source_read_file(pcap_path, p, &res, TSC_READER_AUTO, NULL, NULL);

@@ -12,6 +12,7 @@
 #include "capture/parallel.h"
 #include "capture/pipeline.h"
 #include "capture/source.h"
+#include "analysis/fingerprint.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "report/report.h"
@@ -148,15 +149,18 @@ int tsc_cmd_read(int argc, char **argv)
         return TSC_EXIT_INPUT;
     }
     int status = TSC_EXIT_OK;
+    struct tsc_flow_tls_cfg tc = {tsc_report_sink(rep), o.dec.active ? &o.dec.cfg : NULL};
+    struct tsc_flow_factory fac = tsc_flow_tls_factory(&tc);
+    if (jobs > 1)
+        tsc_fp_prepare(); /* the report's digests, used by every worker: fetched before they start */
     for (int i = optind; i < argc; i++) {
         const char *path = argv[i];
-        struct tsc_pipeline *pl = tsc_pipeline_new(&o.lim, tsc_report_sink(rep));
+        struct tsc_pipeline *pl = tsc_pipeline_new(&o.lim, &fac);
         if (!pl) {
             fprintf(stderr, "tlsscope: %s: out of memory\n", path);
             status = TSC_EXIT_INPUT;
             break;
         }
-        tsc_cli_decrypt_apply(&o, pl);
         struct stat sb;
         struct progress pg = {path, 0, pl, now_s(), now_s(), 0};
         if (stat(path, &sb) == 0)
@@ -166,8 +170,7 @@ int tsc_cmd_read(int argc, char **argv)
         struct tsc_pipeline_stats pstats;
         const struct tsc_pipeline_stats *st = NULL;
         if (jobs > 1 && reader == TSC_READER_AUTO &&
-            tsc_parallel_read_file(path, jobs, &o.lim, o.dec.active ? &o.dec.cfg : NULL, tsc_report_sink(rep), &res,
-                                   &pstats)) {
+            tsc_parallel_read_file(path, jobs, &o.lim, &fac, &res, &pstats)) {
             st = &pstats;
         } else {
             tsc_source_read_file(path, pl, &res, reader, show ? progress_tick : NULL, &pg);

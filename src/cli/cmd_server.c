@@ -388,16 +388,11 @@ int tsc_cmd_server(int argc, char **argv)
         goto out;
     }
     s.rep = tsc_report_new(&o.ro, stdout);
-    s.pl = s.rep ? tsc_pipeline_new(&o.lim, tsc_report_sink(s.rep)) : NULL;
+    /* the server knows its secrets: its reports show the encrypted part too */
+    s.pl = s.rep ? tsc_cli_pipeline_new(&o.lim, tsc_report_sink(s.rep), tsc_peer_decrypt_cfg(s.ctx)) : NULL;
     if (!s.pl)
         goto out;
     tsc_pipeline_set_live(s.pl, 1);
-    {
-        /* the server knows its secrets: its reports show the encrypted part too */
-        const struct tsc_decrypt_cfg *dc = tsc_peer_decrypt_cfg(s.ctx);
-        if (dc)
-            tsc_session_set_decrypt(tsc_pipeline_session(s.pl), dc);
-    }
 
     struct sockaddr_storage sa;
     socklen_t salen;

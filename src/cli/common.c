@@ -314,10 +314,12 @@ keys_done:
     return 0;
 }
 
-void tsc_cli_decrypt_apply(struct tsc_cli_opts *o, struct tsc_pipeline *pl)
+struct tsc_pipeline *tsc_cli_pipeline_new(const struct tsc_limits *lim, const struct tsc_sink *sink,
+                                          const struct tsc_decrypt_cfg *dec)
 {
-    if (o->dec.active && pl)
-        tsc_session_set_decrypt(tsc_pipeline_session(pl), &o->dec.cfg);
+    struct tsc_flow_tls_cfg tc = {sink, dec};
+    struct tsc_flow_factory fac = tsc_flow_tls_factory(&tc);
+    return tsc_pipeline_new(lim, &fac);
 }
 
 void tsc_cli_decrypt_free(struct tsc_cli_opts *o)

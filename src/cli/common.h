@@ -10,6 +10,7 @@
 
 #include "capture/pipeline.h"
 #include "report/report.h"
+#include "tls/flow_tls.h"
 
 #define TSC_CLI_MAX_RSA_KEYS 16
 
@@ -98,8 +99,10 @@ int tsc_cli_opts_finish(struct tsc_cli_opts *o);
  * one-line error naming the file was printed. Warnings (malformed key log
  * lines) go to stderr unless quiet. */
 int tsc_cli_decrypt_load(struct tsc_cli_opts *o, int live);
-/* Set up a pipeline (its session) to decrypt, when keys were given. */
-void tsc_cli_decrypt_apply(struct tsc_cli_opts *o, struct tsc_pipeline *pl);
+/* A pipeline whose connections go to the TLS layer and `sink`, decrypted
+ * with `dec` (NULL: no keys); NULL when out of memory. */
+struct tsc_pipeline *tsc_cli_pipeline_new(const struct tsc_limits *lim, const struct tsc_sink *sink,
+                                          const struct tsc_decrypt_cfg *dec);
 void tsc_cli_decrypt_free(struct tsc_cli_opts *o);
 /* "tlsscope: WHAT: N packets, ..." on stderr. */
 void tsc_cli_print_stats(const char *what, const struct tsc_pipeline_stats *st);

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "crypto/keylog.h"
+#include "tls/session.h"
 
 static long tap_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret, size_t *processed)
 {

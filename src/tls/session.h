@@ -168,7 +168,7 @@ struct tsc_conn {
     void *sink_data;   /* owned by the sink */
     void *export_data; /* owned by the stream exporter of the report layer */
 
-    /* ---- private to session.c and the flow layer ---- */
+    /* ---- private to the TLS layer (src/tls) ---- */
     uint8_t closed;
     uint8_t client_side;   /* flow side (0/1) that is the client */
     uint8_t side_fixed;    /* client_side decided for good */
@@ -180,9 +180,7 @@ struct tsc_conn {
     uint8_t ch_session_id[32];
     struct tsc_tlsdir dir[2];
     struct tsc_conn_dec *decp; /* keys and record states (only with a decrypt config) */
-    uint8_t reported;      /* handed to the sink already (live capture) */
-    struct tsc_conn *next, *prev; /* release queue */
-    void *owner;           /* the flow feeding it, NULL once closed */
+    uint8_t reported;      /* handed to the sink already (live capture; set by flow_tls.c) */
 };
 
 enum tsc_ev_type {

@@ -1,4 +1,4 @@
-/* Fuzz target: link, IP, tunnel and TCP decoding; the first byte picks the
+/* Fuzz target: link, IP, tunnel, TCP and UDP decoding; the first byte picks the
  * link type. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,10 @@
 /* Fuzz target: the whole path from capture-file bytes (pcap or pcapng) to
- * JSON: reader, packets, flows, reassembly, sessions, decoders, sink. The
- * last byte picks the output format and whether the reader takes the bytes
- * from memory or from a file read in small blocks (16 to 1,024 bytes, from
- * the byte before it), so packets and pcapng blocks straddle buffers. */
+ * JSON: reader, packets, flows, reassembly, UDP datagrams, the TLS layer's
+ * flow consumer, sessions, decoders, sink. The last byte picks the output
+ * format, whether connections are released as in live capture (as soon as
+ * their handshake completes), and whether the reader takes the bytes from
+ * memory or from a file read in small blocks (16 to 1,024 bytes, from the
+ * byte before it), so packets and pcapng blocks straddle buffers. */
 #define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include "capture/pcapfile.h"
 #include "capture/pipeline.h"
 #include "report/report.h"
+#include "tls/flow_tls.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -40,7 +43,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tsc_report_opts ro = {data[size - 1] & 1 ? TSC_FMT_JSON : TSC_FMT_VERBOSE, 0, 1, 0, NULL};
     struct tsc_limits lim = {1 << 16, 64, 8 << 20, 60 * 1000000};
     struct tsc_report *rep = tsc_report_new(&ro, devnull);
-    struct tsc_pipeline *pl = tsc_pipeline_new(&lim, tsc_report_sink(rep));
+    struct tsc_flow_tls_cfg tc = {tsc_report_sink(rep), NULL};
+    struct tsc_flow_factory fac = tsc_flow_tls_factory(&tc);
+    struct tsc_pipeline *pl = tsc_pipeline_new(&lim, &fac);
+    if (data[size - 1] & 4)
+        tsc_pipeline_set_live(pl, 1);
     struct tsc_pcap_packet pk;
     while (tsc_pcapfile_next(&f, &pk) == 1)
         tsc_pipeline_packet(pl, pk.linktype, pk.data, pk.caplen, pk.ts_us);

@@ -1,0 +1,27 @@
+/*
+ * flow_tls.h - the TLS session layer behind the capture layer's consumer
+ * interface (core/flow.h).
+ *
+ * Each consumer context is a session context (session.h): TCP connections
+ * become struct tsc_conn, fed through tsc_session_feed/gap/close, and are
+ * released to the sink (emit when they carried TLS, discard otherwise).
+ * UDP flows are declined until DTLS and QUIC framing plug in here.
+ */
+#ifndef TSC_TLS_FLOW_TLS_H
+#define TSC_TLS_FLOW_TLS_H
+
+#include "core/flow.h"
+#include "tls/session.h"
+
+struct tsc_flow_tls_cfg {
+    const struct tsc_sink *sink;        /* may be NULL: nothing is shown */
+    const struct tsc_decrypt_cfg *dec;  /* keys, or NULL */
+};
+
+/* A factory for pipelines whose connections go to the session layer. Only
+ * the two pointers of `cfg` are kept: `cfg` itself need outlive only the
+ * calls that take the factory, the sink and the key configuration must
+ * outlive the pipelines. */
+struct tsc_flow_factory tsc_flow_tls_factory(const struct tsc_flow_tls_cfg *cfg);
+
+#endif
