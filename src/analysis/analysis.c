@@ -152,6 +152,11 @@ static void an_event(void *ctx, const struct tsc_event *ev)
     f.have = 0;
     if (ev->type == TSC_EV_HANDSHAKE && (tsc_is_ok(ev->status) || ev->partial)) {
         tsc_analysis_message(ev->msg, a->r.need, &f);
+        if (!tsc_is_ok(ev->status)) {
+            /* a hello read only in part: a fingerprint of what was read is
+             * not the hello's, and no format shows one */
+            f.ja3_usable = f.ja4_usable = f.ja3s_usable = 0;
+        }
         note_message(s, ev, &f);
     }
     if (a->r.event)
