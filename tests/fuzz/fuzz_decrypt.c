@@ -4,7 +4,11 @@
  *   byte 0   suite, an index into `suites` (every kind of record protection)
  *   byte 1   version for suites before TLS 1.3: SSL 3.0 + (byte % 4)
  *   byte 2   flags: bit 0 encrypt_then_mac, bit 1 also run the key
- *            schedule functions over the input
+ *            schedule functions over the input, bit 2 (TLS 1.3 suites)
+ *            DTLS 1.3's labels, and records opened DTLS-style: the 4 bytes
+ *            before each body (op, type, length) are its additional data,
+ *            its sequence number is epoch 3 and the record's index (1, 2,
+ *            ...), with tsc_rec_open_tls13_at
  *   then records, each: op (1), type (1), length (2, cut to what is left),
  *   body. op bits 0-1: 0, 1 open, 2 skip, 3 KeyUpdate (TLS 1.3; else open);
  *   bit 2: the server's state (before TLS 1.3); bit 3: a header version one
@@ -66,6 +70,16 @@ static void key_schedules(uint16_t version, uint16_t suite, const uint8_t *p, si
     }
     (void)tsc_master_secret(version, suite, p, n < 48 ? n : 48, cr, sr, NULL, 0, master);
     tsc_sha256(p, n, h);
+    /* QUIC's keys from the input as a secret (of the right length or not) */
+    struct tsc_traffic_keys k;
+    uint8_t next[48];
+    size_t sl = n < 48 ? n : 48;
+    if (tsc_is_ok(tsc_traffic_keys_derive(suite, &tsc_key_labels_quic, p, sl, &k)) &&
+        (k.key_len > sizeof k.key || sl != tsc_tls13_hash_len(suite)))
+        abort();
+    if (tsc_is_ok(tsc_traffic_secret_next(suite, &tsc_key_labels_quic, p, sl, next)) &&
+        sl != tsc_tls13_hash_len(suite))
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -77,6 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int tls13 = tsc_tls13_hash_len(suite) != 0;
     uint16_t version = tls13 ? 0x0304 : (uint16_t)(0x0300 + data[1] % 4);
     int etm = data[2] & 1;
+    int dtls = tls13 && (data[2] & 4);
     uint8_t master[48], cr[32], sr[32], s13[48];
     fixed(master, cr, sr, s13);
     const char *why = NULL;
@@ -89,7 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tsc_rec_cipher *c[2] = {NULL, NULL};
     tsc_result r;
     if (tls13)
-        r = tsc_rec_cipher_tls13(suite, s13, tsc_tls13_hash_len(suite), &c[0]);
+        r = tsc_rec_cipher_tls13_labels(suite, dtls ? &tsc_key_labels_dtls13 : &tsc_key_labels_tls13, s13,
+                                        tsc_tls13_hash_len(suite), &c[0]);
     else
         r = tsc_rec_cipher_tls12(version, suite, etm, master, cr, sr, c);
     if (!tsc_is_ok(r)) {
@@ -128,7 +144,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         size_t off = 0, len = 0;
         uint8_t inner = 0;
-        r = tsc_rec_open(s, type, hv, body, n, out, &off, &len, &inner);
+        if (dtls) {
+            uint64_t seq0 = tsc_rec_cipher_seq(s);
+            r = tsc_rec_open_tls13_at(s, (uint64_t)3 << 48 | records, body - 4, 4, body, n, out, &len, &inner);
+            if (tsc_rec_cipher_seq(s) != seq0)
+                abort(); /* the caller's number, not the state's */
+        } else {
+            r = tsc_rec_open(s, type, hv, body, n, out, &off, &len, &inner);
+        }
         if (tsc_is_ok(r)) {
             if (off > n || len > n - off)
                 abort();

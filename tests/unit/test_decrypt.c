@@ -31,6 +31,9 @@
 
 #include "core/text.h"
 #include "crypto/decrypt.h"
+#include "crypto/primitives.h"
+#include "crypto/suites.h"
+#include "registry/suite.h"
 #include "temp_file.h"
 #include "tls_builders.h"
 #include "tls_seal.h"
@@ -1105,6 +1108,514 @@ static void test_supported(void **state)
     assert_string_equal(why, "an AEAD suite in SSL 3.0");
 }
 
+/* Why each kind of suite is refused, as tsc_decrypt_supported says it. */
+static void test_supported_reasons(void **state)
+{
+    (void)state;
+    static const struct {
+        uint16_t version, suite;
+        const char *why;
+    } t[] = {
+        {0x0303, 0x0000, "MAC algorithm not supported"},   /* TLS_NULL_WITH_NULL_NULL */
+        {0x0303, 0x0081, "MAC algorithm not supported"},   /* TLS_GOSTR341001_WITH_28147_CNT_IMIT */
+        {0x0301, 0xc102, "MAC algorithm not supported"},   /* TLS_GOSTR341112_256_WITH_28147_CNT_IMIT */
+        {0x0300, 0x001d, "block cipher not supported"},    /* SSL_FORTEZZA_KEA_WITH_FORTEZZA_CBC_SHA */
+        {0x0303, 0xc07a, "AEAD cipher not supported"},     /* TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256 */
+        {0x0303, 0xe011, "cipher suite family not supported"}, /* ECDHE_SM4_CBC_SM3 */
+        {0x0303, 0xe410, "cipher not supported"},          /* TLS_RSA_WITH_ESTREAM_SALSA20_SHA1 */
+        {0x0303, 0x0065, "export suites are not decrypted"}, /* TLS_DHE_DSS_EXPORT1024_WITH_RC4_56_SHA */
+        {0x0303, 0x00c6, "a TLS 1.3 suite in an older version"}, /* TLS_SM4_GCM_SM3 */
+        {0x0304, 0x00c6, "TLS 1.3 cipher suite not supported"},
+        {0x0304, 0xc0b4, "TLS 1.3 cipher suite not supported"}, /* TLS_SHA256_SHA256 */
+        {0x0304, 0xc103, "TLS 1.3 cipher suite not supported"}, /* TLS_GOSTR341112_256_WITH_KUZNYECHIK_MGM_L */
+        {0x0304, 0x0000, "TLS 1.3 cipher suite not supported"},
+        /* the suite's reason comes before the version's */
+        {0x0200, 0x0003, "export suites are not decrypted"},
+        {0x0305, 0x4242, "unknown cipher suite"},
+        {0x0305, 0x002f, "protocol version not supported"},
+        {0x0304 + 0x100, 0x1301, "a TLS 1.3 suite in an older version"},
+        {0xfefd, 0xc02f, "protocol version not supported"}, /* DTLS 1.2 */
+        {0x0300, 0xcca8, "an AEAD suite in SSL 3.0"},
+        {0x0300, 0xc0a0, "an AEAD suite in SSL 3.0"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        const char *why = NULL;
+        print_message("version 0x%04x suite 0x%04x\n", t[i].version, t[i].suite);
+        assert_false(tsc_decrypt_supported(t[i].version, t[i].suite, &why));
+        assert_non_null(why);
+        assert_string_equal(why, t[i].why);
+    }
+    /* SSL 3.0 takes every MAC-then-encrypt suite of the table, SHA-2 ones too */
+    const char *why = NULL;
+    assert_true(tsc_decrypt_supported(0x0300, 0x003c, &why)); /* TLS_RSA_WITH_AES_128_CBC_SHA256 */
+    assert_true(tsc_decrypt_supported(0x0300, 0x00b1, &why)); /* TLS_PSK_WITH_NULL_SHA384 */
+    assert_true(tsc_decrypt_supported(0x0301, 0xc0a0, &why)); /* AES-CCM_8 before TLS 1.2 */
+
+    /* legacy ciphers: what this OpenSSL has decides (IDEA is often left out) */
+    static const struct {
+        uint16_t suite;
+        const char *cipher;
+    } legacy[] = {{0x0007, "IDEA-CBC"}, {0x0009, "DES-CBC"}, {0x0096, "SEED-CBC"}, {0x0005, "RC4"}};
+    for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
+        EVP_CIPHER *c = EVP_CIPHER_fetch(legacy_ctx(), legacy[i].cipher, NULL);
+        ERR_clear_error();
+        why = NULL;
+        int ok = tsc_decrypt_supported(0x0303, legacy[i].suite, &why);
+        print_message("%s: %s\n", legacy[i].cipher, c ? "available" : "absent");
+        if (c) {
+            assert_true(ok);
+        } else {
+            assert_false(ok);
+            assert_string_equal(why, "the cipher is not available in this OpenSSL");
+        }
+        EVP_CIPHER_free(c);
+    }
+}
+
+/* The suite table itself: consistent rows, in order, and the same set of
+ * suites as before it existed (300 TLS 1.0-1.2 suites and 5 TLS 1.3 ones
+ * decrypted, 99 registry suites refused with a reason, 8 of them TLS 1.3
+ * suites). */
+static void test_suite_table(void **state)
+{
+    (void)state;
+    size_t n, ok12 = 0, ok13 = 0, refused = 0;
+    const struct tsc_suite_spec *t = tsc_suite_spec_all(&n);
+    for (size_t i = 0; i < n; i++) {
+        const struct tsc_suite_spec *s = &t[i];
+        print_message("0x%04x\n", s->code);
+        if (i)
+            assert_true(t[i - 1].code < s->code);
+        assert_ptr_equal(tsc_suite_spec_find(s->code), s);
+        if (s->why) {
+            refused++;
+            continue;
+        }
+        if (s->tls13)
+            ok13++;
+        else
+            ok12++;
+        assert_int_equal(s->key_len, tsc_cipher_key_len(s->cipher));
+        assert_int_equal(s->mac_len, tsc_hash_len(s->mac));
+        assert_true(s->prf == TSC_HASH_SHA256 || s->prf == TSC_HASH_SHA384);
+        switch (s->prot) {
+        case TSC_PROT_NULL:
+        case TSC_PROT_STREAM:
+            assert_int_equal(s->cipher == TSC_CIPHER_NULL, s->prot == TSC_PROT_NULL);
+            assert_int_equal(s->fixed_iv_len + s->record_iv_len + s->tag_len, 0);
+            assert_int_not_equal(s->mac, TSC_HASH_NONE);
+            break;
+        case TSC_PROT_CBC:
+            assert_int_equal(s->fixed_iv_len, tsc_cipher_block_len(s->cipher));
+            assert_int_equal(s->record_iv_len, tsc_cipher_block_len(s->cipher));
+            assert_int_equal(s->tag_len, 0);
+            assert_int_not_equal(s->mac, TSC_HASH_NONE);
+            break;
+        case TSC_PROT_AEAD:
+            assert_int_equal(s->fixed_iv_len + s->record_iv_len, 12);
+            assert_true(s->record_iv_len == 8 || s->record_iv_len == 0);
+            assert_true(s->tag_len == 16 || s->tag_len == 8);
+            assert_int_equal(s->mac, TSC_HASH_NONE);
+            break;
+        }
+        if (s->tls13)
+            assert_int_equal(s->prot, TSC_PROT_AEAD);
+    }
+    assert_int_equal(ok12, 300);
+    assert_int_equal(ok13, 5);
+    assert_int_equal(refused, 99);
+    /* every suite of the registry has a row (a suite added to
+     * data/registry/cipher_suites.tsv needs one here too); SCSVs, GREASE
+     * and unassigned codes have none */
+    for (uint32_t code = 0; code <= 0xffff; code++) {
+        struct tsc_suite_info si;
+        int known = tsc_suite_describe((uint16_t)code, &si) && !si.signalling && !si.grease;
+        if (known != (tsc_suite_spec_find((uint16_t)code) != NULL))
+            print_message("0x%04x: %s\n", code, known ? "in the registry, not in the table" : "only in the table");
+        assert_int_equal(known, tsc_suite_spec_find((uint16_t)code) != NULL);
+    }
+    static const uint16_t none[] = {0x00ff, 0x5600, 0x0a0a, 0xfafa, 0x4242, 0x1306, 0xffff};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+        assert_null(tsc_suite_spec_find(none[i]));
+
+    /* some rows as the RFCs define them */
+    static const struct tsc_suite_spec want[] = {
+        /* TLS_RSA_WITH_RC4_128_SHA */
+        {0x0005, 0, TSC_PROT_STREAM, TSC_CIPHER_RC4_128, 16, 0, 0, 0, TSC_HASH_SHA1, 20, TSC_HASH_SHA256, NULL},
+        /* TLS_RSA_WITH_AES_128_CBC_SHA */
+        {0x002f, 0, TSC_PROT_CBC, TSC_CIPHER_AES_128_CBC, 16, 16, 16, 0, TSC_HASH_SHA1, 20, TSC_HASH_SHA256, NULL},
+        /* TLS_RSA_WITH_3DES_EDE_CBC_SHA */
+        {0x000a, 0, TSC_PROT_CBC, TSC_CIPHER_3DES_EDE_CBC, 24, 8, 8, 0, TSC_HASH_SHA1, 20, TSC_HASH_SHA256, NULL},
+        /* TLS_PSK_WITH_NULL_SHA384 */
+        {0x00b1, 0, TSC_PROT_NULL, TSC_CIPHER_NULL, 0, 0, 0, 0, TSC_HASH_SHA384, 48, TSC_HASH_SHA384, NULL},
+        /* TLS_RSA_WITH_AES_256_GCM_SHA384 */
+        {0x009d, 0, TSC_PROT_AEAD, TSC_CIPHER_AES_256_GCM, 32, 4, 8, 16, TSC_HASH_NONE, 0, TSC_HASH_SHA384, NULL},
+        /* TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384 */
+        {0xc024, 0, TSC_PROT_CBC, TSC_CIPHER_AES_256_CBC, 32, 16, 16, 0, TSC_HASH_SHA384, 48, TSC_HASH_SHA384, NULL},
+        /* TLS_ECDHE_RSA_WITH_ARIA_128_GCM_SHA256 */
+        {0xc060, 0, TSC_PROT_AEAD, TSC_CIPHER_ARIA_128_GCM, 16, 4, 8, 16, TSC_HASH_NONE, 0, TSC_HASH_SHA256, NULL},
+        /* TLS_RSA_WITH_AES_128_CCM_8 */
+        {0xc0a0, 0, TSC_PROT_AEAD, TSC_CIPHER_AES_128_CCM, 16, 4, 8, 8, TSC_HASH_NONE, 0, TSC_HASH_SHA256, NULL},
+        /* TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 */
+        {0xcca8, 0, TSC_PROT_AEAD, TSC_CIPHER_CHACHA20_POLY1305, 32, 12, 0, 16, TSC_HASH_NONE, 0, TSC_HASH_SHA256,
+         NULL},
+        /* TLS_AES_256_GCM_SHA384 */
+        {0x1302, 1, TSC_PROT_AEAD, TSC_CIPHER_AES_256_GCM, 32, 12, 0, 16, TSC_HASH_NONE, 0, TSC_HASH_SHA384, NULL},
+        /* TLS_AES_128_CCM_8_SHA256 */
+        {0x1305, 1, TSC_PROT_AEAD, TSC_CIPHER_AES_128_CCM, 16, 12, 0, 8, TSC_HASH_NONE, 0, TSC_HASH_SHA256, NULL},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const struct tsc_suite_spec *s = tsc_suite_spec_find(want[i].code), *w = &want[i];
+        print_message("pinned 0x%04x\n", w->code);
+        assert_non_null(s);
+        assert_int_equal(s->tls13, w->tls13);
+        assert_int_equal(s->prot, w->prot);
+        assert_int_equal(s->cipher, w->cipher);
+        assert_int_equal(s->key_len, w->key_len);
+        assert_int_equal(s->fixed_iv_len, w->fixed_iv_len);
+        assert_int_equal(s->record_iv_len, w->record_iv_len);
+        assert_int_equal(s->tag_len, w->tag_len);
+        assert_int_equal(s->mac, w->mac);
+        assert_int_equal(s->mac_len, w->mac_len);
+        assert_int_equal(s->prf, w->prf);
+        assert_null(s->why);
+    }
+    const struct tsc_suite_spec *s = tsc_suite_spec_find(0x0017); /* TLS_DH_anon_EXPORT_WITH_RC4_40_MD5 */
+    assert_non_null(s);
+    assert_string_equal(s->why, "export suites are not decrypted");
+    s = tsc_suite_spec_find(0xc104); /* TLS_GOSTR341112_256_WITH_MAGMA_MGM_L */
+    assert_non_null(s);
+    assert_true(s->tls13);
+    assert_string_equal(s->why, "TLS 1.3 cipher suite not supported");
+}
+
+/* ------------------------------------------------------------ TLS 1.3 key labels */
+
+/* RFC 9001 A.1 and A.5: QUIC's packet protection keys from a secret, with
+ * QUIC's labels under the "tls13 " prefix. */
+static void test_quic_keys_rfc9001(void **state)
+{
+    (void)state;
+    static const struct {
+        uint16_t suite;
+        const char *secret, *key, *iv, *hp;
+    } t[] = {
+        /* A.1, client_initial_secret (AEAD_AES_128_GCM) */
+        {0x1301, "c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea",
+         "1f369613dd76d5467730efcbe3b1a22d", "fa044b2f42a3fd3b46fb255c", "9f50449e04a0e810283a1e9933adedd2"},
+        /* A.1, server_initial_secret */
+        {0x1301, "3c199828fd139efd216c155ad844cc81fb82fa8d7446fa7d78be803acdda951b",
+         "cf3a5331653c364c88f0f379b6067e37", "0ac1493ca1905853b0bba03e", "c206b8d9b9f0f37644430b490eeaa314"},
+        /* A.5, ChaCha20-Poly1305 */
+        {0x1303, "9ac312a7f877468ebe69422748ad00a15443f18203a07d6060f688f30f21632b",
+         "c6d98ff3441c3fe1b2182094f69caa2ed4b716b65488960a7a984979fb23e1c8", "e0459b3474bdd0e44a41c144",
+         "25a282b9e82f06f21f488917a4fc8f1b73573685608597d0efcb076b0ab7a7a4"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        uint8_t secret[32], want[32];
+        assert_int_equal(unhex(t[i].secret, secret, sizeof secret), 32);
+        struct tsc_traffic_keys k;
+        ASSERT_OK(tsc_traffic_keys_derive(t[i].suite, &tsc_key_labels_quic, secret, 32, &k));
+        size_t kl = unhex(t[i].key, want, sizeof want);
+        assert_int_equal(k.key_len, kl);
+        assert_memory_equal(k.key, want, kl);
+        assert_int_equal(unhex(t[i].iv, want, sizeof want), 12);
+        assert_memory_equal(k.iv, want, 12);
+        assert_int_equal(unhex(t[i].hp, want, sizeof want), kl);
+        assert_memory_equal(k.hp, want, kl);
+        assert_int_equal(k.tag_len, 16);
+    }
+    /* A.5: ku = HKDF-Expand-Label(secret, "quic ku", "", 32) */
+    uint8_t secret[32], next[32];
+    unhex(t[2].secret, secret, sizeof secret);
+    ASSERT_OK(tsc_traffic_secret_next(0x1303, &tsc_key_labels_quic, secret, 32, next));
+    uint8_t want[32];
+    unhex("1223504755036d556342ee9361d253421a826c9ecdf3c7148684b36b714881f9", want, sizeof want);
+    assert_memory_equal(next, want, 32);
+
+    /* the keys open a packet: A.5's, with an AEAD of the primitives */
+    struct tsc_traffic_keys k;
+    ASSERT_OK(tsc_traffic_keys_derive(0x1303, &tsc_key_labels_quic, secret, 32, &k));
+    struct tsc_aead *a;
+    ASSERT_OK(tsc_aead_new(k.cipher, k.tag_len, k.key, &a));
+    uint8_t nonce[12], aad[4] = {0x42, 0x00, 0xbf, 0xf4}, in[17], out[17];
+    unhex("655e5cd55c41f69080575d7999c25a5bfb", in, sizeof in);
+    memcpy(nonce, k.iv, 12);
+    for (int i = 0; i < 8; i++)
+        nonce[4 + i] ^= (uint8_t)((uint64_t)654360564 >> (56 - 8 * i));
+    ASSERT_OK(tsc_aead_open(a, nonce, aad, sizeof aad, in, sizeof in, out));
+    assert_int_equal(out[0], 0x01);
+    tsc_aead_free(a);
+
+    /* TLS 1.3's labels: RFC 8448's server handshake keys; no third key */
+    uint8_t s_hs[32];
+    unhex(rfc8448_s_hs_secret, s_hs, sizeof s_hs);
+    ASSERT_OK(tsc_traffic_keys_derive(0x1301, &tsc_key_labels_tls13, s_hs, 32, &k));
+    unhex(rfc8448_key, want, sizeof want);
+    assert_memory_equal(k.key, want, 16);
+    unhex(rfc8448_iv, want, sizeof want);
+    assert_memory_equal(k.iv, want, 12);
+    static const uint8_t zero[32];
+    assert_memory_equal(k.hp, zero, 32);
+    /* refusals */
+    ASSERT_RESULT(tsc_traffic_keys_derive(0x1302, &tsc_key_labels_quic, secret, 32, &k), TSC_MALFORMED,
+                  TSC_ALERT_NONE);
+    ASSERT_RESULT(tsc_traffic_keys_derive(0xc02f, &tsc_key_labels_quic, secret, 32, &k), TSC_MALFORMED,
+                  TSC_ALERT_NONE);
+    ASSERT_RESULT(tsc_traffic_secret_next(0x1301, &tsc_key_labels_quic, secret, 48, next), TSC_MALFORMED,
+                  TSC_ALERT_NONE);
+}
+
+/* HKDF-Expand-Label with any prefix, written out here with OpenSSL's HKDF. */
+static void expand_label_prefix(const char *md, const uint8_t *secret, size_t slen, const char *prefix,
+                                const char *label, uint8_t *out, size_t len)
+{
+    uint8_t info[64];
+    size_t pl = strlen(prefix), ll = strlen(label), i = 0;
+    info[i++] = (uint8_t)(len >> 8);
+    info[i++] = (uint8_t)len;
+    info[i++] = (uint8_t)(pl + ll);
+    memcpy(info + i, prefix, pl);
+    i += pl;
+    memcpy(info + i, label, ll);
+    i += ll;
+    info[i++] = 0;
+    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    assert_non_null(kdf);
+    EVP_KDF_CTX *k = EVP_KDF_CTX_new(kdf);
+    assert_non_null(k);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, slen),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, i),
+        OSSL_PARAM_construct_end(),
+    };
+    assert_int_equal(EVP_KDF_derive(k, out, len, params), 1);
+    EVP_KDF_CTX_free(k);
+    EVP_KDF_free(kdf);
+}
+
+/* A DTLS 1.3-style record: keys under the "dtls13" prefix, the record's
+ * sequence number (epoch << 48 | seq) and its header as the AAD come from
+ * the caller. */
+static size_t seal_dtls13(const struct tls13_suite *s, const uint8_t *secret, uint64_t seq, const uint8_t *aad,
+                          size_t aad_len, uint8_t inner, const uint8_t *content, size_t n, uint8_t *body)
+{
+    uint8_t key[32], iv[12], nonce[12], pt[600];
+    expand_label_prefix(s->md, secret, s->hash_len, "dtls13", "key", key, s->key_len);
+    expand_label_prefix(s->md, secret, s->hash_len, "dtls13", "iv", iv, 12);
+    memcpy(nonce, iv, 12);
+    for (int i = 0; i < 8; i++)
+        nonce[4 + i] ^= (uint8_t)(seq >> (56 - 8 * i));
+    assert_true(n + 1 <= sizeof pt);
+    memcpy(pt, content, n);
+    pt[n] = inner;
+    aead_seal(s->cipher, s->ccm, s->tag_len, key, nonce, aad, aad_len, pt, n + 1, body);
+    return n + 1 + s->tag_len;
+}
+
+static void test_dtls13_labels(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof tls13_suites / sizeof tls13_suites[0]; k++) {
+        const struct tls13_suite *s = &tls13_suites[k];
+        print_message("suite 0x%04x\n", s->suite);
+        uint8_t secret[48], next[48], content[200], body[300], out[300];
+        fill(secret, sizeof secret, (uint8_t)(0x31 + k));
+        fill(content, sizeof content, 0x5d);
+        /* unified header: 001CSLEE, C=0, S=1, L=1, epoch 3; seq 0x0005; length */
+        uint64_t seq = (uint64_t)3 << 48 | 5;
+        size_t n = 150 + 1 + s->tag_len;
+        uint8_t hdr[5] = {0x2f, 0x00, 0x05, (uint8_t)(n >> 8), (uint8_t)n};
+        assert_int_equal(seal_dtls13(s, secret, seq, hdr, sizeof hdr, 23, content, 150, body), n);
+
+        struct tsc_rec_cipher *c;
+        ASSERT_OK(tsc_rec_cipher_tls13_labels(s->suite, &tsc_key_labels_dtls13, secret, s->hash_len, &c));
+        size_t len = 0;
+        uint8_t inner = 0;
+        ASSERT_OK(tsc_rec_open_tls13_at(c, seq, hdr, sizeof hdr, body, n, out, &len, &inner));
+        assert_int_equal(len, 150);
+        assert_int_equal(inner, 23);
+        assert_memory_equal(out, content, 150);
+        assert_int_equal(tsc_rec_cipher_seq(c), 0); /* the state's own number is not used */
+        /* another sequence number, another header: refused */
+        tsc_result r = tsc_rec_open_tls13_at(c, seq + 1, hdr, sizeof hdr, body, n, out, &len, &inner);
+        ASSERT_DECODE_ERROR(r);
+        assert_string_equal(r.why, "authentication tag does not verify");
+        hdr[2] ^= 1;
+        ASSERT_DECODE_ERROR(tsc_rec_open_tls13_at(c, seq, hdr, sizeof hdr, body, n, out, &len, &inner));
+        hdr[2] ^= 1;
+        r = tsc_rec_open_tls13_at(c, seq, hdr, sizeof hdr, body, s->tag_len, out, &len, &inner);
+        ASSERT_DECODE_ERROR(r);
+        assert_string_equal(r.why, "record is shorter than its cipher needs");
+        /* KeyUpdate under the same prefix */
+        expand_label_prefix(s->md, secret, s->hash_len, "dtls13", "traffic upd", next, s->hash_len);
+        ASSERT_OK(tsc_rec_cipher_update(c));
+        n = seal_dtls13(s, next, 7, hdr, sizeof hdr, 22, content, 40, body);
+        ASSERT_OK(tsc_rec_open_tls13_at(c, 7, hdr, sizeof hdr, body, n, out, &len, &inner));
+        assert_int_equal(len, 40);
+        assert_int_equal(inner, 22);
+        tsc_rec_cipher_free(c);
+
+        /* TLS 1.3's prefix derives other keys */
+        n = seal_dtls13(s, secret, seq, hdr, sizeof hdr, 23, content, 150, body);
+        ASSERT_OK(tsc_rec_cipher_tls13(s->suite, secret, s->hash_len, &c));
+        ASSERT_DECODE_ERROR(tsc_rec_open_tls13_at(c, seq, hdr, sizeof hdr, body, n, out, &len, &inner));
+        tsc_rec_cipher_free(c);
+        /* the key labels of DTLS 1.3 */
+        struct tsc_traffic_keys tk;
+        ASSERT_OK(tsc_traffic_keys_derive(s->suite, &tsc_key_labels_dtls13, secret, s->hash_len, &tk));
+        uint8_t want[32];
+        expand_label_prefix(s->md, secret, s->hash_len, "dtls13", "sn", want, s->key_len);
+        assert_memory_equal(tk.hp, want, s->key_len);
+    }
+    /* only TLS 1.3-style states open this way */
+    fixed_inputs();
+    struct tsc_rec_cipher *c2[2];
+    states12(0x0303, 0xc02f, 0, c2);
+    uint8_t b[64] = {0}, o[64], inner;
+    size_t len;
+    ASSERT_RESULT(tsc_rec_open_tls13_at(c2[0], 0, b, 5, b, 64, o, &len, &inner), TSC_INTERNAL, TSC_ALERT_NONE);
+    free2(c2);
+}
+
+/* ------------------------------------------------------------ SSL 3.0 */
+
+/* SSL 3.0's key derivation (RFC 6101 6.1, 6.2.2), written out here. */
+static void ssl3_derive(const uint8_t *secret, size_t slen, const uint8_t *s1, const uint8_t *s2, uint8_t *out,
+                        size_t outlen)
+{
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    assert_non_null(m);
+    for (unsigned i = 0, done = 0; done < outlen; i++) {
+        uint8_t label[16], h1[20], h2[16];
+        assert_true(i < sizeof label);
+        memset(label, 'A' + (int)i, i + 1);
+        assert_int_equal(EVP_DigestInit_ex2(m, EVP_sha1(), NULL), 1);
+        EVP_DigestUpdate(m, label, i + 1);
+        EVP_DigestUpdate(m, secret, slen);
+        EVP_DigestUpdate(m, s1, 32);
+        EVP_DigestUpdate(m, s2, 32);
+        EVP_DigestFinal_ex(m, h1, NULL);
+        assert_int_equal(EVP_DigestInit_ex2(m, EVP_md5(), NULL), 1);
+        EVP_DigestUpdate(m, secret, slen);
+        EVP_DigestUpdate(m, h1, 20);
+        EVP_DigestFinal_ex(m, h2, NULL);
+        size_t k = outlen - done < 16 ? outlen - done : 16;
+        memcpy(out + done, h2, k);
+        done += (unsigned)k;
+    }
+    EVP_MD_CTX_free(m);
+}
+
+/* SSL 3.0's MAC over seq_num || type || length || content. */
+static void ssl3_mac(const char *md, const uint8_t *key, size_t mac_len, uint64_t seq, uint8_t type,
+                     const uint8_t *p, size_t n, uint8_t *out)
+{
+    uint8_t h[11], pad[48], inner[20];
+    size_t padn = mac_len == 16 ? 48 : 40;
+    unsigned il = 0;
+    put_u64(h, seq);
+    h[8] = type;
+    h[9] = (uint8_t)(n >> 8);
+    h[10] = (uint8_t)n;
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    assert_non_null(m);
+    memset(pad, 0x36, sizeof pad);
+    assert_int_equal(EVP_DigestInit_ex2(m, EVP_get_digestbyname(md), NULL), 1);
+    EVP_DigestUpdate(m, key, mac_len);
+    EVP_DigestUpdate(m, pad, padn);
+    EVP_DigestUpdate(m, h, sizeof h);
+    EVP_DigestUpdate(m, p, n);
+    EVP_DigestFinal_ex(m, inner, &il);
+    memset(pad, 0x5c, sizeof pad);
+    assert_int_equal(EVP_DigestInit_ex2(m, EVP_get_digestbyname(md), NULL), 1);
+    EVP_DigestUpdate(m, key, mac_len);
+    EVP_DigestUpdate(m, pad, padn);
+    EVP_DigestUpdate(m, inner, il);
+    EVP_DigestFinal_ex(m, out, NULL);
+    EVP_MD_CTX_free(m);
+}
+
+static void test_ssl30(void **state)
+{
+    (void)state;
+    fixed_inputs();
+    /* the master secret: SSL 3.0's own derivation over pms, client and server random */
+    uint8_t master[48], want[48];
+    ASSERT_OK(tsc_master_secret(0x0300, 0x000a, g_pms, 48, g_cr, g_sr, NULL, 0, master));
+    ssl3_derive(g_pms, 48, g_cr, g_sr, want, 48);
+    assert_memory_equal(master, want, 48);
+
+    /* SSL_RSA_WITH_3DES_EDE_CBC_SHA: the key block from the server random
+     * first; the IV of a record is the last block of the one before;
+     * padding bytes may be anything, its length less than a block */
+    uint8_t kb[2 * (20 + 24 + 8)];
+    ssl3_derive(g_master, 48, g_sr, g_cr, kb, sizeof kb);
+    const uint8_t *mac_key[2] = {kb, kb + 20}, *key[2] = {kb + 40, kb + 64};
+    uint8_t chain[2][8];
+    memcpy(chain[0], kb + 88, 8);
+    memcpy(chain[1], kb + 96, 8);
+    struct tsc_rec_cipher *c[2];
+    states12(0x0300, 0x000a, 0, c);
+    assert_false(tsc_rec_cipher_resumable(c[0]));
+    uint8_t pt[300];
+    fill(pt, sizeof pt, 0x21);
+    for (int side = 0; side < 2; side++) {
+        static const size_t sizes[] = {16, 0, 250, 7};
+        for (uint64_t i = 0; i < 6; i++) {
+            size_t n = sizes[i % 4];
+            uint8_t buf[320], body[320];
+            memcpy(buf, pt, n);
+            ssl3_mac("SHA1", mac_key[side], 20, i, 23, pt, n, buf + n);
+            size_t len = n + 20, pad = 7 - (len % 8);
+            for (size_t k = 0; k < pad; k++)
+                buf[len + k] = (uint8_t)(0x90 + k); /* not the padding length: SSL 3.0 does not care */
+            buf[len + pad] = (uint8_t)pad;
+            len += pad + 1;
+            if (i == 4)
+                buf[len - 1] = 8; /* a padding length of a whole block */
+            if (i == 5)
+                buf[n] ^= 1; /* a bad MAC */
+            cbc_encrypt("DES-EDE3-CBC", key[side], chain[side], buf, len, body);
+            memcpy(chain[side], body + len - 8, 8);
+            if (i == 4)
+                open_refused(c[side], 23, 0x0300, body, len, "bad padding");
+            else if (i == 5)
+                open_refused(c[side], 23, 0x0300, body, len, "bad record MAC");
+            else
+                open_expect(c[side], 23, 0x0300, body, len, pt, n, 23);
+        }
+    }
+    free2(c);
+
+    /* SSL_RSA_WITH_RC4_128_MD5: an MD5 MAC with 48-byte pads */
+    EVP_CIPHER *rc4 = EVP_CIPHER_fetch(legacy_ctx(), "RC4", NULL);
+    assert_non_null(rc4);
+    uint8_t kb2[2 * (16 + 16)];
+    ssl3_derive(g_master, 48, g_sr, g_cr, kb2, sizeof kb2);
+    states12(0x0300, 0x0004, 0, c);
+    for (int side = 0; side < 2; side++) {
+        EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+        assert_non_null(x);
+        assert_int_equal(EVP_EncryptInit_ex2(x, rc4, kb2 + 32 + 16 * side, NULL, NULL), 1);
+        for (uint64_t i = 0; i < 3; i++) {
+            uint8_t buf[200], body[200];
+            size_t n = 50 * (size_t)i;
+            memcpy(buf, pt, n);
+            ssl3_mac("MD5", kb2 + 16 * side, 16, i, 22, pt, n, buf + n);
+            int l = 0;
+            assert_int_equal(EVP_EncryptUpdate(x, body, &l, buf, (int)(n + 16)), 1);
+            open_expect(c[side], 22, 0x0300, body, n + 16, pt, n, 22);
+        }
+        EVP_CIPHER_CTX_free(x);
+    }
+    free2(c);
+    EVP_CIPHER_free(rc4);
+}
+
 /* ------------------------------------------------------------ RSA */
 
 static void write_key(const char *path, EVP_PKEY *pk, const char *mode)
@@ -1337,6 +1848,11 @@ int main(void)
         cmocka_unit_test(test_tls10_rc4_sha),
         cmocka_unit_test(test_tls12_bad_setup),
         cmocka_unit_test(test_supported),
+        cmocka_unit_test(test_supported_reasons),
+        cmocka_unit_test(test_suite_table),
+        cmocka_unit_test(test_quic_keys_rfc9001),
+        cmocka_unit_test(test_dtls13_labels),
+        cmocka_unit_test(test_ssl30),
         cmocka_unit_test(test_rsa_pms),
         cmocka_unit_test(test_rsa_load_errors),
         cmocka_unit_test(test_inflate_records),
