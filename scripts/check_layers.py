@@ -15,7 +15,7 @@ import sys
 MAY_USE = {
     "core": set(),
     "registry": set(),
-    "crypto": {"core", "registry"},
+    "crypto": {"core"},
     "x509": {"core"},
     "tls": {"core", "registry", "crypto", "x509"},
     "analysis": {"core", "registry", "crypto", "x509", "tls"},
