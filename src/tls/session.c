@@ -2,7 +2,7 @@
  * session.c - a connection's life in the TLS layer: the run's context,
  * connections, names, events and errors, and the close that asks every
  * stage what it still held. The stages themselves are frame_tcp.c (records
- * from TCP), session_decrypt.c (record protection), assemble.c (handshake
+ * from TCP), protect.c (record protection), assemble.c (handshake
  * messages) and facts.c (what they mean); see session_int.h.
  */
 #include "tls/session.h"

@@ -6,7 +6,7 @@
  *
  *   frame_tcp.c   TLS records from a TCP stream (sniff.c finds where TLS
  *                 starts after plaintext); emits records as tsc_rec_in
- *   session_decrypt.c  record protection: opens protected records with the
+ *   protect.c  record protection: opens protected records with the
  *                 connection's keys and hands on (inner type, plaintext)
  *   facts.c       tsc_sess_deliver: a record's content by type; handshake
  *                 bytes go to assembly (assemble.c), whole messages to the
@@ -77,7 +77,7 @@ int tsc_sess_record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
  * (in_message: assembly holds an unfinished message, reported by the caller). */
 void tsc_frame_tcp_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int in_message, int64_t ts);
 
-/* ---- session_decrypt.c: record protection (each a no-op without keys) ---- */
+/* ---- protect.c: record protection (each a no-op without keys) ---- */
 /* Every handshake message, plaintext or decrypted, as it is dispatched. */
 void tsc_dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint8_t type, struct tsc_view body,
                         const struct tsc_hs_msg *m, int ok, int decrypted);

@@ -1,10 +1,11 @@
 /*
- * session_decrypt.c - the session layer's keys: which secrets a connection
- * needs and when, the record states per direction, and opening encrypted
- * records: the record protection stage between framing and the handshake
- * layer. A protected record comes in with its header (tsc_rec_in); what it
- * holds goes on to tsc_sess_deliver as (inner type, plaintext), marked
- * decrypted (see session_int.h and docs/architecture.md, "Decryption").
+ * protect.c - record protection, the stage between framing and the
+ * handshake layer: which secrets a connection needs and when, the record
+ * states per direction, and opening protected records. A protected record
+ * comes in with its header (tsc_rec_in); what it holds goes on to
+ * tsc_sess_deliver as (inner type, plaintext), marked decrypted. The
+ * cryptography (key schedules, nonces, AEAD/CBC/stream openers) is
+ * src/crypto's; see session_int.h and docs/architecture.md, "Decryption".
  */
 #include <stdint.h>
 #include <stdlib.h>
