@@ -68,7 +68,8 @@ if(TSC_SANITIZE)
 endif()
 
 # Fingerprints (issue 6): JA3/JA3S against tshark on our own captures, and
-# JA3/JA3S/JA4 against the values published beside the public corpus.
+# JA3/JA3S/JA4 against the values published beside the public corpus; a null
+# fingerprint passes only as a line of tests/e2e/fingerprint_known.tsv.
 add_test(NAME e2e/fingerprints_captures COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/fingerprint_expected.py --tlsscope $<TARGET_FILE:tlsscope> --no-corpus ${TSC_CAPTURES}/*.pcap ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap")
 set_tests_properties(e2e/fingerprints_captures PROPERTIES FIXTURES_REQUIRED captures TIMEOUT 600)
 add_test(NAME e2e/fingerprints COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/fingerprint_expected.py
