@@ -68,14 +68,16 @@ if(TSC_SANITIZE)
 endif()
 
 # Fingerprints (issue 6): JA3/JA3S against tshark on our own captures, and
-# JA3/JA3S/JA4 against the values published beside the public corpus.
+# JA3/JA3S/JA4 against the values published beside the public corpus; a null
+# fingerprint passes only as a line of tests/e2e/fingerprint_known.tsv.
 add_test(NAME e2e/fingerprints_captures COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/fingerprint_expected.py --tlsscope $<TARGET_FILE:tlsscope> --no-corpus ${TSC_CAPTURES}/*.pcap ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap")
 set_tests_properties(e2e/fingerprints_captures PROPERTIES FIXTURES_REQUIRED captures TIMEOUT 600)
 add_test(NAME e2e/fingerprints COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/fingerprint_expected.py
          --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus -j 2)
 set_tests_properties(e2e/fingerprints PROPERTIES TIMEOUT 1200)
 
-# tlsscope's own mapped pcap/pcapng reader against libpcap, file by file.
+# tlsscope's own pcap/pcapng reader against libpcap, file by file; each
+# difference a reviewed line of tests/e2e/readers_known.tsv.
 add_test(NAME e2e/readers COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/readers.py --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap")
 set_tests_properties(e2e/readers PROPERTIES TIMEOUT 900)
 
@@ -105,8 +107,11 @@ set_tests_properties(e2e/make_weak_captures PROPERTIES FIXTURES_SETUP weak_captu
 add_test(NAME e2e/findings COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/findings_test.py --tlsscope $<TARGET_FILE:tlsscope> --captures ${TSC_WEAK_CAPTURES})
 set_tests_properties(e2e/findings PROPERTIES FIXTURES_REQUIRED weak_captures SKIP_RETURN_CODE 77)
 
-# -j N: the same bytes as one thread, over the golden captures and the corpus.
-add_test(NAME e2e/jobs COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/jobs.py --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap*")
+# -j N: the same bytes as one thread, over the golden captures and the corpus;
+# and -j 1 and -j N both against expected output that is not their own: the
+# golden TESTLIST's expected files, and tshark's reading of the corpus's
+# hellos (corpus_diff.py's, with its reviewed disagreements).
+add_test(NAME e2e/jobs COMMAND bash -c "python3 ${CMAKE_SOURCE_DIR}/tests/e2e/jobs.py --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --golden ${CMAKE_SOURCE_DIR}/tests/golden ${CMAKE_SOURCE_DIR}/tests/golden/captures/*.pcap*")
 set_tests_properties(e2e/jobs PROPERTIES TIMEOUT 1200)
 
 # The peers (issue 4): client, server and demo against openssl, gnutls and curl.

@@ -250,9 +250,18 @@ class CaptureResult:
 
 
 def check_capture(corpus, rel, rows, binary, timeout, known: dc.Known) -> CaptureResult:
+    path = os.path.join(corpus, rel)
+    return judge_run(corpus, rel, rows, dc.run_tlsscope(binary, path, None, timeout), known)
+
+
+def judge_run(corpus, rel, rows, run: dc.ScopeRun, known: dc.Known,
+              live: dict | None = None) -> CaptureResult:
+    """tlsscope's reading of one capture (a judged run) against tshark's:
+    the derived file's rows first, tshark itself where they are not enough.
+    live, a dict kept by the caller, holds tshark's reading between calls on
+    the same capture (jobs.py judges several outputs of one capture)."""
     res = CaptureResult(rel)
     path = os.path.join(corpus, rel)
-    run = dc.run_tlsscope(binary, path, None, timeout)
 
     if run.status != "ok":
         first = next((l.strip() for l in run.stderr.splitlines() if l.strip()), "")
@@ -285,13 +294,18 @@ def check_capture(corpus, rel, rows, binary, timeout, known: dc.Known) -> Captur
         diffs = diff_views(ts, sc)
     if needs or diffs:
         res.live_tshark = True
-        try:
-            ts = [v for v in dc.tshark_views(path)
-                  if v.client_hello is not None or v.server_hello is not None]
-        except dc.ToolError as e:
-            res.lines.append(f"{rel}: tshark failed (set-up problem): {e}")
-            res.fail_capture = True
-            return res
+        if live is not None and "views" in live:
+            ts = live["views"]
+        else:
+            try:
+                ts = [v for v in dc.tshark_views(path)
+                      if v.client_hello is not None or v.server_hello is not None]
+            except dc.ToolError as e:
+                res.lines.append(f"{rel}: tshark failed (set-up problem): {e}")
+                res.fail_capture = True
+                return res
+            if live is not None:
+                live["views"] = ts
         diffs = diff_views(ts, sc)
 
     dc.tally(res, rel, diffs, known)

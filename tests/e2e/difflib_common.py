@@ -780,8 +780,14 @@ def run_tlsscope(binary: str, capture: str, keylog: str | None = None,
         p.communicate()
         return ScopeRun(capture, "timeout", None, "", [],
                         f"timed out after {timeout}s")
+    return judge_output(capture, p.returncode, out, err)
+
+
+def judge_output(capture: str, rc: int, out: bytes, err: bytes) -> ScopeRun:
+    """One run of `tlsscope read --json` (exit code, stdout, stderr), judged
+    as run_tlsscope does: a crash, a bad exit, output that is not JSON Lines,
+    a sanitizer report; else its connections."""
     err_s = err.decode("utf-8", "replace")
-    rc = p.returncode
     if rc < 0:
         try:
             sig = signal.Signals(-rc).name
@@ -1220,21 +1226,39 @@ def corpus_captures(corpus: str) -> list[str]:
     return caps
 
 
-def captures_argv(name: str):
+def captures_argv(name: str, more_args=None):
     """The arguments shared by the whole-corpus checks (jobs, readers):
-    --tlsscope BIN [--corpus DIR] [CAPTURE...]. Returns (args, captures):
-    the captures given, then the corpus's uncompressed captures; a missing
-    corpus is said on stdout as a skip."""
+    --tlsscope BIN [--corpus DIR] [CAPTURE...], and whatever more_args(parser)
+    adds. Returns (args, captures): the captures given, then the corpus's
+    uncompressed captures; a missing corpus is said on stdout as a skip, and
+    args.corpus is then None."""
     import argparse
     ap = argparse.ArgumentParser()
     ap.add_argument("--tlsscope", required=True)
     ap.add_argument("--corpus")
     ap.add_argument("captures", nargs="*")
+    if more_args:
+        more_args(ap)
     a = ap.parse_args()
     caps = list(a.captures)
     if a.corpus:
         if not os.path.exists(os.path.join(a.corpus, "MANIFEST.tsv")):
             print("%s: corpus SKIPPED: %s not present" % (name, a.corpus))
+            a.corpus = None
         else:
             caps += [os.path.join(a.corpus, c) for c in corpus_captures(a.corpus) if not c.endswith(".gz")]
     return a, caps
+
+
+REPO_ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def capture_key(path: str, corpus: str | None = None) -> str:
+    """How the reviewed lists name a capture: relative to the corpus when it
+    lies in it (as MANIFEST.tsv does), else relative to the source tree when
+    it lies in that, else the path as given."""
+    for root in ([corpus] if corpus else []) + [REPO_ROOT]:
+        rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+        if not rel.startswith(".."):
+            return rel
+    return path

@@ -24,7 +24,11 @@ with:
 
 Connections are paired by their endpoints. Each comparison is one check; a
 check that disagrees is listed with both values. Disagreements explained in
-KNOWN below are listed and counted apart, not as failures. The last line is
+KNOWN below are listed and counted apart, not as failures. A null fingerprint
+on a hello tlsscope read (a malformed hello, one with more extensions than
+tlsscope keeps) is excused only by its own line in fingerprint_known.tsv,
+which must also name what tlsscope reports about that hello; a line no check
+needed any more is stale and fails. The last line is
 `fingerprints: N passed, M failed`; the exit status is 1 when M > 0.
 
 Without the corpus (and without capture arguments) the test is skipped, says
@@ -60,6 +64,7 @@ from dataclasses import dataclass
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from difflib_common import (Obj, clear_error_message, iter_json_array,  # noqa: E402
                             libpcap_reads, run_tlsscope, tshark_bin)
+from difflib_common import capture_key as dc_capture_key  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CORPUS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "corpus"))
@@ -725,6 +730,114 @@ def compare_published(capture: str, exps: list, sc: list) -> list:
 # --------------------------------------------------------------------------
 # known disagreements
 
+def _hello_fp(fld: str) -> tuple[str, str]:
+    """A check's field -> (tlsscope's hello object, fingerprint name)."""
+    if fld.startswith("hrr."):
+        return "hello_retry_request", fld[4:]
+    return ("client_hello" if fld in FP_KEYS_CH else "server_hello"), fld
+
+
+def tlsscope_says(h: dict) -> str:
+    """What tlsscope reports about a hello it gives no fingerprint for: its
+    error, or that it kept only part of the extensions, or nothing."""
+    err = h.get("error")
+    if isinstance(err, dict):
+        return "%s: %s" % (err.get("kind", "?"), err.get("reason", "?"))
+    if err is not None:
+        return "error: %s" % err
+    if "extensions_count" in h:
+        return "%s extensions, %d kept" % (h["extensions_count"], len(h.get("extensions") or []))
+    return "no error"
+
+
+def capture_key(capture: str) -> str:
+    """A capture as fingerprint_known.tsv names it: relative to the corpus
+    (as the checks of corpus captures already are), or for a capture given as
+    an argument (made absolute in main()), relative to the source tree when it
+    lies inside it."""
+    return dc_capture_key(capture) if os.path.isabs(capture) else capture
+
+
+@dataclass
+class NullEntry:
+    capture: str
+    conn: str
+    hello: str
+    fps: tuple
+    says: str
+    reason: str
+    line: int
+    used: set
+
+
+class NullKnown:
+    """fingerprint_known.tsv: the reviewed cases where tlsscope reads a hello
+    but gives no fingerprint for it while another source gives one. Each
+    line names one hello (capture, connection, which hello), the
+    fingerprints concerned, what tlsscope reports about the hello (which
+    must still be what it reports) and why no fingerprint is right. A
+    listed fingerprint no checked value needed is stale: a failure, so the
+    list cannot outlive what it describes."""
+
+    HELLOS = ("client_hello", "server_hello", "hello_retry_request")
+    FPS = {"client_hello": FP_KEYS_CH, "server_hello": FP_KEYS_SH,
+           "hello_retry_request": FP_KEYS_SH}
+
+    def __init__(self, path: str):
+        self.path = path
+        self.entries: list[NullEntry] = []
+        self.errors: list[str] = []
+        if not os.path.exists(path):
+            return
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                line = line.rstrip("\n")
+                if not line.strip() or line.startswith("#"):
+                    continue
+                cols = line.split("\t")
+                if cols[0] == "capture":
+                    continue    # the header row
+                if len(cols) != 6 or not all(c.strip() for c in cols):
+                    self.errors.append("%s:%d: expected 6 non-empty tab-separated columns, "
+                                       "got %d" % (path, n, len(cols)))
+                    continue
+                cap, conn, hello, fps, says, reason = cols
+                fps = tuple(x.strip() for x in fps.split(","))
+                if hello not in self.HELLOS or not set(fps) <= set(self.FPS[hello]) \
+                        or "*" in cap + conn:
+                    self.errors.append("%s:%d: no such hello/fingerprint (%s: %s), or a "
+                                       "wildcard" % (path, n, hello, ",".join(fps)))
+                    continue
+                self.entries.append(NullEntry(cap, conn, hello, fps, says, reason, n, set()))
+
+    def lookup(self, capture, conn, hello, fp, says) -> NullEntry | None:
+        key = capture_key(capture)
+        for e in self.entries:
+            if (e.capture, e.conn, e.hello, e.says) == (key, conn, hello, says) and fp in e.fps:
+                e.used.add(fp)      # one set.add: safe from the worker threads
+                return e
+        return None
+
+    def stale(self, ran: set, all_captures: set | None) -> list[str]:
+        """Listed fingerprints no check used, for the captures that ran (and,
+        after a run over the whole corpus, entries naming no capture in it)."""
+        out = []
+        for e in self.entries:
+            gone = all_captures is not None and e.capture not in all_captures
+            if e.capture not in ran and not gone:
+                continue
+            left = [fp for fp in e.fps if fp not in e.used]
+            if left:
+                out.append("%s:%d: %s %s %s: %s listed (tlsscope: %s) but no check needed it%s"
+                           % (os.path.basename(self.path), e.line, e.capture, e.conn, e.hello,
+                              ",".join(left), e.says,
+                              " (no such capture)" if gone and e.capture not in ran else ""))
+        return out
+
+
+NULL_KNOWN = NullKnown(os.path.join(HERE, "fingerprint_known.tsv"))
+
+
 def _first_alpn(c: ScConn) -> str | None:
     a = c.raw.get("alpn")
     off = a.get("offered") if isinstance(a, dict) else None
@@ -762,15 +875,18 @@ def classify(chk: Check):
         return
     why = None
     h = _hello_obj(chk.sc, chk.field) if chk.sc else None
-    if why is None and chk.got is None and h is not None:
-        if "error" in h:
-            why = ("the hello is malformed (%s): tlsscope gives no fingerprint for a hello "
-                   "it could not decode to the end; the other side fingerprinted the part "
-                   "it read" % h["error"].get("reason", "?") if isinstance(h["error"], dict)
-                   else "the hello is malformed")
-        elif "extensions_count" in h:
-            why = ("the hello has %s extensions, more than tlsscope keeps (64): its "
-                   "fingerprint is not known, so null" % h["extensions_count"])
+    if chk.got is None and h is not None:
+        # tlsscope read the hello but gives no fingerprint: only a reviewed
+        # entry of fingerprint_known.tsv excuses that, never a general rule
+        hello, fp = _hello_fp(chk.field)
+        says = tlsscope_says(h)
+        e = NULL_KNOWN.lookup(chk.capture, chk.conn, hello, fp, says)
+        if e is None:
+            chk.why = ("tlsscope gives no %s on this %s (tlsscope: %s), and no entry of %s "
+                       "lists it" % (fp, hello, says, os.path.basename(NULL_KNOWN.path)))
+            return
+        chk.status, chk.why = "known", e.reason
+        return
     if (why is None and chk.source == "tshark" and chk.field in ("ja3", "ja3_string")
             and h is not None and sum(1 for e in h.get("extensions") or []
                                       if isinstance(e, dict) and e.get("code") == "0x000a") > 1):
@@ -851,7 +967,7 @@ def main() -> int:
             exps = [] if a.no_published else published_for(a.corpus, c, exp_files.get(c, set()))
             jobs.append((c, exps, a.corpus))
     for c in a.captures:
-        jobs.append((c, [], None))
+        jobs.append((os.path.abspath(c), [], None))
 
     if a.list_expected:
         if not have_corpus:
@@ -899,6 +1015,17 @@ def main() -> int:
         print("fingerprints: 0 passed, 0 failed")
         return 0
 
+    # fingerprint_known.tsv: broken lines, and entries nothing needed any more
+    # (judged only when both kinds of reference were compared)
+    stale = list(NULL_KNOWN.errors)
+    if a.no_tshark or a.no_published:
+        print("note: --no-tshark/--no-published: stale entries of %s not looked for"
+              % os.path.basename(NULL_KNOWN.path))
+    else:
+        ran = {capture_key(c) for c, _, _ in jobs}
+        whole = set(caps) if have_corpus and not a.only else None
+        stale += NULL_KNOWN.stale(ran, whole)
+
     checks.sort(key=lambda c: (c.capture, c.source, c.conn, c.field))
     by = {k: [c for c in checks if c.status == k] for k in ("pass", "fail", "known", "unseen")}
 
@@ -921,6 +1048,8 @@ def main() -> int:
             print(f"unseen {cap} {conn}: {why} ({', '.join(sorted(set(flds)))})")
     for c, err in sorted(errors):
         print(f"ERROR {c}: {err}")
+    for line in stale:
+        print(f"STALE {line}")
     for c, why in sorted(skipped):
         print(f"skip  {c}: {why}")
 
@@ -936,8 +1065,13 @@ def main() -> int:
     print(f"{n_caps} captures ({len(skipped)} unreadable, {len(errors)} could not be compared); "
           f"{len(by['known'])} known disagreements; {len(by['unseen'])} values for hellos "
           f"tlsscope did not read ({len(unseen)} connections; -v lists them)")
-    print(f"fingerprints: {len(by['pass'])} passed, {len(by['fail']) + len(errors)} failed")
-    return 1 if by["fail"] or errors else 0
+    n_null = sum(1 for c in by["known"] if c.got is None)
+    print(f"{n_null} of the known disagreements are null fingerprints listed in "
+          f"{os.path.basename(NULL_KNOWN.path)} ({len(NULL_KNOWN.entries)} entries, "
+          f"{len(stale)} stale or broken)")
+    print(f"fingerprints: {len(by['pass'])} passed, "
+          f"{len(by['fail']) + len(errors) + len(stale)} failed")
+    return 1 if by["fail"] or errors or stale else 0
 
 
 if __name__ == "__main__":
