@@ -35,31 +35,11 @@
 #include "crypto/suites.h"
 #include "registry/suite.h"
 #include "temp_file.h"
+#include "hex_vectors.h"
 #include "tls_builders.h"
 #include "tls_seal.h"
 
 /* ------------------------------------------------------------ helpers */
-
-/* Hex with any blanks between bytes into out; returns the byte count. */
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    int hi = -1;
-    for (; *s; s++) {
-        int v = tsc_hex_digit((unsigned char)*s);
-        if (v < 0)
-            continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            assert_true(n < cap);
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    assert_int_equal(hi, -1);
-    return n;
-}
 
 static void fill(uint8_t *p, size_t n, uint8_t seed)
 {
@@ -1367,36 +1347,6 @@ static void test_quic_keys_rfc9001(void **state)
 }
 
 /* HKDF-Expand-Label with any prefix, written out here with OpenSSL's HKDF. */
-static void expand_label_prefix(const char *md, const uint8_t *secret, size_t slen, const char *prefix,
-                                const char *label, uint8_t *out, size_t len)
-{
-    uint8_t info[64];
-    size_t pl = strlen(prefix), ll = strlen(label), i = 0;
-    info[i++] = (uint8_t)(len >> 8);
-    info[i++] = (uint8_t)len;
-    info[i++] = (uint8_t)(pl + ll);
-    memcpy(info + i, prefix, pl);
-    i += pl;
-    memcpy(info + i, label, ll);
-    i += ll;
-    info[i++] = 0;
-    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    assert_non_null(kdf);
-    EVP_KDF_CTX *k = EVP_KDF_CTX_new(kdf);
-    assert_non_null(k);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, slen),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, i),
-        OSSL_PARAM_construct_end(),
-    };
-    assert_int_equal(EVP_KDF_derive(k, out, len, params), 1);
-    EVP_KDF_CTX_free(k);
-    EVP_KDF_free(kdf);
-}
-
 /* A DTLS 1.3-style record: keys under the "dtls13" prefix, the record's
  * sequence number (epoch << 48 | seq) and its header as the AAD come from
  * the caller. */

@@ -28,28 +28,8 @@
 
 #include "core/text.h"
 #include "crypto/primitives.h"
+#include "hex_vectors.h"
 #include "tls_builders.h"
-
-/* Hex with any blanks between bytes into out; returns the byte count. */
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    int hi = -1;
-    for (; *s; s++) {
-        int v = tsc_hex_digit((unsigned char)*s);
-        if (v < 0)
-            continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            assert_true(n < cap);
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    assert_int_equal(hi, -1);
-    return n;
-}
 
 /* Compare n bytes with the hex string `want` (exactly n bytes). */
 static void assert_hex(const uint8_t *got, size_t n, const char *want)

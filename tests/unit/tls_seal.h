@@ -11,18 +11,18 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
-/* HKDF-Expand-Label(secret, label, "", len) of RFC 8446 7.1, with HKDF in
- * expand-only mode. */
-static inline void expand_label(const char *md, const uint8_t *secret, size_t slen, const char *label, uint8_t *out,
-                         size_t len)
+/* HKDF-Expand-Label(secret, label, "", len) of RFC 8446 7.1 under a label
+ * prefix ("tls13 "; DTLS 1.3's "dtls13"), with HKDF in expand-only mode. */
+static inline void expand_label_prefix(const char *md, const uint8_t *secret, size_t slen, const char *prefix,
+                                       const char *label, uint8_t *out, size_t len)
 {
     uint8_t info[64];
-    size_t ll = strlen(label), i = 0;
+    size_t pl = strlen(prefix), ll = strlen(label), i = 0;
     info[i++] = (uint8_t)(len >> 8);
     info[i++] = (uint8_t)len;
-    info[i++] = (uint8_t)(6 + ll);
-    memcpy(info + i, "tls13 ", 6);
-    i += 6;
+    info[i++] = (uint8_t)(pl + ll);
+    memcpy(info + i, prefix, pl);
+    i += pl;
     memcpy(info + i, label, ll);
     i += ll;
     info[i++] = 0;
@@ -41,6 +41,14 @@ static inline void expand_label(const char *md, const uint8_t *secret, size_t sl
     assert_int_equal(EVP_KDF_derive(k, out, len, params), 1);
     EVP_KDF_CTX_free(k);
     EVP_KDF_free(kdf);
+}
+
+/* HKDF-Expand-Label of TLS 1.3 (the "tls13 " prefix), computed here with
+ * OpenSSL directly: an independent reading to check tlsscope's against. */
+static inline void expand_label(const char *md, const uint8_t *secret, size_t slen, const char *label, uint8_t *out,
+                         size_t len)
+{
+    expand_label_prefix(md, secret, slen, "tls13 ", label, out, len);
 }
 
 /* AEAD seal with a 12-byte nonce: ct (n bytes) then the tag into out. */
