@@ -483,6 +483,18 @@ void tsc_sess_deliver(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, c
     }
 }
 
+/* The event of a record that is not read: its header's facts, the reason
+ * it did not decrypt, if any, and the phase it belongs to. */
+static void unread_event(struct tsc_event *ev, enum tsc_ev_type type, struct tsc_conn *c, int dir,
+                         const struct tsc_rec_in *r, int64_t ts, const char *why, int phase)
+{
+    tsc_sess_ev_init(ev, type, c, dir, ts);
+    ev->decrypt_error = why;
+    ev->length = r->length;
+    ev->record_version = r->version;
+    ev->phase = (uint8_t)phase;
+}
+
 /* A record that will not be read: decide what it is when its header
  * arrives (or, with `why`, after it failed to decrypt for that reason). */
 int tsc_sess_record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
@@ -514,12 +526,9 @@ int tsc_sess_record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
             }
             if (hs) {
                 sc->records++;
-                tsc_sess_ev_init(&ev, TSC_EV_ENCRYPTED_HS, c, dir, ts);
-                ev.decrypt_error = why;
-                ev.length = r->length;
-                ev.record_version = r->version;
+                unread_event(&ev, TSC_EV_ENCRYPTED_HS, c, dir, r, ts, why,
+                             dir == TSC_S2C ? TSC_PHASE_SERVER_AUTH : TSC_PHASE_FINISH);
                 ev.encrypted = 1;
-                ev.phase = dir == TSC_S2C ? TSC_PHASE_SERVER_AUTH : TSC_PHASE_FINISH;
                 tsc_sess_emit(sc, &ev);
                 return 1;
             }
@@ -532,11 +541,7 @@ int tsc_sess_record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
         return 0;
     sc->records++;
     if (type == TSC_CT_HANDSHAKE) {
-        tsc_sess_ev_init(&ev, TSC_EV_ENCRYPTED_HS, c, dir, ts);
-        ev.decrypt_error = why;
-        ev.length = r->length;
-        ev.record_version = r->version;
-        ev.phase = TSC_PHASE_FINISH;
+        unread_event(&ev, TSC_EV_ENCRYPTED_HS, c, dir, r, ts, why, TSC_PHASE_FINISH);
         if (c->ccs_seen[dir] && !c->finished_seen[dir]) {
             c->finished_seen[dir] = 1; /* the first encrypted handshake message is Finished */
             if (c->finished_seen[dir ^ 1])
@@ -546,21 +551,13 @@ int tsc_sess_record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
         }
         tsc_sess_emit(sc, &ev);
     } else if (type == TSC_CT_ALERT) {
-        tsc_sess_ev_init(&ev, TSC_EV_ALERT, c, dir, ts);
-        ev.decrypt_error = why;
-        ev.length = r->length;
-        ev.record_version = r->version;
+        unread_event(&ev, TSC_EV_ALERT, c, dir, r, ts, why, TSC_PHASE_FINISH);
         ev.encrypted = 1;
-        ev.phase = TSC_PHASE_FINISH;
         add_alert(c, dir, 1, 0, 0, ts);
         tsc_sess_emit(sc, &ev);
     } else if (type == TSC_CT_HEARTBEAT) {
-        tsc_sess_ev_init(&ev, TSC_EV_HEARTBEAT, c, dir, ts);
-        ev.decrypt_error = why;
-        ev.length = r->length;
-        ev.record_version = r->version;
+        unread_event(&ev, TSC_EV_HEARTBEAT, c, dir, r, ts, why, TSC_PHASE_FINISH);
         ev.encrypted = 1;
-        ev.phase = TSC_PHASE_FINISH;
         tsc_sess_emit(sc, &ev);
     } else {
         return 0;
