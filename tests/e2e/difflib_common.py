@@ -689,6 +689,16 @@ def default_tlsscope() -> str:
     return os.path.join(root, "build", "tlsscope")
 
 
+def reviewed_rows(path: str):
+    """(line number, tab-separated columns) of each row of a reviewed list:
+    blank lines and # comments skipped (the header row is the caller's)."""
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if line.strip() and not line.startswith("#"):
+                yield n, line.split("\t")
+
+
 class Known:
     """Reviewed disagreements: a TSV of capture, connection (or client
     endpoint, or *), field (or *), reason; '#' comments and a header row
@@ -700,19 +710,14 @@ class Known:
         self.path = path
         if not path or not os.path.exists(path):
             return
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                line = line.rstrip("\n")
-                if not line.strip() or line.startswith("#"):
-                    continue
-                cols = line.split("\t")
-                if cols[0] == "capture" and cols[2:3] == ["field"]:
-                    continue    # header
-                if len(cols) < 3:
-                    print(f"{name}: {path}:{n}: expected capture<TAB>connection<TAB>field<TAB>reason",
-                          file=sys.stderr)
-                    continue
-                self.entries.append([cols[0], cols[1], cols[2], cols[3] if len(cols) > 3 else "", False])
+        for n, cols in reviewed_rows(path):
+            if cols[0] == "capture" and cols[2:3] == ["field"]:
+                continue    # header
+            if len(cols) < 3:
+                print(f"{name}: {path}:{n}: expected capture<TAB>connection<TAB>field<TAB>reason",
+                      file=sys.stderr)
+                continue
+            self.entries.append([cols[0], cols[1], cols[2], cols[3] if len(cols) > 3 else "", False])
 
     def lookup(self, capture: str, conn: str, fld: str) -> bool:
         for e in self.entries:

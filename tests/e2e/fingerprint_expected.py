@@ -65,6 +65,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from difflib_common import (Obj, clear_error_message, iter_json_array,  # noqa: E402
                             libpcap_reads, run_tlsscope, tshark_bin)
 from difflib_common import capture_key as dc_capture_key  # noqa: E402
+from difflib_common import reviewed_rows  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CORPUS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "corpus"))
@@ -789,26 +790,21 @@ class NullKnown:
         self.errors: list[str] = []
         if not os.path.exists(path):
             return
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                line = line.rstrip("\n")
-                if not line.strip() or line.startswith("#"):
-                    continue
-                cols = line.split("\t")
-                if cols[0] == "capture":
-                    continue    # the header row
-                if len(cols) != 6 or not all(c.strip() for c in cols):
-                    self.errors.append("%s:%d: expected 6 non-empty tab-separated columns, "
-                                       "got %d" % (path, n, len(cols)))
-                    continue
-                cap, conn, hello, fps, says, reason = cols
-                fps = tuple(x.strip() for x in fps.split(","))
-                if hello not in self.HELLOS or not set(fps) <= set(self.FPS[hello]) \
-                        or "*" in cap + conn:
-                    self.errors.append("%s:%d: no such hello/fingerprint (%s: %s), or a "
-                                       "wildcard" % (path, n, hello, ",".join(fps)))
-                    continue
-                self.entries.append(NullEntry(cap, conn, hello, fps, says, reason, n, set()))
+        for n, cols in reviewed_rows(path):
+            if cols[0] == "capture":
+                continue    # the header row
+            if len(cols) != 6 or not all(c.strip() for c in cols):
+                self.errors.append("%s:%d: expected 6 non-empty tab-separated columns, "
+                                   "got %d" % (path, n, len(cols)))
+                continue
+            cap, conn, hello, fps, says, reason = cols
+            fps = tuple(x.strip() for x in fps.split(","))
+            if hello not in self.HELLOS or not set(fps) <= set(self.FPS[hello]) \
+                    or "*" in cap + conn:
+                self.errors.append("%s:%d: no such hello/fingerprint (%s: %s), or a "
+                                   "wildcard" % (path, n, hello, ",".join(fps)))
+                continue
+            self.entries.append(NullEntry(cap, conn, hello, fps, says, reason, n, set()))
 
     def lookup(self, capture, conn, hello, fp, says) -> NullEntry | None:
         key = capture_key(capture)
