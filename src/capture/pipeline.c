@@ -366,12 +366,13 @@ static void seg_free_all(struct tsc_pipeline *pl, struct tcpdir *t)
 /* The consumer's connection on this flow, opened on first use (the first
  * payload byte or gap of a TCP connection, the first datagram of a UDP
  * flow); NULL when the consumer declined it. */
-static struct tsc_flow_conn *ensure_conn(struct tsc_pipeline *pl, struct flow *f)
+static struct tsc_flow_conn *ensure_conn_with(struct tsc_pipeline *pl, struct flow *f, const uint8_t *dg,
+                                              size_t dg_len, int dg_side)
 {
     if (f->conn)
         return f->conn;
-    if (f->declined)
-        return NULL;
+    if (f->declined && f->key.proto == TSC_FLOW_TCP)
+        return NULL; /* a UDP flow is asked again with each datagram */
     struct tsc_flow_info fi;
     memset(&fi, 0, sizeof fi);
     fi.order = f->seq;
@@ -385,6 +386,9 @@ static struct tsc_flow_conn *ensure_conn(struct tsc_pipeline *pl, struct flow *f
     fi.saw_start = f->key.proto != TSC_FLOW_TCP || f->tcp[0].syn || f->tcp[1].syn;
     fi.client_side = f->client_side;
     fi.client_known = f->client_fixed;
+    fi.payload = dg;
+    fi.payload_len = dg_len;
+    fi.payload_side = (uint8_t)dg_side;
     struct tsc_flow_conn *h = pl->ops->open(pl->ctx, &fi);
     if (!h) {
         f->declined = 1;
@@ -405,6 +409,11 @@ static struct tsc_flow_conn *ensure_conn(struct tsc_pipeline *pl, struct flow *f
     f->conn = h;
     f->rec = r;
     return h;
+}
+
+static struct tsc_flow_conn *ensure_conn(struct tsc_pipeline *pl, struct flow *f)
+{
+    return ensure_conn_with(pl, f, NULL, 0, 0);
 }
 
 /* The one place bytes at `seq` join a direction's stream: a hole before them
@@ -788,7 +797,7 @@ static void udp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
         f->client_side = (uint8_t)side;
         f->client_fixed = 0;
     }
-    struct tsc_flow_conn *c = ensure_conn(pl, f);
+    struct tsc_flow_conn *c = ensure_conn_with(pl, f, pk->payload, pk->payload_len, side);
     if (c)
         pl->ops->datagram(pl->ctx, c, side, pk->payload, pk->payload_len, pk->payload_wire, ts);
 }

@@ -12,7 +12,10 @@
  *
  *   open      the first payload byte (or gap) of a TCP connection, the first
  *             datagram of a UDP flow; NULL declines the flow (the capture
- *             layer then tracks it, under its caps, and calls nothing more)
+ *             layer then tracks it, under its caps, and calls nothing more
+ *             for a TCP connection; a UDP flow is asked again with each
+ *             datagram, as a datagram says by its first bytes what it
+ *             carries: RFC 7983's STUN, then DTLS, on one 5-tuple)
  *   bytes     TCP: in-order bytes of one side, each byte once, first copy wins
  *   gap       TCP: `missing` bytes of one side the capture will never have
  *   datagram  UDP: one datagram of one side, in capture order
@@ -65,6 +68,11 @@ struct tsc_flow_info {
     uint8_t client_side;      /* which side is likely the client: TCP the SYN's sender, else the
                                  higher port; UDP the sender of the first datagram */
     uint8_t client_known;     /* client_side comes from a SYN: fixed */
+    /* UDP: the datagram this open is asked for (it is then handed to
+     * `datagram` if the flow is accepted); TCP: NULL, 0 */
+    const uint8_t *payload;
+    size_t payload_len;
+    uint8_t payload_side;     /* UDP: the side that sent it */
 };
 
 struct tsc_flow_ops {

@@ -325,7 +325,7 @@ void tsc_sess_handshake(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
 
 void tsc_sess_handshake_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint64_t missing, int64_t ts)
 {
-    struct tsc_rec_in none = {TSC_CT_HANDSHAKE, 0, 0, 0, 0};
+    struct tsc_rec_in none = {.type = TSC_CT_HANDSHAKE};
     struct hs_call hc = {sc, c, dir, &none, ts};
     struct tsc_asm_out out = {&hc, on_message, on_asm_error};
     tsc_asm_gap(&c->dir[dir].hs, missing, &out);

@@ -35,7 +35,7 @@ enum fr_state {
 
 static struct tsc_rec_in rec_in(const struct tsc_tcp_framing *f)
 {
-    struct tsc_rec_in r = {f->rec.type, 0, f->rec.version, 0, f->rec.length};
+    struct tsc_rec_in r = {.type = f->rec.type, .version = f->rec.version, .length = f->rec.length};
     return r;
 }
 

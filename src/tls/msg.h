@@ -26,6 +26,11 @@
 #define TSC_TLS11 0x0302
 #define TSC_TLS12 0x0303
 #define TSC_TLS13 0x0304
+#define TSC_DTLS10 0xfeff /* RFC 4347 */
+#define TSC_DTLS12 0xfefd /* RFC 6347 */
+#define TSC_DTLS13 0xfefc /* RFC 9147 */
+/* DTLS versions count down from 0xfeff: the one's complement of 1.x's minor. */
+static inline int tsc_version_is_dtls(uint16_t v) { return (v >> 8) == 0xfe || v == 0x0100; }
 
 enum tsc_content_type {
     TSC_CT_CHANGE_CIPHER_SPEC = 20,
@@ -33,6 +38,8 @@ enum tsc_content_type {
     TSC_CT_HANDSHAKE = 22,
     TSC_CT_APPLICATION_DATA = 23,
     TSC_CT_HEARTBEAT = 24,
+    TSC_CT_TLS12_CID = 25, /* DTLS 1.2 with connection IDs (RFC 9146) */
+    TSC_CT_ACK = 26,       /* DTLS 1.3 (RFC 9147 7) */
 };
 
 enum tsc_hs_type {

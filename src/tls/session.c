@@ -124,7 +124,16 @@ const char *tsc_version_name(uint16_t v)
 
 int tsc_version_is_tls13(uint16_t v)
 {
-    return v == TSC_TLS13 || (v >> 8) == 0x7f || v == 0xfb17 || v == 0xfb1a;
+    return v == TSC_TLS13 || v == TSC_DTLS13 || (v >> 8) == 0x7f || v == 0xfb17 || v == 0xfb1a;
+}
+
+const char *tsc_transport_name(int transport)
+{
+    switch (transport) {
+    case TSC_TRANSPORT_DTLS: return "dtls";
+    case TSC_TRANSPORT_QUIC: return "quic";
+    default: return "tcp";
+    }
 }
 
 const char *tsc_hs_type_snake(uint16_t type)

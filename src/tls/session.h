@@ -117,9 +117,18 @@ struct tsc_tlsdir {
     uint8_t tls13_flight; /* TLS 1.3: encrypted records are still the handshake flight */
 };
 
+/* What carries a connection's TLS (JSON "transport"). */
+enum tsc_transport {
+    TSC_TRANSPORT_TCP = 0,  /* TLS records over TCP (and the peers' own streams) */
+    TSC_TRANSPORT_DTLS = 1, /* DTLS records in UDP datagrams */
+    TSC_TRANSPORT_QUIC = 2, /* TLS 1.3 handshake in QUIC CRYPTO frames */
+};
+const char *tsc_transport_name(int transport); /* "tcp", "dtls", "quic" */
+
 struct tsc_conn {
     /* ---- read by sinks ---- */
     uint64_t seq; /* order of first packet, from 1 */
+    uint8_t transport; /* enum tsc_transport */
     struct tsc_endpoint client, server;
     int64_t start_us, last_us;
     uint8_t is_tls;       /* some direction carried TLS records */
@@ -265,6 +274,13 @@ void tsc_conn_free(struct tsc_conn *c);
 /* In-order bytes from flow side `side` (0 = endpoint a -> b). */
 void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p,
                       size_t n, int64_t ts_us);
+/* One UDP datagram from flow side `side`: `n` bytes captured of `wire`.
+ * DTLS records (frame_dtls.c); the connection's transport says which. */
+void tsc_session_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p, size_t n,
+                          size_t wire, int64_t ts_us);
+/* Does this datagram start DTLS (RFC 7983: first byte 20..63, then a DTLS
+ * record header or DTLS 1.3 unified header that holds together)? */
+int tsc_dtls_datagram_plausible(const uint8_t *p, size_t n);
 /* `missing` bytes will never arrive on `side` (a hole in the capture). */
 void tsc_session_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, uint64_t missing,
                      int64_t ts_us);

@@ -24,11 +24,22 @@
 
 /* A record (or the part of one) as a stage hands it to the next. */
 struct tsc_rec_in {
-    uint8_t type;       /* content type: the outer one as framed, the inner one once opened */
+    uint8_t type;       /* content type: the outer one as framed, the inner one once opened
+                           (DTLS 1.3 unified header: 0 until opened) */
     uint8_t decrypted;  /* the bytes came out of record protection */
-    uint16_t version;   /* the record header's version */
-    uint16_t epoch;     /* TLS over TCP: 0 read in the clear, 1 protected */
+    uint16_t version;   /* the record header's version (DTLS 1.3 unified header: 0xfefc) */
+    uint16_t epoch;     /* TLS over TCP: 0 read in the clear, 1 protected; DTLS 1.0/1.2: the
+                           header's epoch; DTLS 1.3 unified header: its low 2 bits */
     uint32_t length;    /* the body's length on the wire */
+    /* ---- DTLS only (dtls == 0: the rest is zero) ---- */
+    uint8_t dtls;       /* framed from a DTLS datagram */
+    uint8_t unified;    /* DTLS 1.3 unified header (RFC 9147 4): seq bits still encrypted */
+    uint8_t seq_bits;   /* 48 (DTLS 1.0/1.2), 8 or 16 (unified header) */
+    uint8_t cid_len;    /* connection ID in the header (RFC 9146 tls12_cid, RFC 9147 C bit) */
+    uint64_t seq;       /* the header's sequence number as on the wire (seq_bits of it) */
+    const uint8_t *cid; /* cid_len bytes inside hdr */
+    const uint8_t *hdr; /* the record header as on the wire (AAD of DTLS 1.2 CID and 1.3) */
+    uint8_t hdr_len;
 };
 
 /* Certificates repeat: every connection to a server sends the same chain.
