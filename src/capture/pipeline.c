@@ -798,8 +798,16 @@ static void udp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
         f->client_fixed = 0;
     }
     struct tsc_flow_conn *c = ensure_conn_with(pl, f, pk->payload, pk->payload_len, side);
-    if (c)
-        pl->ops->datagram(pl->ctx, c, side, pk->payload, pk->payload_len, pk->payload_wire, ts);
+    if (c && pl->ops->datagram(pl->ctx, c, side, pk->payload, pk->payload_len, pk->payload_wire, ts) ==
+                 TSC_FLOW_NEW_CONN) {
+        /* the connection on this 5-tuple ended and this datagram starts the next */
+        close_conn(pl, f, ts);
+        start_connection(pl, f, ts);
+        f->client_side = (uint8_t)side;
+        c = ensure_conn_with(pl, f, pk->payload, pk->payload_len, side);
+        if (c)
+            (void)pl->ops->datagram(pl->ctx, c, side, pk->payload, pk->payload_len, pk->payload_wire, ts);
+    }
 }
 
 static void transport_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int64_t ts)

@@ -18,7 +18,11 @@
  *             carries: RFC 7983's STUN, then DTLS, on one 5-tuple)
  *   bytes     TCP: in-order bytes of one side, each byte once, first copy wins
  *   gap       TCP: `missing` bytes of one side the capture will never have
- *   datagram  UDP: one datagram of one side, in capture order
+ *   datagram  UDP: one datagram of one side, in capture order; it may answer
+ *             that the datagram begins a new connection on the same 5-tuple
+ *             (a DTLS ClientHello after the last one ended): the capture
+ *             layer then closes this connection, opens the next, and hands
+ *             the datagram to it
  *   client    TCP: a SYN said which side is the client (fixed from then on)
  *   error     a flow-level error (the flow was evicted to respect a cap)
  *   close     the flow is over (FIN both ways, RST, a new SYN, idle timeout,
@@ -53,6 +57,9 @@
 
 /* The transport of a flow (IP protocol numbers). */
 enum tsc_flow_proto { TSC_FLOW_TCP = 6, TSC_FLOW_UDP = 17 };
+
+/* datagram's answer: the datagram begins the next connection on its 5-tuple. */
+#define TSC_FLOW_NEW_CONN 1
 
 /* A consumer's connection, opaque to the capture layer. */
 struct tsc_flow_conn;
@@ -91,9 +98,11 @@ struct tsc_flow_ops {
     void (*bytes)(void *ctx, struct tsc_flow_conn *c, int side, const uint8_t *p, size_t n, int64_t ts_us);
     void (*gap)(void *ctx, struct tsc_flow_conn *c, int side, uint64_t missing, int64_t ts_us);
     /* `n` bytes captured of a payload of `wire` bytes (n < wire: cut by the
-     * snaplen). May be NULL when open declines every UDP flow. */
-    void (*datagram)(void *ctx, struct tsc_flow_conn *c, int side, const uint8_t *p, size_t n, size_t wire,
-                     int64_t ts_us);
+     * snaplen). Returns TSC_FLOW_NEW_CONN if the datagram was not taken
+     * because it begins a new connection, else 0. May be NULL when open
+     * declines every UDP flow. */
+    int (*datagram)(void *ctx, struct tsc_flow_conn *c, int side, const uint8_t *p, size_t n, size_t wire,
+                    int64_t ts_us);
     void (*client)(void *ctx, struct tsc_flow_conn *c, int side);
     /* `kind` an enum tsc_kind (core/result.h), `why` a static string,
      * `detail` a number that goes with it (the flows in the table). */

@@ -505,6 +505,33 @@ uint64_t tsc_asm_next(const struct tsc_hs_asm *a)
     return a->more->mode == MODE_FRAGMENTS ? a->more->next_seq : a->more->next_off;
 }
 
+uint64_t tsc_asm_frag_skip(struct tsc_hs_asm *a, const struct tsc_asm_out *out, uint32_t *skipped)
+{
+    struct tsc_asm_more *x = a->more;
+    uint64_t missing = 0;
+    *skipped = 0;
+    if (!x || x->mode != MODE_FRAGMENTS)
+        return 0;
+    for (;;) {
+        int held = 0;
+        for (size_t i = 0; i <= TSC_ASM_AHEAD; i++)
+            held |= x->m[i].used;
+        if (!held)
+            break;
+        /* m[0] is incomplete or absent (frag_deliver hands on complete
+         * ones at once): give it up, and hand on what joins up after it */
+        if (x->m[0].used && !x->m[0].oversize)
+            missing += x->m[0].length - ranges_bytes(&x->m[0].got);
+        free(x->m[0].data);
+        memmove(&x->m[0], &x->m[1], TSC_ASM_AHEAD * sizeof x->m[0]);
+        memset(&x->m[TSC_ASM_AHEAD], 0, sizeof x->m[0]);
+        x->next_seq++;
+        (*skipped)++;
+        frag_deliver(x, out);
+    }
+    return missing;
+}
+
 int tsc_asm_holes(const struct tsc_hs_asm *a)
 {
     const struct tsc_asm_more *x = a->more;

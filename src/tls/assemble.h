@@ -113,6 +113,12 @@ enum tsc_asm_verdict tsc_asm_crypto(struct tsc_hs_asm *a, size_t cap, uint64_t o
  * offset joined so far; and whether anything is held that did not join up
  * (bytes the capture lost, reported by the caller at close). */
 uint64_t tsc_asm_next(const struct tsc_hs_asm *a);
+/* Fragments: the capture will not bring what is missing (the peer answered
+ * the flight, or the connection closed): give up every message that is
+ * incomplete or absent while later ones are held, handing those on.
+ * Returns the bytes missing of the messages given up (their count in
+ * *skipped; a message of which nothing arrived counts no bytes). */
+uint64_t tsc_asm_frag_skip(struct tsc_hs_asm *a, const struct tsc_asm_out *out, uint32_t *skipped);
 int tsc_asm_holes(const struct tsc_hs_asm *a);
 void tsc_asm_free(struct tsc_hs_asm *a);
 

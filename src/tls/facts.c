@@ -108,6 +108,11 @@ static void on_client_hello(struct tsc_conn *c, const struct tsc_client_hello *c
         c->ch_reneg = 1;
     if (tsc_ext_find(&ch->ext, TSC_EXT_HEARTBEAT))
         c->heartbeat_offered = 1;
+    /* DTLS connection_id (RFC 9146 3): the ID the client asks to be sent,
+     * carried by the server's records once the server agrees */
+    e = tsc_ext_find(&ch->ext, TSC_EXT_CONNECTION_ID);
+    if (e && e->data.len >= 1 && e->data.p[0] == e->data.len - 1)
+        c->dir[TSC_S2C].dg.cid_len = e->data.p[0];
 }
 
 static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *sh)
@@ -133,6 +138,12 @@ static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *s
     } else if (sh->session_id.len > 0 && sh->session_id.len == c->ch_session_id_len &&
                memcmp(sh->session_id.p, c->ch_session_id, sh->session_id.len) == 0) {
         c->resumed = 1;
+    }
+    const struct tsc_ext *cid = tsc_ext_find(&sh->ext, TSC_EXT_CONNECTION_ID);
+    if (cid && cid->data.len >= 1 && cid->data.p[0] == cid->data.len - 1) {
+        c->dir[TSC_C2S].dg.cid_len = cid->data.p[0];
+        c->dir[TSC_C2S].dg.cid_known = 1;
+        c->dir[TSC_S2C].dg.cid_known = 1;
     }
     c->sh_compression = sh->compression;
     c->sh_reneg = tsc_ext_find(&sh->ext, TSC_EXT_RENEGOTIATION_INFO) != NULL;
@@ -323,6 +334,48 @@ void tsc_sess_handshake(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
     tsc_asm_stream(&c->dir[dir].hs, sc->lim.flow_buf_max, p, n, fresh, &out);
 }
 
+/* DTLS: give up the messages of direction `dir` the capture will not
+ * complete, reported as a gap, handing on what was held after them. */
+void tsc_sess_handshake_skip(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int64_t ts)
+{
+    if (!tsc_asm_holes(&c->dir[dir].hs))
+        return;
+    struct tsc_rec_in none = {.type = TSC_CT_HANDSHAKE, .dtls = 1};
+    struct hs_call hc = {sc, c, dir, &none, ts};
+    struct tsc_asm_out out = {&hc, on_message, on_asm_error};
+    uint32_t skipped = 0;
+    uint64_t missing = tsc_asm_frag_skip(&c->dir[dir].hs, &out, &skipped);
+    if (skipped)
+        tsc_session_error(sc, c, dir, TSC_KIND_GAP, 0,
+                          missing ? "handshake fragments missing from the capture"
+                                  : "a handshake message missing from the capture",
+                          missing, ts);
+}
+
+/* DTLS: the handshake fragments of one record (RFC 6347 4.2.2, RFC 9147
+ * 5.2), each to reassembly by (message_seq, offset). A message handed on
+ * here means the peer's flight was answered: what the peer's direction
+ * still misses will not come. */
+static void handshake_fragments(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                                const uint8_t *p, size_t n, int64_t ts)
+{
+    struct hs_call hc = {sc, c, dir, r, ts};
+    struct tsc_asm_out out = {&hc, on_message, on_asm_error};
+    struct tsc_cursor cur = tsc_cursor_of((struct tsc_view){p, n});
+    uint64_t before = c->hs_messages[dir];
+    while (tsc_cursor_left(&cur) > 0) {
+        struct tsc_hs_frag f;
+        tsc_result res = tsc_hs_frag_parse(&cur, &f);
+        if (!tsc_is_ok(res)) {
+            tsc_sess_error_r(sc, c, dir, tsc_complete(res), tsc_cursor_left(&cur), ts);
+            break;
+        }
+        (void)tsc_asm_fragment(&c->dir[dir].hs, sc->lim.flow_buf_max, &f, &out);
+    }
+    if (c->hs_messages[dir] != before)
+        tsc_sess_handshake_skip(sc, c, dir ^ 1, ts);
+}
+
 void tsc_sess_handshake_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint64_t missing, int64_t ts)
 {
     struct tsc_rec_in none = {.type = TSC_CT_HANDSHAKE};
@@ -404,8 +457,11 @@ static void record_alert(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir
         struct tsc_view v = {p + off, take};
         ev.length = take;
         ev.status = tsc_alert_parse(v, &ev.alert);
-        if (tsc_is_ok(ev.status))
+        if (tsc_is_ok(ev.status)) {
             add_alert(c, dir, 0, ev.alert.level, ev.alert.description, ts);
+            if (ev.alert.level == 2 || ev.alert.description == 0)
+                c->ended = 1; /* fatal, or close_notify */
+        }
         tsc_sess_emit(sc, &ev);
         if (!tsc_is_ok(ev.status))
             tsc_sess_error_r(sc, c, dir, ev.status, 0, ts);
@@ -455,7 +511,13 @@ void tsc_sess_deliver(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, c
     switch (r->type) {
     case TSC_CT_HANDSHAKE:
         sc->records++;
-        tsc_sess_handshake(sc, c, dir, r, p, n, 1, ts);
+        if (r->dtls)
+            handshake_fragments(sc, c, dir, r, p, n, ts);
+        else
+            tsc_sess_handshake(sc, c, dir, r, p, n, 1, ts);
+        break;
+    case TSC_CT_ACK: /* DTLS 1.3: which records arrived (RFC 9147 7), no handshake meaning */
+        sc->records++;
         break;
     case TSC_CT_CHANGE_CIPHER_SPEC: /* in a renegotiation, under the old keys */
         sc->records++;

@@ -57,8 +57,18 @@ static void tls_prepare(const void *arg)
 static struct tsc_flow_conn *tls_open(void *ctx, const struct tsc_flow_info *fi)
 {
     (void)ctx;
-    if (fi->proto != TSC_FLOW_TCP)
-        return NULL; /* DTLS and QUIC: not yet */
+    if (fi->proto == TSC_FLOW_UDP) {
+        /* asked again with each datagram until one starts DTLS (QUIC: not yet) */
+        if (!tsc_dtls_datagram_plausible(fi->payload, fi->payload_len))
+            return NULL;
+        struct tsc_conn *c = tsc_conn_new(fi->order, &fi->a, &fi->b, fi->start_us);
+        if (!c)
+            return NULL;
+        c->transport = TSC_TRANSPORT_DTLS;
+        /* until a hello says otherwise, the sender of the first DTLS datagram */
+        tsc_conn_set_client_side(c, fi->payload_side, 0);
+        return (struct tsc_flow_conn *)(void *)c;
+    }
     struct tsc_conn *c = tsc_conn_new(fi->order, &fi->a, &fi->b, fi->start_us);
     if (!c)
         return NULL;
@@ -79,6 +89,17 @@ static void tls_gap(void *ctx, struct tsc_flow_conn *h, int side, uint64_t missi
 {
     struct flow_tls *ft = ctx;
     tsc_session_gap(&ft->sc, conn_of(h), side, missing, ts);
+}
+
+static int tls_datagram(void *ctx, struct tsc_flow_conn *h, int side, const uint8_t *p, size_t n, size_t wire,
+                        int64_t ts)
+{
+    struct flow_tls *ft = ctx;
+    struct tsc_conn *c = conn_of(h);
+    if (c->is_tls && tsc_session_datagram_starts_new(c, p, n))
+        return TSC_FLOW_NEW_CONN;
+    tsc_session_datagram(&ft->sc, c, side, p, n, wire, ts);
+    return 0;
 }
 
 static void tls_client(void *ctx, struct tsc_flow_conn *h, int side)
@@ -137,7 +158,7 @@ static const struct tsc_flow_ops tls_ops = {
     .open = tls_open,
     .bytes = tls_bytes,
     .gap = tls_gap,
-    .datagram = NULL, /* every UDP flow is declined in open */
+    .datagram = tls_datagram,
     .client = tls_client,
     .error = tls_error,
     .close = tls_close,

@@ -5,7 +5,8 @@
  * Each consumer context is a session context (session.h): TCP connections
  * become struct tsc_conn, fed through tsc_session_feed/gap/close, and are
  * released to the sink (emit when they carried TLS, discard otherwise).
- * UDP flows are declined until DTLS and QUIC framing plug in here.
+ * UDP flows are taken when a datagram starts DTLS (frame_dtls.c); QUIC
+ * will plug in here the same way.
  */
 #ifndef TSC_TLS_FLOW_TLS_H
 #define TSC_TLS_FLOW_TLS_H

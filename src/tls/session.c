@@ -253,8 +253,11 @@ void tsc_session_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int64_t t
     for (int dir = 0; dir < 2 && c->is_tls; dir++) {
         struct tsc_tlsdir *d = &c->dir[dir];
         uint64_t need = 0;
+        if (c->transport == TSC_TRANSPORT_DTLS)
+            tsc_sess_handshake_skip(sc, c, dir, ts); /* a gap, then the messages held after it */
         int in_message = tsc_asm_pending(&d->hs, &need);
-        tsc_frame_tcp_close(sc, c, dir, in_message, ts);
+        if (c->transport == TSC_TRANSPORT_TCP)
+            tsc_frame_tcp_close(sc, c, dir, in_message, ts);
         if (in_message)
             tsc_session_error(sc, c, dir, TSC_TRUNCATED, 0, "capture ends inside a handshake message", need, ts);
         tsc_asm_free(&d->hs);

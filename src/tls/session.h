@@ -109,9 +109,19 @@ struct tsc_tcp_framing {
     uint64_t offset;     /* stream offset of the next byte */
 };
 
+/* DTLS: one direction's record framing (frame_dtls.c). */
+struct tsc_dtls_framing {
+    uint64_t datagrams;  /* datagrams of this direction read as DTLS */
+    uint64_t others;     /* datagrams multiplexed beside DTLS (STUN, RTP...: RFC 7983) */
+    uint8_t cid_len;     /* connection ID length of this direction's records (RFC 9146, 9147) */
+    uint8_t cid_known;   /* the hellos said it */
+    uint8_t cut_reported;
+};
+
 /* One direction of a connection, layer by layer. */
 struct tsc_tlsdir {
-    struct tsc_tcp_framing fr; /* transport framing */
+    struct tsc_tcp_framing fr; /* transport framing: TLS over TCP */
+    struct tsc_dtls_framing dg; /* transport framing: DTLS */
     struct tsc_hs_asm hs;      /* handshake assembly */
     uint8_t encrypted;    /* TLS <= 1.2: after this side's ChangeCipherSpec */
     uint8_t tls13_flight; /* TLS 1.3: encrypted records are still the handshake flight */
@@ -190,6 +200,7 @@ struct tsc_conn {
     struct tsc_tlsdir dir[2];
     struct tsc_conn_dec *decp; /* keys and record states (only with a decrypt config) */
     uint8_t reported;      /* handed to the sink already (live capture; set by flow_tls.c) */
+    uint8_t ended;         /* a fatal alert or close_notify ended it (DTLS: the 5-tuple may begin another) */
 };
 
 enum tsc_ev_type {
@@ -278,6 +289,9 @@ void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, 
  * DTLS records (frame_dtls.c); the connection's transport says which. */
 void tsc_session_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p, size_t n,
                           size_t wire, int64_t ts_us);
+/* Does this datagram, on a connection that has one, begin the next
+ * connection on the same 5-tuple (a new handshake after this one ended)? */
+int tsc_session_datagram_starts_new(const struct tsc_conn *c, const uint8_t *p, size_t n);
 /* Does this datagram start DTLS (RFC 7983: first byte 20..63, then a DTLS
  * record header or DTLS 1.3 unified header that holds together)? */
 int tsc_dtls_datagram_plausible(const uint8_t *p, size_t n);

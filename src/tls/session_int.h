@@ -71,6 +71,9 @@ void tsc_sess_deliver(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, c
  * chunk of the record). */
 void tsc_sess_handshake(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
                         const uint8_t *p, size_t n, int fresh, int64_t ts);
+/* DTLS: give up the messages of `dir` the capture will not complete
+ * (reported as a gap), handing on those held after them. */
+void tsc_sess_handshake_skip(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int64_t ts);
 /* `missing` bytes of a handshake record's body are gone. */
 void tsc_sess_handshake_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint64_t missing,
                             int64_t ts);

@@ -35,6 +35,7 @@ struct tconn {
     int id;
     struct tsc_flow_info fi;
     int closed, released, freed;
+    int datagrams;
     uint64_t ordinal;
 };
 
@@ -75,7 +76,10 @@ static void t_ctx_free(void *ctx) { free(ctx); }
 static struct tsc_flow_conn *t_open(void *ctx, const struct tsc_flow_info *fi)
 {
     struct tctx *t = ctx;
-    if (fi->proto == TSC_FLOW_UDP && t->decline_udp) {
+    /* declining: every UDP flow, except from a datagram that says "take" or "new" */
+    if (fi->proto == TSC_FLOW_UDP && t->decline_udp &&
+        !(fi->payload_len >= 4 && memcmp(fi->payload, "take", 4) == 0) &&
+        !(fi->payload_len >= 3 && memcmp(fi->payload, "new", 3) == 0)) {
         logf_(t, "decline udp");
         return NULL;
     }
@@ -100,11 +104,18 @@ static void t_gap(void *ctx, struct tsc_flow_conn *h, int side, uint64_t missing
     logf_(ctx, "gap %d side=%d %llu", tc(h)->id, side, (unsigned long long)missing);
 }
 
-static void t_datagram(void *ctx, struct tsc_flow_conn *h, int side, const uint8_t *p, size_t n, size_t wire,
-                       int64_t ts)
+static int t_datagram(void *ctx, struct tsc_flow_conn *h, int side, const uint8_t *p, size_t n, size_t wire,
+                      int64_t ts)
 {
+    /* "new" begins the next connection, unless it is the connection's first */
+    if (n >= 3 && memcmp(p, "new", 3) == 0 && tc(h)->datagrams > 0) {
+        logf_(ctx, "new %d", tc(h)->id);
+        return TSC_FLOW_NEW_CONN;
+    }
+    tc(h)->datagrams++;
     logf_(ctx, "datagram %d side=%d %.*s %zu/%zu t=%lld", tc(h)->id, side, (int)n, (const char *)p, n, wire,
           (long long)ts);
+    return 0;
 }
 
 static void t_client(void *ctx, struct tsc_flow_conn *h, int side) { logf_(ctx, "client %d %d", tc(h)->id, side); }
@@ -343,6 +354,7 @@ static void declined_udp_flows(void **state)
     tcp(pl, 0, 40001, 443, 900, 103, TSC_TCP_ACK | TSC_TCP_FIN, NULL, 6);
     static const char *const want[] = {
         "decline udp",
+        "decline udp", /* asked again: a datagram says what it carries */
         "open 0 tcp start=1 client=0/1",
         "bytes 0 side=0 x",
         "close 0 t=6",
@@ -353,7 +365,37 @@ static void declined_udp_flows(void **state)
     assert_int_equal(tsc_pipeline_stats(pl)->udp_flows, 1);
     assert_int_equal(tsc_pipeline_stats(pl)->udp_packets, 2);
     tsc_pipeline_finish(pl);
-    assert_int_equal(t->ncalls, 5);
+    assert_int_equal(t->ncalls, 6);
+    tsc_pipeline_free(pl);
+}
+
+/* A UDP flow declined for its first datagrams (STUN before DTLS, RFC 7983)
+ * is taken by a later one; a datagram that begins the next connection on
+ * the 5-tuple closes this one and opens that one with it. */
+static void udp_taken_late_and_restarted(void **state)
+{
+    (void)state;
+    struct tsc_pipeline *pl = new_pipeline(1, 0, 0);
+    struct tctx *t = g_ctx;
+    udp(pl, 1, 40000, 3478, "stun", 1);
+    udp(pl, 0, 40000, 3478, "take it", 2);
+    udp(pl, 1, 40000, 3478, "more", 3);
+    udp(pl, 1, 40000, 3478, "new one", 4);
+    tsc_pipeline_finish(pl);
+    static const char *const want[] = {
+        "decline udp",
+        "open 0 udp start=1 client=0/0",
+        "datagram 0 side=1 take it 7/7 t=2",
+        "datagram 0 side=0 more 4/4 t=3",
+        "new 0",
+        "close 0 t=4",
+        "release 0 #1",
+        "open 1 udp start=1 client=0/0",
+        "datagram 1 side=0 new one 7/7 t=4",
+        "close 1 t=4",
+        "release 1 #2",
+    };
+    assert_log(t, want, (int)(sizeof want / sizeof want[0]));
     tsc_pipeline_free(pl);
 }
 
@@ -462,6 +504,7 @@ int main(void)
         cmocka_unit_test(tcp_and_udp_same_ports_are_two_flows),
         cmocka_unit_test(udp_order_and_idle_close),
         cmocka_unit_test(udp_fragmented_datagram),
+        cmocka_unit_test(udp_taken_late_and_restarted),
         cmocka_unit_test(declined_udp_flows),
         cmocka_unit_test(eviction_and_midstream),
         cmocka_unit_test(tls_consumer_reports_tcp_not_udp),
