@@ -3,7 +3,8 @@
 # handshake, shows it, writes the raw packets with -w (which `tlsscope read`
 # reads back to the same connection), and prints its counts on SIGINT; the
 # clear errors: a missing interface, missing privileges; and --keylog read
-# again as the key log grows during the capture.
+# again as the key log grows during the capture; and a DTLS handshake (UDP)
+# picked up live like a TCP one.
 # Needs root; exit 77 (skipped) otherwise.  usage: live.sh TLSSCOPE_BINARY
 set -uo pipefail
 bin=$1
@@ -112,5 +113,39 @@ assert len(c["certificates"]) == 1, c["certificates"]
 assert open(os.path.join(sys.argv[2], "1-c2s.bin"), "rb").read() == b"GET /live-decrypt HTTP/1.0\r\n\r\n"
 PY
 check "capture --keylog: a key log written during the capture decrypts the connection" $?
+# 5. DTLS, live: UDP datagrams picked up like TCP streams
+port=$((port + 1))
+"$bin" capture -i lo --json "udp port $port" >"$tmp/dtls.json" 2>"$tmp/dtls.err" &
+cap=$!
+pids+=("$cap")
+for ((k = 0; k < 200; k++)); do grep -q "capturing on lo" "$tmp/dtls.err" && break; sleep 0.025; done
+sleep 0.3
+# (s_server's DTLS loop ends at the end of its stdin: keep it open)
+sleep 8 | openssl s_server -dtls1_2 -accept "127.0.0.1:$port" -naccept 1 -cert "$tmp/cert.pem" -key "$tmp/key.pem" \
+    >/dev/null 2>&1 &
+srv=$!
+pids+=("$srv")
+for ((k = 0; k < 200; k++)); do ss -lun | grep -q ":$port " && break; sleep 0.025; done
+(echo "hello over dtls"; sleep 0.5) | timeout 10 openssl s_client -dtls1_2 -connect "127.0.0.1:$port" \
+    -servername live.example >/dev/null 2>&1
+kill "$srv" 2>/dev/null
+wait "$srv" 2>/dev/null
+sleep 0.5
+kill -INT "$cap"
+wait "$cap"
+rc=$?
+check "capture DTLS: exit 0 after SIGINT (got $rc; $(head -c 300 "$tmp/dtls.err"))" $((rc != 0))
+python3 - "$tmp/dtls.json" <<'PY'
+import json, sys
+conns = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(conns) == 1, "expected 1 connection, got %d" % len(conns)
+c = conns[0]
+assert c["version"] == "DTLS 1.2", c["version"]
+assert c["sni"] == "live.example", c["sni"]
+types = [m["type"] for m in c["messages"]]
+for t in ("client_hello", "server_hello", "certificate", "client_key_exchange", "finished"):
+    assert t in types, (t, types)
+PY
+check "capture DTLS: the DTLS 1.2 handshake shown as JSON" $?
 echo "live: $pass passed, $fail failed"
 ((fail == 0))
