@@ -56,7 +56,7 @@ check "client --dtls vs server --dtls: exit 0 ($(tail -1 "$tmp/c1.err"))" $?
 "$bin" client --dtls --no-verify --reconnect --summary "127.0.0.1:$p" >"$tmp/rc.out" 2>"$tmp/rc.err"
 [[ $(grep -c " resumed" "$tmp/rc.out") == 1 ]] && grep -q "session resumed" "$tmp/rc.err"
 check "client --dtls --reconnect: the second connection resumed ($(cat "$tmp/rc.out"))" $?
-wait "$srv"
+wait "$srv"; check "server exit 0" $?
 grep -q "3 connections served" "$tmp/s.err"; check "server --dtls: served 3 and stopped" $?
 [[ $(grep -c "HelloVerifyRequest" "$tmp/s.out") == 3 && $(grep -c "^Connection " "$tmp/s.out") == 3 ]]
 check "server --dtls: each connection with its cookie exchange ($(grep -c HelloVerifyRequest "$tmp/s.out"))" $?
@@ -75,7 +75,7 @@ pids+=($srv)
 wait_udp $p
 "$bin" client --dtls --min 1.0 --max 1.0 --no-verify --json "127.0.0.1:$p" >"$tmp/c10.json" 2>"$tmp/c10.err"
 grep -q "DTLS 1.0: OpenSSL security level 0" "$tmp/c10.err"; check "client --dtls --min 1.0: security level 0, said" $?
-wait "$srv"
+wait "$srv"; check "server exit 0" $?
 
 # 3. interop: client --dtls against openssl s_server -dtls1_2 (its certificate
 # flight comes in fragments: s_server's unconnected socket uses a small MTU)
@@ -122,7 +122,7 @@ wait_udp $p
 # stdin's end after the handshake: s_client sends close_notify and leaves
 printf 'ping\n' | timeout 10 openssl s_client -dtls1_2 -connect "127.0.0.1:$p" >"$tmp/sc.out" 2>&1
 grep -q "New, TLSv1.2, Cipher is ECDHE-ECDSA" "$tmp/sc.out"; check "s_client -dtls1_2 against server --dtls: handshake done" $?
-wait "$srv"
+wait "$srv"; check "server exit 0" $?
 grep -q "S>C HelloVerifyRequest" "$tmp/s4.out" && grep -q "S>C Certificate 1 certificate" "$tmp/s4.out" &&
     grep -q "DTLS 1.2" "$tmp/s4.out"
 check "server --dtls shows s_client's handshake" $?
