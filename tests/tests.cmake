@@ -117,6 +117,10 @@ set_tests_properties(e2e/jobs PROPERTIES TIMEOUT 1200)
 # The peers (issue 4): client, server and demo against openssl, gnutls and curl.
 add_test(NAME e2e/peers COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/peers.sh $<TARGET_FILE:tlsscope>)
 set_tests_properties(e2e/peers PROPERTIES TIMEOUT 300)
+# The DTLS peers (issue 14): client --dtls, server --dtls, demo --dtls, and
+# openssl s_client/s_server -dtls1_2 against them.
+add_test(NAME e2e/peers_dtls COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/peers_dtls.sh $<TARGET_FILE:tlsscope>)
+set_tests_properties(e2e/peers_dtls PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 add_test(NAME e2e/server_stress COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/server_stress.py --tlsscope $<TARGET_FILE:tlsscope>)
 # Alone: it holds 200 handshakes at once against a 2 s handshake timeout and
 # measures the server's RSS, which two corpus-wide tests beside it starve.

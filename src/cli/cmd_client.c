@@ -1,7 +1,7 @@
 /*
- * cmd_client.c - tlsscope client: an OpenSSL TLS client that shows its own
- * handshake, decoded from its own wire bytes (the tap), not from OpenSSL's
- * opinion of it.
+ * cmd_client.c - tlsscope client: an OpenSSL TLS client (or, with --dtls, a
+ * DTLS client over UDP) that shows its own handshake, decoded from its own
+ * wire bytes (the tap), not from OpenSSL's opinion of it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture/pipeline.h"
@@ -30,15 +31,24 @@ static void client_usage(FILE *f)
             "\n"
             "Connect with TLS (OpenSSL), send a little data, and show the handshake\n"
             "as read from this client's own wire bytes, in the four phases; what is\n"
-            "encrypted is shown decrypted with the client's own secrets.\n"
+            "encrypted is shown decrypted with the client's own secrets. PORT: 443.\n"
             "\n"
+            "      --dtls            DTLS over UDP instead of TLS over TCP (DTLS 1.2;\n"
+            "                        OpenSSL has no DTLS 1.3): a HelloVerifyRequest and\n"
+            "                        the second ClientHello with its cookie are shown\n"
+            "      --dtls1.2, --dtls1.0  --dtls, only this version (1.0 at OpenSSL's\n"
+            "                        security level 0, said on stderr; so is --min 1.0)\n"
+            "      --mtu N           DTLS: path MTU in bytes, IP and UDP headers included\n"
+            "                        (as openssl's -mtu); a small one fragments the\n"
+            "                        certificate flight (default: asked of the socket)\n"
             "      --sni NAME        server name to send (default: HOST unless it is an address)\n"
             "      --no-sni          send no server name\n"
             "      --alpn LIST       protocols to offer, comma-separated (h2,http/1.1)\n"
             "      --tls1.2, --tls1.3  only this version (default: 1.2 or 1.3)\n"
-            "      --min V, --max V  version bounds: 1.0, 1.1, 1.2, 1.3\n"
-            "      --ciphers LIST    TLS 1.2-and-below suites (OpenSSL names)\n"
-            "      --ciphersuites L  TLS 1.3 suites\n"
+            "      --min V, --max V  version bounds: 1.0, 1.1, 1.2, 1.3 (with --dtls:\n"
+            "                        DTLS 1.0 or 1.2)\n"
+            "      --ciphers LIST    TLS 1.2-and-below (and DTLS) suites (OpenSSL names)\n"
+            "      --ciphersuites L  TLS 1.3 suites (not with --dtls)\n"
             "      --groups LIST     key exchange groups (X25519:P-256)\n"
             "      --cafile FILE     trust these CAs (default: the system trust store)\n"
             "      --cert F --key F  a client certificate and its key\n"
@@ -49,7 +59,8 @@ static void client_usage(FILE *f)
             "                        is not a terminal, else nothing\n"
             "      --keylog FILE     append the NSS key log (SSLKEYLOGFILE format)\n"
             "      --pcap FILE       write the connection(s) as a pcap\n"
-            "      --timeout S       connect and read timeout in seconds (default 10)\n"
+            "      --timeout S       connect and read timeout in seconds (default 10); with\n"
+            "                        --dtls the whole handshake's, retransmissions included\n"
             "%s"
             "\n"
             "exit status: 0 the handshake completed (and the certificate verified, unless\n"
@@ -61,7 +72,10 @@ static void client_usage(FILE *f)
 struct client_opts {
     const char *host, *port, *sni, *alpn, *ciphers, *suites, *groups, *cafile, *cert, *key;
     const char *send, *keylog, *pcap;
+    const char *min_arg, *max_arg; /* read once --dtls is known */
     int no_sni, min, max, legacy, reconnect, timeout, no_verify;
+    int dtls, tls_only; /* tls_only: --tls1.2 or --tls1.3 was given */
+    long mtu;
 };
 
 /* HOST, HOST:PORT, [V6]:PORT, V6 */
@@ -89,12 +103,13 @@ static int split_target(char *arg, const char **host, const char **port)
     return **host ? 0 : -1;
 }
 
-/* TCP connect with a timeout; -1 with a reason. */
-static int dial(const char *host, const char *port, int timeout, char *why, size_t n)
+/* TCP connect with a timeout, or (udp) a connected, non-blocking UDP
+ * socket; -1 with a reason. */
+static int dial(const char *host, const char *port, int timeout, int udp, char *why, size_t n)
 {
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
     int rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0) {
         snprintf(why, n, "cannot resolve %s: %s", host, gai_strerror(rc));
@@ -108,6 +123,17 @@ static int dial(const char *host, const char *port, int timeout, char *why, size
             continue;
         int fl = fcntl(fd, F_GETFL);
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+        if (udp) {
+            /* nothing is sent: whether anyone listens shows in the handshake */
+            if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+                freeaddrinfo(res);
+                return fd;
+            }
+            snprintf(why, n, "cannot use %s UDP port %s: %s", host, port, strerror(errno));
+            close(fd);
+            fd = -1;
+            continue;
+        }
         if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) {
             struct pollfd p = {fd, POLLOUT, 0};
             int k = poll(&p, 1, timeout * 1000);
@@ -133,6 +159,32 @@ static int dial(const char *host, const char *port, int timeout, char *why, size
     return -1;
 }
 
+/* What OpenSSL made of the server's certificate, and resumption, on stderr. */
+static void verdict(SSL *ssl, const struct client_opts *co, int *verify_failed)
+{
+    long v = SSL_get_verify_result(ssl);
+    if (v != X509_V_OK) {
+        fprintf(stderr, "tlsscope: %s: certificate verification failed: %s\n", co->host,
+                X509_verify_cert_error_string(v));
+        *verify_failed = 1;
+    } else {
+        fprintf(stderr, "tlsscope: %s: certificate verified (chain and name)\n", co->host);
+    }
+    if (SSL_session_reused(ssl))
+        fprintf(stderr, "tlsscope: %s: session resumed\n", co->host);
+}
+
+/* The server name to send: --sni, else HOST unless it is an address. */
+static const char *sni_of(const struct client_opts *co)
+{
+    if (co->sni || co->no_sni)
+        return co->sni;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, co->host, &a6) != 1 && inet_pton(AF_INET6, co->host, &a6) != 1)
+        return co->host;
+    return NULL;
+}
+
 static size_t unescape(const char *s, char *out, size_t n)
 {
     size_t k = 0;
@@ -155,7 +207,7 @@ static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, s
                struct tsc_pcap_writer *w, const char *payload, size_t payload_len, int *verify_failed)
 {
     char why[512];
-    int fd = dial(co->host, co->port, co->timeout, why, sizeof why);
+    int fd = dial(co->host, co->port, co->timeout, 0, why, sizeof why);
     if (fd < 0) {
         fprintf(stderr, "tlsscope: %s\n", why);
         return -1;
@@ -170,12 +222,7 @@ static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, s
     int rc = -1;
     errno = 0;
     SSL_set_fd(ssl, fd);
-    const char *sni = co->sni;
-    if (!sni && !co->no_sni) {
-        struct in6_addr a6;
-        if (inet_pton(AF_INET, co->host, &a6) != 1 && inet_pton(AF_INET6, co->host, &a6) != 1)
-            sni = co->host;
-    }
+    const char *sni = sni_of(co);
     if (sni)
         SSL_set_tlsext_host_name(ssl, sni);
     SSL_set1_host(ssl, sni ? sni : co->host);
@@ -191,16 +238,7 @@ static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, s
         ERR_clear_error();
         goto done;
     }
-    long v = SSL_get_verify_result(ssl);
-    if (v != X509_V_OK) {
-        fprintf(stderr, "tlsscope: %s: certificate verification failed: %s\n", co->host,
-                X509_verify_cert_error_string(v));
-        *verify_failed = 1;
-    } else {
-        fprintf(stderr, "tlsscope: %s: certificate verified (chain and name)\n", co->host);
-    }
-    if (SSL_session_reused(ssl))
-        fprintf(stderr, "tlsscope: %s: session resumed\n", co->host);
+    verdict(ssl, co, verify_failed);
     if (payload_len && SSL_write(ssl, payload, (int)payload_len) <= 0)
         fprintf(stderr, "tlsscope: %s: write failed: %s\n", co->host, tsc_peer_ssl_error(why, sizeof why));
     /* read what comes back (and TLS 1.3 tickets) until the server closes or goes quiet */
@@ -228,9 +266,84 @@ done:
     return rc;
 }
 
+/* One DTLS connection over a connected UDP socket: the handshake driven
+ * with OpenSSL's retransmission timer and an overall deadline (a server that
+ * never answers cannot hold the client), every datagram tapped whole. */
+static int one_dtls(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, struct tsc_pipeline *pl,
+                    struct tsc_pcap_writer *w, const char *payload, size_t payload_len, int *verify_failed)
+{
+    char why[512];
+    int fd = dial(co->host, co->port, co->timeout, 1, why, sizeof why);
+    if (fd < 0) {
+        fprintf(stderr, "tlsscope: %s\n", why);
+        return -1;
+    }
+    struct sockaddr_storage local, peer;
+    socklen_t ll = sizeof local, pl_len = sizeof peer;
+    getsockname(fd, (struct sockaddr *)&local, &ll);
+    getpeername(fd, (struct sockaddr *)&peer, &pl_len);
+    struct tsc_tap tap;
+    int rc = -1;
+    SSL *ssl = NULL;
+    BIO *bio = NULL;
+    if (tsc_tap_init_udp(&tap, &local, &peer, pl, NULL, w) != 0 || !(ssl = SSL_new(ctx)) ||
+        !(bio = tsc_peer_dgram_bio(fd, &peer))) {
+        fprintf(stderr, "tlsscope: %s: out of memory\n", co->host);
+        goto done;
+    }
+    SSL_set_bio(ssl, bio, bio);
+    if (tsc_peer_dtls_mtu(ssl, co->mtu, why, sizeof why) != 0) {
+        fprintf(stderr, "tlsscope: client: %s\n", why);
+        goto done;
+    }
+    const char *sni = sni_of(co);
+    if (sni)
+        SSL_set_tlsext_host_name(ssl, sni);
+    SSL_set1_host(ssl, sni ? sni : co->host);
+    if (*sess)
+        SSL_set_session(ssl, *sess);
+    tsc_peer_tap_ssl(ssl, &tap, 1);
+    int k = tsc_peer_dtls_handshake(ssl, fd, 1, tsc_peer_deadline(co->timeout), why, sizeof why);
+    if (k != 0) {
+        if (k > 0)
+            fprintf(stderr, "tlsscope: %s: handshake failed: no answer from UDP port %s within %d s\n", co->host,
+                    co->port, co->timeout);
+        else
+            fprintf(stderr, "tlsscope: %s: handshake failed: %s\n", co->host, why);
+        goto done;
+    }
+    verdict(ssl, co, verify_failed);
+    if (payload_len && tsc_peer_dtls_write(ssl, payload, payload_len) != 0)
+        fprintf(stderr, "tlsscope: %s: write failed: %s\n", co->host, tsc_peer_ssl_error(why, sizeof why));
+    /* read what comes back until the server closes or goes quiet */
+    char buf[16384];
+    int quiet = payload_len ? co->timeout * 1000 : 300;
+    for (;;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + quiet;
+        if (tsc_peer_dtls_read(ssl, fd, buf, sizeof buf, deadline) <= 0) /* counted by the report */
+            break;
+        quiet = 300;
+    }
+    rc = 0;
+    if (co->reconnect) {
+        SSL_SESSION_free(*sess);
+        *sess = SSL_get1_session(ssl);
+    }
+    SSL_shutdown(ssl); /* close_notify, sent once: UDP has no close of its own */
+done:
+    ERR_clear_error();
+    SSL_free(ssl); /* frees the BIO */
+    close(fd);
+    tsc_tap_close(&tap);
+    return rc;
+}
+
 enum {
     O_SNI = TSC_OPT_FIRST_OWN, O_NO_SNI, O_ALPN, O_TLS12, O_TLS13, O_MIN, O_MAX, O_CIPHERS, O_SUITES, O_GROUPS,
     O_CAFILE, O_CERT, O_KEY, O_LEGACY, O_RECONNECT, O_SEND, O_KEYLOG, O_PCAP, O_TIMEOUT, O_NO_VERIFY,
+    O_DTLS, O_DTLS10, O_DTLS12, O_MTU,
 };
 
 int tsc_cmd_client(int argc, char **argv)
@@ -247,6 +360,8 @@ int tsc_cmd_client(int argc, char **argv)
         {"reconnect", no_argument, NULL, O_RECONNECT}, {"send", required_argument, NULL, O_SEND},
         {"keylog", required_argument, NULL, O_KEYLOG}, {"pcap", required_argument, NULL, O_PCAP},
         {"timeout", required_argument, NULL, O_TIMEOUT}, {"no-verify", no_argument, NULL, O_NO_VERIFY},
+        {"dtls", no_argument, NULL, O_DTLS}, {"dtls1.0", no_argument, NULL, O_DTLS10},
+        {"dtls1.2", no_argument, NULL, O_DTLS12}, {"mtu", required_argument, NULL, O_MTU},
         {NULL, 0, NULL, 0},
     };
     struct tsc_cli_opts o;
@@ -270,19 +385,26 @@ int tsc_cmd_client(int argc, char **argv)
         case O_SNI: co.sni = optarg; break;
         case O_NO_SNI: co.no_sni = 1; break;
         case O_ALPN: co.alpn = optarg; break;
-        case O_TLS12: co.min = co.max = TLS1_2_VERSION; break;
-        case O_TLS13: co.min = co.max = TLS1_3_VERSION; break;
-        case O_MIN:
-        case O_MAX: {
-            int v = tsc_peer_version_arg(optarg);
-            if (v < 0) {
-                fprintf(stderr, "tlsscope: --min/--max take 1.0, 1.1, 1.2 or 1.3, not '%s'\n", optarg);
+        case O_TLS12:
+        case O_TLS13:
+            co.min_arg = co.max_arg = ch == O_TLS12 ? "1.2" : "1.3";
+            co.tls_only = 1;
+            break;
+        case O_DTLS10:
+        case O_DTLS12:
+            co.min_arg = co.max_arg = ch == O_DTLS10 ? "1.0" : "1.2";
+            co.dtls = 1;
+            break;
+        case O_DTLS: co.dtls = 1; break;
+        case O_MIN: co.min_arg = optarg; break;
+        case O_MAX: co.max_arg = optarg; break;
+        case O_MTU: {
+            size_t v;
+            if (tsc_parse_size(optarg, &v) || v == 0 || v > 65535) {
+                fprintf(stderr, "tlsscope: --mtu takes bytes from 1 to 65535, not '%s'\n", optarg);
                 return TSC_EXIT_USAGE;
             }
-            if (ch == O_MIN)
-                co.min = v;
-            else
-                co.max = v;
+            co.mtu = (long)v;
             break;
         }
         case O_CIPHERS: co.ciphers = optarg; break;
@@ -324,6 +446,21 @@ int tsc_cmd_client(int argc, char **argv)
         fprintf(stderr, "tlsscope: client: --cert and --key go together\n");
         return TSC_EXIT_USAGE;
     }
+    char vwhy[128];
+    if (tsc_peer_versions(co.dtls, co.min_arg, co.max_arg, &co.min, &co.max, vwhy, sizeof vwhy) != 0) {
+        fprintf(stderr, "tlsscope: %s\n", vwhy);
+        return TSC_EXIT_USAGE;
+    }
+    if (co.dtls && (co.tls_only || co.suites)) {
+        fprintf(stderr, "tlsscope: client: %s is TLS only: with --dtls, use --dtls1.0, --dtls1.2, --min, --max, "
+                        "--ciphers\n",
+                co.tls_only ? "--tls1.2/--tls1.3" : "--ciphersuites");
+        return TSC_EXIT_USAGE;
+    }
+    if (co.mtu && !co.dtls) {
+        fprintf(stderr, "tlsscope: client: --mtu goes with --dtls\n");
+        return TSC_EXIT_USAGE;
+    }
 
     char why[512];
     int status = TSC_EXIT_INPUT;
@@ -331,14 +468,21 @@ int tsc_cmd_client(int argc, char **argv)
     struct tsc_pcap_writer *w = NULL;
     struct tsc_report *rep = NULL;
     struct tsc_pipeline *pl = NULL;
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX *ctx = SSL_CTX_new(co.dtls ? DTLS_client_method() : TLS_client_method());
     if (!ctx)
         goto out;
     if (co.legacy) {
         SSL_CTX_set_security_level(ctx, 0);
-        fprintf(stderr, "tlsscope: --legacy: OpenSSL security level 0: TLS 1.0/1.1 and weak suites allowed\n");
+        fprintf(stderr, "tlsscope: --legacy: OpenSSL security level 0: %s and weak suites allowed\n",
+                co.dtls ? "DTLS 1.0" : "TLS 1.0/1.1");
         if (!co.min)
-            co.min = TLS1_VERSION;
+            co.min = co.dtls ? DTLS1_VERSION : TLS1_VERSION;
+        if (!co.ciphers)
+            co.ciphers = "DEFAULT:@SECLEVEL=0";
+    } else if (co.dtls && co.min == DTLS1_VERSION) {
+        /* OpenSSL 3 refuses DTLS 1.0's signatures above level 0 */
+        SSL_CTX_set_security_level(ctx, 0);
+        fprintf(stderr, "tlsscope: DTLS 1.0: OpenSSL security level 0\n");
         if (!co.ciphers)
             co.ciphers = "DEFAULT:@SECLEVEL=0";
     }
@@ -398,9 +542,11 @@ int tsc_cmd_client(int argc, char **argv)
     if (!pl)
         goto out;
     int verify_failed = 0;
-    int rc = one(ctx, &co, &sess, pl, w, payload, payload_len, &verify_failed);
+    int (*connect_one)(SSL_CTX *, const struct client_opts *, SSL_SESSION **, struct tsc_pipeline *,
+                       struct tsc_pcap_writer *, const char *, size_t, int *) = co.dtls ? one_dtls : one;
+    int rc = connect_one(ctx, &co, &sess, pl, w, payload, payload_len, &verify_failed);
     if (rc == 0 && co.reconnect)
-        rc = one(ctx, &co, &sess, pl, w, payload, payload_len, &verify_failed);
+        rc = connect_one(ctx, &co, &sess, pl, w, payload, payload_len, &verify_failed);
     tsc_pipeline_finish(pl);
     (void)tsc_report_flush(rep);
     status = rc == 0 && (!verify_failed || co.no_verify) ? TSC_EXIT_OK : TSC_EXIT_INPUT;

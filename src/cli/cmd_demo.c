@@ -1,13 +1,15 @@
 /*
- * cmd_demo.c - tlsscope demo: a client and a server on loopback, the
- * handshake recorded (demo.pcap, demo.keys), then walked through in the four
- * phases. No privileges needed: the client's tap records the wire bytes.
+ * cmd_demo.c - tlsscope demo: a client and a server on loopback (TLS over
+ * TCP, or DTLS over UDP), the handshake recorded (demo.pcap, demo.keys),
+ * then walked through in the four phases. No privileges needed: the
+ * client's tap records the wire bytes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,9 +57,147 @@ static void *demo_serve(void *arg)
     return NULL;
 }
 
+/* ---- DTLS: the server answers one client on a UDP socket, through the
+ * cookie exchange (DTLSv1_listen), then on a socket connected to it. ---- */
+struct demo_dtls_server {
+    SSL_CTX *ctx;
+    int lfd;
+    struct sockaddr_in addr; /* where lfd is bound */
+    int ok;
+};
+
+static void *demo_dtls_serve(void *arg)
+{
+    struct demo_dtls_server *d = arg;
+    char why[256];
+    int64_t deadline = tsc_peer_deadline(10);
+    int cfd = -1, r = 0;
+    BIO *b = BIO_new_dgram(d->lfd, BIO_NOCLOSE);
+    SSL *ssl = b ? SSL_new(d->ctx) : NULL;
+    BIO_ADDR *from = BIO_ADDR_new();
+    if (!ssl || !from) {
+        BIO_free(b);
+        goto out;
+    }
+    SSL_set_bio(ssl, b, b);
+    SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE);
+    while (r == 0 && tsc_peer_deadline(0) < deadline) {
+        struct pollfd p = {d->lfd, POLLIN, 0};
+        if (poll(&p, 1, 100) == 1)
+            r = DTLSv1_listen(ssl, from); /* 0: a HelloVerifyRequest went out; wait for the cookie */
+    }
+    unsigned char raw[4];
+    size_t rawlen = sizeof raw;
+    struct sockaddr_storage peer;
+    struct sockaddr_in *p4 = (struct sockaddr_in *)&peer;
+    memset(&peer, 0, sizeof peer);
+    if (r <= 0 || BIO_ADDR_family(from) != AF_INET || !BIO_ADDR_rawaddress(from, raw, &rawlen) || rawlen != 4)
+        goto out;
+    p4->sin_family = AF_INET;
+    memcpy(&p4->sin_addr, raw, 4);
+    p4->sin_port = BIO_ADDR_rawport(from);
+    int one = 1;
+    cfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (cfd < 0 || setsockopt(cfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(cfd, (struct sockaddr *)&d->addr, sizeof d->addr) != 0 ||
+        connect(cfd, (struct sockaddr *)p4, sizeof *p4) != 0 || tsc_peer_dgram_connect(b, cfd, &peer) != 0 ||
+        tsc_peer_dtls_handshake(ssl, cfd, 0, deadline, why, sizeof why) != 0)
+        goto out;
+    char buf[4096];
+    static const char page[] = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nHello from the tlsscope demo server.\n";
+    if (tsc_peer_dtls_read(ssl, cfd, buf, sizeof buf, deadline) > 0 && tsc_peer_dtls_write(ssl, page, sizeof page - 1) == 0)
+        d->ok = 1;
+    SSL_shutdown(ssl);
+out:
+    ERR_clear_error();
+    BIO_ADDR_free(from);
+    SSL_free(ssl);
+    if (cfd >= 0)
+        close(cfd);
+    return NULL;
+}
+
+/* The DTLS demo's run: the server in a thread, the client here, its tap
+ * writing w. 0 when the client's side went through. */
+static int demo_dtls(SSL_CTX *sctx, SSL_CTX *cctx, struct tsc_pcap_writer *w, int *server_ok)
+{
+    char why[256];
+    struct demo_dtls_server ds;
+    memset(&ds, 0, sizeof ds);
+    ds.ctx = sctx;
+    ds.addr.sin_family = AF_INET;
+    ds.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof ds.addr;
+    int one = 1, rc = -1, cfd = -1, started = 0;
+    pthread_t th;
+    SSL *ssl = NULL;
+    BIO *bio = NULL;
+    struct tsc_tap tap;
+    memset(&tap, 0, sizeof tap);
+    ds.lfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (ds.lfd < 0 || setsockopt(ds.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(ds.lfd, (struct sockaddr *)&ds.addr, sizeof ds.addr) != 0 ||
+        getsockname(ds.lfd, (struct sockaddr *)&ds.addr, &sl) != 0) {
+        fprintf(stderr, "tlsscope: demo: cannot use a UDP port on the loopback: %s\n", strerror(errno));
+        goto out;
+    }
+    if (pthread_create(&th, NULL, demo_dtls_serve, &ds) != 0)
+        goto out;
+    started = 1;
+    struct sockaddr_storage local, peer;
+    socklen_t ll = sizeof local;
+    memset(&peer, 0, sizeof peer);
+    memcpy(&peer, &ds.addr, sizeof ds.addr);
+    cfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (cfd < 0 || connect(cfd, (struct sockaddr *)&ds.addr, sizeof ds.addr) != 0 ||
+        getsockname(cfd, (struct sockaddr *)&local, &ll) != 0) {
+        fprintf(stderr, "tlsscope: demo: cannot reach the demo server: %s\n", strerror(errno));
+        goto out;
+    }
+    if (tsc_tap_init_udp(&tap, &local, &peer, NULL, NULL, w) != 0 || !(ssl = SSL_new(cctx)) ||
+        !(bio = tsc_peer_dgram_bio(cfd, &peer))) {
+        fprintf(stderr, "tlsscope: demo: out of memory\n");
+        goto out;
+    }
+    SSL_set_bio(ssl, bio, bio);
+    /* as on Ethernet: the loopback's 64 KiB would put a whole flight in one datagram */
+    if (tsc_peer_dtls_mtu(ssl, 1500, why, sizeof why) != 0) {
+        fprintf(stderr, "tlsscope: demo: %s\n", why);
+        goto out;
+    }
+    SSL_set_tlsext_host_name(ssl, DEMO_NAME);
+    SSL_set1_host(ssl, DEMO_NAME);
+    tsc_peer_tap_ssl(ssl, &tap, 1);
+    int64_t deadline = tsc_peer_deadline(10);
+    int k = tsc_peer_dtls_handshake(ssl, cfd, 1, deadline, why, sizeof why);
+    if (k != 0) {
+        fprintf(stderr, "tlsscope: demo: the handshake failed: %s\n", why);
+        goto out;
+    }
+    static const char req[] = "GET / HTTP/1.0\r\nHost: " DEMO_NAME "\r\n\r\n";
+    char buf[4096];
+    if (tsc_peer_dtls_write(ssl, req, sizeof req - 1) == 0)
+        while (tsc_peer_dtls_read(ssl, cfd, buf, sizeof buf, deadline) > 0)
+            ;
+    SSL_shutdown(ssl);
+    rc = 0;
+out:
+    ERR_clear_error();
+    SSL_free(ssl);
+    if (cfd >= 0)
+        close(cfd);
+    tsc_tap_close(&tap);
+    if (started)
+        pthread_join(th, NULL); /* it gives up by its own deadline */
+    if (ds.lfd >= 0)
+        close(ds.lfd);
+    *server_ok = ds.ok;
+    return rc;
+}
+
 static void demo_usage(FILE *f)
 {
-    fputs("usage: tlsscope demo [--tls13 | --legacy] [--dir DIR]\n"
+    fputs("usage: tlsscope demo [--tls13 | --legacy | --dtls] [--dir DIR]\n"
           "\n"
           "Run a TLS server and client on the loopback, record their handshake to\n"
           "DIR/demo.pcap with its key log DIR/demo.keys (default DIR: the current\n"
@@ -67,19 +207,23 @@ static void demo_usage(FILE *f)
           "                  as in the classic walk-through)\n"
           "      --legacy    TLS 1.0 with TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: the closest\n"
           "                  OpenSSL 3 gets to the classic RC4 capture (it has no RC4)\n"
+          "      --dtls      DTLS 1.2 over UDP: the cookie exchange (HelloVerifyRequest\n"
+          "                  and the second ClientHello), then the TLS 1.2 handshake\n"
           "      --dir DIR   where demo.pcap and demo.keys go\n",
           f);
 }
 
 int tsc_cmd_demo(int argc, char **argv)
 {
-    int tls13 = 0, legacy = 0;
+    int tls13 = 0, legacy = 0, dtls = 0;
     const char *dir = ".";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--tls13") == 0)
             tls13 = 1;
         else if (strcmp(argv[i], "--legacy") == 0)
             legacy = 1;
+        else if (strcmp(argv[i], "--dtls") == 0)
+            dtls = 1;
         else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
             dir = argv[++i];
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -90,8 +234,8 @@ int tsc_cmd_demo(int argc, char **argv)
             return TSC_EXIT_USAGE;
         }
     }
-    if (tls13 && legacy) {
-        fprintf(stderr, "tlsscope: demo: choose --tls13 or --legacy\n");
+    if (tls13 + legacy + dtls > 1) {
+        fprintf(stderr, "tlsscope: demo: choose one of --tls13, --legacy, --dtls\n");
         return TSC_EXIT_USAGE;
     }
     char pcap_path[4096], keys_path[4096], why[256];
@@ -101,7 +245,8 @@ int tsc_cmd_demo(int argc, char **argv)
     int status = TSC_EXIT_INPUT, lfd = -1, cfd = -1;
     EVP_PKEY *pk = NULL;
     X509 *x = NULL;
-    SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX *sctx = SSL_CTX_new(dtls ? DTLS_server_method() : TLS_server_method());
+    SSL_CTX *cctx = SSL_CTX_new(dtls ? DTLS_client_method() : TLS_client_method());
     SSL *ssl = NULL;
     struct tsc_pcap_writer *w = NULL;
     pthread_t th;
@@ -112,7 +257,9 @@ int tsc_cmd_demo(int argc, char **argv)
         fprintf(stderr, "tlsscope: demo: %s\n", tsc_peer_ssl_error(why, sizeof why));
         goto out;
     }
-    int v = legacy ? TLS1_VERSION : tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+    int v = dtls ? DTLS1_2_VERSION : legacy ? TLS1_VERSION : tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+    if (dtls)
+        tsc_peer_dtls_cookies(sctx);
     SSL_CTX_set_min_proto_version(sctx, v);
     SSL_CTX_set_max_proto_version(sctx, v);
     SSL_CTX_set_min_proto_version(cctx, v);
@@ -134,6 +281,11 @@ int tsc_cmd_demo(int argc, char **argv)
     if (!w) {
         fprintf(stderr, "tlsscope: %s: %s\n", pcap_path, strerror(errno));
         goto out;
+    }
+    if (dtls) {
+        if (demo_dtls(sctx, cctx, w, &ds.ok) != 0)
+            goto out;
+        goto recorded;
     }
     struct sockaddr_in sa;
     socklen_t sl = sizeof sa;
@@ -183,14 +335,16 @@ int tsc_cmd_demo(int argc, char **argv)
     tsc_tap_close(&tap);
     pthread_join(th, NULL);
     started = 0;
+recorded:
     tsc_pcap_writer_close(w);
     w = NULL;
     tsc_peer_keylog_close();
 
-    printf("tlsscope demo: a TLS %s client and server (OpenSSL %s) talked on the loopback.\n"
+    printf("tlsscope demo: a %s client and server (OpenSSL %s) talked %son the loopback.\n"
            "Their handshake is in %s; the session keys in %s (open both in Wireshark:\n"
            "Preferences, Protocols, TLS, (Pre)-Master-Secret log filename).\n",
-           legacy ? "1.0" : tls13 ? "1.3" : "1.2", OpenSSL_version(OPENSSL_VERSION_STRING), pcap_path, keys_path);
+           dtls ? "DTLS 1.2" : legacy ? "TLS 1.0" : tls13 ? "TLS 1.3" : "TLS 1.2",
+           OpenSSL_version(OPENSSL_VERSION_STRING), dtls ? "over UDP " : "", pcap_path, keys_path);
     if (legacy)
         printf("\n--legacy: TLS 1.0 with ECDHE-RSA and AES-CBC-SHA1 at OpenSSL's security level 0. The\n"
                "classic capture negotiates TLS_ECDHE_RSA_WITH_RC4_128_SHA; OpenSSL 3 has no RC4, so this\n"
@@ -222,7 +376,11 @@ int tsc_cmd_demo(int argc, char **argv)
         fprintf(stderr, "tlsscope: %s: %s\n", pcap_path, res.error);
         goto out;
     }
-    if (!tls13)
+    if (dtls)
+        printf("DTLS is TLS made to survive datagrams: the same messages, each with a sequence number\n"
+               "and cut into fragments where the path MTU demands, sent again when the answer does not\n"
+               "come, and records with an explicit epoch and sequence number of their own.\n");
+    else if (!tls13)
         printf("Next: 'tlsscope demo --tls13' shows what TLS 1.3 changes: one round trip, and the\n"
                "certificate and everything after the ServerHello encrypted.\n");
     status = ds.ok ? TSC_EXIT_OK : TSC_EXIT_INPUT;

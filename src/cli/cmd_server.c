@@ -1,6 +1,7 @@
 /*
- * cmd_server.c - tlsscope server: an OpenSSL TLS server that shows each
- * client's handshake, decoded from its own wire bytes.
+ * cmd_server.c - tlsscope server: an OpenSSL TLS server (or, with --dtls, a
+ * DTLS server on a UDP port) that shows each client's handshake, decoded
+ * from its own wire bytes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture/pipeline.h"
@@ -38,6 +40,10 @@ static void server_usage(FILE *f)
             "\n"
             "      --port N          listen on N (default 4433; 0: any free port, printed)\n"
             "      --bind ADDR       listen address (default 127.0.0.1)\n"
+            "      --dtls            DTLS on a UDP port instead of TLS over TCP (DTLS 1.2):\n"
+            "                        every client goes through the cookie exchange\n"
+            "                        (HelloVerifyRequest), shown with its two ClientHellos\n"
+            "      --dtls1.2, --dtls1.0, --mtu N  as for the client\n"
             "      --cert F --key F  certificate (chain) and key, PEM; --chain F more CAs\n"
             "      --name CN         name of the self-signed certificate (default localhost)\n"
             "      --tls1.2, --tls1.3, --min V, --max V, --ciphers L, --ciphersuites L,\n"
@@ -47,11 +53,12 @@ static void server_usage(FILE *f)
             "      --request-cert    ask clients for a certificate\n"
             "      --echo            echo what clients send\n"
             "      --http            answer HTTP: a page describing the client's handshake\n"
-            "                        (/json: the same as JSON)\n"
+            "                        (/json: the same as JSON; not with --dtls)\n"
             "      --keylog FILE     append the NSS key log\n"
             "      --pcap FILE       write every connection to a pcap\n"
             "      --max-clients N   connections served at once (default 256)\n"
-            "      --handshake-timeout S  drop clients that stall (default 10)\n"
+            "      --handshake-timeout S  drop clients that stall (default 10); with --dtls\n"
+            "                        also clients silent that long after the handshake\n"
             "      --count N         stop after N connections\n"
             "%s"
             "\n"
@@ -66,8 +73,11 @@ struct server {
     pthread_mutex_t lock; /* the pipeline and the report */
     struct tsc_pcap_writer *w;
     int echo, http, timeout;
+    long mtu;
     atomic_int active;
     atomic_ulong served;
+    struct client *dtls_clients; /* DTLS: the clients being served (peers_lock) */
+    pthread_mutex_t peers_lock;
 };
 
 struct client {
@@ -76,6 +86,8 @@ struct client {
     struct sockaddr_storage peer, local;
     /* the client's first bytes, for the --http page */
     struct tsc_tap tap;
+    SSL *ssl;            /* DTLS: made for DTLSv1_listen */
+    struct client *next; /* DTLS: in s->dtls_clients */
 };
 
 static int accept_any(int ok, X509_STORE_CTX *c)
@@ -232,9 +244,254 @@ done:
     return NULL;
 }
 
+/* ---- DTLS ----
+ * One UDP socket listens: DTLSv1_listen answers each first ClientHello with
+ * a HelloVerifyRequest and returns once a ClientHello brings the cookie back.
+ * That client then gets a socket of its own, bound to the same address and
+ * connected to it (the kernel prefers it for the client's datagrams), and a
+ * thread, as a TCP client does. The listening socket's tap follows whichever
+ * client a datagram came from, so the cookie exchange is in the same flow
+ * (the same 5-tuple) as the rest of the handshake. */
+
+static int same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return 0;
+    if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const struct sockaddr_in *)a, *y = (const struct sockaddr_in *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a, *y = (const struct sockaddr_in6 *)b;
+    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+static const char *addr_text(const struct sockaddr_storage *ss, char *buf, size_t n)
+{
+    char a[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof a);
+        port = ntohs(s6->sin6_port);
+    } else {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &s4->sin_addr, a, sizeof a);
+        port = ntohs(s4->sin_port);
+    }
+    snprintf(buf, n, "%s port %u", a, port);
+    return buf;
+}
+
+static void *serve_dtls(void *arg)
+{
+    struct client *cl = arg;
+    struct server *s = cl->s;
+    SSL *ssl = cl->ssl;
+    char why[256], who[80];
+    int k = tsc_peer_dtls_handshake(ssl, cl->fd, 0, tsc_peer_deadline(s->timeout), why, sizeof why);
+    if (k != 0) {
+        fprintf(stderr, "tlsscope: server: the client at %s failed its handshake: %s\n",
+                addr_text(&cl->peer, who, sizeof who), k > 0 ? "it went quiet" : why);
+        goto done;
+    }
+    char buf[16384];
+    for (;;) {
+        int n = tsc_peer_dtls_read(ssl, cl->fd, buf, sizeof buf, tsc_peer_deadline(s->timeout));
+        if (n <= 0)
+            break; /* close_notify, an error, or silence (UDP has no close) */
+        if (s->echo && tsc_peer_dtls_write(ssl, buf, (size_t)n) != 0)
+            break;
+    }
+    SSL_shutdown(ssl);
+done:
+    ERR_clear_error();
+    SSL_free(ssl);
+    close(cl->fd);
+    tsc_tap_close(&cl->tap);
+    pthread_mutex_lock(&s->lock);
+    (void)tsc_report_flush(s->rep);
+    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_lock(&s->peers_lock);
+    for (struct client **pp = &s->dtls_clients; *pp; pp = &(*pp)->next)
+        if (*pp == cl) {
+            *pp = cl->next;
+            break;
+        }
+    pthread_mutex_unlock(&s->peers_lock);
+    atomic_fetch_sub(&s->active, 1);
+    atomic_fetch_add(&s->served, 1);
+    free(cl);
+    return NULL;
+}
+
+/* A client passed the cookie exchange on ssl (its BIO on the listening
+ * socket): move it to a socket of its own and serve it. 0 when a thread
+ * took it (and ssl), -1 when it was dropped (ssl still the caller's). */
+static int dtls_take(struct server *s, SSL *ssl, const BIO_ADDR *from, const struct sockaddr_storage *bound,
+                     socklen_t bound_len, size_t maxc)
+{
+    char why[256], who[80];
+    struct client *cl = calloc(1, sizeof *cl);
+    if (!cl)
+        return -1;
+    unsigned char raw[16];
+    size_t rawlen = 0;
+    int fam = BIO_ADDR_family(from);
+    if (!BIO_ADDR_rawaddress(from, NULL, &rawlen) || rawlen > sizeof raw || !BIO_ADDR_rawaddress(from, raw, &rawlen) ||
+        (fam == AF_INET) != (rawlen == 4)) {
+        free(cl);
+        return -1;
+    }
+    if (fam == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&cl->peer;
+        a->sin_family = AF_INET;
+        memcpy(&a->sin_addr, raw, 4);
+        a->sin_port = BIO_ADDR_rawport(from);
+    } else {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&cl->peer;
+        a->sin6_family = AF_INET6;
+        memcpy(&a->sin6_addr, raw, 16);
+        a->sin6_port = BIO_ADDR_rawport(from);
+    }
+    pthread_mutex_lock(&s->peers_lock);
+    int dup = 0;
+    for (struct client *c = s->dtls_clients; c; c = c->next)
+        dup |= same_peer(&c->peer, &cl->peer);
+    pthread_mutex_unlock(&s->peers_lock);
+    if (dup) { /* its ClientHello again, sent before it heard from its own socket */
+        free(cl);
+        return -1;
+    }
+    if ((size_t)atomic_load(&s->active) >= maxc) {
+        fprintf(stderr, "tlsscope: server: %zu clients already: the one at %s refused\n", maxc,
+                addr_text(&cl->peer, who, sizeof who));
+        free(cl);
+        return -1;
+    }
+    int one = 1;
+    socklen_t ll = sizeof cl->local;
+    cl->fd = socket(bound->ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (cl->fd < 0 || setsockopt(cl->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(cl->fd, (const struct sockaddr *)bound, bound_len) != 0 ||
+        connect(cl->fd, (const struct sockaddr *)&cl->peer,
+                fam == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) != 0 ||
+        getsockname(cl->fd, (struct sockaddr *)&cl->local, &ll) != 0) {
+        fprintf(stderr, "tlsscope: server: no socket for the client at %s: %s\n",
+                addr_text(&cl->peer, who, sizeof who), strerror(errno));
+        goto fail;
+    }
+    BIO *b = SSL_get_rbio(ssl);
+    if (tsc_tap_init_udp(&cl->tap, &cl->peer, &cl->local, s->pl, &s->lock, s->w) != 0 ||
+        tsc_peer_dgram_connect(b, cl->fd, &cl->peer) != 0) {
+        fprintf(stderr, "tlsscope: server: out of memory\n");
+        goto fail;
+    }
+    tsc_peer_tap_ssl(ssl, &cl->tap, 0); /* from now on this client's own tap */
+    if (tsc_peer_dtls_mtu(ssl, s->mtu, why, sizeof why) != 0) {
+        fprintf(stderr, "tlsscope: server: %s\n", why);
+        goto fail;
+    }
+    cl->s = s;
+    cl->ssl = ssl;
+    pthread_mutex_lock(&s->peers_lock);
+    cl->next = s->dtls_clients;
+    s->dtls_clients = cl;
+    pthread_mutex_unlock(&s->peers_lock);
+    atomic_fetch_add(&s->active, 1);
+    pthread_t t;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &at, serve_dtls, cl);
+    pthread_attr_destroy(&at);
+    if (rc == 0)
+        return 0;
+    atomic_fetch_sub(&s->active, 1);
+    pthread_mutex_lock(&s->peers_lock);
+    s->dtls_clients = cl->next;
+    pthread_mutex_unlock(&s->peers_lock);
+fail:
+    tsc_tap_close(&cl->tap);
+    if (cl->fd >= 0)
+        close(cl->fd);
+    free(cl);
+    return -1;
+}
+
+static int64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Listen on the bound UDP socket lfd until stopped or `count` clients
+ * passed the cookie exchange. */
+static void dtls_listen_loop(struct server *s, int lfd, const struct sockaddr_storage *bound, socklen_t bound_len,
+                             size_t maxc, size_t count, unsigned long *accepted)
+{
+    struct tsc_tap ltap;
+    SSL *ssl = NULL;
+    char why[256];
+    int64_t last_tick = wall_us();
+    if (tsc_tap_init_udp(&ltap, bound, bound, s->pl, &s->lock, s->w) != 0)
+        fprintf(stderr, "tlsscope: server: out of memory: the cookie exchanges are not shown\n");
+    ltap.follow_peer = 1; /* side 0: whoever the datagram came from */
+    while (!stopping && (!count || *accepted < count)) {
+        if (!ssl) {
+            BIO *b = BIO_new_dgram(lfd, BIO_NOCLOSE);
+            ssl = b ? SSL_new(s->ctx) : NULL;
+            if (!ssl) {
+                BIO_free(b);
+                fprintf(stderr, "tlsscope: server: out of memory\n");
+                break;
+            }
+            SSL_set_bio(ssl, b, b);
+            SSL_set_options(ssl, SSL_OP_COOKIE_EXCHANGE);
+            tsc_peer_tap_ssl(ssl, &ltap, 0);
+        }
+        /* a UDP flow has no close: connections that did not complete are
+         * shown once idle, so let time pass for the pipeline */
+        int64_t now = wall_us();
+        if (now - last_tick >= 1000000) {
+            last_tick = now;
+            pthread_mutex_lock(&s->lock);
+            tsc_pipeline_tick(s->pl, now);
+            (void)tsc_report_flush(s->rep);
+            pthread_mutex_unlock(&s->lock);
+        }
+        struct pollfd p = {lfd, POLLIN, 0};
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        BIO_ADDR *from = BIO_ADDR_new();
+        if (!from)
+            continue;
+        ERR_clear_error();
+        int r = DTLSv1_listen(ssl, from);
+        if (r > 0) {
+            (*accepted)++;
+            if (dtls_take(s, ssl, from, bound, bound_len, maxc) == 0)
+                ssl = NULL; /* the client's thread has it */
+            else {
+                SSL_free(ssl);
+                ssl = NULL;
+            }
+        } else if (r < 0) {
+            fprintf(stderr, "tlsscope: server: a datagram dropped: %s\n", tsc_peer_ssl_error(why, sizeof why));
+            SSL_free(ssl);
+            ssl = NULL;
+        }
+        ERR_clear_error();
+        BIO_ADDR_free(from);
+    }
+    SSL_free(ssl);
+    tsc_tap_close(&ltap);
+}
+
 enum {
     S_PORT = TSC_OPT_FIRST_OWN, S_BIND, S_CERT, S_KEY, S_CHAIN, S_NAME, S_TLS12, S_TLS13, S_MIN, S_MAX, S_CIPHERS,
     S_SUITES, S_GROUPS, S_LIFETIME, S_NO_TICKETS, S_REQ_CERT, S_ECHO, S_HTTP, S_KEYLOG, S_PCAP, S_MAXC, S_HTO, S_COUNT,
+    S_DTLS, S_DTLS10, S_DTLS12, S_MTU,
 };
 
 int tsc_cmd_server(int argc, char **argv)
@@ -252,12 +509,16 @@ int tsc_cmd_server(int argc, char **argv)
         {"echo", no_argument, NULL, S_ECHO}, {"http", no_argument, NULL, S_HTTP},
         {"keylog", required_argument, NULL, S_KEYLOG}, {"pcap", required_argument, NULL, S_PCAP},
         {"max-clients", required_argument, NULL, S_MAXC}, {"handshake-timeout", required_argument, NULL, S_HTO},
-        {"count", required_argument, NULL, S_COUNT}, {NULL, 0, NULL, 0},
+        {"count", required_argument, NULL, S_COUNT}, {"dtls", no_argument, NULL, S_DTLS},
+        {"dtls1.0", no_argument, NULL, S_DTLS10}, {"dtls1.2", no_argument, NULL, S_DTLS12},
+        {"mtu", required_argument, NULL, S_MTU}, {NULL, 0, NULL, 0},
     };
     struct tsc_cli_opts o;
     const char *bind_addr = "127.0.0.1", *cert = NULL, *key = NULL, *chain = NULL, *name = "localhost";
     const char *ciphers = NULL, *suites = NULL, *groups = NULL, *keylog = NULL, *pcap = NULL;
-    int port = 4433, minv = 0, maxv = 0, no_tickets = 0, req_cert = 0, echo = 0, http = 0;
+    const char *min_arg = NULL, *max_arg = NULL; /* read once --dtls is known */
+    int port = 4433, minv = 0, maxv = 0, no_tickets = 0, req_cert = 0, echo = 0, http = 0, dtls = 0, tls_only = 0;
+    long mtu = 0;
     size_t lifetime = 7200, maxc = 256, hto = 10, count = 0;
     tsc_cli_opts_init(&o);
     int ch;
@@ -285,15 +546,25 @@ int tsc_cmd_server(int argc, char **argv)
         case S_KEY: key = optarg; break;
         case S_CHAIN: chain = optarg; break;
         case S_NAME: name = optarg; break;
-        case S_TLS12: minv = maxv = TLS1_2_VERSION; break;
-        case S_TLS13: minv = maxv = TLS1_3_VERSION; break;
-        case S_MIN:
-        case S_MAX:
-            if (tsc_peer_version_arg(optarg) < 0) {
-                fprintf(stderr, "tlsscope: --min/--max take 1.0, 1.1, 1.2 or 1.3, not '%s'\n", optarg);
+        case S_TLS12:
+        case S_TLS13:
+            min_arg = max_arg = ch == S_TLS12 ? "1.2" : "1.3";
+            tls_only = 1;
+            break;
+        case S_DTLS10:
+        case S_DTLS12:
+            min_arg = max_arg = ch == S_DTLS10 ? "1.0" : "1.2";
+            dtls = 1;
+            break;
+        case S_DTLS: dtls = 1; break;
+        case S_MIN: min_arg = optarg; break;
+        case S_MAX: max_arg = optarg; break;
+        case S_MTU:
+            if (tsc_parse_size(optarg, &v) || v == 0 || v > 65535) {
+                fprintf(stderr, "tlsscope: --mtu takes bytes from 1 to 65535, not '%s'\n", optarg);
                 return TSC_EXIT_USAGE;
             }
-            *(ch == S_MIN ? &minv : &maxv) = tsc_peer_version_arg(optarg);
+            mtu = (long)v;
             break;
         case S_CIPHERS: ciphers = optarg; break;
         case S_SUITES: suites = optarg; break;
@@ -328,18 +599,42 @@ int tsc_cmd_server(int argc, char **argv)
         return TSC_EXIT_USAGE;
     }
     char why[256];
+    if (tsc_peer_versions(dtls, min_arg, max_arg, &minv, &maxv, why, sizeof why) != 0) {
+        fprintf(stderr, "tlsscope: %s\n", why);
+        return TSC_EXIT_USAGE;
+    }
+    if (dtls && (tls_only || suites || http)) {
+        fprintf(stderr, "tlsscope: server: %s is TLS only (see --help for --dtls)\n",
+                tls_only ? "--tls1.2/--tls1.3" : suites ? "--ciphersuites" : "--http");
+        return TSC_EXIT_USAGE;
+    }
+    if (mtu && !dtls) {
+        fprintf(stderr, "tlsscope: server: --mtu goes with --dtls\n");
+        return TSC_EXIT_USAGE;
+    }
     int status = TSC_EXIT_INPUT, lfd = -1;
     struct server s;
     memset(&s, 0, sizeof s);
     pthread_mutex_init(&s.lock, NULL);
+    pthread_mutex_init(&s.peers_lock, NULL);
+    s.mtu = mtu;
     s.echo = echo;
     s.http = http;
     s.timeout = (int)hto;
     EVP_PKEY *pk = NULL;
     X509 *x = NULL;
-    s.ctx = SSL_CTX_new(TLS_server_method());
+    s.ctx = SSL_CTX_new(dtls ? DTLS_server_method() : TLS_server_method());
     if (!s.ctx)
         goto out;
+    if (dtls) {
+        tsc_peer_dtls_cookies(s.ctx);
+        if (minv == DTLS1_VERSION) { /* OpenSSL 3 refuses DTLS 1.0's signatures above level 0 */
+            SSL_CTX_set_security_level(s.ctx, 0);
+            fprintf(stderr, "tlsscope: server: DTLS 1.0: OpenSSL security level 0\n");
+            if (!ciphers)
+                ciphers = "DEFAULT:@SECLEVEL=0";
+        }
+    }
     if (cert) {
         if (SSL_CTX_use_certificate_chain_file(s.ctx, cert) != 1 ||
             SSL_CTX_use_PrivateKey_file(s.ctx, key, SSL_FILETYPE_PEM) != 1) {
@@ -412,16 +707,17 @@ int tsc_cmd_server(int argc, char **argv)
         status = TSC_EXIT_USAGE;
         goto out;
     }
-    lfd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    lfd = socket(sa.ss_family, (dtls ? SOCK_DGRAM | SOCK_NONBLOCK : SOCK_STREAM) | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, salen) != 0 || listen(lfd, 128) != 0) {
-        fprintf(stderr, "tlsscope: server: cannot listen on %s port %d: %s\n", bind_addr, port, strerror(errno));
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, salen) != 0 || (!dtls && listen(lfd, 128) != 0)) {
+        fprintf(stderr, "tlsscope: server: cannot listen on %s %sport %d: %s\n", bind_addr, dtls ? "UDP " : "", port,
+                strerror(errno));
         goto out;
     }
     getsockname(lfd, (struct sockaddr *)&sa, &salen);
-    fprintf(stderr, "tlsscope: server: listening on %s port %u (Ctrl-C to stop)\n", bind_addr,
-            ntohs(sa.ss_family == AF_INET ? a4->sin_port : a6->sin6_port));
+    fprintf(stderr, "tlsscope: server: listening on %s %sport %u (Ctrl-C to stop)\n", bind_addr,
+            dtls ? "UDP " : "", ntohs(sa.ss_family == AF_INET ? a4->sin_port : a6->sin6_port));
     struct sigaction sig;
     memset(&sig, 0, sizeof sig);
     sig.sa_handler = on_signal;
@@ -430,7 +726,9 @@ int tsc_cmd_server(int argc, char **argv)
     sigaction(SIGTERM, &sig, NULL);
     signal(SIGPIPE, SIG_IGN);
     unsigned long accepted = 0;
-    while (!stopping && (!count || accepted < count)) {
+    if (dtls)
+        dtls_listen_loop(&s, lfd, &sa, salen, maxc, count, &accepted);
+    while (!dtls && !stopping && (!count || accepted < count)) {
         struct pollfd p = {lfd, POLLIN, 0};
         if (poll(&p, 1, 200) <= 0)
             continue;

@@ -40,6 +40,48 @@ int tsc_peer_ctx_settings(SSL_CTX *ctx, int min, int max, const char *ciphers, c
 /* "1.0", "1.1", "1.2", "1.3" as OpenSSL's version constants; -1 otherwise. */
 int tsc_peer_version_arg(const char *s);
 
+/* DTLS: "1.0", "1.2" as OpenSSL's DTLS version constants; -1 otherwise
+ * (DTLS 1.1 does not exist; OpenSSL 3.0 has no DTLS 1.3). */
+int tsc_peer_dtls_version_arg(const char *s);
+
+/* --min/--max (NULL: not given) as version constants for TLS or, with dtls,
+ * DTLS (0: OpenSSL's default). 0, or -1 with the usage error in why. */
+int tsc_peer_versions(int dtls, const char *min_arg, const char *max_arg, int *min, int *max, char *why, size_t n);
+
+/* DTLS servers: the cookie callbacks DTLSv1_listen uses, so that every
+ * client goes through HelloVerifyRequest (an HMAC of the client's address
+ * under a secret made for this run). */
+void tsc_peer_dtls_cookies(SSL_CTX *ctx);
+
+/* DTLS: the path MTU (IP and UDP headers included, as openssl's -mtu), once
+ * the SSL has its datagram BIO; 0 leaves it to OpenSSL (it asks the socket).
+ * 0 on success, -1 with the reason in why. */
+int tsc_peer_dtls_mtu(SSL *ssl, long mtu, char *why, size_t n);
+
+/* A monotonic deadline `seconds` from now, for the calls below. */
+int64_t tsc_peer_deadline(int seconds);
+
+/* DTLS on a non-blocking UDP socket fd: drive the handshake, sending a
+ * flight again each time OpenSSL's timer runs out (DTLSv1_handle_timeout),
+ * until it completes or the deadline passes. 0 done; 1 the deadline passed;
+ * -1 failed (why: the reason, one line). */
+int tsc_peer_dtls_handshake(SSL *ssl, int fd, int is_client, int64_t deadline, char *why, size_t n);
+/* SSL_read with the same waiting: > 0 bytes; 0 the peer closed (close_notify);
+ * -1 an error; -2 the deadline passed. */
+int tsc_peer_dtls_read(SSL *ssl, int fd, void *buf, int len, int64_t deadline);
+/* SSL_write in records that fit the MTU. 0, or -1. */
+int tsc_peer_dtls_write(SSL *ssl, const void *buf, size_t len);
+
+/* A datagram BIO on the connected UDP socket fd (peer: its peer), or NULL. */
+BIO *tsc_peer_dgram_bio(int fd, const struct sockaddr_storage *peer);
+/* Point a datagram BIO at another UDP socket, connected to peer (a server's
+ * connection leaving the listening socket after DTLSv1_listen). 0 or -1. */
+int tsc_peer_dgram_connect(BIO *b, int fd, const struct sockaddr_storage *peer);
+
+/* The address this host sends from toward `peer` (a UDP connect that sends
+ * nothing). 0 on success. */
+int tsc_peer_local_toward(const struct sockaddr_storage *peer, struct sockaddr_storage *local);
+
 /* The last OpenSSL error as one line (and the queue cleared). */
 const char *tsc_peer_ssl_error(char *buf, size_t n);
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #define MSS 1460
+#define UDP_MAX (65535 - 8 - 40) /* the largest UDP payload IPv6 carries without jumbograms */
 
 struct tsc_pcap_writer *tsc_pcap_writer_open(const char *path)
 {
@@ -71,6 +72,22 @@ void tsc_tap_init(struct tsc_tap *t, const struct sockaddr_storage *client, cons
     t->w = w;
 }
 
+int tsc_tap_init_udp(struct tsc_tap *t, const struct sockaddr_storage *client, const struct sockaddr_storage *server,
+                     struct tsc_pipeline *pl, pthread_mutex_t *pl_lock, struct tsc_pcap_writer *w)
+{
+    tsc_tap_init(t, client, server, pl, pl_lock, w);
+    t->udp = 1;
+    /* one packet's room, on the heap: a datagram may be 64 KiB, and the
+     * server's threads have small stacks to spare */
+    t->dgram_buf = malloc(14 + 40 + 8 + UDP_MAX);
+    return t->dgram_buf ? 0 : -1;
+}
+
+void tsc_tap_set_endpoint(struct tsc_tap *t, int side, const struct sockaddr_storage *ss)
+{
+    endpoint_of(&t->ep[side ? 1 : 0], ss);
+}
+
 static uint16_t fold(uint32_t s)
 {
     while (s >> 16)
@@ -87,76 +104,64 @@ static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
     return s;
 }
 
-/* One segment from side `from` (0 client, 1 server). */
-static void segment(struct tsc_tap *t, int from, uint8_t flags, const uint8_t *data, size_t n)
+/* Ethernet and IP headers for `l4len` bytes of protocol `proto` from side
+ * `from`; returns the offset of the transport header. */
+static size_t link_ip(const struct tsc_tap *t, int from, uint8_t proto, uint8_t *pkt, size_t l4len)
 {
-    uint8_t pkt[14 + 40 + 20 + MSS];
     const struct tsc_endpoint *src = &t->ep[from], *dst = &t->ep[from ^ 1];
     int v6 = src->family == 6;
-    size_t ip = v6 ? 40 : 20, off = 0;
+    size_t ip = v6 ? 40 : 20;
     memset(pkt, 0, 14);
     pkt[12] = v6 ? 0x86 : 0x08;
     pkt[13] = v6 ? 0xdd : 0x00;
-    off = 14;
-    uint8_t *iph = pkt + off, *tcp = pkt + off + ip;
-    size_t tcplen = 20 + n;
+    uint8_t *iph = pkt + 14;
     if (v6) {
         memset(iph, 0, 40);
         iph[0] = 0x60;
-        iph[4] = (uint8_t)(tcplen >> 8);
-        iph[5] = (uint8_t)tcplen;
-        iph[6] = 6;
+        iph[4] = (uint8_t)(l4len >> 8);
+        iph[5] = (uint8_t)l4len;
+        iph[6] = proto;
         iph[7] = 64;
         memcpy(iph + 8, src->addr, 16);
         memcpy(iph + 24, dst->addr, 16);
     } else {
-        size_t total = 20 + tcplen;
+        size_t total = 20 + l4len;
         memset(iph, 0, 20);
         iph[0] = 0x45;
         iph[2] = (uint8_t)(total >> 8);
         iph[3] = (uint8_t)total;
         iph[6] = 0x40; /* don't fragment */
         iph[8] = 64;
-        iph[9] = 6;
+        iph[9] = proto;
         memcpy(iph + 12, src->addr, 4);
         memcpy(iph + 16, dst->addr, 4);
         uint16_t c = fold(sum16(iph, 20, 0));
         iph[10] = (uint8_t)(c >> 8);
         iph[11] = (uint8_t)c;
     }
-    uint32_t seq = t->next_seq[from], ack = t->next_seq[from ^ 1];
-    tcp[0] = (uint8_t)(src->port >> 8);
-    tcp[1] = (uint8_t)src->port;
-    tcp[2] = (uint8_t)(dst->port >> 8);
-    tcp[3] = (uint8_t)dst->port;
-    for (int i = 0; i < 4; i++) {
-        tcp[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
-        tcp[8 + i] = (uint8_t)((flags & 0x10 ? ack : 0) >> (24 - 8 * i));
-    }
-    tcp[12] = 5 << 4;
-    tcp[13] = flags;
-    tcp[14] = 0xff;
-    tcp[15] = 0xff;
-    tcp[16] = tcp[17] = tcp[18] = tcp[19] = 0;
-    if (n)
-        memcpy(tcp + 20, data, n);
-    /* TCP checksum over the pseudo-header */
+    return 14 + ip;
+}
+
+/* The transport checksum's pseudo-header sum. */
+static uint32_t pseudo_sum(const struct tsc_tap *t, int from, uint8_t proto, size_t l4len)
+{
+    const struct tsc_endpoint *src = &t->ep[from], *dst = &t->ep[from ^ 1];
     uint32_t s = 0;
-    if (v6) {
+    if (src->family == 6) {
         s = sum16(src->addr, 16, s);
         s = sum16(dst->addr, 16, s);
-        s += (uint32_t)(tcplen >> 16) + (uint32_t)(tcplen & 0xffff) + 6;
+        s += (uint32_t)(l4len >> 16) + (uint32_t)(l4len & 0xffff) + proto;
     } else {
         s = sum16(src->addr, 4, s);
         s = sum16(dst->addr, 4, s);
-        s += 6 + (uint32_t)tcplen;
+        s += proto + (uint32_t)l4len;
     }
-    uint16_t c = fold(sum16(tcp, tcplen, s));
-    tcp[16] = (uint8_t)(c >> 8);
-    tcp[17] = (uint8_t)c;
-    t->next_seq[from] = seq + (uint32_t)n + ((flags & 0x03) ? 1 : 0); /* SYN and FIN take one */
+    return s;
+}
 
-    size_t len = off + ip + tcplen;
+/* A finished packet to the pcap file and the pipeline. */
+static void emit(struct tsc_tap *t, const uint8_t *pkt, size_t len)
+{
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     int64_t us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
@@ -177,9 +182,69 @@ static void segment(struct tsc_tap *t, int from, uint8_t flags, const uint8_t *d
     }
 }
 
+/* One segment from side `from` (0 client, 1 server). */
+static void segment(struct tsc_tap *t, int from, uint8_t flags, const uint8_t *data, size_t n)
+{
+    uint8_t pkt[14 + 40 + 20 + MSS];
+    const struct tsc_endpoint *src = &t->ep[from], *dst = &t->ep[from ^ 1];
+    size_t tcplen = 20 + n;
+    size_t off = link_ip(t, from, 6, pkt, tcplen);
+    uint8_t *tcp = pkt + off;
+    uint32_t seq = t->next_seq[from], ack = t->next_seq[from ^ 1];
+    tcp[0] = (uint8_t)(src->port >> 8);
+    tcp[1] = (uint8_t)src->port;
+    tcp[2] = (uint8_t)(dst->port >> 8);
+    tcp[3] = (uint8_t)dst->port;
+    for (int i = 0; i < 4; i++) {
+        tcp[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+        tcp[8 + i] = (uint8_t)((flags & 0x10 ? ack : 0) >> (24 - 8 * i));
+    }
+    tcp[12] = 5 << 4;
+    tcp[13] = flags;
+    tcp[14] = 0xff;
+    tcp[15] = 0xff;
+    tcp[16] = tcp[17] = tcp[18] = tcp[19] = 0;
+    if (n)
+        memcpy(tcp + 20, data, n);
+    /* TCP checksum over the pseudo-header */
+    uint16_t c = fold(sum16(tcp, tcplen, pseudo_sum(t, from, 6, tcplen)));
+    tcp[16] = (uint8_t)(c >> 8);
+    tcp[17] = (uint8_t)c;
+    t->next_seq[from] = seq + (uint32_t)n + ((flags & 0x03) ? 1 : 0); /* SYN and FIN take one */
+    emit(t, pkt, off + tcplen);
+}
+
+/* One UDP datagram from side `from`, whole: a datagram is the unit DTLS
+ * frames its records in, so it is never split. */
+static void datagram(struct tsc_tap *t, int from, const uint8_t *data, size_t n)
+{
+    const struct tsc_endpoint *src = &t->ep[from], *dst = &t->ep[from ^ 1];
+    if (n > UDP_MAX)
+        n = UDP_MAX; /* no socket delivers more: a caller's mistake, not a packet */
+    uint8_t *pkt = t->dgram_buf;
+    size_t udplen = 8 + n;
+    size_t off = link_ip(t, from, 17, pkt, udplen);
+    uint8_t *udp = pkt + off;
+    udp[0] = (uint8_t)(src->port >> 8);
+    udp[1] = (uint8_t)src->port;
+    udp[2] = (uint8_t)(dst->port >> 8);
+    udp[3] = (uint8_t)dst->port;
+    udp[4] = (uint8_t)(udplen >> 8);
+    udp[5] = (uint8_t)udplen;
+    udp[6] = udp[7] = 0;
+    if (n)
+        memcpy(udp + 8, data, n);
+    uint16_t c = fold(sum16(udp, udplen, pseudo_sum(t, from, 17, udplen)));
+    if (c == 0)
+        c = 0xffff; /* 0 means "no checksum" in UDP */
+    udp[6] = (uint8_t)(c >> 8);
+    udp[7] = (uint8_t)c;
+    emit(t, pkt, off + udplen);
+}
+
 void tsc_tap_open(struct tsc_tap *t)
 {
-    if (t->opened)
+    if (t->opened || t->udp)
         return;
     t->opened = 1;
     segment(t, 0, 0x02, NULL, 0);   /* SYN */
@@ -202,6 +267,11 @@ void tsc_tap_data(struct tsc_tap *t, int from_client, const uint8_t *p, size_t n
         memcpy(t->keep + t->keep_len, p, k);
         t->keep_len += k;
     }
+    if (t->udp) {
+        if (t->dgram_buf)
+            datagram(t, from, p, n);
+        return;
+    }
     if (!t->opened)
         tsc_tap_open(t);
     while (n) {
@@ -214,6 +284,11 @@ void tsc_tap_data(struct tsc_tap *t, int from_client, const uint8_t *p, size_t n
 
 void tsc_tap_close(struct tsc_tap *t)
 {
+    if (t->udp) {
+        free(t->dgram_buf);
+        t->dgram_buf = NULL;
+        return;
+    }
     if (!t->opened || t->closed)
         return;
     t->closed = 1;

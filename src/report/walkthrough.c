@@ -14,6 +14,7 @@
 struct wconn {
     struct tsc_buf phase[5];
     int flight_told[2]; /* the encrypted flight was explained once per direction */
+    int cookie_asked;   /* DTLS: a HelloVerifyRequest came, the next ClientHello brings its cookie */
 };
 
 static struct wconn *wc_of(void **data)
@@ -89,8 +90,15 @@ static void walk_event(void *ctx, const struct tsc_event *ev, const struct tsc_m
             const struct tsc_client_hello *ch = &m->u.ch;
             const struct tsc_ext *st = tsc_ext_find(&ch->ext, TSC_EXT_SESSION_TICKET);
             const struct tsc_ext *sv = tsc_ext_find(&ch->ext, TSC_EXT_SUPPORTED_VERSIONS);
-            snprintf(t, sizeof t, "ClientHello: %zu cipher suites, %u extensions", tsc_client_hello_n_suites(ch),
-                     ch->ext.n);
+            snprintf(t, sizeof t, "ClientHello%s: %zu cipher suites, %u extensions",
+                     w->cookie_asked ? " again, with the cookie" : "", tsc_client_hello_n_suites(ch), ch->ext.n);
+            if (w->cookie_asked) {
+                w->cookie_asked = 0;
+                step(b, t,
+                     "The same hello, now carrying the server's cookie: it proves the client receives at the "
+                     "address it sends from. Only now does the server spend work and bandwidth on it.");
+                break;
+            }
             snprintf(x, sizeof x,
                      "The client opens with what it can do. Its version field says %s%s; its 32-byte random "
                      "will go into every key of this connection. It lists %zu cipher suites it accepts, best "
@@ -124,6 +132,14 @@ static void walk_event(void *ctx, const struct tsc_event *ev, const struct tsc_m
             step(b, t, x);
             break;
         }
+        case TSC_HS_HELLO_VERIFY_REQUEST:
+            w->cookie_asked = 1;
+            step(b, "HelloVerifyRequest: a cookie",
+                 "DTLS: UDP does not prove where a datagram came from, so before answering with its large "
+                 "flight the server hands the client a cookie (a MAC of the client's address) and keeps no "
+                 "state. A forged source address never sees the cookie, and the server cannot be used to "
+                 "flood someone else.");
+            break;
         case TSC_HS_HELLO_RETRY_REQUEST:
             step(b, "HelloRetryRequest",
                  "The server wants a key share for another group: the client must send a second ClientHello.");
