@@ -709,6 +709,17 @@ static void tcp_data(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t
         drain(pl, f, side);
 }
 
+/* Live: show a connection as soon as the consumer says it is complete (its
+ * handshake done, or ended by an alert), before it closes. */
+static void live_report(struct tsc_pipeline *pl, struct flow *f)
+{
+    if (f->conn && pl->live == 1 && !f->rec->reported && pl->ops->complete(pl->ctx, f->conn)) {
+        pl->st.tls_connections++;
+        pl->ops->release(pl->ctx, f->conn, ++pl->ordinal);
+        f->rec->reported = 1;
+    }
+}
+
 static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int64_t ts)
 {
     pl->st.tcp_packets++;
@@ -759,12 +770,7 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
     }
     if (ack && f->tcp[side ^ 1].ooo)
         flush_acked(pl, f, side ^ 1, pk->ack);
-    if (f->conn && pl->live == 1 && !f->rec->reported && pl->ops->complete(pl->ctx, f->conn)) {
-        /* live: show a connection as soon as its handshake is done */
-        pl->st.tls_connections++;
-        pl->ops->release(pl->ctx, f->conn, ++pl->ordinal);
-        f->rec->reported = 1;
-    }
+    live_report(pl, f);
     if (pk->flags & TSC_TCP_RST) {
         /* live: done now. From a file: the other side's data already on the
          * wire still arrives after a reset; the flow closes at a new SYN,
@@ -808,6 +814,7 @@ static void udp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
         if (c)
             (void)pl->ops->datagram(pl->ctx, c, side, pk->payload, pk->payload_len, pk->payload_wire, ts);
     }
+    live_report(pl, f);
 }
 
 static void transport_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int64_t ts)

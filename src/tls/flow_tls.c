@@ -129,7 +129,8 @@ static int tls_reportable(void *ctx, const struct tsc_flow_conn *h)
 static int tls_complete(void *ctx, const struct tsc_flow_conn *h)
 {
     (void)ctx;
-    return cconn_of(h)->complete;
+    /* the handshake is done, or an alert ended it (DTLS has no FIN to wait for) */
+    return cconn_of(h)->complete || cconn_of(h)->ended;
 }
 
 static void tls_release(void *ctx, struct tsc_flow_conn *h, uint64_t ordinal)
