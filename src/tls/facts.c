@@ -244,7 +244,7 @@ static void on_message(void *arg, uint8_t type, struct tsc_view body)
     struct tsc_conn *c = hc->c;
     int dir = hc->dir;
     int64_t ts = hc->ts;
-    struct tsc_hs_ctx hctx = {c->version, c->have_suite ? c->suite : 0};
+    struct tsc_hs_ctx hctx = {c->version, c->have_suite ? c->suite : 0, c->transport == TSC_TRANSPORT_DTLS};
     struct tsc_hs_msg *m = sc->scratch;
     struct tsc_event ev;
     struct tsc_x509_summary *tmp = NULL;

@@ -389,12 +389,21 @@ tsc_result tsc_hs_decode(uint8_t type, struct tsc_view body, const struct tsc_hs
                          struct tsc_hs_msg *out)
 {
     out->type = type;
+    out->dtls = ctx->dtls != 0;
     out->length = (uint32_t)body.len;
     out->body = body;
-    int tls13 = ctx->version == TSC_TLS13;
+    /* DTLS numbers its versions downwards: the decoders below compare TLS
+     * numbers ("TLS 1.2 or later" has a signature algorithm), so a DTLS
+     * version is read as the TLS version it is built on */
+    uint16_t version = ctx->dtls ? tsc_version_tls_equiv(ctx->version) : ctx->version;
+    int tls13 = version == TSC_TLS13;
     switch (type) {
     case TSC_HS_CLIENT_HELLO:
-        return tsc_client_hello_parse(body, &out->u.ch);
+        return tsc_client_hello_parse_as(body, ctx->dtls, &out->u.ch);
+    case TSC_HS_HELLO_VERIFY_REQUEST:
+        if (!ctx->dtls)
+            return tsc_ok(); /* DTLS's message: named in TLS, as before, not decoded */
+        return tsc_hello_verify_request_parse(body, &out->u.hvr);
     case TSC_HS_SERVER_HELLO: {
         tsc_result r = tsc_server_hello_parse(body, &out->u.sh);
         if (tsc_is_ok(r) && out->u.sh.hrr)
@@ -404,15 +413,15 @@ tsc_result tsc_hs_decode(uint8_t type, struct tsc_view body, const struct tsc_hs
     case TSC_HS_CERTIFICATE:
         return tsc_certificate_parse(body, tls13, &out->u.cert);
     case TSC_HS_SERVER_KEY_EXCHANGE:
-        return tsc_server_key_exchange_parse(body, tsc_kx_of_suite(ctx->suite), ctx->version,
+        return tsc_server_key_exchange_parse(body, tsc_kx_of_suite(ctx->suite), version,
                                              tsc_kx_is_anon(ctx->suite), &out->u.ske);
     case TSC_HS_CLIENT_KEY_EXCHANGE:
-        return tsc_client_key_exchange_parse(body, tsc_kx_of_suite(ctx->suite), ctx->version,
+        return tsc_client_key_exchange_parse(body, tsc_kx_of_suite(ctx->suite), version,
                                              &out->u.cke);
     case TSC_HS_CERTIFICATE_REQUEST:
-        return tsc_certificate_request_parse(body, ctx->version, &out->u.cr);
+        return tsc_certificate_request_parse(body, version, &out->u.cr);
     case TSC_HS_CERTIFICATE_VERIFY:
-        return tsc_certificate_verify_parse(body, ctx->version, &out->u.cv);
+        return tsc_certificate_verify_parse(body, version, &out->u.cv);
     case TSC_HS_NEW_SESSION_TICKET:
         return tsc_new_session_ticket_parse(body, tls13, &out->u.nst);
     case TSC_HS_CERTIFICATE_STATUS:

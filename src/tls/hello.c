@@ -1,6 +1,7 @@
 /*
  * hello.c - ClientHello, ServerHello and HelloRetryRequest (RFC 5246 7.4.1,
- * RFC 8446 4.1), and the SSLv2-compatible ClientHello (RFC 5246 E.2).
+ * RFC 8446 4.1), the SSLv2-compatible ClientHello (RFC 5246 E.2), and DTLS's
+ * ClientHello cookie and HelloVerifyRequest (RFC 6347 4.2.1, RFC 9147 5.3).
  */
 #include <stddef.h>
 #include <string.h>
@@ -18,23 +19,31 @@ const uint8_t tsc_hrr_random[32] = {
  *     ProtocolVersion legacy_version;
  *     Random random;
  *     opaque legacy_session_id<0..32>;
+ *     opaque cookie<0..2^8-1>;           (DTLS only: RFC 6347 4.2.1;
+ *                                         legacy_cookie in DTLS 1.3, RFC 9147 5.3)
  *     CipherSuite cipher_suites<2..2^16-2>;
  *     opaque legacy_compression_methods<1..2^8-1>;
  *     Extension extensions<8..2^16-1>;   (absent in SSL 3.0 / early TLS)
  * } ClientHello;
  */
-static tsc_result client_hello(struct tsc_cursor *c, struct tsc_client_hello *out)
+static tsc_result client_hello(struct tsc_cursor *c, int dtls, struct tsc_client_hello *out)
 {
     struct tsc_cursor sid, suites, comp;
     /* every field starts empty: on an error the caller may show what was read */
     memset(out, 0, offsetof(struct tsc_client_hello, ext));
     out->ext.n = out->ext.stored = 0;
     out->ext.present = 0;
+    out->dtls = dtls != 0;
     TSC_GUARD(tsc_cursor_u16(c, &out->legacy_version));
     TSC_GUARD(tsc_cursor_bytes(c, 32, &out->random));
     TSC_GUARD(tsc_cursor_sub_u8(c, &sid));
     TSC_ENSURE(sid.len <= 32, "session id longer than 32 bytes");
     out->session_id = tsc_cursor_rest(&sid);
+    if (dtls) {
+        struct tsc_cursor cookie;
+        TSC_GUARD(tsc_cursor_sub_u8(c, &cookie));
+        out->cookie = tsc_cursor_rest(&cookie);
+    }
     TSC_GUARD(tsc_cursor_sub_u16(c, &suites));
     out->cipher_suites = tsc_cursor_rest(&suites);
     out->cipher_suites.len &= ~(size_t)1; /* whole suites only, even when the length lies */
@@ -50,8 +59,13 @@ static tsc_result client_hello(struct tsc_cursor *c, struct tsc_client_hello *ou
 
 tsc_result tsc_client_hello_parse(struct tsc_view body, struct tsc_client_hello *out)
 {
+    return tsc_client_hello_parse_as(body, 0, out);
+}
+
+tsc_result tsc_client_hello_parse_as(struct tsc_view body, int dtls, struct tsc_client_hello *out)
+{
     struct tsc_cursor c = tsc_cursor_of(body);
-    return tsc_complete(client_hello(&c, out));
+    return tsc_complete(client_hello(&c, dtls, out));
 }
 
 /*
@@ -66,6 +80,9 @@ static tsc_result sslv2_hello(struct tsc_cursor *c, struct tsc_client_hello *out
     uint8_t type;
     uint16_t nspec, nsid, nchal;
     out->sslv2 = 1;
+    out->dtls = 0;
+    out->cookie.p = NULL;
+    out->cookie.len = 0;
     out->ext.n = out->ext.stored = 0;
     out->ext.present = 0;
     out->compression.p = NULL;
@@ -159,4 +176,23 @@ uint16_t tsc_server_hello_version(const struct tsc_server_hello *sh)
     if (sv && sv->form == TSC_EXTF_U16)
         return (uint16_t)sv->u.num;
     return sh->legacy_version;
+}
+
+/* struct { ProtocolVersion server_version; opaque cookie<0..2^8-1>; } HelloVerifyRequest; */
+static tsc_result hello_verify_request(struct tsc_cursor *c, struct tsc_hello_verify_request *out)
+{
+    struct tsc_cursor cookie;
+    out->server_version = 0;
+    out->cookie.p = NULL;
+    out->cookie.len = 0;
+    TSC_GUARD(tsc_cursor_u16(c, &out->server_version));
+    TSC_GUARD(tsc_cursor_sub_u8(c, &cookie));
+    out->cookie = tsc_cursor_rest(&cookie);
+    return tsc_cursor_expect_empty(c, "bytes left over after the HelloVerifyRequest cookie");
+}
+
+tsc_result tsc_hello_verify_request_parse(struct tsc_view body, struct tsc_hello_verify_request *out)
+{
+    struct tsc_cursor c = tsc_cursor_of(body);
+    return tsc_complete(hello_verify_request(&c, out));
 }

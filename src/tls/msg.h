@@ -32,6 +32,23 @@
 /* DTLS versions count down from 0xfeff: the one's complement of 1.x's minor. */
 static inline int tsc_version_is_dtls(uint16_t v) { return (v >> 8) == 0xfe || v == 0x0100; }
 
+/*
+ * The TLS version a DTLS version is built on, so that "at least TLS 1.2" and
+ * "TLS 1.3" tests read right for DTLS, whose numbers run the other way (0xfeff
+ * is larger than 0x0304): DTLS 1.0 is TLS 1.1 (RFC 4347 1), DTLS 1.2 is
+ * TLS 1.2 (RFC 6347 1), DTLS 1.3 is TLS 1.3 (RFC 9147 1); OpenSSL's
+ * pre-standard DTLS 1.0 (0x0100) is DTLS 1.0; a later DTLS 1.x is TLS 1.x.
+ * Every other value (TLS, SSL, drafts, unknown) is returned unchanged.
+ */
+static inline uint16_t tsc_version_tls_equiv(uint16_t v)
+{
+    if (v == 0x0100 || v == TSC_DTLS10 || v == 0xfefe) /* 0xfefe: "DTLS 1.1" was skipped */
+        return TSC_TLS11;
+    if ((v >> 8) == 0xfe)
+        return (uint16_t)(0x0301 + (0xff - (v & 0xff))); /* 1.x, x >= 2 -> 0x0301 + x */
+    return v;
+}
+
 enum tsc_content_type {
     TSC_CT_CHANGE_CIPHER_SPEC = 20,
     TSC_CT_ALERT = 21,
@@ -229,9 +246,13 @@ const struct tsc_ext *tsc_ext_find(const struct tsc_ext_list *l, uint16_t type);
 /* ---- hello messages ---- */
 struct tsc_client_hello {
     int sslv2; /* SSLv2-compatible format (cipher specs are 3 bytes) */
+    int dtls;  /* DTLS format: a cookie follows the session id */
     uint16_t legacy_version;
     struct tsc_view random;     /* 32 bytes (SSLv2: the challenge) */
     struct tsc_view session_id;
+    struct tsc_view cookie;     /* DTLS only (empty in TLS): the HelloVerifyRequest's cookie
+                                 * echoed (RFC 6347 4.2.1); DTLS 1.3's legacy_cookie, always
+                                 * empty (RFC 9147 5.3) */
     struct tsc_view cipher_suites; /* u16 each (SSLv2: u24 each) */
     struct tsc_view compression;
     struct tsc_ext_list ext;
@@ -250,6 +271,9 @@ struct tsc_server_hello {
 /* On an error the hello holds what was read before it (fields after the
  * error are empty, extensions counted up to it): callers may show it. */
 tsc_result tsc_client_hello_parse(struct tsc_view body, struct tsc_client_hello *out);
+/* The same, in the TLS form (dtls 0: exactly tsc_client_hello_parse) or the
+ * DTLS form (dtls 1: `opaque cookie<0..2^8-1>` after the session id). */
+tsc_result tsc_client_hello_parse_as(struct tsc_view body, int dtls, struct tsc_client_hello *out);
 /* body = the SSLv2 record without its 2-byte header (msg_type first). */
 tsc_result tsc_sslv2_client_hello_parse(struct tsc_view body, struct tsc_client_hello *out);
 size_t tsc_client_hello_n_suites(const struct tsc_client_hello *ch);
@@ -258,6 +282,14 @@ tsc_result tsc_server_hello_parse(struct tsc_view body, struct tsc_server_hello 
 /* The negotiated version: supported_versions when present, else legacy. */
 uint16_t tsc_server_hello_version(const struct tsc_server_hello *sh);
 extern const uint8_t tsc_hrr_random[32];
+
+/* DTLS 1.0 and 1.2 (RFC 6347 4.2.1; RFC 4347 had cookie<0..32>):
+ * struct { ProtocolVersion server_version; opaque cookie<0..2^8-1>; } HelloVerifyRequest; */
+struct tsc_hello_verify_request {
+    uint16_t server_version;
+    struct tsc_view cookie;
+};
+tsc_result tsc_hello_verify_request_parse(struct tsc_view body, struct tsc_hello_verify_request *out);
 
 /* ---- certificates ---- */
 #define TSC_MAX_CERTS 16
@@ -373,11 +405,14 @@ tsc_result tsc_heartbeat_parse(struct tsc_view body, struct tsc_heartbeat *out);
 /* A decoded handshake message: the union of everything above. */
 struct tsc_hs_msg {
     uint16_t type; /* enum tsc_hs_type (HRR as TSC_HS_HELLO_RETRY_REQUEST) */
+    uint8_t dtls;  /* decoded in the DTLS forms (tsc_hs_ctx.dtls): u.hvr holds a
+                    * HelloVerifyRequest only then */
     uint32_t length;
     struct tsc_view body;
     union {
         struct tsc_client_hello ch;
         struct tsc_server_hello sh;
+        struct tsc_hello_verify_request hvr;
         struct tsc_certificate cert;
         struct tsc_server_key_exchange ske;
         struct tsc_client_key_exchange cke;
@@ -396,9 +431,13 @@ struct tsc_hs_msg {
 struct tsc_hs_ctx {
     uint16_t version;     /* negotiated so far (0 before ServerHello) */
     uint16_t suite;       /* selected suite (0 before ServerHello) */
+    int dtls;             /* the connection is DTLS: the ClientHello has a cookie,
+                           * type 3 is a HelloVerifyRequest, and `version` is a
+                           * DTLS number (read as tsc_version_tls_equiv) */
 };
 
-/* Decode a complete handshake message body of the given wire type. */
+/* Decode a complete handshake message body of the given wire type. In TLS
+ * (ctx->dtls 0) a HelloVerifyRequest is named, not decoded. */
 tsc_result tsc_hs_decode(uint8_t type, struct tsc_view body, const struct tsc_hs_ctx *ctx,
                          struct tsc_hs_msg *out);
 

@@ -252,7 +252,7 @@ static void expected_ch_fp(int alpn, struct tsc_fp_client *out)
     m_client_hello(&t, alpn);
     struct tsc_view v = tb_view(&t);
     struct tsc_view body = {v.p + 4, v.len - 4};
-    struct tsc_hs_ctx hctx = {0, 0};
+    struct tsc_hs_ctx hctx = {0, 0, 0};
     ASSERT_OK(tsc_hs_decode(TSC_HS_CLIENT_HELLO, body, &hctx, &m));
     tsc_fp_client_hello(&m.u.ch, out);
 }
@@ -265,7 +265,7 @@ static void expected_sh_fp(struct tsc_fp_server *out)
     m_server_hello(&t, DHE_SUITE);
     struct tsc_view v = tb_view(&t);
     struct tsc_view body = {v.p + 4, v.len - 4};
-    struct tsc_hs_ctx hctx = {0, 0};
+    struct tsc_hs_ctx hctx = {0, 0, 0};
     ASSERT_OK(tsc_hs_decode(TSC_HS_SERVER_HELLO, body, &hctx, &m));
     tsc_fp_server_hello(&m.u.sh, out);
 }

@@ -17,6 +17,7 @@
 
 #include "tls/msg.h"
 #include "tls_builders.h"
+#include "hex_vectors.h"
 
 /* ----------------------------------------------------------- Certificate */
 
@@ -731,7 +732,7 @@ static void test_dispatch_hellos(void **state)
     (void)state;
     struct tb t;
     struct tsc_hs_msg *m = new_msg();
-    struct tsc_hs_ctx ctx = {0, 0};
+    struct tsc_hs_ctx ctx = {0, 0, 0};
 
     /* ClientHello */
     tb_init(&t);
@@ -773,8 +774,8 @@ static void test_dispatch_by_context(void **state)
     struct tsc_hs_msg *m = new_msg();
 
     /* Certificate: the form follows the negotiated version */
-    struct tsc_hs_ctx c12 = {TSC_TLS12, 0xc02f};
-    struct tsc_hs_ctx c13 = {TSC_TLS13, 0x1301};
+    struct tsc_hs_ctx c12 = {TSC_TLS12, 0xc02f, 0};
+    struct tsc_hs_ctx c13 = {TSC_TLS13, 0x1301, 0};
     cert12(&t, 1, 4);
     ASSERT_OK(tsc_hs_decode(TSC_HS_CERTIFICATE, tb_view(&t), &c12, m));
     assert_int_equal(m->u.cert.tls13, 0);
@@ -790,11 +791,11 @@ static void test_dispatch_by_context(void **state)
     ASSERT_OK(tsc_hs_decode(TSC_HS_SERVER_KEY_EXCHANGE, tb_view(&t), &c12, m));
     assert_int_equal(m->u.ske.kx, TSC_KX_ECDHE);
     assert_int_equal(m->u.ske.named_curve, 0x0017);
-    struct tsc_hs_ctx dhe = {TSC_TLS12, 0x009e}; /* TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 */
+    struct tsc_hs_ctx dhe = {TSC_TLS12, 0x009e, 0}; /* TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 */
     ASSERT_DECODE_ERROR(tsc_hs_decode(TSC_HS_SERVER_KEY_EXCHANGE, tb_view(&t), &dhe, m));
 
     /* ClientKeyExchange with an RSA suite */
-    struct tsc_hs_ctx rsa = {TSC_TLS12, 0x002f}; /* TLS_RSA_WITH_AES_128_CBC_SHA */
+    struct tsc_hs_ctx rsa = {TSC_TLS12, 0x002f, 0}; /* TLS_RSA_WITH_AES_128_CBC_SHA */
     tb_init(&t);
     tb_vec16(&t, "encrypted", 9);
     ASSERT_OK(tsc_hs_decode(TSC_HS_CLIENT_KEY_EXCHANGE, tb_view(&t), &rsa, m));
@@ -850,7 +851,7 @@ static void test_dispatch_empty_and_finished(void **state)
 {
     (void)state;
     struct tsc_hs_msg *m = new_msg();
-    struct tsc_hs_ctx ctx = {TSC_TLS12, 0xc02f};
+    struct tsc_hs_ctx ctx = {TSC_TLS12, 0xc02f, 0};
     static const uint8_t bytes[40] = {0};
     struct tsc_view empty = {bytes, 0}, one = {bytes, 1};
 
@@ -892,7 +893,7 @@ static void test_dispatch_anon_suites(void **state)
     assert_int_equal(tsc_kx_of_suite(0xc018), TSC_KX_ECDHE); /* TLS_ECDH_anon_WITH_AES_128_CBC_SHA */
     assert_int_equal(tsc_kx_of_suite(0x0034), TSC_KX_DHE);   /* TLS_DH_anon_WITH_AES_128_CBC_SHA */
 
-    struct tsc_hs_ctx ecdh_anon = {TSC_TLS12, 0xc018};
+    struct tsc_hs_ctx ecdh_anon = {TSC_TLS12, 0xc018, 0};
     tb_init(&t);
     ecdhe_params(&t, 3, 65);
     ASSERT_OK(tsc_hs_decode(TSC_HS_SERVER_KEY_EXCHANGE, tb_view(&t), &ecdh_anon, m));
@@ -901,7 +902,7 @@ static void test_dispatch_anon_suites(void **state)
     assert_int_equal(m->u.ske.signature.len, 0);
     ASSERT_DECODE_ERROR(tsc_hs_decode(TSC_HS_SERVER_KEY_EXCHANGE, tb_prefix(&t, 4), &ecdh_anon, m));
 
-    struct tsc_hs_ctx dh_anon = {TSC_TLS12, 0x0034};
+    struct tsc_hs_ctx dh_anon = {TSC_TLS12, 0x0034, 0};
     tb_init(&t);
     dh_params(&t, 64, 1, 64);
     ASSERT_OK(tsc_hs_decode(TSC_HS_SERVER_KEY_EXCHANGE, tb_view(&t), &dh_anon, m));
@@ -929,7 +930,7 @@ static void test_dispatch_unknown(void **state)
 {
     (void)state;
     struct tsc_hs_msg *m = new_msg();
-    struct tsc_hs_ctx ctx = {TSC_TLS12, 0xc02f};
+    struct tsc_hs_ctx ctx = {TSC_TLS12, 0xc02f, 0};
     struct tsc_view body = {(const uint8_t *)"abc", 3};
 
     ASSERT_OK(tsc_hs_decode(TSC_HS_HELLO_VERIFY_REQUEST, body, &ctx, m));
@@ -956,7 +957,7 @@ static void test_dispatch_unknown_alert(void **state)
 {
     (void)state;
     struct tsc_hs_msg *m = new_msg();
-    struct tsc_hs_ctx ctx = {TSC_TLS12, 0xc02f};
+    struct tsc_hs_ctx ctx = {TSC_TLS12, 0xc02f, 0};
     struct tsc_view body = {(const uint8_t *)"abc", 3};
     tsc_result r = tsc_hs_decode(99, body, &ctx, m);
     ASSERT_RESULT(r, TSC_MALFORMED, TSC_ALERT_UNEXPECTED_MESSAGE);
@@ -975,10 +976,123 @@ static void test_dispatch_type7_unknown(void **state)
 {
     (void)state;
     struct tsc_hs_msg *m = new_msg();
-    struct tsc_hs_ctx ctx = {TSC_TLS12, 0xc02f};
+    struct tsc_hs_ctx ctx = {TSC_TLS12, 0xc02f, 0};
     struct tsc_view body = {(const uint8_t *)"abc", 3};
     tsc_result r = tsc_hs_decode(7, body, &ctx, m);
     assert_int_equal(r.kind, TSC_MALFORMED);
+}
+
+/* ---------------------------------------------------------------- DTLS */
+
+/* ../shared/corpus/zeek/testing/btest/Traces/tls/dtls1_0.pcap frame 6: a DTLS
+ * 1.0 ServerKeyExchange for TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA (0xc014):
+ * secp256r1, a 65-byte point, then a 256-byte signature with no algorithm
+ * field (DTLS 1.0 is TLS 1.1). */
+static const char dtls10_ske_hex[] =
+    "030017" "41"
+    "043c5e4b4508b840ef8ac34f592fba8716445aeb9ab2028695541ea62eb79b735da9dbfdbdd01a7beab2c832a633b7fd1c"
+    "e278659355d7b8a1c88503bfb938b7ef"
+    "0100"
+    "17569f292088d5383ffa009ffd5ae4a34b5aec68a206d68eea910b808831c098e5385b2fcf49bbd5df914d2b9d7efcd6"
+    "7a493c324daf48c929bdb3838e56fef25d67f45d6f03f7b195a9d688ec5efe96f1ffe0d88e73458b87175fac7073ca8d"
+    "8e340657e805cb1e91db02ee687fe5ce37c57fb177368bf3ac787971591a67eaf1880eabac8307ec74e269539b989478"
+    "1c0026ea61101dafbac1995bc32d39584a03ef82d413731df06dae085dc5984b7fcbedd860715fb84ebb75e74406b88b"
+    "ee23533eba46fe5b3f0936c130e262dcc48d3809f5e208719a70a2a918c0e9fe60b4e992ac555048ff6c2cd077ca2afd"
+    "c0c36cde432a38c1058fb6bd9cb2cc39";
+
+/* The DTLS forms: the ClientHello's cookie, the HelloVerifyRequest, and
+ * DTLS version numbers read as the TLS versions they are built on. */
+static void test_dispatch_dtls(void **state)
+{
+    (void)state;
+    struct tb t;
+    struct tsc_hs_msg *m = new_msg();
+    struct tsc_hs_ctx d0 = {0, 0, 1};
+
+    /* ClientHello with a cookie; the same bytes are malformed as TLS */
+    tb_init(&t);
+    tb_u16(&t, TSC_DTLS12);
+    tb_fill(&t, 1, 32);
+    tb_vec8(&t, "", 0);
+    tb_vec8(&t, "cookie", 6);
+    tb_vec16(&t, "\xc0\x2b", 2);
+    tb_vec8(&t, "\x00", 1);
+    ASSERT_OK(tsc_hs_decode(TSC_HS_CLIENT_HELLO, tb_view(&t), &d0, m));
+    assert_int_equal(m->dtls, 1);
+    assert_int_equal(m->u.ch.dtls, 1);
+    ASSERT_VIEW(m->u.ch.cookie, "cookie", 6);
+    assert_int_equal(tsc_client_hello_suite_at(&m->u.ch, 0), 0xc02b);
+    struct tsc_hs_ctx t0 = {0, 0, 0};
+    ASSERT_DECODE_ERROR(tsc_hs_decode(TSC_HS_CLIENT_HELLO, tb_view(&t), &t0, m));
+    assert_int_equal(m->dtls, 0);
+
+    /* HelloVerifyRequest (wireshark-dtls12.pcap frame 2) */
+    uint8_t hvr[16];
+    struct tsc_view hv = {hvr, unhex("fefd 08 dd2e7e0916224805", hvr, sizeof hvr)};
+    ASSERT_OK(tsc_hs_decode(TSC_HS_HELLO_VERIFY_REQUEST, hv, &d0, m));
+    assert_int_equal(m->type, TSC_HS_HELLO_VERIFY_REQUEST);
+    assert_int_equal(m->dtls, 1);
+    assert_int_equal(m->u.hvr.server_version, TSC_DTLS12);
+    ASSERT_VIEW(m->u.hvr.cookie, "\xdd\x2e\x7e\x09\x16\x22\x48\x05", 8);
+    hv.len--;
+    ASSERT_DECODE_ERROR(tsc_hs_decode(TSC_HS_HELLO_VERIFY_REQUEST, hv, &d0, m));
+    assert_int_equal(m->type, TSC_HS_HELLO_VERIFY_REQUEST);
+
+    /* DTLS 1.0 is TLS 1.1: no signature algorithm field (a real one) */
+    uint8_t ske[400];
+    struct tsc_view sv = {ske, unhex(dtls10_ske_hex, ske, sizeof ske)};
+    assert_int_equal(sv.len, 327);
+    struct tsc_hs_ctx d10 = {TSC_DTLS10, 0xc014, 1};
+    ASSERT_OK(tsc_hs_decode(TSC_HS_SERVER_KEY_EXCHANGE, sv, &d10, m));
+    assert_int_equal(m->u.ske.kx, TSC_KX_ECDHE);
+    assert_int_equal(m->u.ske.named_curve, 0x0017);
+    assert_int_equal(m->u.ske.point.len, 65);
+    assert_int_equal(m->u.ske.has_sig_alg, 0);
+    assert_int_equal(m->u.ske.signature.len, 256);
+    /* ... where 0xfeff taken for a number above TLS 1.2 would want one */
+    struct tsc_hs_ctx raw = {TSC_DTLS10, 0xc014, 0};
+    ASSERT_DECODE_ERROR(tsc_hs_decode(TSC_HS_SERVER_KEY_EXCHANGE, sv, &raw, m));
+
+    /* DTLS 1.2 is TLS 1.2: the algorithm is there */
+    struct tsc_hs_ctx d12 = {TSC_DTLS12, 0xc02f, 1};
+    tb_init(&t);
+    ecdhe_params(&t, 3, 65);
+    signature12(&t, 1, 70);
+    ASSERT_OK(tsc_hs_decode(TSC_HS_SERVER_KEY_EXCHANGE, tb_view(&t), &d12, m));
+    assert_int_equal(m->u.ske.has_sig_alg, 1);
+    assert_int_equal(m->u.ske.sig_alg, 0x0403);
+    ASSERT_DECODE_ERROR(tsc_hs_decode(TSC_HS_SERVER_KEY_EXCHANGE, tb_view(&t), &d10, m));
+
+    /* CertificateRequest and CertificateVerify follow the same rule */
+    tb_init(&t);
+    tb_vec8(&t, "\x01", 1);
+    tb_u16(&t, 0);
+    ASSERT_OK(tsc_hs_decode(TSC_HS_CERTIFICATE_REQUEST, tb_view(&t), &d10, m));
+    assert_int_equal(m->u.cr.tls13, 0);
+    assert_int_equal(m->u.cr.sig_algs.len, 0);
+    ASSERT_DECODE_ERROR(tsc_hs_decode(TSC_HS_CERTIFICATE_REQUEST, tb_view(&t), &d12, m));
+    tb_init(&t);
+    signature12(&t, 0, 8);
+    ASSERT_OK(tsc_hs_decode(TSC_HS_CERTIFICATE_VERIFY, tb_view(&t), &d10, m));
+    assert_int_equal(m->u.cv.has_sig_alg, 0);
+    tb_init(&t);
+    signature12(&t, 1, 8);
+    ASSERT_OK(tsc_hs_decode(TSC_HS_CERTIFICATE_VERIFY, tb_view(&t), &d12, m));
+    assert_int_equal(m->u.cv.sig_alg, 0x0403);
+
+    /* DTLS 1.3 is TLS 1.3: its Certificate and NewSessionTicket forms */
+    struct tsc_hs_ctx d13 = {TSC_DTLS13, 0x1301, 1};
+    cert13(&t, 0, 1, 1);
+    ASSERT_OK(tsc_hs_decode(TSC_HS_CERTIFICATE, tb_view(&t), &d13, m));
+    assert_int_equal(m->u.cert.tls13, 1);
+    cert12(&t, 1, 4);
+    ASSERT_OK(tsc_hs_decode(TSC_HS_CERTIFICATE, tb_view(&t), &d12, m));
+    assert_int_equal(m->u.cert.tls13, 0);
+    tb_init(&t);
+    tb_u32(&t, 300);
+    tb_vec16(&t, "tkt", 3);
+    ASSERT_DECODE_ERROR(tsc_hs_decode(TSC_HS_NEW_SESSION_TICKET, tb_view(&t), &d13, m));
+    ASSERT_OK(tsc_hs_decode(TSC_HS_NEW_SESSION_TICKET, tb_view(&t), &d12, m));
 }
 
 int main(void)
@@ -1007,6 +1121,7 @@ int main(void)
         cmocka_unit_test(test_dispatch_anon_suites),
         cmocka_unit_test(test_kx_of_suite),
         cmocka_unit_test(test_dispatch_unknown),
+        cmocka_unit_test(test_dispatch_dtls),
         cmocka_unit_test(test_dispatch_unknown_alert),
         cmocka_unit_test(test_dispatch_type7_unknown),
     };

@@ -16,6 +16,7 @@
 
 #include "tls/msg.h"
 #include "tls_builders.h"
+#include "hex_vectors.h"
 
 static const uint16_t suites[] = {0x1301, 0xc02f, 0xc030, 0x009e, 0x00ff};
 
@@ -598,6 +599,216 @@ static void test_sh_bad(void **state)
     ASSERT_DECODE_ERROR(tsc_server_hello_parse(tb_view(&t), &sh));
 }
 
+/* ------------------------------------------------- DTLS (RFC 6347, 9147) */
+
+/*
+ * Real datagrams, each one DTLS record holding one unfragmented handshake
+ * message: the 13-byte record header (type, version, epoch, 48-bit sequence
+ * number, length), the 12-byte handshake header (type, length, message_seq,
+ * fragment_offset, fragment_length), the body.
+ */
+/* ../shared/corpus/illustrated-dtls/captures/caps/01-hello-c: DTLS 1.3 */
+static const char dtls13_ch_hex[] =
+    "16fefd0000000000000000009d"
+    "010000910000000000000091"
+    "fefd" "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"
+    "00" "00" /* legacy_session_id, legacy_cookie: both empty */
+    "0006130113021303" "0100"
+    "0061"
+    "003300260024001d0020358072d6365880d1aeea329adf9121383851ed21a28e3b75e965d0d2cd16625400"
+    "2b000302fefc"
+    "000d0020001e06030503040302030806080b0805080a0804080906010501040103010201"
+    "00160000"
+    "000a00040002001d";
+/* ../shared/corpus/arkime/tests/pcap/wireshark-dtls12.pcap frame 2: the
+ * server's HelloVerifyRequest, and frame 3: the client's second ClientHello
+ * with the cookie (its 332-byte extension 0x0100 cut here to the first two
+ * extensions, lengths adjusted) */
+static const char dtls12_hvr_hex[] =
+    "16fefd00000000000000000017"
+    "0300000b000000000000000b"
+    "fefd08dd2e7e0916224805";
+static const char dtls12_ch_cookie_hex[] =
+    "16fefd" "0000" "000000000001" "0052"
+    "010000460001000000000046"
+    "fefd" "00000001d5b29592ac5bc1437633387efcffa544dc035cc6b94adebd92937b66"
+    "00" "08dd2e7e0916224805"
+    "0006c0ffc0a8c037" "0100"
+    "000e" "000a000400020017" "000b00020100";
+/* ../shared/corpus/arkime/tests/pcap/wireshark-dtls0.pcap frame 2: OpenSSL's
+ * pre-standard DTLS 1.0 (0x0100) with an empty cookie */
+static const char dtls0_hvr_hex[] =
+    "1601000000000000000000000f"
+    "030000030000000000000003"
+    "010000";
+
+/* The body of the one handshake message in a datagram of the form above. */
+static struct tsc_view dtls_body(const uint8_t *dg, size_t n, uint8_t type)
+{
+    assert_true(n >= 25);
+    assert_int_equal(dg[0], TSC_CT_HANDSHAKE);
+    assert_int_equal((size_t)(dg[11] << 8 | dg[12]), n - 13);
+    assert_int_equal(dg[13], type);
+    size_t len = (size_t)dg[14] << 16 | (size_t)dg[15] << 8 | dg[16];
+    assert_int_equal(len, n - 25);
+    assert_memory_equal(dg + 14, dg + 22, 3); /* fragment_length == length */
+    assert_memory_equal(dg + 19, "\0\0\0", 3); /* fragment_offset 0 */
+    struct tsc_view v = {dg + 25, len};
+    return v;
+}
+
+static void test_dtls13_client_hello(void **state)
+{
+    (void)state;
+    uint8_t dg[256];
+    size_t n = unhex(dtls13_ch_hex, dg, sizeof dg);
+    assert_int_equal(n, 170); /* the file's size */
+    struct tsc_view body = dtls_body(dg, n, TSC_HS_CLIENT_HELLO);
+    struct tsc_client_hello ch;
+    ASSERT_OK(tsc_client_hello_parse_as(body, 1, &ch));
+    assert_int_equal(ch.dtls, 1);
+    assert_int_equal(ch.sslv2, 0);
+    assert_int_equal(ch.legacy_version, TSC_DTLS12);
+    assert_ptr_equal(ch.random.p, body.p + 2);
+    assert_int_equal(ch.random.p[0], 0xe0);
+    assert_int_equal(ch.session_id.len, 0);
+    assert_int_equal(ch.cookie.len, 0);
+    assert_int_equal(tsc_client_hello_n_suites(&ch), 3);
+    assert_int_equal(tsc_client_hello_suite_at(&ch, 2), 0x1303);
+    assert_int_equal(ch.ext.n, 5);
+    const struct tsc_ext *sv = tsc_ext_find(&ch.ext, TSC_EXT_SUPPORTED_VERSIONS);
+    assert_non_null(sv);
+    assert_int_equal(tsc_ext_list_count(sv), 1);
+    assert_int_equal(tsc_ext_list_at(sv, 0), TSC_DTLS13);
+
+    /* read as TLS, the empty cookie is an empty cipher_suites list */
+    ASSERT_DECODE_ERROR(tsc_client_hello_parse(body, &ch));
+    assert_int_equal(ch.dtls, 0);
+    ASSERT_DECODE_ERROR(tsc_client_hello_parse_as(body, 0, &ch));
+}
+
+static void test_dtls12_client_hello_cookie(void **state)
+{
+    (void)state;
+    uint8_t dg[256];
+    size_t n = unhex(dtls12_ch_cookie_hex, dg, sizeof dg);
+    struct tsc_view body = dtls_body(dg, n, TSC_HS_CLIENT_HELLO);
+    struct tsc_client_hello ch;
+    ASSERT_OK(tsc_client_hello_parse_as(body, 1, &ch));
+    assert_int_equal(ch.legacy_version, TSC_DTLS12);
+    assert_int_equal(ch.session_id.len, 0);
+    ASSERT_VIEW(ch.cookie, "\xdd\x2e\x7e\x09\x16\x22\x48\x05", 8);
+    assert_ptr_equal(ch.cookie.p, body.p + 36); /* a view */
+    assert_int_equal(tsc_client_hello_n_suites(&ch), 3);
+    assert_int_equal(tsc_client_hello_suite_at(&ch, 0), 0xc0ff);
+    assert_int_equal(ch.compression.len, 1);
+    assert_int_equal(ch.ext.n, 2);
+    assert_non_null(tsc_ext_find(&ch.ext, TSC_EXT_SUPPORTED_GROUPS));
+
+    /* a cookie whose length runs past the message: what came before is kept */
+    uint8_t bad[128];
+    memcpy(bad, body.p, 36);
+    bad[35] = 0x40;
+    memcpy(bad + 36, body.p + 36, 20);
+    struct tsc_view v = {bad, 56};
+    ASSERT_DECODE_ERROR(tsc_client_hello_parse_as(v, 1, &ch));
+    assert_int_equal(ch.dtls, 1);
+    assert_int_equal(ch.random.len, 32);
+    assert_int_equal(ch.cookie.len, 0);
+    assert_int_equal(ch.cipher_suites.len, 0);
+
+    /* a hello cut right after the session id */
+    v.len = 35;
+    ASSERT_DECODE_ERROR(tsc_client_hello_parse_as(v, 1, &ch));
+}
+
+/* The TLS form is what it was: a TLS hello parses the same through both. */
+static void test_dtls_flag_off_is_tls(void **state)
+{
+    (void)state;
+    struct tb t;
+    struct tsc_client_hello a, b;
+    tb_init(&t);
+    ch_head(&t, TSC_TLS12, 32, 4, 1);
+    ch_exts(&t);
+    ASSERT_OK(tsc_client_hello_parse(tb_view(&t), &a));
+    ASSERT_OK(tsc_client_hello_parse_as(tb_view(&t), 0, &b));
+    assert_int_equal(a.dtls, 0);
+    assert_int_equal(a.cookie.len, 0);
+    assert_null(a.cookie.p);
+    assert_int_equal(b.session_id.len, 32);
+    assert_int_equal(a.cipher_suites.len, b.cipher_suites.len);
+    assert_ptr_equal(a.cipher_suites.p, b.cipher_suites.p);
+    assert_int_equal(a.ext.n, b.ext.n);
+
+    /* the SSLv2 form never has a cookie, whatever the struct held before */
+    static const uint8_t v2[] = {1, 0x03, 0x01, 0, 3, 0, 0, 0, 16, 0x00, 0x00, 0x2f,
+                                 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    struct tsc_view v2v = {v2, sizeof v2};
+    b.dtls = 1;
+    ASSERT_OK(tsc_sslv2_client_hello_parse(v2v, &b));
+    assert_int_equal(b.dtls, 0);
+    assert_int_equal(b.cookie.len, 0);
+}
+
+static void test_hello_verify_request(void **state)
+{
+    (void)state;
+    uint8_t dg[64];
+    size_t n = unhex(dtls12_hvr_hex, dg, sizeof dg);
+    struct tsc_view body = dtls_body(dg, n, TSC_HS_HELLO_VERIFY_REQUEST);
+    struct tsc_hello_verify_request hvr;
+    ASSERT_OK(tsc_hello_verify_request_parse(body, &hvr));
+    assert_int_equal(hvr.server_version, TSC_DTLS12);
+    ASSERT_VIEW(hvr.cookie, "\xdd\x2e\x7e\x09\x16\x22\x48\x05", 8);
+    assert_ptr_equal(hvr.cookie.p, body.p + 3);
+
+    n = unhex(dtls0_hvr_hex, dg, sizeof dg);
+    body = dtls_body(dg, n, TSC_HS_HELLO_VERIFY_REQUEST);
+    ASSERT_OK(tsc_hello_verify_request_parse(body, &hvr));
+    assert_int_equal(hvr.server_version, 0x0100);
+    assert_int_equal(hvr.cookie.len, 0);
+
+    /* the longest cookie RFC 6347 allows (255 bytes) */
+    struct tb t;
+    tb_init(&t);
+    tb_u16(&t, TSC_DTLS12);
+    tb_open(&t, 1);
+    tb_fill(&t, 0xc5, 255);
+    tb_close(&t);
+    ASSERT_OK(tsc_hello_verify_request_parse(tb_view(&t), &hvr));
+    assert_int_equal(hvr.cookie.len, 255);
+
+    /* a cookie past the message, bytes after it, a message cut short */
+    uint8_t b[16] = {0xfe, 0xfd, 4, 1, 2, 3};
+    struct tsc_view v = {b, 6};
+    ASSERT_DECODE_ERROR(tsc_hello_verify_request_parse(v, &hvr));
+    b[2] = 2;
+    ASSERT_DECODE_ERROR(tsc_hello_verify_request_parse(v, &hvr));
+    b[2] = 3;
+    ASSERT_OK(tsc_hello_verify_request_parse(v, &hvr));
+    v.len = 2;
+    ASSERT_DECODE_ERROR(tsc_hello_verify_request_parse(v, &hvr));
+    v.len = 1;
+    ASSERT_DECODE_ERROR(tsc_hello_verify_request_parse(v, &hvr));
+}
+
+static void test_version_tls_equiv(void **state)
+{
+    (void)state;
+    assert_int_equal(tsc_version_tls_equiv(TSC_DTLS10), TSC_TLS11);
+    assert_int_equal(tsc_version_tls_equiv(0x0100), TSC_TLS11);
+    assert_int_equal(tsc_version_tls_equiv(TSC_DTLS12), TSC_TLS12);
+    assert_int_equal(tsc_version_tls_equiv(TSC_DTLS13), TSC_TLS13);
+    assert_int_equal(tsc_version_tls_equiv(0xfefb), 0x0305);
+    /* TLS, SSL, drafts and GREASE are left alone */
+    static const uint16_t same[] = {0x0002, TSC_SSL30, TSC_TLS10, TSC_TLS12, TSC_TLS13, 0x7f17, 0x0a0a, 0};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+        assert_int_equal(tsc_version_tls_equiv(same[i]), same[i]);
+    assert_true(tsc_version_is_dtls(TSC_DTLS13));
+    assert_false(tsc_version_is_dtls(TSC_TLS13));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -620,6 +831,11 @@ int main(void)
         cmocka_unit_test(test_sh_hrr_random_value),
         cmocka_unit_test(test_sh_tls13_draft_form),
         cmocka_unit_test(test_sh_bad),
+        cmocka_unit_test(test_dtls13_client_hello),
+        cmocka_unit_test(test_dtls12_client_hello_cookie),
+        cmocka_unit_test(test_dtls_flag_off_is_tls),
+        cmocka_unit_test(test_hello_verify_request),
+        cmocka_unit_test(test_version_tls_equiv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
