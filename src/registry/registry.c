@@ -20,6 +20,8 @@ static const struct tsc_reg_table tsc_reg_tables[TSC_REG_COUNT] = {
     [TSC_REG_ALERT] = {tsc_reg_gen_alert_descriptions, &tsc_reg_gen_alert_descriptions_count, 0},
     [TSC_REG_CONTENT_TYPE] = {tsc_reg_gen_content_types, &tsc_reg_gen_content_types_count, 0},
     [TSC_REG_VERSION] = {tsc_reg_gen_protocol_versions, &tsc_reg_gen_protocol_versions_count, 1},
+    [TSC_REG_SRTP_PROFILE] = {tsc_reg_gen_srtp_protection_profiles,
+                              &tsc_reg_gen_srtp_protection_profiles_count, 0},
 };
 
 static const struct tsc_reg_entry tsc_reg_grease_entry = {0, "Reserved (GREASE)",

@@ -41,6 +41,7 @@ enum tsc_reg {
     TSC_REG_ALERT,        /* alert_descriptions.tsv */
     TSC_REG_CONTENT_TYPE, /* content_types.tsv */
     TSC_REG_VERSION,      /* protocol_versions.tsv */
+    TSC_REG_SRTP_PROFILE, /* srtp_protection_profiles.tsv (use_srtp, RFC 5764) */
     TSC_REG_COUNT
 };
 
@@ -86,5 +87,7 @@ extern const struct tsc_reg_entry tsc_reg_gen_content_types[];
 extern const size_t tsc_reg_gen_content_types_count;
 extern const struct tsc_reg_entry tsc_reg_gen_protocol_versions[];
 extern const size_t tsc_reg_gen_protocol_versions_count;
+extern const struct tsc_reg_entry tsc_reg_gen_srtp_protection_profiles[];
+extern const size_t tsc_reg_gen_srtp_protection_profiles_count;
 
 #endif

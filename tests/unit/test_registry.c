@@ -112,6 +112,31 @@ static void test_content_type_and_version_names(void **state)
     expect_name(TSC_REG_VERSION, 0x0304, "TLS 1.3", "tls_1_3");
     expect_name(TSC_REG_VERSION, 0x7f1c, "TLS 1.3 (draft 28)", "tls_1_3_draft_28");
     expect_name(TSC_REG_VERSION, 0xfefd, "DTLS 1.2", "dtls_1_2");
+    expect_name(TSC_REG_VERSION, 0xfeff, "DTLS 1.0", "dtls_1_0");
+    expect_name(TSC_REG_VERSION, 0xfefc, "DTLS 1.3", "dtls_1_3");
+    expect_name(TSC_REG_VERSION, 0x0100, "DTLS 1.0 (OpenSSL pre 0.9.8f)", "dtls_1_0_openssl_pre_0_9_8f");
+}
+
+/* The IANA DTLS-SRTP Protection Profiles, ends and gaps included. */
+static void test_srtp_profile_names(void **state)
+{
+    (void)state;
+    expect_name(TSC_REG_SRTP_PROFILE, 0x0001, "SRTP_AES128_CM_HMAC_SHA1_80", "srtp_aes128_cm_hmac_sha1_80");
+    expect_name(TSC_REG_SRTP_PROFILE, 0x0002, "SRTP_AES128_CM_HMAC_SHA1_32", "srtp_aes128_cm_hmac_sha1_32");
+    expect_name(TSC_REG_SRTP_PROFILE, 0x0005, "SRTP_NULL_HMAC_SHA1_80", "srtp_null_hmac_sha1_80");
+    expect_name(TSC_REG_SRTP_PROFILE, 0x0006, "SRTP_NULL_HMAC_SHA1_32", "srtp_null_hmac_sha1_32");
+    expect_name(TSC_REG_SRTP_PROFILE, 0x0007, "SRTP_AEAD_AES_128_GCM", "srtp_aead_aes_128_gcm");
+    expect_name(TSC_REG_SRTP_PROFILE, 0x0008, "SRTP_AEAD_AES_256_GCM", "srtp_aead_aes_256_gcm");
+    expect_name(TSC_REG_SRTP_PROFILE, 0x0009, "DOUBLE_AEAD_AES_128_GCM_AEAD_AES_128_GCM",
+                "double_aead_aes_128_gcm_aead_aes_128_gcm");
+    expect_name(TSC_REG_SRTP_PROFILE, 0x000b, "SRTP_ARIA_128_CTR_HMAC_SHA1_80", "srtp_aria_128_ctr_hmac_sha1_80");
+    expect_name(TSC_REG_SRTP_PROFILE, 0x0010, "SRTP_AEAD_ARIA_256_GCM", "srtp_aead_aria_256_gcm");
+    assert_int_equal(tsc_reg_count(TSC_REG_SRTP_PROFILE), 14);
+    assert_null(tsc_reg_name(TSC_REG_SRTP_PROFILE, 0x0000)); /* reserved */
+    assert_null(tsc_reg_name(TSC_REG_SRTP_PROFILE, 0x0003)); /* unassigned */
+    assert_null(tsc_reg_name(TSC_REG_SRTP_PROFILE, 0x0004));
+    assert_null(tsc_reg_name(TSC_REG_SRTP_PROFILE, 0x0011));
+    assert_null(tsc_reg_name(TSC_REG_SRTP_PROFILE, 0x0a0a)); /* no GREASE here */
 }
 
 static void test_unknown_codes(void **state)
@@ -238,6 +263,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cipher_suite_names),
         cmocka_unit_test(test_extension_names),
+        cmocka_unit_test(test_srtp_profile_names),
         cmocka_unit_test(test_group_names),
         cmocka_unit_test(test_sigscheme_names),
         cmocka_unit_test(test_handshake_names),
