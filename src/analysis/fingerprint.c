@@ -369,19 +369,31 @@ static const char *ja4_version_str(uint16_t v)
 }
 
 /* The highest non-GREASE supported_versions value when the extension is
- * there (0, "00", when it holds none), else legacy_version. */
+ * there (0, "00", when it holds none), else legacy_version. In a DTLS hello
+ * "highest" is the newest version, and DTLS numbers count down (DTLS 1.3 is
+ * 0xfefc, DTLS 1.2 0xfefd): values are compared as the TLS versions they are
+ * built on, the first of equals kept (Arkime's DTLS JA4 takes the smallest
+ * DTLS number the same way). */
 static uint16_t ja4_version(const struct tsc_client_hello *ch)
 {
     struct tsc_view v;
     if (!tsc_ext_find(&ch->ext, TSC_EXT_SUPPORTED_VERSIONS))
         return ch->legacy_version;
     uint16_t best = 0;
+    int have = 0;
     /* ProtocolVersion versions<2..254>; */
     if (raw_list(&ch->ext, TSC_EXT_SUPPORTED_VERSIONS, 1, 2, &v)) {
         for (size_t i = 0; i < v.len / 2; i++) {
             uint16_t x = tsc_view_u16(v, i);
-            if (!tsc_reg_is_grease(x) && x > best)
+            if (tsc_reg_is_grease(x))
+                continue;
+            if (!ch->dtls) {
+                if (x > best)
+                    best = x;
+            } else if (!have || tsc_version_tls_equiv(x) > tsc_version_tls_equiv(best)) {
                 best = x;
+                have = 1;
+            }
         }
     }
     return best;
@@ -461,7 +473,7 @@ int tsc_fp_ja4(const struct tsc_client_hello *ch, char ja4[TSC_FP_JA4_SIZE], cha
     char alpn[3];
     ja4_alpn(ch, alpn);
     char a[16];
-    snprintf(a, sizeof a, "t%s%c%02u%02u%s", ja4_version_str(ja4_version(ch)),
+    snprintf(a, sizeof a, "%c%s%c%02u%02u%s", ch->dtls ? 'd' : 't', ja4_version_str(ja4_version(ch)),
              tsc_ext_find(&ch->ext, TSC_EXT_SERVER_NAME) ? 'd' : 'i', (unsigned)(nc > 99 ? 99 : nc),
              (unsigned)(ne > 99 ? 99 : ne), alpn);
 

@@ -26,13 +26,19 @@
  *   ServerHello legacy_version (0x0303 for TLS 1.3), the selected suite, and
  *   the extension types (GREASE left out, as tshark does); MD5 as above.
  *
- * JA4 (FoxIO, BSD-3, technical_details/JA4.md), TCP only, so always 't':
- *   t VV S CC EE AA _ hash12(ciphers) _ hash12(extensions[_sigalgs])
+ * JA4 (FoxIO, BSD-3, technical_details/JA4.md):
+ *   P VV S CC EE AA _ hash12(ciphers) _ hash12(extensions[_sigalgs])
+ *   - P: 'd' for a hello decoded in the DTLS form (ch->dtls), else 't' (TLS
+ *     over TCP; QUIC's 'q' is not produced yet).
  *   - VV: the highest non-GREASE supported_versions value when that extension
  *     is present, else legacy_version; 0x0304 "13", 0x0303 "12", 0x0302 "11",
  *     0x0301 "10", 0x0300 "s3", 0x0002 "s2", 0xfeff "d1", 0xfefd "d2",
- *     0xfefc "d3", anything else (drafts 0x7fNN too) "00". A supported_versions
- *     holding no value but GREASE (or none readable) gives "00".
+ *     0xfefc "d3", anything else (drafts 0x7fNN, OpenSSL's pre-standard DTLS
+ *     0x0100 too) "00". A supported_versions holding no value but GREASE (or
+ *     none readable) gives "00". In a DTLS hello the highest is the newest:
+ *     {0xfefc, 0xfefd} gives "d3", as Arkime computes it (FoxIO's Wireshark
+ *     plugin and Zeek script take the largest number, "d2"; the spec says
+ *     "highest", and its version table is ordered by version).
  *   - S: 'd' when a server_name extension is present (whatever it holds), 'i'.
  *   - CC, EE: non-GREASE cipher suites and extensions, counted with SNI and
  *     ALPN and duplicates, capped at 99.

@@ -6,8 +6,10 @@
  * example in technical_details/JA4.md (t13d1516h2_8daaf6152771_e5627efa2ab1),
  * suricata-verify's tls-ja3s test (771,49199,65281-0-11-16-23 =
  * 5d79edf64e03689ff559a54e9d9487bc), and tshark 4.0's ja3_full for a hello
- * without extensions ("768,...,,,"); the others were computed with Python's
- * hashlib from the strings asserted beside them.
+ * without extensions ("768,...,,,"); for DTLS, Arkime's expected JA4 values
+ * (the .test files beside its DTLS captures) and tshark 4.0's
+ * dtls.handshake.ja3/ja3s on the same hellos; the others were computed with
+ * Python's hashlib from the strings asserted beside them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 #include "analysis/fingerprint.h"
 #include "tls/msg.h"
 #include "tls_builders.h"
+#include "hex_vectors.h"
 
 /* Big structs live outside the stack. */
 static struct tb t;
@@ -720,6 +723,182 @@ static void test_ja4_sort_both_ways(void **state)
     }
 }
 
+/* ---- DTLS: real hellos of ../shared/corpus (handshake bodies) ---- */
+
+/* arkime/tests/pcap/cloudshark-dtls1.pcap frame 1 (DTLS 1.0) */
+static const char cloudshark_dtls1_ch[] =
+    "feff0998ba991c8aaad305408542281890caf8cf1107e6ee7b9fe3521aa35a386ed500000058c014c00ac022c0210039"
+    "003800880087c00fc00500350084c012c008c01cc01b00160013c00dc003000ac013c009c01fc01e00330032009a0099"
+    "00450044c00ec004002f00960041001500120009001400110008000600ff0100000900230000000f000101";
+/* the same capture's ServerHello (frame 2, first record) */
+static const char cloudshark_dtls1_sh[] =
+    "feff53b93aaaf847a096be55a03333d2651b0efb2d9d24a6c3071fcf1255a1a11f8d00003500000eff01000100002300"
+    "00000f000101";
+/* arkime/tests/pcap/wireshark-dtls12.pcap frame 1 (DTLS 1.2, before the
+ * cookie exchange; extension 0x0100 holds 332 bytes of EC J-PAKE data) */
+static const char wireshark_dtls12_ch[] =
+    "fefd00000001d5b29592ac5bc1437633387efcffa544dc035cc6b94adebd92937b6600000006c0ffc0a8c0370100015c"
+    "000a000400020017000b000201000100014a410465fbe14d9fe1318061410696098bdd559ee1b9e1fa7c7fb6436c3330"
+    "b9cce2054f607a523f8e4fc11361cc9382382c34725070571c1e01615498208174435f524104cfc746589e4a140785b3"
+    "bf94c7269ad1b17ad259fbe717c276ae0b0e749833af9ee25d020b5be979be4f9367e271322ce8a1006aef0e41f611e7"
+    "bb1930978ef820895eb778e329c2176ca80b4beb88ab99b54b12d008ef7b5a505524a9eb116c4f41048b4718c80cd243"
+    "037186fe9e849aa60dbe52abdbddb4e27df93f7f33434a923ce38c1f5a81933411aa24b4cb504bec14fb5a9cd53b08bc"
+    "f68bed4def4185e9ae4104cfc746589e4a140785b3bf94c7269ad1b17ad259fbe717c276ae0b0e749833af9ee25d020b"
+    "5be979be4f9367e271322ce8a1006aef0e41f611e7bb1930978ef820593a8e63a1e30583b95ed6f2904f3543a9c0bc2f"
+    "50df9d0e34c174469cc69892";
+/* its ServerHello (frame 4), the EC J-PAKE data cut off and lengths adjusted */
+static const char wireshark_dtls12_sh[] =
+    "fefdbec237ebe70bf146ac1697ac74fdd6d90261357269f6fa3a92a60b503b4615e02058d85a52b9b4405ec1bec8271c"
+    "f67786556d9299158b3ea945903e0406da654ac0ff00" "000a" "000b00020100" "01000000";
+/* arkime/tests/pcap/wireshark-dtls0.pcap frame 1 (OpenSSL's pre-standard DTLS 0x0100, no extensions) */
+static const char wireshark_dtls0_ch[] =
+    "0100448d75287c77401e8ac822a0a018ff9308caac0a642fc92264bc08a81689193f0000003600390038003500160013"
+    "000a00330032002f0007006600050004006300620061001500120009006500640060001400110008000600030100";
+/* illustrated-dtls/captures/caps/01-hello-c (DTLS 1.3) */
+static const char illustrated_dtls13_ch[] =
+    "fefde0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff00000006130113021303010000"
+    "61003300260024001d0020358072d6365880d1aeea329adf9121383851ed21a28e3b75e965d0d2cd166254002b0003"
+    "02fefc000d0020001e06030503040302030806080b0805080a0804080906010501040103010201001600000"
+    "00a00040002001d";
+
+static uint8_t dtls_buf[1024];
+
+static void parse_dtls_ch(const char *hex)
+{
+    struct tsc_view v = {dtls_buf, unhex(hex, dtls_buf, sizeof dtls_buf)};
+    ASSERT_OK(tsc_client_hello_parse_as(v, 1, &ch));
+    tsc_fp_client_hello(&ch, &fc);
+    assert_int_equal(fc.ja3_status, TSC_FP_OK);
+    assert_int_equal(fc.ja4_status, TSC_FP_OK);
+}
+
+static void parse_dtls_sh(const char *hex)
+{
+    struct tsc_view v = {dtls_buf, unhex(hex, dtls_buf, sizeof dtls_buf)};
+    ASSERT_OK(tsc_server_hello_parse(v, &sh));
+    tsc_fp_server_hello(&sh, &fs);
+    assert_int_equal(fs.ja3s_status, TSC_FP_OK);
+}
+
+static void test_dtls_arkime_and_tshark(void **state)
+{
+    (void)state;
+    parse_dtls_ch(cloudshark_dtls1_ch);
+    assert_string_equal(fc.ja4, "dd1i440200_49bcda3e7ebf_18d1e47e0978");
+    assert_string_equal(fc.ja4_r,
+                        "dd1i440200_0006,0008,0009,000a,0011,0012,0013,0014,0015,0016,002f,0032,0033,0035,0038,"
+                        "0039,0041,0044,0045,0084,0087,0088,0096,0099,009a,00ff,c003,c004,c005,c008,c009,c00a,"
+                        "c00d,c00e,c00f,c012,c013,c014,c01b,c01c,c01e,c01f,c021,c022_000f,0023");
+    assert_string_equal(fc.ja3, "65279,49172-49162-49186-49185-57-56-136-135-49167-49157-53-132-49170-49160-"
+                                "49180-49179-22-19-49165-49155-10-49171-49161-49183-49182-51-50-154-153-69-68-"
+                                "49166-49156-47-150-65-21-18-9-20-17-8-6-255,35-15,,");
+    assert_string_equal(fc.ja3_md5, "1f12ed4be0b680eb539364fa1b55b8d4");
+
+    parse_dtls_ch(wireshark_dtls12_ch);
+    assert_string_equal(fc.ja4, "dd2i030300_f7e428980f70_6c817ce3d217");
+    assert_string_equal(fc.ja4_r, "dd2i030300_c037,c0a8,c0ff_000a,000b,0100");
+    assert_string_equal(fc.ja3, "65277,49407-49320-49207,10-11-256,23,0");
+    assert_string_equal(fc.ja3_md5, "b873950d512f587035f617fb93b988ac");
+
+    parse_dtls_ch(wireshark_dtls0_ch);
+    assert_string_equal(fc.ja4, "d00i270000_fd1a708466c1_000000000000");
+    assert_string_equal(fc.ja4_r, "d00i270000_0003,0004,0005,0006,0007,0008,0009,000a,0011,0012,0013,0014,0015,"
+                                  "0016,002f,0032,0033,0035,0038,0039,0060,0061,0062,0063,0064,0065,0066_");
+    assert_string_equal(fc.ja3, "256,57-56-53-22-19-10-51-50-47-7-102-5-4-99-98-97-21-18-9-101-100-96-20-17-8-"
+                                "6-3,,,");
+    assert_string_equal(fc.ja3_md5, "af322fd164d4c667145802d082cca779");
+
+    /* DTLS 1.3: tshark's JA3; the JA4 computed by hand from the hello */
+    parse_dtls_ch(illustrated_dtls13_ch);
+    assert_string_equal(fc.ja3, "65277,4865-4866-4867,51-43-13-22-10,29,");
+    assert_string_equal(fc.ja3_md5, "a8e674b659403926e0fc263a59eff1cf");
+    assert_string_equal(fc.ja4, "dd3i030500_55b375c5d22e_06a427f2011b");
+    assert_string_equal(fc.ja4_r, "dd3i030500_1301,1302,1303_000a,000d,0016,002b,0033_0603,0503,0403,0203,0806,"
+                                  "080b,0805,080a,0804,0809,0601,0501,0401,0301,0201");
+
+    /* JA3S as tshark's dtls.handshake.ja3s */
+    parse_dtls_sh(cloudshark_dtls1_sh);
+    assert_string_equal(fs.ja3s, "65279,53,65281-35-15");
+    assert_string_equal(fs.ja3s_md5, "d45798bc098cd930de7eb2f5f866e994");
+    parse_dtls_sh(wireshark_dtls12_sh);
+    assert_string_equal(fs.ja3s, "65277,49407,11-256");
+    assert_string_equal(fs.ja3s_md5, "6070981cae5ee8ae4e5db0c2b23115f3");
+}
+
+/* The second ClientHello of a cookie exchange fingerprints like the first:
+ * the cookie is no part of JA3 or JA4. */
+static void test_dtls_cookie_not_fingerprinted(void **state)
+{
+    (void)state;
+    static uint8_t with_cookie[1024];
+    parse_dtls_ch(wireshark_dtls12_ch);
+    char ja3[TSC_FP_MD5_HEX], ja4[TSC_FP_JA4_SIZE];
+    memcpy(ja3, fc.ja3_md5, sizeof ja3);
+    memcpy(ja4, fc.ja4, sizeof ja4);
+    size_t n = unhex(wireshark_dtls12_ch, dtls_buf, sizeof dtls_buf);
+    /* wireshark-dtls12.pcap frame 3: the cookie dd2e7e0916224805 after the empty session id */
+    memcpy(with_cookie, dtls_buf, 35);
+    memcpy(with_cookie + 35, "\x08\xdd\x2e\x7e\x09\x16\x22\x48\x05", 9);
+    memcpy(with_cookie + 44, dtls_buf + 36, n - 36);
+    struct tsc_view v = {with_cookie, n + 8};
+    ASSERT_OK(tsc_client_hello_parse_as(v, 1, &ch));
+    assert_int_equal(ch.cookie.len, 8);
+    tsc_fp_client_hello(&ch, &fc);
+    assert_string_equal(fc.ja3_md5, ja3);
+    assert_string_equal(fc.ja4, ja4);
+}
+
+/* JA4's protocol letter and DTLS version: the newest DTLS version offered. */
+static void test_ja4_dtls_version(void **state)
+{
+    (void)state;
+    static const uint16_t suites[] = {0x1301};
+    struct {
+        uint16_t legacy;
+        uint16_t versions[3];
+        size_t n; /* 0: no supported_versions */
+        const char *want;
+    } cases[] = {
+        {TSC_DTLS10, {0}, 0, "dd1i010100"},
+        {TSC_DTLS12, {0}, 0, "dd2i010100"},
+        {0x0100, {0}, 0, "d00i010100"},
+        {TSC_DTLS12, {TSC_DTLS13, TSC_DTLS12}, 2, "dd3i010100"},
+        {TSC_DTLS12, {TSC_DTLS12, 0x2a2a, TSC_DTLS13}, 3, "dd3i010100"},
+        {TSC_DTLS12, {0x1a1a, TSC_DTLS12}, 2, "dd2i010100"},
+        {TSC_DTLS12, {0x3a3a}, 1, "d00i010100"},
+        {TSC_DTLS10, {TSC_DTLS10, TSC_DTLS12}, 2, "dd2i010100"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tb_init(&t);
+        tb_u16(&t, cases[i].legacy);
+        tb_fill(&t, 7, 32);
+        tb_vec8(&t, NULL, 0); /* session id */
+        tb_vec8(&t, NULL, 0); /* cookie */
+        tb_vec16(&t, "\x13\x01", 2);
+        tb_vec8(&t, "\x00", 1);
+        tb_open(&t, 2);
+        if (cases[i].n)
+            ext_u16_list8(TSC_EXT_SUPPORTED_VERSIONS, cases[i].versions, cases[i].n);
+        else
+            ext_empty(TSC_EXT_EXTENDED_MASTER_SECRET);
+        tb_close(&t);
+        ASSERT_OK(tsc_client_hello_parse_as(tb_view(&t), 1, &ch));
+        tsc_fp_client_hello(&ch, &fc);
+        char got[11];
+        snprintf(got, sizeof got, "%s", fc.ja4);
+        assert_string_equal(got, cases[i].want);
+    }
+
+    /* a TLS hello keeps the numeric rule and the letter 't' */
+    ch_begin(TSC_TLS12, suites, 1);
+    tb_open(&t, 2);
+    static const uint16_t both[] = {TSC_DTLS13, TSC_DTLS12};
+    ext_u16_list8(TSC_EXT_SUPPORTED_VERSIONS, both, 2);
+    tb_close(&t);
+    parse_ch();
+    assert_memory_equal(fc.ja4, "td2i010100", 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -740,6 +919,9 @@ int main(void)
         cmocka_unit_test(test_incomplete),
         cmocka_unit_test(test_huge_cipher_list),
         cmocka_unit_test(test_ja4_sort_both_ways),
+        cmocka_unit_test(test_dtls_arkime_and_tshark),
+        cmocka_unit_test(test_dtls_cookie_not_fingerprinted),
+        cmocka_unit_test(test_ja4_dtls_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
