@@ -166,10 +166,18 @@ static void j_ext(struct tsc_buf *b, const struct tsc_ext *e)
             jhexstr(b, e->u.bytes, HEX_MAX);
         }
         break;
-    case TSC_EXTF_SRTP:
-        W(tsc_buf_printf(b, ",\"profiles\":%zu,\"mki_length\":%zu", e->u.srtp.profiles.len / 2,
+    case TSC_EXTF_SRTP: {
+        size_t n = e->u.srtp.profiles.len / 2;
+        W(tsc_buf_printf(b, ",\"profiles\":%zu,\"mki_length\":%zu,\"protection_profiles\":[", n,
                          e->u.srtp.mki.len));
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                W(tsc_buf_putc(b, ','));
+            jcode(b, tsc_view_u16(e->u.srtp.profiles, i), TSC_REG_SRTP_PROFILE);
+        }
+        W(tsc_buf_putc(b, ']'));
         break;
+    }
     case TSC_EXTF_ECH:
         if (e->u.ech.ech_type == 0xff) {
             W(tsc_buf_printf(b, ",\"ech\":\"server\",\"data_length\":%zu", e->u.ech.payload.len));
@@ -231,6 +239,14 @@ static const char *sslv2_cipher_name(uint32_t spec)
 
 static void j_error_fields(struct tsc_buf *b, tsc_result st);
 
+/* A DTLS cookie (at most 255 bytes): `,"cookie_length":N,"cookie":"hex"` */
+static void j_cookie(struct tsc_buf *b, struct tsc_view v)
+{
+    jnum(b, "cookie_length", v.len);
+    W(tsc_buf_puts(b, ",\"cookie\":"));
+    jhexstr(b, v, 255);
+}
+
 /* A fingerprint and its string; null when it cannot be the real one
  * (SSLv2 format, a malformed hello, more extensions than kept: not
  * `usable`), or when there is none (`have` 0). */
@@ -260,6 +276,8 @@ static void j_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch,
     jhexstr(b, ch->random, 64);
     W(tsc_buf_puts(b, ",\"session_id\":"));
     jhexstr(b, ch->session_id, 64);
+    if (ch->dtls)
+        j_cookie(b, ch->cookie);
     W(tsc_buf_puts(b, ",\"cipher_suites\":["));
     size_t n = tsc_client_hello_n_suites(ch);
     for (size_t i = 0; i < n; i++) {
@@ -455,8 +473,16 @@ static void json_event(void *ctx, const struct tsc_event *ev, const struct tsc_m
             if (!ev->partial)
                 break;
         }
+        if (msg->type == TSC_HS_CLIENT_HELLO && msg->dtls)
+            j_cookie(m, msg->u.ch.cookie); /* tells the two hellos of a cookie exchange apart */
         if (msg->type == TSC_HS_CLIENT_HELLO && j->ch.len == 0) {
             j_client_hello(&j->ch, &msg->u.ch, f, ev->status);
+        } else if (msg->type == TSC_HS_HELLO_VERIFY_REQUEST && msg->dtls) {
+            char hex[7];
+            tsc_code_hex(msg->u.hvr.server_version, hex);
+            W(tsc_buf_printf(m, ",\"server_version\":\"%s\",\"version_name\":", hex));
+            W(tsc_json_cstr(m, tsc_version_name(msg->u.hvr.server_version)));
+            j_cookie(m, msg->u.hvr.cookie);
         } else if (msg->type == TSC_HS_SERVER_HELLO && j->sh.len == 0) {
             j_server_hello(&j->sh, &msg->u.sh, f, ev->status);
         } else if (msg->type == TSC_HS_HELLO_RETRY_REQUEST && j->hrr.len == 0) {
@@ -552,7 +578,8 @@ static void json_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
     struct jconn *j = jc_of(data);
     char ts[40];
     tsc_iso8601_us(c->start_us, ts, sizeof ts);
-    W(tsc_buf_printf(b, "{\"id\":%llu,\"client\":", (unsigned long long)ordinal));
+    W(tsc_buf_printf(b, "{\"id\":%llu,\"transport\":\"%s\",\"client\":", (unsigned long long)ordinal,
+                     tsc_transport_name(c->transport)));
     j_endpoint(b, &c->client);
     W(tsc_buf_puts(b, ",\"server\":"));
     j_endpoint(b, &c->server);

@@ -1,7 +1,7 @@
 /*
  * summary.c - one line per connection: when, who, version, suite, name,
- * resumption, certificate subject, fingerprints, ticket, alerts, findings,
- * errors.
+ * the transport when it is not TCP, resumption, certificate subject,
+ * fingerprints, ticket, alerts, findings, errors.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +37,8 @@ static void summary_emit(void *ctx, const struct tsc_conn *c, const struct tsc_c
         W(tsc_text_str(b, c->sni, c->sni_len));
     else
         W(tsc_buf_putc(b, '-'));
+    if (c->transport != TSC_TRANSPORT_TCP) /* TCP lines stay as they were */
+        W(tsc_buf_printf(b, " transport=%s", tsc_transport_name(c->transport)));
     if (c->has_alpn_selected) {
         W(tsc_buf_puts(b, " alpn="));
         W(tsc_text_str(b, c->alpn_selected, c->alpn_selected_len));

@@ -165,9 +165,26 @@ static void ext_line(struct tsc_buf *b, const struct tsc_ext *e, int verbose, in
     case TSC_EXTF_CAS:
         W(tsc_buf_printf(b, ": %u authorities", e->u.cas.n));
         break;
-    case TSC_EXTF_SRTP:
-        W(tsc_buf_printf(b, ": %zu profiles", e->u.srtp.profiles.len / 2));
+    case TSC_EXTF_SRTP: {
+        /* SRTPProtectionProfiles (RFC 5764 4.1.1): the client's list, or the one the server chose */
+        size_t cnt = e->u.srtp.profiles.len / 2;
+        W(tsc_buf_puts(b, server ? ": selected " : ": "));
+        for (size_t i = 0; i < cnt; i++) {
+            uint16_t v = tsc_view_u16(e->u.srtp.profiles, i);
+            const char *pn = tsc_reg_name(TSC_REG_SRTP_PROFILE, v);
+            if (i)
+                W(tsc_buf_puts(b, ", "));
+            if (pn)
+                W(tsc_buf_puts(b, pn));
+            else
+                W(tsc_buf_printf(b, "unknown (0x%04x)", v));
+        }
+        if (e->u.srtp.mki.len) {
+            W(tsc_buf_printf(b, "; MKI %zu bytes ", e->u.srtp.mki.len));
+            hex_short(b, e->u.srtp.mki, verbose ? 64 : 16);
+        }
         break;
+    }
     default:
         if (e->data.len) {
             W(tsc_buf_puts(b, ": "));
@@ -214,6 +231,21 @@ static void ext_block(struct tsc_buf *b, const struct tsc_ext_list *l, int verbo
     }
 }
 
+/* A DTLS cookie: its length and its bytes ("empty" when there is none). */
+static void cookie_text(struct tsc_buf *b, struct tsc_view v, int verbose)
+{
+    W(tsc_buf_puts(b, "cookie "));
+    if (v.len == 0) {
+        W(tsc_buf_puts(b, "empty"));
+        return;
+    }
+    size_t max = verbose ? 255 : 8;
+    W(tsc_buf_printf(b, "%zu bytes ", v.len));
+    W(tsc_hex(b, v.p, v.len < max ? v.len : max));
+    if (v.len > max)
+        W(tsc_buf_puts(b, "..."));
+}
+
 static void client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, const struct tsc_msg_facts *f,
                          int verbose)
 {
@@ -226,6 +258,11 @@ static void client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, c
     hex_short(b, ch->random, verbose ? 32 : 8);
     W(tsc_buf_puts(b, ", session id "));
     hex_short(b, ch->session_id, verbose ? 32 : 8);
+    if (ch->dtls) {
+        /* the second ClientHello of a cookie exchange echoes the server's cookie */
+        W(tsc_buf_puts(b, ", "));
+        cookie_text(b, ch->cookie, verbose);
+    }
     W(tsc_buf_putc(b, '\n'));
     size_t n = tsc_client_hello_n_suites(ch);
     W(tsc_buf_printf(b, "%s%zu cipher suite%s offered", ind, n, n == 1 ? "" : "s"));
@@ -383,6 +420,15 @@ static void hs_details(struct tsc_buf *b, const struct tsc_event *ev, const stru
         W(tsc_buf_puts(b, " the server asks the client to try again\n"));
         ext_block(b, &m->u.sh.ext, 1, "        ", 1);
         return;
+    case TSC_HS_HELLO_VERIFY_REQUEST: {
+        if (!m->dtls)
+            break; /* named only, outside DTLS */
+        const char *vn = tsc_version_name(m->u.hvr.server_version);
+        W(tsc_buf_printf(b, " %s, ", vn ? vn : "unknown version"));
+        cookie_text(b, m->u.hvr.cookie, verbose);
+        W(tsc_buf_puts(b, " (the client is to send its ClientHello again with it)"));
+        break;
+    }
     case TSC_HS_CERTIFICATE:
         W(tsc_buf_printf(b, " %u certificate%s\n", m->u.cert.n, m->u.cert.n == 1 ? "" : "s"));
         for (uint16_t i = 0; i < ev->n_certs; i++)
@@ -517,7 +563,8 @@ static void text_event(void *ctx, const struct tsc_event *ev, const struct tsc_m
         break;
     case TSC_EV_CCS:
         W(tsc_buf_printf(b, "%sChangeCipherSpec%s %s\n", col.bold, col.off,
-                         ev->conn->version == TSC_TLS13 ? "(TLS 1.3 middlebox compatibility; no effect)"
+                         ev->conn->version == TSC_TLS13 || ev->conn->version == TSC_DTLS13
+                                                        ? "(TLS 1.3 middlebox compatibility; no effect)"
                          : ev->dir == TSC_C2S           ? "records from the client are encrypted from here"
                                                         : "records from the server are encrypted from here"));
         break;
@@ -572,10 +619,14 @@ static void text_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
     tsc_endpoint_ip(&c->server, sip, sizeof sip);
     tsc_iso8601_us(c->start_us, ts, sizeof ts);
     const char *vn = c->version ? tsc_version_name(c->version) : NULL;
-    W(tsc_buf_printf(b, "%sConnection %llu%s  %s%s%s:%u -> %s%s%s:%u  %s  %s\n", col.bold,
+    /* the transport when it is not TCP, unless the version already says it ("DTLS 1.2") */
+    const char *tp = c->transport == TSC_TRANSPORT_DTLS ? "DTLS" : c->transport == TSC_TRANSPORT_QUIC ? "QUIC" : NULL;
+    if (tp && vn && strncmp(vn, tp, strlen(tp)) == 0)
+        tp = NULL;
+    W(tsc_buf_printf(b, "%sConnection %llu%s  %s%s%s:%u -> %s%s%s:%u  %s  %s%s%s\n", col.bold,
                      (unsigned long long)ordinal, col.off, c->client.family == 6 ? "[" : "", cip,
                      c->client.family == 6 ? "]" : "", c->client.port, c->server.family == 6 ? "[" : "", sip,
-                     c->server.family == 6 ? "]" : "", c->server.port, ts,
+                     c->server.family == 6 ? "]" : "", c->server.port, ts, tp ? tp : "", tp ? ", " : "",
                      vn ? vn : (c->saw_server_hello ? "unknown version" : "no ServerHello seen")));
     W(tsc_buf_puts(b, "   "));
     if (c->has_sni) {
@@ -598,7 +649,8 @@ static void text_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
             continue;
         W(tsc_buf_printf(b, " %sPhase %d: %s%s\n", col.bold, ph, tsc_phase_title(ph), col.off));
         W(tsc_buf_append(b, t->phase[ph].data, t->phase[ph].len));
-        if (ph == 2 && c->version == TSC_TLS13 && !c->resumed && !c->dec.ok[TSC_S2C])
+        if (ph == 2 && (c->version == TSC_TLS13 || c->version == TSC_DTLS13) && !c->resumed &&
+            !c->dec.ok[TSC_S2C])
             W(tsc_buf_printf(b, "   %s(TLS 1.3 encrypts the certificate and what follows; a key log shows them)%s\n",
                              col.dim, col.off));
     }
