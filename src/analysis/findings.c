@@ -130,6 +130,17 @@ static int is_tls12_or_older(uint16_t v)
     return v == TSC_SSL30 || v == TSC_TLS10 || v == TSC_TLS11 || v == TSC_TLS12;
 }
 
+/* The negotiated version as the TLS version it is built on: a DTLS
+ * connection's 0xfeff is DTLS 1.0, which is TLS 1.1, not a number above TLS
+ * 1.3 (DTLS counts down). Rules about a protocol mechanism (renegotiation,
+ * the master secret, the key exchange) read this; rules about a named
+ * version (tls10-negotiated, dtls10-negotiated) read c->version. A TCP
+ * connection's version is taken as it is. */
+static uint16_t tls_version_of(const struct tsc_conn *c)
+{
+    return c->transport == TSC_TRANSPORT_DTLS ? tsc_version_tls_equiv(c->version) : c->version;
+}
+
 static int suite_cipher_is(const struct ctx *x, const char *cipher)
 {
     return x->have_si && strcmp(x->si->cipher, cipher) == 0;
@@ -208,6 +219,14 @@ static int chk_tls11(const struct ctx *x, struct det *d)
     return x->c->version == TSC_TLS11;
 }
 
+/* DTLS 1.0, and OpenSSL's pre-standard form of it (0x0100, before 0.9.8f). */
+static int chk_dtls10(const struct ctx *x, struct det *d)
+{
+    if (x->c->version == 0x0100)
+        det_str(d, "OpenSSL's pre-standard DTLS 1.0 (0x0100)");
+    return x->c->version == TSC_DTLS10 || x->c->version == 0x0100;
+}
+
 static int chk_sslv2_hello(const struct ctx *x, struct det *d)
 {
     const struct tsc_conn *c = x->c;
@@ -275,7 +294,7 @@ static int chk_3des_neg(const struct ctx *x, struct det *d)
  * ephemeral and reported by its own rule. */
 static int chk_no_fs(const struct ctx *x, struct det *d)
 {
-    if (!x->have_si || x->si->tls13 || !is_tls12_or_older(x->c->version) || suite_is_anon(x))
+    if (!x->have_si || x->si->tls13 || !is_tls12_or_older(tls_version_of(x->c)) || suite_is_anon(x))
         return 0;
     const char *kx = x->si->key_exchange;
     if (strcmp(kx, "RSA") != 0 && strcmp(kx, "DH") != 0 && strcmp(kx, "ECDH") != 0 &&
@@ -364,7 +383,7 @@ static int chk_compression_off(const struct ctx *x, struct det *d)
 static int chk_no_reneg(const struct ctx *x, struct det *d)
 {
     const struct tsc_conn *c = x->c;
-    if (!c->saw_server_hello || !is_tls12_or_older(c->version) || c->sh_reneg)
+    if (!c->saw_server_hello || !is_tls12_or_older(tls_version_of(c)) || c->sh_reneg)
         return 0;
     det_str(d, c->ch_reneg ? "the client signalled it, the server did not answer"
                            : "neither side signalled it");
@@ -376,16 +395,20 @@ static int chk_no_ems(const struct ctx *x, struct det *d)
     const struct tsc_conn *c = x->c;
     if (!c->saw_server_hello || c->sh_ems)
         return 0;
-    if (c->version != TSC_TLS10 && c->version != TSC_TLS11 && c->version != TSC_TLS12)
+    uint16_t v = tls_version_of(c);
+    if (v != TSC_TLS10 && v != TSC_TLS11 && v != TSC_TLS12)
         return 0;
     det_str(d, tsc_version_name(c->version));
     return 1;
 }
 
+/* Over TCP nothing needs heartbeats; DTLS is what RFC 6520 made them for
+ * (keep-alive and path MTU discovery without a reliable transport), so a
+ * DTLS client offering them is not flagged. */
 static int chk_heartbeat(const struct ctx *x, struct det *d)
 {
     (void)d;
-    return x->c->heartbeat_offered != 0;
+    return x->c->heartbeat_offered != 0 && x->c->transport != TSC_TRANSPORT_DTLS;
 }
 
 static int chk_weak_dh(const struct ctx *x, struct det *d)
@@ -823,6 +846,11 @@ static const struct rule_row rules[] = {
       "TLS 1.1 is deprecated: it relies on SHA-1 and MD5 in the handshake and has no AEAD ciphers.",
       "RFC 8996"},
      chk_tls11},
+    {{"dtls10-negotiated", TSC_SEV_MEDIUM, "DTLS 1.0 negotiated",
+      "DTLS 1.0 is deprecated with TLS 1.1, which it is built on: SHA-1 and MD5 in the handshake, "
+      "no AEAD ciphers.",
+      "RFC 8996"},
+     chk_dtls10},
     {{"3des-negotiated", TSC_SEV_MEDIUM, "3DES cipher suite negotiated",
       "3DES has a 64-bit block: long connections repeat blocks and leak plaintext (Sweet32); it "
       "is also slow and offers only 112-bit security.",
@@ -913,7 +941,8 @@ static const struct rule_row rules[] = {
      chk_compression_off},
     {{"heartbeat-offered", TSC_SEV_LOW, "Heartbeat extension offered",
       "The client offered the heartbeat extension, which nothing needs over TCP and whose "
-      "implementation bug (Heartbleed) leaked server memory.",
+      "implementation bug (Heartbleed) leaked server memory (DTLS, which has a use for it, is not "
+      "flagged).",
       "CVE-2014-0160"},
      chk_heartbeat},
     {{"ticket-lifetime-over-7-days", TSC_SEV_LOW, "Session ticket lifetime over 7 days",

@@ -253,7 +253,7 @@ static void test_versions(void **state)
         {TSC_TLS13, NULL},
     };
     static const char *const all[] = {"sslv2-negotiated", "sslv3-negotiated", "tls10-negotiated",
-                                      "tls11-negotiated"};
+                                      "tls11-negotiated", "dtls10-negotiated"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct tsc_conn *c = good_conn();
         c->version = cases[i].v;
@@ -1163,7 +1163,7 @@ static void test_rule_table(void **state)
         "cert-expired", "cert-not-yet-valid", "cert-self-signed", "cert-name-mismatch",
         "cert-weak-rsa-key", "cert-sha1-signature", "cert-md5-signature",
         "cert-validity-over-398-days", "weak-dh-group", "weak-ecdhe-curve",
-        "ticket-lifetime-over-7-days", "fatal-alert",
+        "ticket-lifetime-over-7-days", "fatal-alert", "dtls10-negotiated",
     };
     for (size_t i = 0; i < sizeof promised / sizeof promised[0]; i++)
         assert_non_null(tsc_rule_find(promised[i]));
@@ -1201,6 +1201,110 @@ static void test_docs_in_step(void **state)
     assert_int_equal(rows, tsc_rules_count());
 }
 
+/* ------------------------------------------------------------ DTLS */
+
+/* A healthy DTLS 1.2 connection (good_conn over UDP) fires nothing; DTLS 1.0
+ * fires its own rule and no TLS one; DTLS 1.3 nothing. */
+static void test_dtls_versions(void **state)
+{
+    (void)state;
+    static const char *const versions[] = {"sslv2-negotiated", "sslv3-negotiated", "tls10-negotiated",
+                                           "tls11-negotiated", "dtls10-negotiated"};
+    static const struct {
+        uint16_t v;
+        const char *id;
+    } cases[] = {
+        {TSC_DTLS12, NULL},
+        {TSC_DTLS10, "dtls10-negotiated"},
+        {0x0100, "dtls10-negotiated"},
+        {TSC_DTLS13, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct tsc_conn *c = good_conn();
+        c->transport = TSC_TRANSPORT_DTLS;
+        c->version = c->client_version = cases[i].v;
+        if (cases[i].v == TSC_DTLS13) {
+            c->suite = 0x1301;
+            c->sh_reneg = c->sh_ems = 0; /* as in TLS 1.3 */
+        }
+        snprintf(note, sizeof note, "version 0x%04x", cases[i].v);
+        eval(c);
+        if (!cases[i].id && n_found) {
+            print_found();
+            fail();
+        }
+        for (size_t k = 0; k < sizeof versions / sizeof versions[0]; k++) {
+            int want = cases[i].id && strcmp(cases[i].id, versions[k]) == 0;
+            if (!!fired(versions[k]) != want) {
+                print_message("%s %s\n", versions[k], want ? "did not fire" : "fired");
+                print_found();
+                fail();
+            }
+        }
+        if (cases[i].v == 0x0100)
+            assert_non_null(strstr(fired("dtls10-negotiated"), "0x0100"));
+        else if (cases[i].id)
+            assert_string_equal(fired("dtls10-negotiated"), "");
+        free_conn(c);
+    }
+    note[0] = '\0';
+}
+
+/* The rules about TLS 1.2-and-below mechanisms apply to DTLS 1.0 and 1.2,
+ * whose numbers (0xfeff, 0xfefd) are above TLS 1.3's; not to DTLS 1.3. */
+static void test_dtls_tls12_mechanisms(void **state)
+{
+    (void)state;
+    static const uint16_t dtls12_and_below[] = {TSC_DTLS10, TSC_DTLS12};
+    for (size_t i = 0; i < 2; i++) {
+        struct tsc_conn *c = good_conn();
+        c->transport = TSC_TRANSPORT_DTLS;
+        c->version = dtls12_and_below[i];
+        c->sh_reneg = c->ch_reneg = 0;
+        c->sh_ems = 0;
+        c->suite = 0x002f; /* TLS_RSA_WITH_AES_128_CBC_SHA */
+        eval(c);
+        assert_non_null(fired("no-secure-renegotiation"));
+        const char *ems = fired("no-extended-master-secret");
+        assert_non_null(ems);
+        assert_string_equal(ems, i == 0 ? "DTLS 1.0" : "DTLS 1.2");
+        assert_non_null(fired("no-forward-secrecy"));
+        assert_non_null(fired("cbc-sha1-negotiated"));
+        free_conn(c);
+    }
+    struct tsc_conn *c = good_conn();
+    c->transport = TSC_TRANSPORT_DTLS;
+    c->version = TSC_DTLS13;
+    c->suite = 0x1301;
+    c->sh_reneg = c->ch_reneg = c->sh_ems = 0;
+    assert_int_equal(eval(c), 0);
+    free_conn(c);
+
+    /* a TCP connection whose ServerHello names a DTLS version is taken at its word */
+    c = good_conn();
+    c->version = TSC_DTLS12;
+    c->sh_reneg = c->sh_ems = 0;
+    eval(c);
+    assert_null(fired("no-secure-renegotiation"));
+    assert_null(fired("no-extended-master-secret"));
+    free_conn(c);
+}
+
+/* Heartbeats are DTLS's own feature (RFC 6520): offered there, not flagged. */
+static void test_dtls_heartbeat(void **state)
+{
+    (void)state;
+    struct tsc_conn *c = good_conn();
+    c->transport = TSC_TRANSPORT_DTLS;
+    c->version = TSC_DTLS12;
+    c->heartbeat_offered = 1;
+    assert_int_equal(eval(c), 0);
+    c->transport = TSC_TRANSPORT_TCP;
+    c->version = TSC_TLS12;
+    expect_fires(c, "heartbeat-offered");
+    free_conn(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1209,6 +1313,9 @@ int main(void)
         cmocka_unit_test(test_empty_conn_fires_nothing),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_tls10_alone),
+        cmocka_unit_test(test_dtls_versions),
+        cmocka_unit_test(test_dtls_tls12_mechanisms),
+        cmocka_unit_test(test_dtls_heartbeat),
         cmocka_unit_test(test_sslv2_client_hello),
         cmocka_unit_test(test_negotiated_suites),
         cmocka_unit_test(test_suite_detail),
