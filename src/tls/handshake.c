@@ -416,7 +416,11 @@ tsc_result tsc_hs_decode(uint8_t type, struct tsc_view body, const struct tsc_hs
         return tsc_server_key_exchange_parse(body, tsc_kx_of_suite(ctx->suite), version,
                                              tsc_kx_is_anon(ctx->suite), &out->u.ske);
     case TSC_HS_CLIENT_KEY_EXCHANGE:
-        return tsc_client_key_exchange_parse(body, tsc_kx_of_suite(ctx->suite), version,
+        /* OpenSSL's pre-standard DTLS (0x0100, before 0.9.8f) wrote the RSA
+         * premaster without its length, as SSL 3.0 does: OpenSSL compared
+         * the version number with SSL 3.0's, and 0x0100 is below it */
+        return tsc_client_key_exchange_parse(body, tsc_kx_of_suite(ctx->suite),
+                                             ctx->dtls && ctx->version == 0x0100 ? TSC_SSL30 : version,
                                              &out->u.cke);
     case TSC_HS_CERTIFICATE_REQUEST:
         return tsc_certificate_request_parse(body, version, &out->u.cr);

@@ -1080,6 +1080,23 @@ static void test_dispatch_dtls(void **state)
     ASSERT_OK(tsc_hs_decode(TSC_HS_CERTIFICATE_VERIFY, tb_view(&t), &d12, m));
     assert_int_equal(m->u.cv.sig_alg, 0x0403);
 
+    /* RSA ClientKeyExchange: the premaster has its length in DTLS 1.0; OpenSSL's
+     * pre-standard DTLS (0x0100) sent it bare, as SSL 3.0 does
+     * (wireshark-dtls0.pcap frame 5: 128 bytes, no length) */
+    struct tsc_hs_ctx rsa10 = {TSC_DTLS10, 0x0035, 1}, rsa0100 = {0x0100, 0x0035, 1};
+    tb_init(&t);
+    tb_fill(&t, 0x7c, 128);
+    ASSERT_OK(tsc_hs_decode(TSC_HS_CLIENT_KEY_EXCHANGE, tb_view(&t), &rsa0100, m));
+    assert_int_equal(m->u.cke.kx, TSC_KX_RSA);
+    assert_int_equal(m->u.cke.exchange.len, 128);
+    ASSERT_DECODE_ERROR(tsc_hs_decode(TSC_HS_CLIENT_KEY_EXCHANGE, tb_view(&t), &rsa10, m));
+    tb_init(&t);
+    tb_open(&t, 2);
+    tb_fill(&t, 0x7c, 128);
+    tb_close(&t);
+    ASSERT_OK(tsc_hs_decode(TSC_HS_CLIENT_KEY_EXCHANGE, tb_view(&t), &rsa10, m));
+    assert_int_equal(m->u.cke.exchange.len, 128);
+
     /* DTLS 1.3 is TLS 1.3: its Certificate and NewSessionTicket forms */
     struct tsc_hs_ctx d13 = {TSC_DTLS13, 0x1301, 1};
     cert13(&t, 0, 1, 1);
