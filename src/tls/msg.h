@@ -246,10 +246,10 @@ const struct tsc_ext *tsc_ext_find(const struct tsc_ext_list *l, uint16_t type);
 /* ---- hello messages ---- */
 struct tsc_client_hello {
     int sslv2; /* SSLv2-compatible format (cipher specs are 3 bytes) */
-    int dtls;  /* DTLS format: a cookie follows the session id */
     uint16_t legacy_version;
     struct tsc_view random;     /* 32 bytes (SSLv2: the challenge) */
     struct tsc_view session_id;
+    int dtls;                   /* DTLS format: a cookie follows the session id */
     struct tsc_view cookie;     /* DTLS only (empty in TLS): the HelloVerifyRequest's cookie
                                  * echoed (RFC 6347 4.2.1); DTLS 1.3's legacy_cookie, always
                                  * empty (RFC 9147 5.3) */
@@ -267,6 +267,12 @@ struct tsc_server_hello {
     uint8_t compression;
     struct tsc_ext_list ext;
 };
+
+/* facts.c reads a partial hello's random through u.ch whatever the message
+ * type: the two hellos keep their first fields at the same offsets. */
+_Static_assert(offsetof(struct tsc_client_hello, random) == offsetof(struct tsc_server_hello, random) &&
+                   offsetof(struct tsc_client_hello, session_id) == offsetof(struct tsc_server_hello, session_id),
+               "ClientHello and ServerHello views must line up");
 
 /* On an error the hello holds what was read before it (fields after the
  * error are empty, extensions counted up to it): callers may show it. */
