@@ -140,10 +140,13 @@ import json, sys
 conns = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 assert len(conns) == 1, "expected 1 connection, got %d" % len(conns)
 c = conns[0]
+assert c["transport"] == "dtls", c["transport"]
 assert c["version"] == "DTLS 1.2", c["version"]
 assert c["sni"] == "live.example", c["sni"]
+assert c["complete"], c
 types = [m["type"] for m in c["messages"]]
-for t in ("client_hello", "server_hello", "certificate", "client_key_exchange", "finished"):
+for t in ("client_hello", "hello_verify_request", "server_hello", "certificate", "client_key_exchange",
+          "encrypted_handshake"):
     assert t in types, (t, types)
 PY
 check "capture DTLS: the DTLS 1.2 handshake shown as JSON" $?
