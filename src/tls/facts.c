@@ -397,7 +397,9 @@ static void record_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, 
     ev.phase = TSC_PHASE_KEY_EXCHANGE;
     ev.length = n;
     ev.record_version = r->version;
-    if (n != 1 || p[0] != 1)
+    /* OpenSSL's pre-RFC DTLS (0x0100) adds the message_seq to it */
+    int bad_ver = r->dtls && r->version == 0x0100 && n == 3;
+    if ((n != 1 && !bad_ver) || p[0] != 1)
         ev.status = TSC_MALFORMED_ERR("ChangeCipherSpec is not the single byte 1");
     c->ccs_seen[dir] = 1;
     if (!tsc_sess_tls13(c)) {
@@ -604,11 +606,15 @@ int tsc_sess_record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
     sc->records++;
     if (type == TSC_CT_HANDSHAKE) {
         unread_event(&ev, TSC_EV_ENCRYPTED_HS, c, dir, r, ts, why, TSC_PHASE_FINISH);
-        if (c->ccs_seen[dir] && !c->finished_seen[dir]) {
-            c->finished_seen[dir] = 1; /* the first encrypted handshake message is Finished */
+        /* the first encrypted handshake message is Finished (DTLS: whether
+         * or not the ChangeCipherSpec came first, datagrams reorder) */
+        if ((c->ccs_seen[dir] || r->dtls) && !c->finished_seen[dir]) {
+            c->finished_seen[dir] = 1;
             if (c->finished_seen[dir ^ 1])
                 c->complete = 1;
-        } else if (c->complete) {
+        } else if (c->complete && !r->dtls) {
+            /* DTLS retransmits a lost Finished in the same epoch: a
+             * renegotiation shows there as the next epoch (frame_dtls.c) */
             c->renegotiated = 1;
         }
         tsc_sess_emit(sc, &ev);

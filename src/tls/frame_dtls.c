@@ -204,6 +204,8 @@ static size_t one_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int sid
     } else {
         if (!r.unified && r.type != TSC_CT_APPLICATION_DATA)
             c->dir[dir].encrypted = 1; /* an epoch past 0: protected, whatever the order of the CCS */
+        if (!r.unified && r.epoch >= 2 && c->complete && !tsc_sess_tls13(c))
+            c->renegotiated = 1; /* DTLS 1.0/1.2: a second ChangeCipherSpec took effect */
         protected_record(sc, c, dir, &r, body, len, ts);
     }
     return hl + len;
