@@ -197,6 +197,7 @@ struct tsc_rec_cipher {
     const struct tsc_suite_spec *spec;
     int tls13, ssl3, etm;
     int dtls;         /* DTLS 1.0/1.2: each record says its own epoch and sequence number */
+    int dtls_bad;     /* OpenSSL's pre-standard DTLS 1.0 (0x0100) and its MAC */
     struct tsc_mask *sn; /* labels with an hp label: DTLS 1.3's record number key (QUIC's header protection) */
     size_t record_iv; /* IV or explicit nonce bytes that start each record */
     size_t block;     /* CBC */
@@ -279,6 +280,7 @@ tsc_result tsc_rec_cipher_tls12(uint16_t version, uint16_t suite, int encrypt_th
         c->spec = s;
         c->ssl3 = version == 0x0300;
         c->dtls = is_dtls(version);
+        c->dtls_bad = version == 0x0100;
         c->etm = encrypt_then_mac && s->prot == TSC_PROT_CBC;
         c->block = tsc_cipher_block_len(s->cipher);
         /* CBC's IV goes in each record from TLS 1.1 (RFC 4346 6.2.3.2) */
@@ -621,6 +623,12 @@ tsc_result tsc_rec_open_dtls(struct tsc_rec_cipher *c, const struct tsc_dtls_hdr
     /* no implicit counter: the record's own epoch and sequence number (RFC 6347 4.1.2.1) */
     struct rec_meta m = {(uint64_t)h->epoch << 48 | (h->seq & 0xffffffffffffu), h->type, h->version,
                          cid ? h : NULL};
+    if (c->dtls_bad) {
+        /* OpenSSL before 0.9.8f MACs the sequence number without the epoch,
+         * and TLS 1.0's version (its tls1_mac; Wireshark's snakeoil-dtls.pcap) */
+        m.seq = h->seq & 0xffffffffffffu;
+        m.version = 0x0301;
+    }
     TSC_GUARD(open12(c, &m, in, n, out, off, len));
     if (!cid)
         return tsc_ok();
@@ -817,7 +825,9 @@ int tsc_rsa_decrypt_pms(const struct tsc_rsa_keys *keys, uint16_t version, const
 {
     if (!keys)
         return 0;
-    if (version != 0x0300) {
+    /* SSL 3.0 and OpenSSL's pre-standard DTLS 1.0 send the encrypted
+     * secret without its length */
+    if (version != 0x0300 && version != 0x0100) {
         if (n < 2 || (((size_t)cke[0] << 8) | cke[1]) != n - 2)
             return 0;
         cke += 2;
@@ -825,6 +835,9 @@ int tsc_rsa_decrypt_pms(const struct tsc_rsa_keys *keys, uint16_t version, const
     }
     if (n == 0)
         return 0;
+    /* the pre-master secret starts with the client's version: 3 in SSL and
+     * TLS, 0xfe in DTLS (0x01 in OpenSSL's pre-standard DTLS 1.0) */
+    uint8_t major = is_dtls(version) ? (uint8_t)(version >> 8) : 0x03;
     for (int i = 0; i < keys->n; i++) {
         EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(tsc_crypto_libctx(), keys->key[i], NULL);
         uint8_t buf[1024];
@@ -838,7 +851,7 @@ int tsc_rsa_decrypt_pms(const struct tsc_rsa_keys *keys, uint16_t version, const
                  (size_t)EVP_PKEY_get_size(keys->key[i]) <= sizeof buf;
         if (ok)
             (void)EVP_PKEY_CTX_set_params(pc, ir);
-        ok = ok && EVP_PKEY_decrypt(pc, buf, &ol, cke, n) > 0 && ol == 48 && buf[0] == 0x03;
+        ok = ok && EVP_PKEY_decrypt(pc, buf, &ol, cke, n) > 0 && ol == 48 && buf[0] == major;
         EVP_PKEY_CTX_free(pc);
         ERR_clear_error();
         if (ok) {

@@ -222,8 +222,9 @@ void tsc_rec_cipher_free(struct tsc_rec_cipher *c);
 tsc_result tsc_rsa_keys_load(struct tsc_rsa_keys **keys, const char *path);
 void tsc_rsa_keys_free(struct tsc_rsa_keys *keys);
 /* The pre-master secret of an RSA ClientKeyExchange body (a 2-byte length
- * first, except in SSL 3.0), trying each key: 1 when one decrypted it to 48
- * bytes that start with 3 (the client's major version), else 0. */
+ * first, except in SSL 3.0 and DTLS 0x0100), trying each key: 1 when one decrypted it to 48
+ * bytes that start with the client's major version (3; DTLS: 0xfe, or 1
+ * for OpenSSL's pre-standard 0x0100), else 0. */
 int tsc_rsa_decrypt_pms(const struct tsc_rsa_keys *keys, uint16_t version, const uint8_t *cke, size_t n,
                         uint8_t pms[48]);
 

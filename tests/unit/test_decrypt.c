@@ -1637,6 +1637,25 @@ static void test_rsa_pms(void **state)
     assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, 0, got), 0);
     assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, (const uint8_t *)"\x00\x00", 2, got), 0);
     assert_int_equal(tsc_rsa_decrypt_pms(NULL, 0x0303, cke, n, got), 0);
+    /* DTLS: the secret starts with the client's DTLS version (0xfe), and
+     * OpenSSL's pre-standard 0x0100 sends it bare, starting with 1 */
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0xfefd, cke, n, got), 0);
+    uint8_t dpms[48], dcke[600];
+    memcpy(dpms, pms, 48);
+    dpms[0] = 0xfe;
+    dpms[1] = 0xfd;
+    size_t dn = rsa_cke(k1, dpms, 48, dcke, sizeof dcke);
+    memset(got, 0, sizeof got);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0xfefd, dcke, dn, got), 1);
+    assert_memory_equal(got, dpms, 48);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0xfeff, dcke, dn, got), 1);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, dcke, dn, got), 0);
+    dpms[0] = 0x01;
+    dpms[1] = 0x00;
+    dn = rsa_cke(k1, dpms, 48, dcke, sizeof dcke);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0100, dcke, dn, got), 0);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0100, dcke + 2, dn - 2, got), 1);
+    assert_memory_equal(got, dpms, 48);
     /* a flipped ciphertext byte */
     cke[100] ^= 0x08;
     assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, n, got), 0);
