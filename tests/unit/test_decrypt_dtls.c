@@ -841,7 +841,8 @@ static size_t seal_dtls13(const struct tls13_suite *s, const uint8_t *secret, un
     expand_label_prefix(s->md, secret, s->hash_len, "dtls13", "sn", sn, s->key_len);
     size_t h = 0, body = n + 1 + s->tag_len;
     rec[h++] = (uint8_t)(0x20 | (cid_len ? 0x10 : 0) | (s16 ? 0x08 : 0) | (with_len ? 0x04 : 0) | (epoch & 3));
-    memcpy(rec + h, cid, cid_len);
+    if (cid_len)
+        memcpy(rec + h, cid, cid_len);
     h += cid_len;
     size_t at = h;
     if (s16)
