@@ -631,8 +631,11 @@ static struct dtls_epoch *dtls12_state(struct tsc_session_ctx *sc, struct tsc_co
         return e; /* known, or not the next epoch (records of a later one cannot be told from noise) */
     if (!k->next_ready)
         dec_tls12_keys(sc, c);
-    if (!k->next[dir])
+    if (!k->next[dir]) {
+        if (r->epoch > 1 && k->have_master)
+            dec_note(c, "no keys for a renegotiated epoch: its hellos were not read");
         return NULL;
+    }
     if (k->compression) {
         /* a lost record would break the compression stream for good */
         dec_note(c, "compressed DTLS records are not supported");
