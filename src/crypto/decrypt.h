@@ -15,12 +15,21 @@
  * with the reason; the direction's state moves on as a receiver's would,
  * so the next record can still be read.
  *
+ * DTLS: 1.0 and 1.2 (RFC 4347, RFC 6347) take TLS 1.1's and TLS 1.2's key
+ * schedules and record protection, with the record's own epoch and
+ * sequence number where TLS counts records, and DTLS 1.2's connection IDs
+ * (RFC 9146); DTLS 1.3 (RFC 9147) takes TLS 1.3's with the "dtls13"
+ * labels, record number encryption, and full sequence numbers and epochs
+ * rebuilt from their low bits. Records of a datagram transport come lost,
+ * repeated and out of order: nothing here assumes the one before arrived.
+ *
  * What a suite means comes from the table of suites.h, keyed by its code.
  * This file is the TLS record format: it builds each record's nonce (the
  * fixed IV XOR the sequence number, or the fixed part and the record's
  * explicit one), its additional data (TLS <= 1.2: seq_num || type ||
- * version || length; TLS 1.3: the record header) and the bytes its MAC
- * covers, and calls the primitives of primitives.h with them.
+ * version || length; TLS 1.3: the record header; DTLS: their DTLS forms)
+ * and the bytes its MAC covers, and calls the primitives of primitives.h
+ * with them.
  *
  * OpenSSL stays behind this header: the types here are opaque.
  */
@@ -39,6 +48,8 @@
 #define TSC_REC_HANDSHAKE 22
 #define TSC_REC_APPLICATION_DATA 23
 #define TSC_REC_HEARTBEAT 24
+#define TSC_REC_TLS12_CID 25 /* DTLS 1.2 record with a connection ID (RFC 9146) */
+#define TSC_REC_ACK 26       /* DTLS 1.3 (RFC 9147 7) */
 
 /* Largest record body the record layer accepts (2^14 + 2048, and room). */
 #define TSC_REC_BODY_MAX 18432u
@@ -47,7 +58,9 @@ struct tsc_rec_cipher;
 struct tsc_rsa_keys;
 
 /* Whether records of this version and suite can be decrypted; when not,
- * *why says why ("export suites are not supported", ...). */
+ * *why says why ("export suites are not supported", ...). The versions of
+ * DTLS (0xfeff, OpenSSL's pre-standard 0x0100, 0xfefd, 0xfefc) are read as
+ * the TLS versions they come from; DTLS has no stream ciphers. */
 int tsc_decrypt_supported(uint16_t version, uint16_t suite, const char **why);
 
 /* ---- TLS 1.0-1.2 and SSL 3.0 ---- */
@@ -63,7 +76,8 @@ tsc_result tsc_master_secret(uint16_t version, uint16_t suite, const uint8_t *pm
 tsc_result tsc_session_hash(uint16_t version, uint16_t suite, const uint8_t *p, size_t n, uint8_t out[64],
                             size_t *len);
 /* Both directions' record states from the master secret: out[0] protects
- * what the client writes, out[1] what the server writes. */
+ * what the client writes, out[1] what the server writes. A DTLS version
+ * gives states for tsc_rec_open_dtls. */
 tsc_result tsc_rec_cipher_tls12(uint16_t version, uint16_t suite, int encrypt_then_mac, const uint8_t master[48],
                                 const uint8_t client_random[32], const uint8_t server_random[32],
                                 struct tsc_rec_cipher *out[2]);
@@ -136,6 +150,60 @@ tsc_result tsc_rec_open(struct tsc_rec_cipher *c, uint8_t type, uint16_t version
  */
 tsc_result tsc_rec_open_tls13_at(struct tsc_rec_cipher *c, uint64_t seq, const uint8_t *aad, size_t aad_len,
                                  const uint8_t *in, size_t n, uint8_t *out, size_t *len, uint8_t *inner);
+/* ---- DTLS 1.0 and 1.2 ---- */
+
+/* A DTLS 1.0/1.2 record header as on the wire (RFC 6347 4.1; RFC 9146 4). */
+struct tsc_dtls_hdr {
+    uint8_t type;       /* the outer content type; TSC_REC_TLS12_CID: the record has a connection ID */
+    uint16_t version;   /* the header's version: the MAC and the AEAD cover it as sent */
+    uint16_t epoch;
+    uint64_t seq;       /* the header's 48-bit sequence number */
+    const uint8_t *cid; /* type TSC_REC_TLS12_CID: cid_len bytes of connection ID */
+    uint8_t cid_len;
+};
+/*
+ * Open one record body `in` (n bytes) of a DTLS 1.0/1.2 state
+ * (tsc_rec_cipher_tls12 with a DTLS version) with the record's own
+ * numbers: the MAC's and the AEAD's seq_num is epoch || sequence_number,
+ * ChaCha20-Poly1305's nonce XORs the same 64 bits (RFC 6347 4.1.2.1, RFC
+ * 7905 2); CBC always has its explicit IV. A record with a connection ID
+ * is authenticated as RFC 9146 5 says and holds a DTLSInnerPlaintext:
+ * *inner is its real type. `out` as for tsc_rec_open; the state keeps no
+ * sequence number, so records open in any order, and again.
+ */
+tsc_result tsc_rec_open_dtls(struct tsc_rec_cipher *c, const struct tsc_dtls_hdr *h, const uint8_t *in, size_t n,
+                             uint8_t *out, size_t *off, size_t *len, uint8_t *inner);
+
+/* ---- DTLS 1.3 ---- */
+
+/* The full number nearest `expect` whose low `bits` bits are `low` (RFC
+ * 9147 4.2.2: `expect` is one past the highest sequence number opened in
+ * the epoch). */
+uint64_t tsc_dtls_seq_reconstruct(uint64_t expect, uint64_t low, unsigned bits);
+/* The full epoch of a unified header's 2 low bits, `current` the highest
+ * epoch whose records opened in that direction (RFC 9147 4.2.2): 0 to 3
+ * as they are until the handshake is over (1 early data, 2 handshake, 3
+ * the first application keys); then the current epoch, the next one (a
+ * KeyUpdate), or one of the two before it. */
+uint64_t tsc_dtls13_epoch_reconstruct(uint64_t current, unsigned low);
+/*
+ * Open a DTLS 1.3 record: `hdr` is its unified header as on the wire
+ * (hdr_len bytes: flags, connection ID, encrypted sequence number bits,
+ * length if present), `in` the n bytes after it. The state is one of
+ * tsc_rec_cipher_tls13_labels with tsc_key_labels_dtls13 (it holds the
+ * record number key). The sequence number bits are decrypted with the
+ * mask from in[0..16) (RFC 9147 4.2.3), *seq is the full number nearest
+ * `expect` (tsc_dtls_seq_reconstruct; set once the bits are decrypted,
+ * whether or not the record then opens), the nonce is the IV XOR *seq
+ * (the epoch is not in it), the additional data is the header with the
+ * sequence number in the clear. Out as for tsc_rec_open_tls13_at.
+ */
+tsc_result tsc_rec_open_dtls13(struct tsc_rec_cipher *c, const uint8_t *hdr, size_t hdr_len, uint64_t expect,
+                               const uint8_t *in, size_t n, uint8_t *out, size_t *len, uint8_t *inner,
+                               uint64_t *seq);
+
+/* ---- record states ---- */
+
 /* The sequence number of the next record, and setting it (after a hole
  * that lost whole records, the reader tries the next few). Whether the
  * protection can be picked up again at another sequence number: AEAD and
@@ -154,8 +222,9 @@ void tsc_rec_cipher_free(struct tsc_rec_cipher *c);
 tsc_result tsc_rsa_keys_load(struct tsc_rsa_keys **keys, const char *path);
 void tsc_rsa_keys_free(struct tsc_rsa_keys *keys);
 /* The pre-master secret of an RSA ClientKeyExchange body (a 2-byte length
- * first, except in SSL 3.0), trying each key: 1 when one decrypted it to 48
- * bytes that start with 3 (the client's major version), else 0. */
+ * first, except in SSL 3.0 and DTLS 0x0100), trying each key: 1 when one decrypted it to 48
+ * bytes that start with the client's major version (3; DTLS: 0xfe, or 1
+ * for OpenSSL's pre-standard 0x0100), else 0. */
 int tsc_rsa_decrypt_pms(const struct tsc_rsa_keys *keys, uint16_t version, const uint8_t *cke, size_t n,
                         uint8_t pms[48]);
 

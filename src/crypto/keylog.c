@@ -150,6 +150,12 @@ static tsc_result one_line(struct tsc_keylog *kl, const char *s, size_t n)
             break;
         }
     }
+    /* the first application secrets without their "_0", as The Illustrated
+     * DTLS Connection's key log writes them */
+    if (label < 0 && fl[0] == 21 && memcmp(f[0], "CLIENT_TRAFFIC_SECRET", 21) == 0)
+        label = TSC_KL_CLIENT_AP0;
+    if (label < 0 && fl[0] == 21 && memcmp(f[0], "SERVER_TRAFFIC_SECRET", 21) == 0)
+        label = TSC_KL_SERVER_AP0;
     uint8_t random[32], secret[TSC_KL_SECRET_MAX];
     size_t rlen, slen;
     if (tsc_unhex(f[1], fl[1], random, sizeof random, &rlen) || rlen != 32 ||

@@ -7,7 +7,8 @@
  * CLIENT_EARLY_TRAFFIC_SECRET, CLIENT_HANDSHAKE_TRAFFIC_SECRET,
  * SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT_TRAFFIC_SECRET_0,
  * SERVER_TRAFFIC_SECRET_0, EXPORTER_SECRET, EARLY_EXPORTER_SECRET (TLS 1.3,
- * 32 or 48 bytes). A line that does not parse (bad hex, wrong length, no
+ * 32 or 48 bytes); CLIENT_TRAFFIC_SECRET and SERVER_TRAFFIC_SECRET (no
+ * "_0", as some key logs write them) are the _0 ones. A line that does not parse (bad hex, wrong length, no
  * fields) is skipped and counted with the number of the first such line; a
  * line with a label this list does not know (e.g. Wireshark's `RSA`) is
  * counted apart. Nothing in a key log is fatal.

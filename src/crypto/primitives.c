@@ -368,6 +368,82 @@ tsc_result tsc_stream_skip(struct tsc_stream *s, size_t n)
     return tsc_ok();
 }
 
+/* ------------------------------------------------------------ masks */
+
+struct tsc_mask {
+    EVP_CIPHER *cipher;
+    EVP_CIPHER_CTX *ctx;
+    int chacha;
+    uint8_t key[32];
+};
+
+void tsc_mask_free(struct tsc_mask *m)
+{
+    if (!m)
+        return;
+    EVP_CIPHER_CTX_free(m->ctx);
+    EVP_CIPHER_free(m->cipher);
+    OPENSSL_cleanse(m, sizeof *m);
+    free(m);
+}
+
+tsc_result tsc_mask_new(enum tsc_cipher c, const uint8_t *key, struct tsc_mask **out)
+{
+    *out = NULL;
+    const char *name;
+    /* the AEAD's own cipher underneath: AES in ECB, or ChaCha20 */
+    switch (c) {
+    case TSC_CIPHER_AES_128_GCM:
+    case TSC_CIPHER_AES_128_CCM:
+        name = "AES-128-ECB";
+        break;
+    case TSC_CIPHER_AES_256_GCM:
+    case TSC_CIPHER_AES_256_CCM:
+        name = "AES-256-ECB";
+        break;
+    case TSC_CIPHER_CHACHA20_POLY1305:
+        name = "ChaCha20";
+        break;
+    default:
+        return TSC_ERR(TSC_INTERNAL, "no mask cipher for this AEAD");
+    }
+    struct tsc_mask *m = calloc(1, sizeof *m);
+    if (!m)
+        return TSC_ERR(TSC_LIMIT, "out of memory");
+    m->chacha = c == TSC_CIPHER_CHACHA20_POLY1305;
+    memcpy(m->key, key, cipher_info(c)->key_len);
+    m->cipher = EVP_CIPHER_fetch(tsc_crypto_libctx(), name, NULL);
+    m->ctx = EVP_CIPHER_CTX_new();
+    /* AES: the key goes in once; ChaCha20 takes it with each sample's IV */
+    if (!m->cipher || !m->ctx ||
+        (!m->chacha && !(EVP_EncryptInit_ex2(m->ctx, m->cipher, m->key, NULL, NULL) &&
+                         EVP_CIPHER_CTX_set_padding(m->ctx, 0)))) {
+        ERR_clear_error();
+        tsc_mask_free(m);
+        return TSC_ERR(TSC_OPENSSL, "mask cipher set-up failed");
+    }
+    *out = m;
+    return tsc_ok();
+}
+
+tsc_result tsc_mask_compute(struct tsc_mask *m, const uint8_t sample[16], uint8_t out[16])
+{
+    static const uint8_t zeros[16];
+    int l = 0, ok;
+    if (m->chacha)
+        /* OpenSSL's ChaCha20 IV is the 32-bit little-endian block counter
+         * and the 96-bit nonce: the sample as it is (RFC 9001 5.4.4) */
+        ok = EVP_EncryptInit_ex2(m->ctx, m->cipher, m->key, sample, NULL) &&
+             EVP_EncryptUpdate(m->ctx, out, &l, zeros, 16);
+    else
+        ok = EVP_EncryptUpdate(m->ctx, out, &l, sample, 16);
+    if (!ok || l != 16) {
+        ERR_clear_error();
+        return TSC_ERR(TSC_OPENSSL, "mask computation failed");
+    }
+    return tsc_ok();
+}
+
 /* ------------------------------------------------------------ MACs */
 
 struct tsc_mac {

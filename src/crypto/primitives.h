@@ -105,6 +105,19 @@ tsc_result tsc_stream_xor(struct tsc_stream *s, const uint8_t *in, size_t n, uin
 tsc_result tsc_stream_skip(struct tsc_stream *s, size_t n);
 void tsc_stream_free(struct tsc_stream *s);
 
+/* ---- masks: DTLS 1.3 record number encryption (RFC 9147 4.2.3), QUIC
+ * header protection (RFC 9001 5.4) ---- */
+
+struct tsc_mask;
+/* A mask key for the AEAD `c` (tsc_cipher_key_len(c) bytes): AES-ECB
+ * under the AES suites, ChaCha20 under ChaCha20-Poly1305. */
+tsc_result tsc_mask_new(enum tsc_cipher c, const uint8_t *key, struct tsc_mask **out);
+/* The 16 bytes of mask from a 16-byte sample of ciphertext: AES-ECB(key,
+ * sample), or ChaCha20(key, counter = sample[0..4) little-endian, nonce =
+ * sample[4..16)) over zeros. */
+tsc_result tsc_mask_compute(struct tsc_mask *m, const uint8_t sample[16], uint8_t out[16]);
+void tsc_mask_free(struct tsc_mask *m);
+
 /* ---- MACs: HMAC, and SSL 3.0's MAC (RFC 6101 5.2.3.1) ---- */
 
 struct tsc_mac;

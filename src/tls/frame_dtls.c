@@ -233,6 +233,8 @@ void tsc_session_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int si
         return;
     }
     c->dir[dir].dg.datagrams++;
+    if (sc->dec && !c->dec.enabled)
+        c->dec.enabled = 1; /* the decryption report, as frame_tcp.c gives it */
     int cut = n < wire;
     size_t at = 0;
     while (at < n) {

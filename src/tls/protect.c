@@ -6,6 +6,12 @@
  * tsc_sess_deliver as (inner type, plaintext), marked decrypted. The
  * cryptography (key schedules, nonces, AEAD/CBC/stream openers) is
  * src/crypto's; see session_int.h and docs/architecture.md, "Decryption".
+ *
+ * DTLS records come lost, repeated and out of order, each with its own
+ * epoch and sequence number: keys are kept per epoch (not switched at the
+ * ChangeCipherSpec or the Finished), each record opens with its own
+ * numbers, and a copy of a record already opened is dropped as a
+ * receiver's replay window would drop it (RFC 6347 4.1.2.6, RFC 9147 4.5.1).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +42,32 @@ struct tsc_sess_cache_entry {
 struct tsc_sess_cache {
     struct tsc_sess_cache_entry e[SESS_CACHE_N];
     unsigned next;
+};
+
+/* DTLS: the record state of one epoch in one direction, and the replay
+ * window of what it opened. */
+struct dtls_epoch {
+    struct tsc_rec_cipher *c; /* NULL: the slot is free */
+    uint64_t epoch;
+    uint64_t top;  /* one past the highest sequence number opened (0: none yet) */
+    uint64_t seen; /* bit i: sequence number top - 1 - i opened */
+};
+
+/* Epochs kept per direction: DTLS 1.3's handshake epoch and two
+ * application epochs around a KeyUpdate; DTLS 1.2's one before and after a
+ * renegotiation. */
+#define DTLS_EPOCHS 3
+
+/* DTLS 1.3 epochs past the last application secret derived that one
+ * record may ask for (a KeyUpdate or two lost) */
+#define DTLS13_UPDATES_AHEAD 4
+
+struct tsc_dtls_keys {
+    struct dtls_epoch ep[2][DTLS_EPOCHS];
+    uint64_t hi[2];             /* DTLS 1.3: the highest epoch that opened a record, per direction */
+    uint64_t app_epoch[2];      /* DTLS 1.3: the epoch of app_secret (0: not looked up yet) */
+    uint8_t app_secret[2][48];
+    uint8_t app_len[2];
 };
 
 /* Per-connection keys and record states. */
@@ -77,6 +109,7 @@ struct tsc_conn_dec {
     uint8_t early_secret[48];
     uint16_t early_suites[5];
     struct tsc_rec_cipher *early;
+    struct tsc_dtls_keys *dtls; /* DTLS: record states by epoch (DTLS connections only) */
     struct tsc_buf transcript; /* handshake messages up to ClientKeyExchange (RSA key + EMS) */
     uint16_t cke_len;
     uint8_t cke[1040];         /* RSA ClientKeyExchange body: up to 8192-bit keys and the length */
@@ -105,6 +138,13 @@ void tsc_dec_free(struct tsc_conn *c)
         tsc_rec_cipher_free(k->next[d]);
     }
     tsc_rec_cipher_free(k->early);
+    if (k->dtls) {
+        for (int d = 0; d < 2; d++)
+            for (int i = 0; i < DTLS_EPOCHS; i++)
+                tsc_rec_cipher_free(k->dtls->ep[d][i].c);
+        tsc_wipe(k->dtls, sizeof *k->dtls);
+        free(k->dtls);
+    }
     tsc_inflate_free(k->zin[0]);
     tsc_inflate_free(k->zin[1]);
     tsc_buf_free(&k->transcript);
@@ -322,6 +362,8 @@ void tsc_dec_on_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
     struct tsc_conn_dec *k = dec_of(sc, c);
     if (!k || tsc_sess_tls13(c) || !k->have_sr)
         return; /* before any ServerHello: TLS 1.3's middlebox ChangeCipherSpec */
+    if (c->transport == TSC_TRANSPORT_DTLS)
+        return; /* DTLS records say their epoch: a reordered Finished may come before the CCS */
     if (!k->next_ready)
         dec_tls12_keys(sc, c);
     tsc_rec_cipher_free(k->cur[dir]);
@@ -404,15 +446,31 @@ void tsc_dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
     struct tsc_conn_dec *k = dec_of(sc, c);
     if (!k)
         return;
-    if (m->type == TSC_HS_CLIENT_HELLO && ok && (!k->have_cr || decrypted)) {
+    /* DTLS: the ClientHello that answers a HelloVerifyRequest is the one
+     * the keys come from (it should repeat the first one's random; early
+     * OpenSSL did not) */
+    int dtls_retry = c->transport == TSC_TRANSPORT_DTLS && !k->have_sr;
+    if (m->type == TSC_HS_CLIENT_HELLO && ok && (!k->have_cr || decrypted || dtls_retry)) {
         /* a new handshake (the first, or a renegotiation): its own key exchange and transcript */
         k->cke_len = 0;
         k->transcript_done = 0;
         tsc_buf_reset(&k->transcript);
     }
     if (sc->dec->rsa && !k->transcript_done) {
-        uint8_t h[4] = {type, (uint8_t)(body.len >> 16), (uint8_t)(body.len >> 8), (uint8_t)body.len};
-        if (!tsc_is_ok(tsc_buf_append(&k->transcript, h, 4)) ||
+        uint8_t h[12] = {type, (uint8_t)(body.len >> 16), (uint8_t)(body.len >> 8), (uint8_t)body.len};
+        size_t hl = 4;
+        if (c->transport == TSC_TRANSPORT_DTLS) {
+            /* DTLS hashes each message as one fragment with its 12-byte
+             * header (RFC 6347 4.2.6); the assembler hands messages on in
+             * message_seq order and has counted this one already */
+            uint16_t mseq = (uint16_t)(tsc_asm_next(&c->dir[dir].hs) - 1);
+            h[4] = (uint8_t)(mseq >> 8);
+            h[5] = (uint8_t)mseq;
+            memset(h + 6, 0, 3);
+            memcpy(h + 9, h + 1, 3);
+            hl = 12;
+        }
+        if (!tsc_is_ok(tsc_buf_append(&k->transcript, h, hl)) ||
             !tsc_is_ok(tsc_buf_append(&k->transcript, body.p, body.len)))
             k->transcript_done = 1; /* too long: no extended master secret from it */
     }
@@ -421,7 +479,7 @@ void tsc_dec_on_message(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
     switch (m->type) {
     case TSC_HS_CLIENT_HELLO:
         if ((m->u.ch.sslv2 ? m->u.ch.random.len >= 16 && m->u.ch.random.len <= 32 : m->u.ch.random.len == 32) &&
-            (!k->have_cr || decrypted)) {
+            (!k->have_cr || decrypted || dtls_retry)) {
             /* an SSLv2-format hello's challenge is the random, right-aligned (RFC 5246 E.2) */
             memset(k->cr, 0, 32);
             memcpy(k->cr + 32 - m->u.ch.random.len, m->u.ch.random.p, m->u.ch.random.len);
@@ -503,9 +561,255 @@ static void dec_prepare(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
     }
 }
 
+/* ------------------------------------------------------------ DTLS */
+
+static struct dtls_epoch *dtls_find(struct tsc_dtls_keys *d, int dir, uint64_t epoch)
+{
+    for (int i = 0; i < DTLS_EPOCHS; i++)
+        if (d->ep[dir][i].c && d->ep[dir][i].epoch == epoch)
+            return &d->ep[dir][i];
+    return NULL;
+}
+
+/* The highest epoch with a state in this direction, 0 if none. */
+static uint64_t dtls_top_epoch(const struct tsc_dtls_keys *d, int dir)
+{
+    uint64_t top = 0;
+    for (int i = 0; i < DTLS_EPOCHS; i++)
+        if (d->ep[dir][i].c && d->ep[dir][i].epoch > top)
+            top = d->ep[dir][i].epoch;
+    return top;
+}
+
+/* Keep `cs` as the state of `epoch` (taking it), in place of the oldest. */
+static struct dtls_epoch *dtls_keep(struct tsc_dtls_keys *d, int dir, uint64_t epoch, struct tsc_rec_cipher *cs)
+{
+    struct dtls_epoch *e = &d->ep[dir][0];
+    for (int i = 1; i < DTLS_EPOCHS && e->c; i++)
+        if (!d->ep[dir][i].c || d->ep[dir][i].epoch < e->epoch)
+            e = &d->ep[dir][i];
+    tsc_rec_cipher_free(e->c);
+    memset(e, 0, sizeof *e);
+    e->c = cs;
+    e->epoch = epoch;
+    return e;
+}
+
+/* The replay window: was this sequence number opened already? Numbers
+ * older than the window are not known, and are read. */
+static int dtls_seen(const struct dtls_epoch *e, uint64_t seq)
+{
+    if (seq >= e->top)
+        return 0;
+    uint64_t back = e->top - 1 - seq;
+    return back < 64 && ((e->seen >> back) & 1);
+}
+
+static void dtls_mark(struct dtls_epoch *e, uint64_t seq)
+{
+    if (seq >= e->top) {
+        uint64_t shift = seq + 1 - e->top;
+        e->seen = shift >= 64 ? 0 : e->seen << shift;
+        e->seen |= 1;
+        e->top = seq + 1;
+    } else if (e->top - 1 - seq < 64) {
+        e->seen |= (uint64_t)1 << (e->top - 1 - seq);
+    }
+}
+
+/* DTLS 1.0/1.2: the state of the record's epoch. The first record of a
+ * new epoch takes the keys of the latest hellos, derived then if they are
+ * not yet: the record's epoch says which keys, whichever of the
+ * ChangeCipherSpec and the Finished arrived first. */
+static struct dtls_epoch *dtls12_state(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
+                                       const struct tsc_rec_in *r, int derive)
+{
+    struct tsc_conn_dec *k = c->decp;
+    struct tsc_dtls_keys *d = k->dtls;
+    struct dtls_epoch *e = dtls_find(d, dir, r->epoch);
+    if (e || !derive || r->epoch == 0 || r->epoch != dtls_top_epoch(d, dir) + 1)
+        return e; /* known, or not the next epoch (records of a later one cannot be told from noise) */
+    if (!k->next_ready)
+        dec_tls12_keys(sc, c);
+    if (!k->next[dir]) {
+        if (r->epoch > 1 && k->have_master)
+            dec_note(c, "no keys for a renegotiated epoch: its hellos were not read");
+        return NULL;
+    }
+    if (k->compression) {
+        /* a lost record would break the compression stream for good */
+        dec_note(c, "compressed DTLS records are not supported");
+        c->dec.unsupported = 1;
+        return NULL;
+    }
+    e = dtls_keep(d, dir, r->epoch, k->next[dir]);
+    k->next[dir] = NULL;
+    return e;
+}
+
+/* DTLS 1.3: the secret of a traffic key from the key log, or a note why not. */
+static size_t dtls13_secret(struct tsc_session_ctx *sc, struct tsc_conn *c, enum tsc_kl_label label,
+                            const uint8_t **s)
+{
+    struct tsc_conn_dec *k = c->decp;
+    const char *why;
+    if (!k->have_cr) {
+        dec_note(c, "the ClientHello was not seen: no client random to find keys by");
+        return 0;
+    }
+    if (!tsc_decrypt_supported(TSC_DTLS13, c->suite, &why)) {
+        dec_note(c, why);
+        c->dec.unsupported = 1;
+        return 0;
+    }
+    size_t n = key_get(sc, c, label, s);
+    if (n)
+        c->dec.keys = TSC_KEYS_KEYLOG;
+    else if (tsc_keylog_has_random(sc->dec->keylog, k->cr))
+        dec_note(c, "the key log has no TLS 1.3 traffic secrets for this connection's client random");
+    else
+        dec_note(c, "no key log entry for this connection's client random");
+    return n;
+}
+
+/* DTLS 1.3: the state of the record's full epoch (RFC 9147 6.1): 1 early
+ * data, 2 the handshake, 3 the first application keys, each later one the
+ * next KeyUpdate's. */
+static struct dtls_epoch *dtls13_state(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
+                                       const struct tsc_rec_in *r, int derive)
+{
+    struct tsc_conn_dec *k = c->decp;
+    struct tsc_dtls_keys *d = k->dtls;
+    uint64_t epoch = tsc_dtls13_epoch_reconstruct(d->hi[dir], r->epoch);
+    struct dtls_epoch *e = dtls_find(d, dir, epoch);
+    if (e || !derive || epoch == 0)
+        return e;
+    uint16_t suite = c->suite;
+    const uint8_t *s = NULL;
+    uint8_t next[48];
+    size_t n = 0;
+    if (epoch == 1) {
+        /* early data: the resumed session's suite, which the server
+         * chooses again if it takes the data; before its ServerHello, the
+         * one suite the client offered that fits the secret */
+        if (dir != TSC_C2S || !k->early_secret_len)
+            return NULL;
+        if (!c->have_suite)
+            suite = k->n_early_suites == 1 ? k->early_suites[0] : 0;
+        if (!suite)
+            return NULL;
+        s = k->early_secret;
+        n = k->early_secret_len;
+    } else if (!c->saw_server_hello || !c->have_suite) {
+        return NULL;
+    } else if (epoch == 2) {
+        n = dtls13_secret(sc, c, dir == TSC_C2S ? TSC_KL_CLIENT_HS : TSC_KL_SERVER_HS, &s);
+    } else {
+        if (!d->app_epoch[dir]) {
+            n = dtls13_secret(sc, c, dir == TSC_C2S ? TSC_KL_CLIENT_AP0 : TSC_KL_SERVER_AP0, &s);
+            if (!n || n > sizeof d->app_secret[dir])
+                return NULL;
+            memcpy(d->app_secret[dir], s, n);
+            d->app_len[dir] = (uint8_t)n;
+            d->app_epoch[dir] = 3;
+        }
+        /* an epoch whose keys were let go, or one too far ahead to be a KeyUpdate */
+        if (epoch < d->app_epoch[dir] || epoch - d->app_epoch[dir] > DTLS13_UPDATES_AHEAD)
+            return NULL;
+        n = d->app_len[dir];
+        for (; d->app_epoch[dir] < epoch; d->app_epoch[dir]++) {
+            if (!tsc_is_ok(tsc_traffic_secret_next(suite, &tsc_key_labels_dtls13, d->app_secret[dir], n, next)))
+                return NULL;
+            memcpy(d->app_secret[dir], next, n);
+        }
+        tsc_wipe(next, sizeof next);
+        s = d->app_secret[dir];
+    }
+    if (!n)
+        return NULL;
+    struct tsc_rec_cipher *cs;
+    tsc_result res = tsc_rec_cipher_tls13_labels(suite, &tsc_key_labels_dtls13, s, n, &cs);
+    if (!tsc_is_ok(res)) {
+        dec_note(c, res.why);
+        return NULL;
+    }
+    return dtls_keep(d, dir, epoch, cs);
+}
+
+static struct dtls_epoch *dtls_state(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
+                                     const struct tsc_rec_in *r, int derive)
+{
+    struct tsc_conn_dec *k = c->decp;
+    if (!k->dtls && derive)
+        k->dtls = calloc(1, sizeof *k->dtls);
+    if (!k->dtls)
+        return NULL;
+    if (r->unified)
+        return dtls13_state(sc, c, dir, r, derive);
+    if (tsc_sess_tls13(c))
+        return NULL; /* DTLS 1.3 protects records under the unified header only */
+    return dtls12_state(sc, c, dir, r, derive);
+}
+
+/* A DTLS record body: open it with its epoch's state and its own numbers. */
+static void dtls_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *rec,
+                        const uint8_t *in, size_t n, int64_t ts)
+{
+    struct tsc_conn_dec *k = c->decp;
+    struct dtls_epoch *e = dtls_state(sc, c, dir, rec, 0);
+    size_t off = 0, len = 0;
+    uint8_t inner = rec->type;
+    uint64_t seq = rec->seq;
+    tsc_result r;
+    if (!e) {
+        r = TSC_ERR(TSC_INTERNAL, "no keys for the record's epoch");
+    } else if (rec->unified) {
+        r = tsc_rec_open_dtls13(e->c, rec->hdr, rec->hdr_len, e->top, in, n, sc->dec_out, &len, &inner, &seq);
+    } else {
+        if (dtls_seen(e, seq))
+            return; /* a copy of a record already read (the network's, or a retransmission's) */
+        struct tsc_dtls_hdr h = {rec->type, rec->version, rec->epoch, seq, rec->cid, rec->cid_len};
+        r = tsc_rec_open_dtls(e->c, &h, in, n, sc->dec_out, &off, &len, &inner);
+    }
+    if (!tsc_is_ok(r)) {
+        c->dec.failed[dir]++;
+        if (c->dec.ok[0] + c->dec.ok[1] == 0)
+            dec_note(c, rec->unified ? "records do not decrypt: the key log's secrets are not this connection's"
+                                     : "records do not decrypt: the master secret is not this connection's");
+        tsc_sess_record_opaque(sc, c, dir, rec, ts, r.why);
+        return;
+    }
+    if (rec->unified && dtls_seen(e, seq))
+        return;
+    dtls_mark(e, seq);
+    if (rec->unified && e->epoch > k->dtls->hi[dir])
+        k->dtls->hi[dir] = e->epoch;
+    c->dec.ok[dir]++;
+    struct tsc_rec_in opened = *rec;
+    opened.type = inner;
+    opened.decrypted = 1;
+    if (rec->unified) {
+        /* the numbers in full, as rebuilt from their low bits */
+        opened.epoch = e->epoch > 0xffff ? 0xffff : (uint16_t)e->epoch;
+        opened.seq = seq;
+        opened.seq_bits = 64;
+    }
+    if (inner == TSC_CT_APPLICATION_DATA)
+        c->dec.plaintext[dir] += len;
+    tsc_sess_deliver(sc, c, dir, &opened, sc->dec_out + off, len, ts);
+    /* the epoch in each record says which keys: nothing to switch after a
+     * Finished or a KeyUpdate */
+    if (k->to_app[dir])
+        c->dir[dir].tls13_flight = 0; /* the flight ended with its Finished */
+    k->to_app[dir] = 0;
+    k->update[dir] = 0;
+}
+
 /* A record header arrived: is its body to be opened? */
 int tsc_dec_begin(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r)
 {
+    if (r->dtls)
+        return c->decp && !c->reported && dtls_state(sc, c, dir, r, 1) != NULL;
     if (c->decp)
         dec_prepare(sc, c, dir, r);
     const struct tsc_conn_dec *k = c->decp;
@@ -543,6 +847,10 @@ void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, con
                     const uint8_t *in, size_t n, int64_t ts)
 {
     struct tsc_conn_dec *k = c->decp;
+    if (rec->dtls) {
+        dtls_record(sc, c, dir, rec, in, n, ts);
+        return;
+    }
     size_t off, len;
     uint8_t inner;
     tsc_result r;

@@ -34,7 +34,9 @@ struct tsc_rec_in {
     /* ---- DTLS only (dtls == 0: the rest is zero) ---- */
     uint8_t dtls;       /* framed from a DTLS datagram */
     uint8_t unified;    /* DTLS 1.3 unified header (RFC 9147 4): seq bits still encrypted */
-    uint8_t seq_bits;   /* 48 (DTLS 1.0/1.2), 8 or 16 (unified header) */
+    uint8_t seq_bits;   /* 48 (DTLS 1.0/1.2), 8 or 16 (unified header); 64 once a unified
+                           header's record is opened: epoch and seq are then the full
+                           numbers protect.c rebuilt (RFC 9147 4.2.2) */
     uint8_t cid_len;    /* connection ID in the header (RFC 9146 tls12_cid, RFC 9147 C bit) */
     uint64_t seq;       /* the header's sequence number as on the wire (seq_bits of it) */
     const uint8_t *cid; /* cid_len bytes inside hdr */

@@ -1114,7 +1114,10 @@ static void test_supported_reasons(void **state)
         {0x0305, 0x4242, "unknown cipher suite"},
         {0x0305, 0x002f, "protocol version not supported"},
         {0x0304 + 0x100, 0x1301, "a TLS 1.3 suite in an older version"},
-        {0xfefd, 0xc02f, "protocol version not supported"}, /* DTLS 1.2 */
+        {0xfefd, 0x0005, "stream ciphers (RC4) are not used in DTLS (RFC 4347 4.1.2.2)"}, /* DTLS 1.2 */
+        {0xfeff, 0x0005, "stream ciphers (RC4) are not used in DTLS (RFC 4347 4.1.2.2)"}, /* DTLS 1.0 */
+        {0xfefd, 0x1301, "a TLS 1.3 suite in an older version"},
+        {0xfefc, 0xc02f, "TLS 1.3 cipher suite not supported"}, /* DTLS 1.3 */
         {0x0300, 0xcca8, "an AEAD suite in SSL 3.0"},
         {0x0300, 0xc0a0, "an AEAD suite in SSL 3.0"},
     };
@@ -1130,6 +1133,12 @@ static void test_supported_reasons(void **state)
     assert_true(tsc_decrypt_supported(0x0300, 0x003c, &why)); /* TLS_RSA_WITH_AES_128_CBC_SHA256 */
     assert_true(tsc_decrypt_supported(0x0300, 0x00b1, &why)); /* TLS_PSK_WITH_NULL_SHA384 */
     assert_true(tsc_decrypt_supported(0x0301, 0xc0a0, &why)); /* AES-CCM_8 before TLS 1.2 */
+    /* DTLS: 1.0 and 1.2 as TLS 1.1 and 1.2, 1.3 as TLS 1.3, OpenSSL's pre-standard 0x0100 as DTLS 1.0 */
+    assert_true(tsc_decrypt_supported(0xfefd, 0xc02f, &why)); /* ECDHE_RSA_WITH_AES_128_GCM_SHA256 */
+    assert_true(tsc_decrypt_supported(0xfeff, 0x0035, &why)); /* RSA_WITH_AES_256_CBC_SHA */
+    assert_true(tsc_decrypt_supported(0x0100, 0x0035, &why));
+    assert_true(tsc_decrypt_supported(0xfefc, 0x1301, &why));
+    assert_true(tsc_decrypt_supported(0xfefc, 0x1303, &why));
 
     /* legacy ciphers: what this OpenSSL has decides (IDEA is often left out) */
     static const struct {
@@ -1628,6 +1637,25 @@ static void test_rsa_pms(void **state)
     assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, 0, got), 0);
     assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, (const uint8_t *)"\x00\x00", 2, got), 0);
     assert_int_equal(tsc_rsa_decrypt_pms(NULL, 0x0303, cke, n, got), 0);
+    /* DTLS: the secret starts with the client's DTLS version (0xfe), and
+     * OpenSSL's pre-standard 0x0100 sends it bare, starting with 1 */
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0xfefd, cke, n, got), 0);
+    uint8_t dpms[48], dcke[600];
+    memcpy(dpms, pms, 48);
+    dpms[0] = 0xfe;
+    dpms[1] = 0xfd;
+    size_t dn = rsa_cke(k1, dpms, 48, dcke, sizeof dcke);
+    memset(got, 0, sizeof got);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0xfefd, dcke, dn, got), 1);
+    assert_memory_equal(got, dpms, 48);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0xfeff, dcke, dn, got), 1);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, dcke, dn, got), 0);
+    dpms[0] = 0x01;
+    dpms[1] = 0x00;
+    dn = rsa_cke(k1, dpms, 48, dcke, sizeof dcke);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0100, dcke, dn, got), 0);
+    assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0100, dcke + 2, dn - 2, got), 1);
+    assert_memory_equal(got, dpms, 48);
     /* a flipped ciphertext byte */
     cke[100] ^= 0x08;
     assert_int_equal(tsc_rsa_decrypt_pms(keys, 0x0303, cke, n, got), 0);

@@ -519,6 +519,28 @@ static void test_unknown_labels(void **state)
     tsc_keylog_free(kl);
 }
 
+/* CLIENT_TRAFFIC_SECRET / SERVER_TRAFFIC_SECRET without "_0" (the key log
+ * of The Illustrated DTLS Connection) are the first application secrets. */
+static void test_traffic_secret_without_0(void **state)
+{
+    (void)state;
+    struct tsc_keylog *kl = parse_str("CLIENT_TRAFFIC_SECRET " R64 " " S96 "\n"
+                                      "SERVER_TRAFFIC_SECRET " R64 " a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\n"
+                                      "CLIENT_TRAFFIC_SECRET_ " R64 " " S96 "\n",
+                                      0);
+    const struct tsc_keylog_stats *st = tsc_keylog_stats(kl);
+    assert_int_equal(st->entries, 2);
+    assert_int_equal(st->unknown_labels, 1);
+    uint8_t r[32];
+    for (int i = 0; i < 32; i++)
+        r[i] = (uint8_t)i;
+    const uint8_t *s;
+    assert_int_equal(tsc_keylog_get(kl, TSC_KL_CLIENT_AP0, r, &s), 48);
+    assert_int_equal(s[0], 0xa0);
+    assert_int_equal(tsc_keylog_get(kl, TSC_KL_SERVER_AP0, r, &s), 32);
+    tsc_keylog_free(kl);
+}
+
 /* ------------------------------------------------------------ lookups */
 
 static void test_get_absent(void **state)
@@ -882,6 +904,7 @@ int main(void)
         cmocka_unit_test(test_malformed_counts_and_first),
         cmocka_unit_test(test_overlong_line),
         cmocka_unit_test(test_unknown_labels),
+        cmocka_unit_test(test_traffic_secret_without_0),
         cmocka_unit_test(test_get_absent),
         cmocka_unit_test(test_many_randoms),
         cmocka_unit_test(test_load_missing),

@@ -6,6 +6,9 @@
  *   HKDF-Expand-Label       RFC 8448 3 ("derived", "s hs traffic"), RFC 9001 A.1
  *                           ("client in"), and the "dtls13" prefix's HkdfLabel
  *   AEAD open               RFC 9001 A.5 (ChaCha20-Poly1305, nonce and AAD of QUIC's)
+ *   masks                   RFC 9001 A.2, A.3 (AES-128-ECB) and A.5 (ChaCha20): the
+ *                           header protection masks, which DTLS 1.3's record
+ *                           number encryption computes the same way
  *   CBC                     NIST SP 800-38A F.2.5 / F.2.6 (AES-128 CBC)
  *   stream                  RC4, RFC 6229 (128-bit key 0102...10)
  *   HMAC                    RFC 2202 (MD5, SHA-1) and RFC 4231 (SHA-256, SHA-384) test case 2
@@ -208,6 +211,48 @@ static void test_aead_open_rfc9001_chacha(void **state)
 /* ------------------------------------------------------------ CBC, stream */
 
 /* NIST SP 800-38A F.2.5 (CBC-AES128.Encrypt) read backwards, F.2.6 */
+/* The mask of QUIC header protection and DTLS 1.3 record number
+ * encryption: RFC 9001 gives its first 5 bytes. */
+static void test_mask_rfc9001(void **state)
+{
+    (void)state;
+    static const struct {
+        enum tsc_cipher aead;
+        const char *key, *sample, *mask5;
+    } v[] = {
+        /* A.2 client Initial, A.3 server Initial (AES-128-GCM's hp) */
+        {TSC_CIPHER_AES_128_GCM, "9f50449e04a0e810283a1e9933adedd2", "d1b1c98dd7689fb8ec11d242b123dc9b", "437b9aec36"},
+        {TSC_CIPHER_AES_128_GCM, "c206b8d9b9f0f37644430b490eeaa314", "2cd0991cd25b0aac406a5816b6394100", "2ec0d8356a"},
+        /* A.5 ChaCha20-Poly1305 short header packet */
+        {TSC_CIPHER_CHACHA20_POLY1305, "25a282b9e82f06f21f488917a4fc8f1b73573685608597d0efcb076b0ab7a7a4",
+         "5e5cd55c41f69080575d7999c25a5bfb", "aefefe7d03"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        uint8_t key[32], sample[16], mask[16], again[16];
+        unhex(v[i].key, key, sizeof key);
+        assert_int_equal(unhex(v[i].sample, sample, sizeof sample), 16);
+        struct tsc_mask *m;
+        ASSERT_OK(tsc_mask_new(v[i].aead, key, &m));
+        ASSERT_OK(tsc_mask_compute(m, sample, mask));
+        assert_hex(mask, 5, v[i].mask5);
+        /* the object is reused record after record */
+        ASSERT_OK(tsc_mask_compute(m, sample, again));
+        assert_memory_equal(mask, again, 16);
+        tsc_mask_free(m);
+    }
+    /* the same AES key under CCM gives the same mask; other ciphers have none */
+    uint8_t key[16], sample[16], mask[16];
+    unhex(v[0].key, key, sizeof key);
+    unhex(v[0].sample, sample, sizeof sample);
+    struct tsc_mask *m;
+    ASSERT_OK(tsc_mask_new(TSC_CIPHER_AES_128_CCM, key, &m));
+    ASSERT_OK(tsc_mask_compute(m, sample, mask));
+    assert_hex(mask, 5, v[0].mask5);
+    tsc_mask_free(m);
+    ASSERT_RESULT(tsc_mask_new(TSC_CIPHER_AES_128_CBC, key, &m), TSC_INTERNAL, TSC_ALERT_NONE);
+    assert_null(m);
+}
+
 static void test_cbc_sp800_38a(void **state)
 {
     (void)state;
@@ -375,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_quic_initial_secrets_rfc9001),
         cmocka_unit_test(test_expand_label_prefix),
         cmocka_unit_test(test_aead_open_rfc9001_chacha),
+        cmocka_unit_test(test_mask_rfc9001),
         cmocka_unit_test(test_cbc_sp800_38a),
         cmocka_unit_test(test_stream_rc4),
         cmocka_unit_test(test_hmac_vectors),
