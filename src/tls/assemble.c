@@ -190,6 +190,7 @@ struct frag_msg {
     uint8_t used;
     uint8_t oversize; /* larger than the cap: skipped when its turn comes */
     uint8_t type;
+    uint8_t tag;      /* OR of its fragments' tags */
     uint32_t length;
     uint8_t *data;
     struct ranges got;
@@ -339,6 +340,8 @@ static void frag_deliver(struct tsc_asm_more *x, const struct tsc_asm_out *out)
         x->next_seq++;
         if (!done.oversize) {
             struct tsc_view body = {done.data, done.length};
+            if (out->tag)
+                *out->tag = done.tag;
             out->message(out->arg, done.type, body);
         }
         free(done.data);
@@ -378,6 +381,7 @@ enum tsc_asm_verdict tsc_asm_fragment(struct tsc_hs_asm *a, size_t cap, const st
     }
     if (!m->used) {
         m->used = 1;
+        m->tag = f->tag;
         m->type = f->type;
         m->length = f->length;
         if (f->length > cap) {
@@ -410,6 +414,7 @@ enum tsc_asm_verdict tsc_asm_fragment(struct tsc_hs_asm *a, size_t cap, const st
     }
     if (r == 0)
         return TSC_ASM_REPEAT;
+    m->tag |= f->tag;
     copy_new(m->data, &before, lo, hi, f->body.p);
     frag_deliver(x, out);
     return TSC_ASM_NEW;
@@ -503,6 +508,29 @@ uint64_t tsc_asm_next(const struct tsc_hs_asm *a)
     if (!a->more)
         return 0;
     return a->more->mode == MODE_FRAGMENTS ? a->more->next_seq : a->more->next_off;
+}
+
+void tsc_asm_frag_spent(struct tsc_hs_asm *a, uint16_t seq, const struct tsc_asm_out *out)
+{
+    struct tsc_asm_more *x = a->more;
+    if (!x || x->mode != MODE_FRAGMENTS || !x->started || seq != x->next_seq || x->m[0].used)
+        return;
+    memmove(&x->m[0], &x->m[1], TSC_ASM_AHEAD * sizeof x->m[0]);
+    memset(&x->m[TSC_ASM_AHEAD], 0, sizeof x->m[0]);
+    x->next_seq++;
+    frag_deliver(x, out);
+}
+
+void tsc_asm_frag_restart(struct tsc_hs_asm *a)
+{
+    struct tsc_asm_more *x = a->more;
+    if (!x || x->mode != MODE_FRAGMENTS)
+        return;
+    for (size_t i = 0; i <= TSC_ASM_AHEAD; i++)
+        free(x->m[i].data);
+    memset(x->m, 0, sizeof x->m);
+    x->started = 0;
+    x->next_seq = 0;
 }
 
 uint64_t tsc_asm_frag_skip(struct tsc_hs_asm *a, const struct tsc_asm_out *out, uint32_t *skipped)

@@ -67,6 +67,11 @@ struct tsc_asm_out {
     void (*message)(void *arg, uint8_t type, struct tsc_view body);
     /* Something went wrong (LIMIT, TRUNCATED); detail as tsc_conn_error's. */
     void (*error)(void *arg, tsc_result why, uint64_t detail);
+    /* Fragments: if not NULL, set before each message() to the OR of the
+     * tags of the fragments that made the message (DTLS: read from a
+     * decrypted record); the tag of a message completed by a later record
+     * is not that record's. */
+    uint8_t *tag;
 };
 
 /* Handshake bytes in stream order. `fresh` says p starts a new record:
@@ -96,6 +101,7 @@ struct tsc_hs_frag {
     uint16_t message_seq;
     uint32_t offset;
     struct tsc_view body; /* fragment_length bytes */
+    uint8_t tag;          /* the caller's: handed back with the message (tsc_asm_out.tag) */
 };
 enum tsc_asm_verdict {
     TSC_ASM_NEW,       /* bytes not seen before (a message may have gone out) */
@@ -118,6 +124,13 @@ uint64_t tsc_asm_next(const struct tsc_hs_asm *a);
  * incomplete or absent while later ones are held, handing those on.
  * Returns the bytes missing of the messages given up (their count in
  * *skipped; a message of which nothing arrived counts no bytes). */
+/* Fragments: message `seq` will not come as a handshake message, it was
+ * spent otherwise (OpenSSL's pre-RFC DTLS numbers its ChangeCipherSpec):
+ * if it is the one expected next and nothing of it is held, go past it. */
+void tsc_asm_frag_spent(struct tsc_hs_asm *a, uint16_t seq, const struct tsc_asm_out *out);
+/* Fragments: a new handshake on the same connection numbers its messages
+ * from 0 again (DTLS renegotiation): forget the numbering and what is held. */
+void tsc_asm_frag_restart(struct tsc_hs_asm *a);
 uint64_t tsc_asm_frag_skip(struct tsc_hs_asm *a, const struct tsc_asm_out *out, uint32_t *skipped);
 int tsc_asm_holes(const struct tsc_hs_asm *a);
 void tsc_asm_free(struct tsc_hs_asm *a);

@@ -234,6 +234,7 @@ struct hs_call {
     int dir;
     const struct tsc_rec_in *rec;
     int64_t ts;
+    uint8_t tag; /* DTLS: the message came from decrypted records (assembly's tag) */
 };
 
 /* A whole handshake message: decode it, take its facts, tell the sink. */
@@ -254,7 +255,8 @@ static void on_message(void *arg, uint8_t type, struct tsc_view body)
     c->hs_messages[dir]++;
     memset(m, 0, offsetof(struct tsc_hs_msg, u));
     tsc_sess_ev_init(&ev, TSC_EV_HANDSHAKE, c, dir, ts);
-    ev.decrypted = hc->rec->decrypted;
+    int decrypted = hc->rec->decrypted || hc->tag;
+    ev.decrypted = (uint8_t)decrypted;
     ev.status = tsc_hs_decode(type, body, &hctx, m);
     ev.msg = m;
     ev.wire_type = type;
@@ -314,7 +316,7 @@ static void on_message(void *arg, uint8_t type, struct tsc_view body)
     }
     ev.phase = (uint8_t)phase_of(c, dir, m->type);
     if (sc->dec)
-        tsc_dec_on_message(sc, c, dir, type, body, m, tsc_is_ok(ev.status), hc->rec->decrypted);
+        tsc_dec_on_message(sc, c, dir, type, body, m, tsc_is_ok(ev.status), decrypted);
     tsc_sess_emit(sc, &ev);
     free(tmp);
     free(tmp_status);
@@ -329,8 +331,8 @@ static void on_asm_error(void *arg, tsc_result why, uint64_t detail)
 void tsc_sess_handshake(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
                         const uint8_t *p, size_t n, int fresh, int64_t ts)
 {
-    struct hs_call hc = {sc, c, dir, r, ts};
-    struct tsc_asm_out out = {&hc, on_message, on_asm_error};
+    struct hs_call hc = {sc, c, dir, r, ts, 0};
+    struct tsc_asm_out out = {&hc, on_message, on_asm_error, NULL};
     tsc_asm_stream(&c->dir[dir].hs, sc->lim.flow_buf_max, p, n, fresh, &out);
 }
 
@@ -341,8 +343,8 @@ void tsc_sess_handshake_skip(struct tsc_session_ctx *sc, struct tsc_conn *c, int
     if (!tsc_asm_holes(&c->dir[dir].hs))
         return;
     struct tsc_rec_in none = {.type = TSC_CT_HANDSHAKE, .dtls = 1};
-    struct hs_call hc = {sc, c, dir, &none, ts};
-    struct tsc_asm_out out = {&hc, on_message, on_asm_error};
+    struct hs_call hc = {sc, c, dir, &none, ts, 0};
+    struct tsc_asm_out out = {&hc, on_message, on_asm_error, &hc.tag};
     uint32_t skipped = 0;
     uint64_t missing = tsc_asm_frag_skip(&c->dir[dir].hs, &out, &skipped);
     if (skipped)
@@ -359,8 +361,8 @@ void tsc_sess_handshake_skip(struct tsc_session_ctx *sc, struct tsc_conn *c, int
 static void handshake_fragments(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
                                 const uint8_t *p, size_t n, int64_t ts)
 {
-    struct hs_call hc = {sc, c, dir, r, ts};
-    struct tsc_asm_out out = {&hc, on_message, on_asm_error};
+    struct hs_call hc = {sc, c, dir, r, ts, 0};
+    struct tsc_asm_out out = {&hc, on_message, on_asm_error, &hc.tag};
     struct tsc_cursor cur = tsc_cursor_of((struct tsc_view){p, n});
     uint64_t before = c->hs_messages[dir];
     while (tsc_cursor_left(&cur) > 0) {
@@ -369,6 +371,15 @@ static void handshake_fragments(struct tsc_session_ctx *sc, struct tsc_conn *c, 
         if (!tsc_is_ok(res)) {
             tsc_sess_error_r(sc, c, dir, tsc_complete(res), tsc_cursor_left(&cur), ts);
             break;
+        }
+        f.tag = r->decrypted;
+        struct tsc_dtls_framing *g = &c->dir[dir].dg;
+        if (r->decrypted && c->complete && f.message_seq == 0 && r->epoch > g->reneg_epoch &&
+            (f.type == TSC_HS_CLIENT_HELLO || f.type == TSC_HS_SERVER_HELLO || f.type == TSC_HS_HELLO_REQUEST)) {
+            /* a renegotiation (under the keys of this epoch) numbers its
+             * messages from 0 again: once per epoch, not per retransmission */
+            g->reneg_epoch = r->epoch;
+            tsc_asm_frag_restart(&c->dir[dir].hs);
         }
         (void)tsc_asm_fragment(&c->dir[dir].hs, sc->lim.flow_buf_max, &f, &out);
     }
@@ -379,13 +390,23 @@ static void handshake_fragments(struct tsc_session_ctx *sc, struct tsc_conn *c, 
 void tsc_sess_handshake_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint64_t missing, int64_t ts)
 {
     struct tsc_rec_in none = {.type = TSC_CT_HANDSHAKE};
-    struct hs_call hc = {sc, c, dir, &none, ts};
-    struct tsc_asm_out out = {&hc, on_message, on_asm_error};
+    struct hs_call hc = {sc, c, dir, &none, ts, 0};
+    struct tsc_asm_out out = {&hc, on_message, on_asm_error, NULL};
     tsc_asm_gap(&c->dir[dir].hs, missing, &out);
 }
 
 
 /* ---------------------------------------------------------- record layer */
+
+/* OpenSSL's pre-RFC DTLS gives its ChangeCipherSpec a message_seq: the
+ * Finished after it has the next one. */
+static void spend_message_seq(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint16_t seq, int64_t ts)
+{
+    struct tsc_rec_in none = {.type = TSC_CT_HANDSHAKE, .dtls = 1};
+    struct hs_call hc = {sc, c, dir, &none, ts, 0};
+    struct tsc_asm_out out = {&hc, on_message, on_asm_error, &hc.tag};
+    tsc_asm_frag_spent(&c->dir[dir].hs, seq, &out);
+}
 
 static void record_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
                         const uint8_t *p, size_t n,
@@ -401,6 +422,8 @@ static void record_ccs(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, 
     int bad_ver = r->dtls && r->version == 0x0100 && n == 3;
     if ((n != 1 && !bad_ver) || p[0] != 1)
         ev.status = TSC_MALFORMED_ERR("ChangeCipherSpec is not the single byte 1");
+    else if (bad_ver)
+        spend_message_seq(sc, c, dir, (uint16_t)(p[1] << 8 | p[2]), ts);
     c->ccs_seen[dir] = 1;
     if (!tsc_sess_tls13(c)) {
         c->dir[dir].encrypted = 1;

@@ -116,6 +116,7 @@ struct tsc_dtls_framing {
     uint8_t cid_len;     /* connection ID length of this direction's records (RFC 9146, 9147) */
     uint8_t cid_known;   /* the hellos said it */
     uint8_t cut_reported;
+    uint16_t reneg_epoch; /* the epoch whose renegotiation restarted message numbering */
 };
 
 /* One direction of a connection, layer by layer. */

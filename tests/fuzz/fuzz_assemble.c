@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     struct sum s = {(size_t)64 << ((data[0] >> 2) & 7), 0};
-    struct tsc_asm_out out = {&s, on_msg, on_err};
+    struct tsc_asm_out out = {&s, on_msg, on_err, NULL};
     struct tsc_hs_asm a;
     memset(&a, 0, sizeof a);
     struct tsc_cursor c = tsc_cursor_make(data + 1, size - 1);

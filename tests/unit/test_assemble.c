@@ -48,7 +48,7 @@ static void on_err(void *arg, tsc_result why, uint64_t detail)
     s->nerr++;
 }
 
-#define OUT(s) {&(s), on_msg, on_err}
+#define OUT(s) {&(s), on_msg, on_err, NULL}
 
 /* A handshake message: type, 3-byte length, body filled with `fill`. */
 static size_t msg(uint8_t *out, uint8_t type, size_t len, uint8_t fill)
@@ -174,7 +174,7 @@ static void test_stream_gaps(void **state)
 static struct tsc_hs_frag frag(const uint8_t *whole, uint8_t type, uint32_t len, uint16_t seq, uint32_t off,
                                uint32_t flen)
 {
-    struct tsc_hs_frag f = {type, len, seq, off, {whole + off, flen}};
+    struct tsc_hs_frag f = {type, len, seq, off, {whole + off, flen}, 0};
     return f;
 }
 
@@ -219,6 +219,72 @@ static void test_fragments_out_of_order(void **state)
     /* the whole flight again (a retransmission): nothing new */
     assert_int_equal(feed(&a, 4096, &out, body, 11, 500, 5, 0, 500), TSC_ASM_REPEAT);
     assert_int_equal(s.n, 2);
+    assert_int_equal(s.nerr, 0);
+    tsc_asm_free(&a);
+}
+
+/* A message gives back the OR of its fragments' tags (DTLS: decrypted),
+ * whatever fragment completes it. */
+static void test_fragments_tag(void **state)
+{
+    (void)state;
+    uint8_t body[100];
+    memset(body, 7, sizeof body);
+    struct seen s = {0};
+    struct tsc_hs_asm a = {0};
+    uint8_t tag = 9;
+    struct tsc_asm_out out = {&s, on_msg, on_err, &tag};
+    struct tsc_hs_frag f = frag(body, 20, 100, 0, 0, 60);
+    f.tag = 1;
+    assert_int_equal(tsc_asm_fragment(&a, 4096, &f, &out), TSC_ASM_NEW);
+    assert_int_equal(feed(&a, 4096, &out, body, 20, 100, 0, 60, 40), TSC_ASM_NEW);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(tag, 1);
+    assert_int_equal(feed(&a, 4096, &out, body, 20, 100, 1, 0, 100), TSC_ASM_NEW);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(tag, 0);
+    tsc_asm_free(&a);
+}
+
+/* Lost fragments given up: a gap of what is missing, then what was held
+ * after it; a message number spent otherwise; numbering restarted. */
+static void test_fragments_skip_spent_restart(void **state)
+{
+    (void)state;
+    uint8_t body[100];
+    memset(body, 3, sizeof body);
+    struct seen s = {0};
+    struct tsc_hs_asm a = {0};
+    struct tsc_asm_out out = OUT(s);
+    uint32_t skipped = 0;
+    assert_int_equal(tsc_asm_frag_skip(&a, &out, &skipped), 0); /* nothing held: nothing to do */
+    assert_int_equal(skipped, 0);
+    assert_int_equal(feed(&a, 4096, &out, body, 1, 100, 0, 0, 30), TSC_ASM_NEW);
+    assert_int_equal(feed(&a, 4096, &out, body, 2, 10, 1, 0, 10), TSC_ASM_NEW);
+    assert_int_equal(feed(&a, 4096, &out, body, 3, 10, 3, 0, 10), TSC_ASM_NEW);
+    assert_int_equal(s.n, 0);
+    /* message 0 misses 70 bytes; message 2 never came at all */
+    assert_int_equal(tsc_asm_frag_skip(&a, &out, &skipped), 70);
+    assert_int_equal(skipped, 2);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.type[0], 2);
+    assert_int_equal(s.type[1], 3);
+    assert_int_equal(tsc_asm_next(&a), 4);
+    assert_false(tsc_asm_holes(&a));
+    /* message 4 spent (a pre-RFC ChangeCipherSpec): 5 is handed on at once */
+    assert_int_equal(feed(&a, 4096, &out, body, 20, 10, 5, 0, 10), TSC_ASM_NEW);
+    assert_int_equal(s.n, 2);
+    tsc_asm_frag_spent(&a, 5, &out); /* not the one expected: nothing */
+    assert_int_equal(s.n, 2);
+    tsc_asm_frag_spent(&a, 4, &out);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.type[2], 20);
+    assert_int_equal(tsc_asm_next(&a), 6);
+    /* a renegotiation numbers from 0 again: 0 is new, not a repeat */
+    assert_int_equal(feed(&a, 4096, &out, body, 1, 10, 0, 0, 10), TSC_ASM_REPEAT);
+    tsc_asm_frag_restart(&a);
+    assert_int_equal(feed(&a, 4096, &out, body, 1, 10, 0, 0, 10), TSC_ASM_NEW);
+    assert_int_equal(s.n, 4);
     assert_int_equal(s.nerr, 0);
     tsc_asm_free(&a);
 }
@@ -399,6 +465,8 @@ int main(void)
         cmocka_unit_test(test_stream_pending_and_oversize),
         cmocka_unit_test(test_stream_gaps),
         cmocka_unit_test(test_fragments_out_of_order),
+        cmocka_unit_test(test_fragments_tag),
+        cmocka_unit_test(test_fragments_skip_spent_restart),
         cmocka_unit_test(test_fragments_first_copy_kept),
         cmocka_unit_test(test_fragments_refused),
         cmocka_unit_test(test_fragments_oversize_and_empty),
