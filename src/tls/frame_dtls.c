@@ -40,28 +40,48 @@ static int type_ok(uint8_t t) { return t >= TSC_CT_CHANGE_CIPHER_SPEC && t <= TS
 
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
-/* Records that fill the datagram exactly (or run past a snaplen cut): a
- * datagram is DTLS only if its headers hold together to its end. Only the
- * DTLSPlaintext form: a unified header says too little to start on. */
+/* Does a datagram start DTLS? Its first record must be one a connection
+ * (or a capture begun inside one) starts with: a handshake record of epoch
+ * 0 whose first fragment holds together and names a message of the start
+ * of a handshake, or a protected record (epoch past 0) of DTLS 1.0 or 1.2;
+ * and the records must fill the datagram exactly: a datagram holds whole
+ * records. Only a handshake start may run past the bytes captured (the
+ * snaplen): a bare record header is too common in other protocols' first
+ * bytes (LLMNR's 0x18 0x01 0x00 reads as a heartbeat of version 0x0100). */
 int tsc_dtls_datagram_plausible(const uint8_t *p, size_t n)
 {
+    if (n < DTLS_HDR)
+        return 0;
+    int hello = 0;
+    uint16_t epoch = be16(p + 3);
+    if (p[0] == TSC_CT_HANDSHAKE && epoch == 0 && n >= DTLS_HDR + 12) {
+        const uint8_t *h = p + DTLS_HDR;
+        uint32_t mlen = (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+        uint32_t off = (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8];
+        uint32_t flen = (uint32_t)h[9] << 16 | (uint32_t)h[10] << 8 | h[11];
+        hello = (h[0] == TSC_HS_CLIENT_HELLO || h[0] == TSC_HS_SERVER_HELLO ||
+                 h[0] == TSC_HS_HELLO_VERIFY_REQUEST) &&
+                off <= mlen && flen <= mlen - off && 12 + (size_t)flen <= be16(p + 11);
+    }
+    /* begun inside a connection: DTLS 1.0 or 1.2, or the pre-RFC version
+     * Cisco AnyConnect still speaks, past epoch 0 */
+    int midway = epoch > 0 && p[0] >= TSC_CT_CHANGE_CIPHER_SPEC && p[0] <= TSC_CT_APPLICATION_DATA &&
+                 ((p[1] == 0xfe && (p[2] == 0xff || p[2] == 0xfd)) || (p[1] == 0x01 && p[2] == 0x00));
+    if (!hello && !midway)
+        return 0;
     size_t at = 0;
-    int records = 0;
     while (at < n) {
         const uint8_t *h = p + at;
         if (n - at < DTLS_HDR)
-            return records > 0; /* a snaplen cut inside a header */
+            return hello && at > 0; /* a snaplen cut inside a header */
         if (!type_ok(h[0]) || h[0] == TSC_CT_TLS12_CID || !version_ok(h[1], h[2]))
             return 0;
         size_t len = be16(h + 11);
         if (len == 0 || len > TSC_RECORD_MAX)
             return 0;
-        /* the first record of a connection's first datagram is a hello in
-         * epoch 0; a capture begun later may start anywhere */
         at += DTLS_HDR + len;
-        records++;
     }
-    return 1;
+    return at == n || hello;
 }
 
 static int dir_of(const struct tsc_conn *c, int side) { return side == c->client_side ? TSC_C2S : TSC_S2C; }
