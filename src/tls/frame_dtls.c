@@ -84,7 +84,47 @@ int tsc_dtls_datagram_plausible(const uint8_t *p, size_t n)
     return at == n || hello;
 }
 
+/* Has this record (epoch, sequence number) been seen in this direction?
+ * Marks it seen. A network's duplicate has the same numbers; a DTLS
+ * retransmission does not (its records are new), and is left to
+ * reassembly. A number older than the window is not known to be a copy. */
+static int seen_before(struct tsc_dtls_framing *g, uint16_t epoch, uint64_t seq)
+{
+    struct tsc_dtls_window *w = &g->win[epoch == 0 ? 0 : 1];
+    if (!w->used || (epoch != 0 && epoch > w->epoch)) {
+        w->used = 1;
+        w->epoch = epoch;
+        w->top = seq;
+        w->bits = 1;
+        return 0;
+    }
+    if (epoch != w->epoch)
+        return 0; /* an older epoch past 0: not tracked */
+    if (seq > w->top) {
+        uint64_t shift = seq - w->top;
+        w->bits = shift >= 64 ? 1 : (w->bits << shift) | 1;
+        w->top = seq;
+        return 0;
+    }
+    uint64_t back = w->top - seq;
+    if (back >= 64)
+        return 0;
+    if (w->bits & ((uint64_t)1 << back))
+        return 1;
+    w->bits |= (uint64_t)1 << back;
+    return 0;
+}
+
 static int dir_of(const struct tsc_conn *c, int side) { return side == c->client_side ? TSC_C2S : TSC_S2C; }
+
+/* A copy the network made of a record already read: dropped, counted. */
+static int copy(struct tsc_conn *c, int dir, const struct tsc_rec_in *r)
+{
+    if (r->unified || !seen_before(&c->dir[dir].dg, r->epoch, r->seq))
+        return 0; /* DTLS 1.3's numbers are encrypted: protection tells copies */
+    c->dir[dir].dg.copies++;
+    return 1;
+}
 
 /* A record this direction cannot read: accounted for as TLS accounts for
  * one (a handshake flight inferred in 1.3, application data counted). */
@@ -99,9 +139,13 @@ static void protected_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int
                              const uint8_t *body, size_t n, int64_t ts)
 {
     if (sc->dec && tsc_dec_begin(sc, c, dir, r)) {
+        /* protection drops copies, once a record is authentic: a forged
+         * record cannot hide the real one */
         tsc_dec_record(sc, c, dir, r, body, n, ts);
         return;
     }
+    if (copy(c, dir, r))
+        return;
     unread(sc, c, dir, r, ts);
 }
 
@@ -214,11 +258,14 @@ static size_t one_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int sid
     }
     const uint8_t *body = p + hl;
     c->is_tls = 1;
+
     if (r.epoch == 0 && !r.unified && r.type != TSC_CT_TLS12_CID) {
         if (r.type == TSC_CT_HANDSHAKE && !c->emitted_any && !c->side_fixed) {
             roles_from(c, side, body, len);
             dir = dir_of(c, side);
         }
+        if (copy(c, dir, &r))
+            return hl + len;
         sc->records++;
         tsc_sess_deliver(sc, c, dir, &r, body, len, ts);
     } else {

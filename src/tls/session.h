@@ -117,6 +117,15 @@ struct tsc_dtls_framing {
     uint8_t cid_known;   /* the hellos said it */
     uint8_t cut_reported;
     uint16_t reneg_epoch; /* the epoch whose renegotiation restarted message numbering */
+    uint64_t copies;     /* records seen before (same epoch and sequence number): dropped */
+    /* which sequence numbers arrived (RFC 6347 4.1.2.6's window, kept for
+     * epoch 0 and for the newest epoch past it) */
+    struct tsc_dtls_window {
+        uint8_t used;
+        uint16_t epoch;
+        uint64_t top;  /* the highest sequence number seen */
+        uint64_t bits; /* bit i: top - i seen */
+    } win[2];
 };
 
 /* One direction of a connection, layer by layer. */
