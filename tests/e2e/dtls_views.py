@@ -93,23 +93,27 @@ def _srtp_profiles(hs: dc.Obj):
     return None
 
 
+def tshark_text(capture: str, keylog: str | None = None, ports=(),
+                timeout: int = dc.TSHARK_TIMEOUT) -> str:
+    """tshark's JSON for the capture's DTLS frames (ports decoded as DTLS)."""
+    return dc.run_tshark_json(capture, keylog, decode_as(ports), "dtls",
+                              timeout, LAYERS)
+
+
 def tshark_views(capture: str, keylog: str | None = None, ports=(),
                  plaintext_only: bool = True,
                  timeout: int = dc.TSHARK_TIMEOUT) -> list[dc.ConnView]:
     """tshark's reading of a capture: one ConnView per UDP stream with DTLS
     (see the module doc for how records become messages)."""
-    text = dc.run_tshark_json(capture, keylog, decode_as(ports), "dtls",
-                              timeout, LAYERS)
-    return parse_views(text, plaintext_only)
+    return parse_views(tshark_text(capture, keylog, ports, timeout), plaintext_only)
 
 
-def tshark_readings(capture: str, keylog: str, ports=(),
+def tshark_readings(capture: str, keylog: str | None, ports=(),
                     timeout: int = dc.TSHARK_TIMEOUT) -> tuple[list, list]:
     """(the views without keys, the views with keylog's) from one tshark
     run with the key log: what only decryption shows is left out of the
     first (records of an epoch above 0)."""
-    text = dc.run_tshark_json(capture, keylog, decode_as(ports), "dtls",
-                              timeout, LAYERS)
+    text = tshark_text(capture, keylog, ports, timeout)
     return parse_views(text, True), parse_views(text, False)
 
 
@@ -326,11 +330,26 @@ def scope_view(c: dict) -> dc.ConnView:
     return cv
 
 
+DTLS_CODES = (0xfeff, 0xfefd, 0xfefc, 0x0100)
+
+
+def _looks_dtls(c: dict) -> bool:
+    """A connection without "transport" whose hellos carry DTLS versions
+    (it is compared, and its missing transport reported)."""
+    for h in (c.get("client_hello"), c.get("server_hello")):
+        if isinstance(h, dict) and dc._version_code(h.get("legacy_version")) in DTLS_CODES:
+            return True
+    return str(c.get("version") or "").startswith("DTLS")
+
+
 def scope_views(conns: list) -> tuple[list, list]:
-    """(DTLS connections as views, the other connections' JSON)."""
+    """(DTLS connections as views, the other connections' JSON). A
+    connection is DTLS by its "transport" or, without one, by its
+    versions."""
     dtls, other = [], []
     for c in conns:
-        (dtls if c.get("transport") == "dtls" else other).append(c)
+        t = c.get("transport")
+        (dtls if t == "dtls" or (t is None and _looks_dtls(c)) else other).append(c)
     return [scope_view(c) for c in dtls], other
 
 

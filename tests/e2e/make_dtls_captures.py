@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Make DTLS captures from real peers for the DTLS end-to-end tests.
 
-usage: make_dtls_captures.py [--only NAME,...] [--keep-work] OUTDIR
+usage: make_dtls_captures.py [--only NAME,...] [--keep-work] [--reuse] OUTDIR
+
+--reuse keeps OUTDIR as it is when its MANIFEST.tsv is newer than this
+script and the tshark reader it checks with (dtls_views.py): the ctest
+fixture makes the captures once per build directory.
 
 Peers from Debian (OpenSSL's s_server/s_client, GnuTLS's gnutls-serv/
 gnutls-cli) run in a network namespace made here, which has only a loopback
@@ -40,7 +44,8 @@ on another port, up to three times).
 Needs root (ip netns, tcpdump): without it, prints SKIPPED and exits 77.
 A missing program is an error naming its Debian package (exit 2): `make
 deps` (scripts/deps.sh) installs them. Exit 1 when a scenario fails three
-times. OUTDIR/pki holds the test CA, intermediate and leaves.
+times (and then writes no MANIFEST.tsv). OUTDIR/pki holds the test CA,
+intermediate and leaves.
 """
 
 from __future__ import annotations
@@ -455,8 +460,16 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Make DTLS captures from real peers.")
     ap.add_argument("--only", default="", help="comma-separated scenario names")
     ap.add_argument("--keep-work", action="store_true", help="keep the peers' logs")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep OUTDIR when its MANIFEST.tsv is newer than the scripts")
     ap.add_argument("outdir")
     a = ap.parse_args(argv)
+    manifest = os.path.join(a.outdir, "MANIFEST.tsv")
+    if a.reuse and os.path.exists(manifest) and all(
+            os.path.getmtime(manifest) > os.path.getmtime(os.path.join(HERE, f))
+            for f in ("make_dtls_captures.py", "dtls_views.py", "difflib_common.py")):
+        print(f"{NAME}: reusing {a.outdir}")
+        return 0
     missing = sorted({f"{t} (Debian package {pkg})" for t, pkg in TOOLS.items()
                       if shutil.which(t) is None})
     if missing:
@@ -472,6 +485,9 @@ def main(argv=None) -> int:
         ap.error("unknown scenario(s): " + ",".join(sorted(unknown)))
     os.makedirs(a.outdir, exist_ok=True)
     out = os.path.abspath(a.outdir)
+    for f in os.listdir(out):
+        if f == "MANIFEST.tsv" or (not only and f.endswith((".pcap", ".keys"))):
+            os.unlink(os.path.join(out, f))
     work = tempfile.mkdtemp(prefix="tsc-dtls-cap.")
     ns = Netns()
 
@@ -504,15 +520,17 @@ def main(argv=None) -> int:
             for ext in (".pcap", ".keys"):
                 if os.path.exists(os.path.join(out, sc.name + ext)):
                     os.unlink(os.path.join(out, sc.name + ext))
+    log(f"done: {len(rows)} ok, {len(failed)} failed, "
+        f"{int((time.monotonic() - t0) * 1000)} ms")
+    if failed:
+        # no MANIFEST.tsv: the tests that need the captures do not run on a
+        # partial set, and --reuse makes them again
+        log("failed scenarios: " + " ".join(failed))
+        return 1
     with open(os.path.join(out, "MANIFEST.tsv"), "w") as f:
         f.write("\t".join(COLUMNS) + "\n")
         for r in rows:
             f.write("\t".join(r) + "\n")
-    log(f"done: {len(rows)} ok, {len(failed)} failed, "
-        f"{int((time.monotonic() - t0) * 1000)} ms")
-    if failed:
-        log("failed scenarios: " + " ".join(failed))
-        return 1
     return 0
 
 
