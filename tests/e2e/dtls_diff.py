@@ -21,7 +21,8 @@ first ClientHello (suites, legacy version, extensions, SNI) and the
 ServerHello (suite, legacy version, extensions), the server's certificate
 serials, the ticket lifetime, "transport": "dtls", the negotiated version,
 the cookie of each HelloVerifyRequest and ClientHello, use_srtp's profiles;
-a connection only one side reports is a disagreement too. There is no
+a connection only one side reports is a disagreement too. The peers did
+nothing wrong, so any entry in tlsscope's "errors" fails too. There is no
 reviewed list: these captures are made to be read whole.
 
 Prints one line per disagreement
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import sys
 
@@ -67,6 +69,7 @@ def diff_row(row: dict, capdir: str, binary: str, timeout: int, out) -> tuple[in
             failed += max(1, len(ts))
             continue
         sc, other = dv.scope_views(run.conns)
+        by_id = {c.get("id"): c for c in run.conns}
         for c in other:
             out(f"{name}{label}: connection {c.get('id')}: transport: "
                 f"tlsscope={c.get('transport')!r} tshark=\"dtls\"")
@@ -74,17 +77,21 @@ def diff_row(row: dict, capdir: str, binary: str, timeout: int, out) -> tuple[in
         for conn, diffs in dv.compare_capture(ts, sc, keys=bool(keylog)):
             for _, text in diffs:
                 out(f"{name}{label}: {text}")
-            if keylog:
+            for s in sc:
+                if dc.conn_label(s.client, s.server) != conn:
+                    continue
+                c = by_id.get(s.extra["id"], {})
+                # the peers did nothing wrong: any error is tlsscope's
+                if c.get("errors"):
+                    out(f"{name}{label}: {conn}: errors: tlsscope="
+                        f"{json.dumps(c['errors'])[:400]} expected=[]")
+                    diffs = diffs + [("errors", "")]
                 # tshark decrypts all of these captures (the maker checked)
-                for s in sc:
-                    if dc.conn_label(s.client, s.server) != conn:
-                        continue
-                    st = (run.conns[[x.get("id") for x in run.conns].index(s.extra["id"])]
-                          .get("decryption") or {}).get("status")
-                    if st != "decrypted":
-                        out(f"{name}{label}: {conn}: decryption.status: tlsscope={st!r} "
-                            f"expected=\"decrypted\"")
-                        diffs = diffs + [("decryption", "")]
+                st = (c.get("decryption") or {}).get("status")
+                if keylog and st != "decrypted":
+                    out(f"{name}{label}: {conn}: decryption.status: tlsscope={st!r} "
+                        f"expected=\"decrypted\"")
+                    diffs = diffs + [("decryption", "")]
             if diffs:
                 failed += 1
             else:
