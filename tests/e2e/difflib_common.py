@@ -919,8 +919,8 @@ def tlsscope_view(c: dict) -> ConnView:
             cv.events.append((src, "ccs", None))
         elif t == "alert":
             cv.events.append((src, "alert", "?"))  # details from "alerts"
-        elif t in ("encrypted_handshake", "heartbeat") or t is None:
-            continue
+        elif t in ("encrypted_handshake", "heartbeat", "application_data") or t is None:
+            continue    # application_data: the records --data shows
         else:
             cv.events.append((src, "hs", t))
     # plaintext alerts (level/description) from "alerts", in order

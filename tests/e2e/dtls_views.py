@@ -17,8 +17,11 @@ unchanged; what only DTLS has is kept in ConnView.extra and compared here:
   cookie            the cookie exchange: the cookie length of each
                     HelloVerifyRequest and of each ClientHello in order
                     ([0] then [20] for a ClientHello answered by a
-                    HelloVerifyRequest and sent again with its cookie)
+                    HelloVerifyRequest and sent again with its cookie), and
+                    each HelloVerifyRequest's server_version
   use_srtp          the SRTP protection profiles offered and selected
+  ja3               the first ClientHello's JA3 and the ServerHello's JA3S
+                    (tshark's dtls.handshake.ja3, ja3s)
   application_data  with keys: each decrypted application_data record's
                     bytes, per direction in order
 
@@ -55,7 +58,7 @@ HS_HEADER = frozenset(("dtls.handshake.type", "dtls.handshake.length",
 APP_DATA = 23
 
 # the fields of compare_dtls on top of difflib_common.ALL_FIELDS
-DTLS_FIELDS = ("transport", "version", "cookie", "use_srtp", "application_data")
+DTLS_FIELDS = ("transport", "version", "cookie", "use_srtp", "ja3", "application_data")
 ALL_FIELDS = dc.ALL_FIELDS + DTLS_FIELDS
 
 
@@ -122,7 +125,7 @@ def _new_view(stream, src, dst, frame_no) -> dc.ConnView:
     cv.extra.update({
         "stream": stream,
         "certs_by_src": {}, "ticket_by_src": {},
-        "ch_cookies": [], "hvr_cookies": [],
+        "ch_cookies": [], "hvr_cookies": [], "hvr_versions": [], "ja3": None, "ja3s": None,
         "srtp_offered": None, "srtp_selected": None,
         "app": {},              # src -> [bytes] decrypted application data
         "frags": {},            # (src, message_seq, type) -> fragments seen
@@ -253,12 +256,16 @@ def _fragment(cv: dc.ConnView, src, epoch: int, hs: dc.Obj):
     cv.extra["open"].pop((src, seq, t), None)
     if t == 1:
         cv.extra["ch_cookies"].append(dc._int(tls.get("tls.handshake.cookie_length")) or 0)
-        if cv.extra["srtp_offered"] is None:
+        if cv.client_hello is None:
             cv.extra["srtp_offered"] = _srtp_profiles(tls)
+            cv.extra["ja3"] = tls.get("tls.handshake.ja3")
     elif t == 3:
         cv.extra["hvr_cookies"].append(dc._int(tls.get("tls.handshake.cookie_length")) or 0)
-    elif t == 2 and cv.server_hello is None and cv.extra["srtp_selected"] is None:
+        cv.extra["hvr_versions"].append(dc._int(tls.get("tls.handshake.version")))
+    elif t == 2 and cv.server_hello is None and \
+            dc._hexbytes(tls.get("tls.handshake.random")) != dc.HRR_RANDOM:
         cv.extra["srtp_selected"] = _srtp_profiles(tls)
+        cv.extra["ja3s"] = tls.get("tls.handshake.ja3s")
     dc._ts_handshake(cv, src, t, tls)
 
 
@@ -280,14 +287,16 @@ def _cookie_len(o: dict):
 
 
 def _scope_srtp(hello: dict | None):
+    """use_srtp's protection_profiles (codes) of a tlsscope hello; ("count",
+    N) when only their number is given; None without use_srtp."""
     if not isinstance(hello, dict):
         return None
     for e in hello.get("extensions") or []:
         if isinstance(e, dict) and dc._code(e) == 14:
-            p = e.get("profiles")
+            p = e.get("protection_profiles")
             if isinstance(p, list):
                 return [dc._code(x) for x in p]
-            return ("count", p)
+            return ("count", e.get("profiles"))
     return None
 
 
@@ -318,6 +327,10 @@ def scope_view(c: dict) -> dc.ConnView:
         ch_cookies[0] = _cookie_len(c.get("client_hello"))
     cv.extra["ch_cookies"] = ch_cookies
     cv.extra["hvr_cookies"] = [_cookie_len(m) for m in hvrs]
+    cv.extra["hvr_versions"] = [dc._version_code(m.get("server_version")) for m in hvrs]
+    for key, hello, name in (("ja3", "client_hello", "ja3"), ("ja3s", "server_hello", "ja3s")):
+        h = c.get(hello)
+        cv.extra[key] = h.get(name) if isinstance(h, dict) else None
     cv.extra["srtp_offered"] = _scope_srtp(c.get("client_hello"))
     cv.extra["srtp_selected"] = _scope_srtp(c.get("server_hello"))
     app = {}
@@ -392,6 +405,16 @@ def compare_dtls(ts: dc.ConnView, sc: dc.ConnView, fields=ALL_FIELDS, keys: bool
             # the message lists are compared above; here only the cookies
             if len(a) == len(b) and a != b:
                 yield (f"cookie_length {name}", _fmt_list(a), _fmt_list(b))
+        a, b = sc.extra.get("hvr_versions") or [], ts.extra.get("hvr_versions") or []
+        if len(a) == len(b) and a != b:
+            yield ("hello_verify_request.server_version", _fmt_list(a, 4), _fmt_list(b, 4))
+    if "ja3" in fields:
+        # tshark's DTLS JA3/JA3S (dtls.handshake.ja3, ja3s); compared where
+        # tshark gives one (not for DTLS 1.3's HelloRetryRequest)
+        for key in ("ja3", "ja3s"):
+            a, b = sc.extra.get(key), ts.extra.get(key)
+            if b is not None and a != b:
+                yield (key, json.dumps(a), json.dumps(b))
     if "use_srtp" in fields:
         # a count of profiles (not their names) never equals tshark's list
         for name, key in (("offered", "srtp_offered"), ("selected", "srtp_selected")):
