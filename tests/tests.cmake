@@ -57,7 +57,7 @@ add_test(NAME e2e/dtls_diff COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/dtls_d
 set_tests_properties(e2e/dtls_diff PROPERTIES FIXTURES_REQUIRED dtls_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME e2e/dtls_variants COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/dtls_variants.py --tlsscope $<TARGET_FILE:tlsscope> ${TSC_DTLS_CAPTURES})
 set_tests_properties(e2e/dtls_variants PROPERTIES FIXTURES_REQUIRED dtls_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
-add_test(NAME e2e/mutate_dtls_captures COMMAND bash -c "set -- ${TSC_DTLS_CAPTURES}/*.pcap; [ -e \"$1\" ] || { echo 'mutate: SKIPPED: no DTLS captures (make_dtls_captures needs root)'; exit 77; }; exec python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py --tlsscope $<TARGET_FILE:tlsscope> --head-cuts 0 --variants 20 \"$@\"")
+add_test(NAME e2e/mutate_dtls_captures COMMAND bash -c "set -- ${TSC_DTLS_CAPTURES}/*.pcap; [ -e \"$1\" ] || { echo 'mutate: SKIPPED: no DTLS captures (make_dtls_captures needs root)'; exit 77; }; exec python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py --tlsscope $<TARGET_FILE:tlsscope> --head-cuts 0 --variants 12 \"$@\"")
 set_tests_properties(e2e/mutate_dtls_captures PROPERTIES FIXTURES_REQUIRED dtls_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME e2e/dtls_corpus COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/dtls_corpus.py
          --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --tlsscope $<TARGET_FILE:tlsscope> -j 2)
