@@ -186,6 +186,16 @@ def decrypted_finished(c):
                   if m.get("type") == "finished" and m.get("decrypted"))
 
 
+def msg_lists(base, got):
+    """The message lists of the first connection whose lists differ."""
+    for b, g in zip(base, got):
+        mb = [m["dir"] + ":" + m["type"] for m in b.get("messages", [])]
+        mg = [m["dir"] + ":" + m["type"] for m in g.get("messages", [])]
+        if mb != mg:
+            return f" (messages {mg}; the original's {mb})"
+    return ""
+
+
 def check_drop(base, got, keyed, frag):
     """Why the dropped-fragment reading is wrong, or None."""
     if len(got) != 1 or len(base) != 1:
@@ -298,7 +308,7 @@ def main(argv=None) -> int:
                         verdict(label, check_early_epoch(base[lab], got))
                     else:
                         d = variants.first_diff(variants.norm(base[lab]), variants.norm(got))
-                        verdict(label, d and f"differs from the original: {d}")
+                        verdict(label, d and f"differs from the original: {d}{msg_lists(base[lab], got)}")
     print(f"dtls-variants: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
