@@ -123,6 +123,8 @@ HRR_RANDOM = "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c"
 VERSION_NAMES = {
     0x0002: "SSL 2.0", 0x0300: "SSL 3.0", 0x0301: "TLS 1.0",
     0x0302: "TLS 1.1", 0x0303: "TLS 1.2", 0x0304: "TLS 1.3",
+    0xfeff: "DTLS 1.0", 0xfefd: "DTLS 1.2", 0xfefc: "DTLS 1.3",
+    0x0100: "DTLS 1.0 (OpenSSL pre 0.9.8f)",
 }
 
 # --------------------------------------------------------------------------
@@ -226,7 +228,8 @@ def iter_json_array(text: str):
 def run_tshark_json(capture: str, keylog: str | None = None,
                     extra: list[str] | None = None,
                     display_filter: str = "tls",
-                    timeout: int = TSHARK_TIMEOUT) -> str:
+                    timeout: int = TSHARK_TIMEOUT,
+                    layers: str = "frame ip ipv6 tcp tls") -> str:
     cmd = [tshark_bin(), "-n", "-r", capture] + TSHARK_PREFS
     if keylog:
         cmd += ["-o", "tls.keylog_file:" + keylog]
@@ -234,7 +237,7 @@ def run_tshark_json(capture: str, keylog: str | None = None,
     # -Y keeps only frames where TLS was dissected (a reassembled PDU is
     # shown in the frame that completes it, so nothing is lost); -J keeps
     # only the layers we read.
-    cmd += ["-Y", display_filter, "-T", "json", "-J", "frame ip ipv6 tcp tls"]
+    cmd += ["-Y", display_filter, "-T", "json", "-J", layers]
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=timeout, env=_tshark_env())
@@ -916,8 +919,8 @@ def tlsscope_view(c: dict) -> ConnView:
             cv.events.append((src, "ccs", None))
         elif t == "alert":
             cv.events.append((src, "alert", "?"))  # details from "alerts"
-        elif t in ("encrypted_handshake", "heartbeat") or t is None:
-            continue
+        elif t in ("encrypted_handshake", "heartbeat", "application_data") or t is None:
+            continue    # application_data: the records --data shows
         else:
             cv.events.append((src, "hs", t))
     # plaintext alerts (level/description) from "alerts", in order

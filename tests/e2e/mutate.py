@@ -6,7 +6,9 @@ crash (signal, sanitizer report), hang, or print invalid JSON. A capture
 with a key log beside it (NAME.keys, and NAME.server.key) is read with
 --keylog (--rsa-key) and --data, so damaged records go through decryption.
 
-usage: mutate.py --tlsscope BIN [--variants N] [--seed S] CAPTURE...
+usage: mutate.py --tlsscope BIN [--variants N] [--head-cuts H] [--seed S] CAPTURE...
+(cuts at each of the first H bytes, default 64, then N/2 random cuts and N
+variants with bytes overwritten per capture)
 Closing line: 'mutate: N passed, M failed'."""
 import argparse
 import json
@@ -58,6 +60,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tlsscope", required=True)
     ap.add_argument("--variants", type=int, default=60)
+    ap.add_argument("--head-cuts", type=int, default=64)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=int, default=60)
     ap.add_argument("captures", nargs="+")
@@ -68,8 +71,9 @@ def main():
         for cap in a.captures:
             data = open(cap, "rb").read()
             variants = []
-            # truncations: every byte of the first 64, then spread over the file
-            cuts = sorted(set(list(range(0, min(64, len(data)))) +
+            # truncations: every byte of the first 64 (the file and first
+            # packet headers), then spread over the file
+            cuts = sorted(set(list(range(0, min(a.head_cuts, len(data)))) +
                               [rnd.randrange(len(data)) for _ in range(a.variants // 2)]))
             for c in cuts:
                 variants.append(("cut%d" % c, data[:c]))

@@ -66,7 +66,8 @@ def ether(payload, ethertype=0x0800):
 
 
 class Pkt:
-    """A decoded Ethernet/IPv4/TCP packet from a test capture."""
+    """A decoded Ethernet/IPv4 packet from a test capture: TCP (tcp_ok) or
+    UDP (udp_ok) with its ports and payload."""
 
     def __init__(self, raw):
         self.raw = raw
@@ -85,6 +86,10 @@ class Pkt:
             thl = (off >> 4) * 4
             self.payload = seg[thl:]
             self.tcp_header = seg[:thl]
+        self.udp_ok = self.proto == 17 and len(seg) >= 8
+        if self.udp_ok:
+            self.sport, self.dport, ulen = struct.unpack("!HHH", seg[:6])
+            self.payload = seg[8:max(8, ulen)]
 
     def rebuild(self, seq=None, payload=None, flags=None):
         seq = self.seq if seq is None else seq
