@@ -276,6 +276,7 @@ def dtls_frag_synthetic():
     ops = frag(6, 0, 7) + frag(14, 0, 5) + frag(15, 0, 5) + \
         b"".join(frag(6, k * 19, 7, k & 3) for k in range(1, 36)) + frag(6, 0, 640) + frag(7, 0, 80)
     seeds.append(bytes([5, 0, 9]) + lens + ops)
+    # cap 64: a message over the cap passed over, a skip that gives up a partial one
     seeds.append(bytes([0, 0, 0]) + lens + frag(3, 0, 10) + frag(4, 0, 10) + b"\x01" + frag(5, 0, 20))
     return seeds
 
