@@ -6,9 +6,10 @@
  * The first byte: bit 0 JSON (else -v); bit 1 a key log follows as
  * [len u16][len bytes] and the run decrypts with it; bit 2 decrypted
  * application data goes to the sink (--data); bit 3 live capture (a
- * connection is shown as soon as its handshake completes). Then datagrams
- * [ctl][len u16][len bytes]: ctl bit 0 the side; bit 1 the snaplen cut the
- * datagram, whose length on the wire was len + 1 + (ctl >> 2).
+ * connection is shown as soon as its handshake completes or an alert ends
+ * it). Then datagrams [ctl][len u16][len bytes]: ctl bit 0 the side; bit 1
+ * the snaplen cut the datagram, whose length on the wire was
+ * len + 1 + (ctl >> 2).
  *
  * As in the pipeline: no connection until a datagram is plausibly DTLS
  * (its sender taken for the client until a hello says otherwise), and a
@@ -74,8 +75,9 @@ static void datagram(struct run *r, int side, const uint8_t *p, size_t n, size_t
             return;
     }
     tsc_session_datagram(&r->sc, r->c, side, p, n, wire, ts);
-    if (r->live && !r->c->reported && r->c->complete) {
-        /* live: shown as soon as its handshake is done (flow_tls.c's release) */
+    if (r->live && !r->c->reported && (r->c->complete || r->c->ended)) {
+        /* live: shown as soon as its handshake is done or an alert ended it
+         * (the pipeline's live_report, flow_tls.c's complete and release) */
         r->sink->emit(r->sink->ctx, r->c, r->seq);
         r->c->reported = 1;
     }
