@@ -1,18 +1,24 @@
-/* Fuzz target: DTLS handshake reassembly (tls/assemble.c's fragments and
- * tsc_asm_frag_skip), checked against a model of its contract: fragments
- * out of order, overlapping, repeated, conflicting, over the cap or too far
- * ahead, and skips (the capture will not bring what is missing) between
- * them. After every call the assembler must agree with the model on
+/* Fuzz target: DTLS handshake reassembly (tls/assemble.c's fragments,
+ * tsc_asm_frag_skip, _spent and _restart), checked against a model of its
+ * contract: fragments out of order, overlapping, repeated, conflicting,
+ * over the cap or too far ahead, with skips (the capture will not bring
+ * what is missing), spent message numbers (OpenSSL's pre-RFC
+ * ChangeCipherSpec) and restarts (a renegotiation) between them. After
+ * every call the assembler must agree with the model on
  *   - the verdict (NEW, REPEAT, REFUSED);
  *   - the messages handed on: each once, in message_seq order, the first
- *     copy of every byte (as TCP reassembly keeps it), none over the cap;
+ *     copy of every byte (as TCP reassembly keeps it), none over the cap,
+ *     each with the OR of the tags of the fragment that began it and of
+ *     those that brought new bytes;
  *   - the next message_seq expected, what a skip gave up (messages and
  *     missing bytes), tsc_asm_holes and tsc_asm_pending.
  *
  * Input: [cap u8][base u16][lens 8 bytes], then ops [ctl]...; ctl & 3:
  *   0 a fragment on the wire: its 12-byte header and body
  *     (tsc_hs_frag_parse; the input ends where one does not parse);
- *   1 a skip (tsc_asm_frag_skip);
+ *   1 by (ctl >> 2) & 3: 0 a skip (tsc_asm_frag_skip), 1 message_seq
+ *     base + (ctl >> 4) spent (tsc_asm_frag_spent), 2 a restart
+ *     (tsc_asm_frag_restart), 3 nothing;
  *   2 a fragment of one of 16 messages: [i u8][offset u16][n u16]; message
  *     j = i & 15 is message_seq base + j, type j + 1 (0x42 if i bit 7), its
  *     length lens[j & 7] * 16 for j < 8, lens[j & 7] for the others (one
@@ -20,7 +26,7 @@
  *     o * 131 + (ctl >> 2) * 29 + j, so copies that overlap may disagree;
  *   3 a fragment taken as it comes, bounds unchecked: [type u8][length u24]
  *     [message_seq u16][offset u24][n u16] and up to n bytes.
- * The cap is 64 << (cap & 7). */
+ * A fragment's tag is ctl >> 2. The cap is 64 << (cap & 7). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,6 +48,7 @@ struct mmsg {
     uint8_t used;
     uint8_t oversize;
     uint8_t type;
+    uint8_t tag;
     uint16_t seq;
     uint32_t length;
     uint32_t held; /* bytes of it that arrived */
@@ -97,7 +104,9 @@ static size_t runs_with(const struct mmsg *e, uint32_t lo, uint32_t hi)
 
 struct seen {
     size_t cap;
+    uint8_t tag;              /* set by the assembler before each message */
     size_t n;                 /* messages handed on during the call */
+    uint8_t tags[WINDOW];
     uint8_t type[WINDOW];
     uint32_t len[WINDOW];
     uint8_t *body[WINDOW];
@@ -113,6 +122,7 @@ static void on_msg(void *arg, uint8_t type, struct tsc_view body)
     if (body.len)
         memcpy(copy, body.p, body.len);
     s->type[s->n] = type;
+    s->tags[s->n] = s->tag;
     s->len[s->n] = (uint32_t)body.len;
     s->body[s->n] = copy;
     s->n++;
@@ -142,7 +152,7 @@ static void model_deliver(struct model *md, const struct seen *s, size_t *k)
             break;
         if (!e->oversize) {
             CHECK(*k < s->n);
-            CHECK(s->type[*k] == e->type && s->len[*k] == e->length);
+            CHECK(s->type[*k] == e->type && s->len[*k] == e->length && s->tags[*k] == e->tag);
             CHECK(e->length == 0 || memcmp(s->body[*k], e->data, e->length) == 0);
             (*k)++;
         }
@@ -174,6 +184,7 @@ static enum tsc_asm_verdict model_fragment(struct model *md, const struct tsc_hs
         CHECK(e != NULL); /* a window of WINDOW seqs never holds more */
         e->used = 1;
         e->seq = f->message_seq;
+        e->tag = f->tag; /* the fragment that began it, whatever it brought */
         e->type = f->type;
         e->length = f->length;
         if (f->length > md->cap) {
@@ -200,6 +211,7 @@ static enum tsc_asm_verdict model_fragment(struct model *md, const struct tsc_hs
         return TSC_ASM_REPEAT;
     if (runs_with(e, lo, hi) > TSC_ASM_RANGES)
         return TSC_ASM_REFUSED;
+    e->tag |= f->tag;
     for (uint32_t o = lo; o < hi; o++) {
         if (!e->have[o]) { /* the first copy of a byte is the one kept */
             e->have[o] = 1;
@@ -264,6 +276,33 @@ static void skip(struct model *md, struct tsc_hs_asm *a, struct seen *s, const s
     CHECK(!tsc_asm_holes(a));
 }
 
+/* Message `seq` was spent otherwise: passed over if it is the one expected
+ * and nothing of it is held. */
+static void spent(struct model *md, struct tsc_hs_asm *a, struct seen *s, const struct tsc_asm_out *out, uint16_t seq)
+{
+    tsc_asm_frag_spent(a, seq, out);
+    size_t k = 0;
+    if (md->started && seq == md->next && !model_find(md, seq)) {
+        md->next++;
+        model_deliver(md, s, &k);
+    }
+    CHECK(k == s->n);
+    seen_clear(s);
+    check_state(md, a);
+}
+
+/* A new handshake numbers from 0 again: nothing held, no start yet. */
+static void restart(struct model *md, struct tsc_hs_asm *a, struct seen *s)
+{
+    tsc_asm_frag_restart(a);
+    for (size_t i = 0; i < WINDOW; i++)
+        model_drop(&md->m[i]);
+    md->started = 0;
+    md->next = 0;
+    CHECK(s->n == 0);
+    check_state(md, a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -277,7 +316,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct seen s;
     memset(&s, 0, sizeof s);
     s.cap = md.cap;
-    struct tsc_asm_out out = {&s, on_msg, on_err};
+    struct tsc_asm_out out = {&s, on_msg, on_err, &s.tag};
     struct tsc_hs_asm a;
     memset(&a, 0, sizeof a);
     static uint8_t gen[255 * 16 + 1]; /* a compact fragment's body */
@@ -288,7 +327,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct tsc_hs_frag f;
         memset(&f, 0, sizeof f);
         if ((ctl & 3) == 1) {
-            skip(&md, &a, &s, &out);
+            if (((ctl >> 2) & 3) == 0)
+                skip(&md, &a, &s, &out);
+            else if (((ctl >> 2) & 3) == 1)
+                spent(&md, &a, &s, &out, (uint16_t)(base + (ctl >> 4)));
+            else if (((ctl >> 2) & 3) == 2)
+                restart(&md, &a, &s);
             continue;
         }
         if ((ctl & 3) == 0) {
@@ -319,6 +363,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t take = n < tsc_cursor_left(&c) ? n : tsc_cursor_left(&c);
             (void)tsc_cursor_bytes(&c, take, &f.body);
         }
+        f.tag = ctl >> 2;
         fragment(&md, &a, &s, &out, &f);
     }
     for (size_t i = 0; i < WINDOW; i++)

@@ -195,16 +195,12 @@ def dtls_conns(link, pkts):
 
 
 def read_keys(path):
-    """A key log's lines that tlsscope reads, the rest (comments, RSA) left
-    out to keep seeds small; illustrated-dtls writes CLIENT_TRAFFIC_SECRET
-    for CLIENT_TRAFFIC_SECRET_0 (and the same for the server's)."""
+    """A key log's lines but comments and RSA ones, to keep seeds small."""
     keep = []
     for line in open(path, "rb").read().splitlines():
         f = line.split()
         if len(f) != 3 or f[0].startswith(b"#") or f[0] == b"RSA":
             continue
-        if f[0] in (b"CLIENT_TRAFFIC_SECRET", b"SERVER_TRAFFIC_SECRET"):
-            f[0] += b"_0"
         keep.append(b" ".join(f))
     return b"\n".join(keep) + b"\n" if keep else b""
 
@@ -276,6 +272,15 @@ def dtls_frag_synthetic():
     ops = frag(6, 0, 7) + frag(14, 0, 5) + frag(15, 0, 5) + \
         b"".join(frag(6, k * 19, 7, k & 3) for k in range(1, 36)) + frag(6, 0, 640) + frag(7, 0, 80)
     seeds.append(bytes([5, 0, 9]) + lens + ops)
+    # tags: of the fragment that begins a message and of those that bring
+    # bytes; message 2 spent too early, 1 spent (OpenSSL's pre-RFC
+    # ChangeCipherSpec) while 2 is held, 4 spent while held; restarts (a
+    # renegotiation)
+    spent = lambda j: bytes([1 | 1 << 2 | j << 4])  # noqa: E731
+    ops = frag(0, 0, 30, 1) + frag(3, 0, 10, 2) + frag(0, 30, 40, 4) + frag(0, 10, 40, 8) + spent(2) + \
+        frag(2, 0, 0, 16) + spent(1) + frag(3, 0, 200, 32) + frag(4, 0, 5, 1) + spent(4) + b"\x09" + \
+        frag(5, 0, 10, 2) + spent(5) + frag(6, 0, 5) + b"\x09" + spent(0) + frag(1, 0, 16, 1)
+    seeds.append(bytes([3, 0, 0]) + lens + ops)
     # cap 64: a message over the cap passed over, a skip that gives up a partial one
     seeds.append(bytes([0, 0, 0]) + lens + frag(3, 0, 10) + frag(4, 0, 10) + b"\x01" + frag(5, 0, 20))
     return seeds
