@@ -3,7 +3,19 @@
 captures made from real peers): whole files for the pipeline, frames for the
 packet decoder, record streams, hellos, handshake messages, extensions and
 certificates. Deterministic; run from the repository root:
-    python3 tests/fuzz/make_seeds.py tests/golden/captures/*.pcap"""
+    python3 tests/fuzz/make_seeds.py [--targets=T1,T2] tests/golden/captures/*.pcap
+
+DTLS captures (UDP) give the frame_dtls and dtls_frag seeds: a capture's
+key log, when it has one, is CAPTURE.keys beside it or named as
+CAPTURE=KEYLOG, and goes into the frame_dtls seeds that decrypt. The DTLS
+seeds in the repository came from openssl s_server/s_client -dtls1_2 and
+-dtls1 captures with key logs (AES-GCM, AES-CBC, ChaCha20 with -mtu 400,
+each with its cookie exchange), and from a few small public captures of
+../shared/corpus: a DTLS 1.3 connection with connection IDs and a
+HelloRetryRequest (zeek dtls13-cid.pcap, first connection, small datagrams
+only), DTLS 1.3 with its key log (illustrated-dtls), fragmented and
+interleaved ClientHellos (mercury), DTLS beside STUN (zeek webrtc-stun.pcap),
+sequence numbers that jump (zeek)."""
 import hashlib
 import os
 import struct
@@ -14,9 +26,16 @@ import pcaplib  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 LIMIT = 40
+DTLS_SEED_BYTES = 4096  # datagrams of one connection kept in a frame_dtls seed
+DTLS_SEED_DATAGRAMS = 32
+
+
+ONLY = None  # --targets=a,b: write only these targets' seeds
 
 
 def put(target, data, seen):
+    if ONLY is not None and target not in ONLY:
+        return
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)
     h = hashlib.sha1(data).hexdigest()[:16]
@@ -96,14 +115,246 @@ def records(stream):
         off += 5 + n
 
 
+def udp_datagrams(link, pkts):
+    """(src, dst, payload) of each UDP datagram over Ethernet (VLANs too),
+    Linux cooked, raw IP or BSD loopback, IPv4 or IPv6 (not IP fragments)."""
+    out = []
+    for _, _, raw in pkts:
+        if link == pcaplib.LINK_ETHERNET:
+            off, et = 12, None
+            while off + 2 <= len(raw):
+                et = struct.unpack("!H", raw[off:off + 2])[0]
+                off += 2
+                if et not in (0x8100, 0x88a8):
+                    break
+                off += 2
+            ip = raw[off:]
+        elif link == pcaplib.LINK_SLL:
+            ip = raw[16:]
+        elif link == pcaplib.LINK_SLL2:
+            ip = raw[20:]
+        elif link == 0:
+            ip = raw[4:]
+        elif link == pcaplib.LINK_RAW:
+            ip = raw
+        else:
+            continue
+        if len(ip) < 20:
+            continue
+        if ip[0] >> 4 == 4:
+            ihl = (ip[0] & 15) * 4
+            if ip[9] != 17 or struct.unpack("!H", ip[6:8])[0] & 0x3fff:
+                continue
+            total = struct.unpack("!H", ip[2:4])[0]
+            src, dst, seg = ip[12:16], ip[16:20], ip[ihl:total]
+        elif ip[0] >> 4 == 6 and len(ip) >= 40:
+            if ip[6] != 17:
+                continue
+            src, dst, seg = ip[8:24], ip[24:40], ip[40:40 + struct.unpack("!H", ip[4:6])[0]]
+        else:
+            continue
+        if len(seg) < 8:
+            continue
+        sport, dport, ulen = struct.unpack("!HHH", seg[:6])
+        out.append(((src, sport), (dst, dport), seg[8:ulen]))
+    return out
+
+
+def dtls_records(dg):
+    """(type, epoch, body) of each DTLSPlaintext record of a datagram (none
+    after a unified header or something else)."""
+    off = 0
+    while off + 13 <= len(dg):
+        t, v = dg[off], dg[off + 1:off + 3]
+        if not 20 <= t <= 26 or v[0] not in (0xfe, 0x01):
+            return
+        n = struct.unpack("!H", dg[off + 11:off + 13])[0]
+        yield t, struct.unpack("!H", dg[off + 3:off + 5])[0], dg[off + 13:off + 13 + n]
+        off += 13 + n
+
+
+def dtls_plausible(dg):
+    recs = list(dtls_records(dg))
+    return bool(recs) and sum(13 + len(b) for _, _, b in recs) == len(dg)
+
+
+def dtls_conns(link, pkts):
+    """Per UDP 5-tuple that carries DTLS: [(side, payload)] from its first
+    DTLS datagram on, side 0 the sender of that datagram."""
+    conns, order = {}, []
+    for src, dst, payload in udp_datagrams(link, pkts):
+        key = (src, dst) if src < dst else (dst, src)
+        if key not in conns:
+            if not dtls_plausible(payload):
+                continue
+            conns[key] = (src, [])
+            order.append(key)
+        first, dgs = conns[key]
+        dgs.append((0 if src == first else 1, payload))
+    return [conns[k][1] for k in order]
+
+
+def read_keys(path):
+    """A key log's lines but comments and RSA ones, to keep seeds small."""
+    keep = []
+    for line in open(path, "rb").read().splitlines():
+        f = line.split()
+        if len(f) != 3 or f[0].startswith(b"#") or f[0] == b"RSA":
+            continue
+        keep.append(b" ".join(f))
+    return b"\n".join(keep) + b"\n" if keep else b""
+
+
+def frame_dtls_seed(cfg, dgs, keys=None):
+    """The frame_dtls target's input: [cfg]([len u16][key log])[ctl][len u16][datagram]..."""
+    out = bytes([cfg | (2 if keys else 0)])
+    if keys:
+        out += struct.pack("!H", len(keys)) + keys
+    total, count = 0, 0
+    for side, dg in dgs:
+        if total + len(dg) > DTLS_SEED_BYTES or count >= DTLS_SEED_DATAGRAMS:
+            continue
+        out += bytes([side]) + struct.pack("!H", len(dg)) + dg
+        total += len(dg)
+        count += 1
+    return out
+
+
+def dtls_frag_seeds(dgs):
+    """Per direction, the dtls_frag target's input: the plaintext handshake
+    fragments in capture order (op 0), a skip (op 1) wherever the other
+    direction answered, as facts.c skips what its peer answered."""
+    out = []
+    for side in (0, 1):
+        ops, answered = b"", False
+        for s, dg in dgs:
+            for t, epoch, body in dtls_records(dg):
+                if t != 22 or epoch != 0:
+                    continue
+                if s != side:
+                    answered = True
+                    continue
+                if answered:
+                    ops += b"\x01"
+                    answered = False
+                off = 0
+                while off + 12 <= len(body):
+                    fl = int.from_bytes(body[off + 9:off + 12], "big")
+                    ops += b"\x00" + body[off:off + 12 + fl]
+                    off += 12 + fl
+        if ops:
+            out.append(bytes([7, 0, 0]) + bytes(8) + ops[:8192])
+    return out
+
+
+def dtls_frag_synthetic():
+    """Compact fragments (op 2) of the dtls_frag target: messages out of
+    order, overlapping with other bytes, repeated, a skip between, and
+    message_seq wrapping past 65535."""
+    def frag(i, off, n, salt=0):
+        return bytes([2 | salt << 2, i]) + struct.pack("!HH", off, n)
+    lens = bytes([4, 1, 0, 9, 2, 3, 40, 5])
+    seeds = []
+    # cap 512, from message_seq 0: overlaps, a message of length 0, a skip
+    # that gives up a partial message, an absent one and another partial,
+    # and hands on the one held after them; fragments that disagree on the
+    # type or length of a message
+    ops = frag(0, 30, 40) + frag(0, 0, 40, 3) + frag(0, 20, 20, 5) + frag(1, 0, 8) + frag(2, 0, 0) + \
+        frag(1, 8, 100) + frag(3, 50, 100) + frag(5, 0, 10) + frag(7, 0, 80) + frag(7, 40, 80, 1) + b"\x01" + \
+        frag(4, 0, 100) + frag(8, 0, 2) + frag(0x88, 0, 4) + frag(0x48, 0, 5) + frag(8, 1, 40, 2)
+    seeds.append(bytes([3, 0, 0]) + lens + ops)
+    # message_seq 65533 on, wrapping to 0; a message too far ahead
+    ops = b"".join(frag(j, 0, 0xffff) for j in (0, 2, 1, 3)) + frag(15, 0, 3) + frag(9, 0, 3) + b"\x01" + \
+        frag(8, 0, 10)
+    seeds.append(bytes([3, 0xff, 0xfd]) + lens + ops)
+    # the last message_seq of the window and the one past it; one message in
+    # more pieces than are kept apart, then whole
+    ops = frag(6, 0, 7) + frag(14, 0, 5) + frag(15, 0, 5) + \
+        b"".join(frag(6, k * 19, 7, k & 3) for k in range(1, 36)) + frag(6, 0, 640) + frag(7, 0, 80)
+    seeds.append(bytes([5, 0, 9]) + lens + ops)
+    # tags: of the fragment that begins a message and of those that bring
+    # bytes; message 2 spent too early, 1 spent (OpenSSL's pre-RFC
+    # ChangeCipherSpec) while 2 is held, 4 spent while held; restarts (a
+    # renegotiation)
+    spent = lambda j: bytes([1 | 1 << 2 | j << 4])  # noqa: E731
+    ops = frag(0, 0, 30, 1) + frag(3, 0, 10, 2) + frag(0, 30, 40, 4) + frag(0, 10, 40, 8) + spent(2) + \
+        frag(2, 0, 0, 16) + spent(1) + frag(3, 0, 200, 32) + frag(4, 0, 5, 1) + spent(4) + b"\x09" + \
+        frag(5, 0, 10, 2) + spent(5) + frag(6, 0, 5) + b"\x09" + spent(0) + frag(1, 0, 16, 1)
+    seeds.append(bytes([3, 0, 0]) + lens + ops)
+    # cap 64: a message over the cap passed over, a skip that gives up a partial one
+    seeds.append(bytes([0, 0, 0]) + lens + frag(3, 0, 10) + frag(4, 0, 10) + b"\x01" + frag(5, 0, 20))
+    return seeds
+
+
+def add_cid_ext(body, mt, cid):
+    """A whole ClientHello or ServerHello body (DTLS form) with a
+    connection_id extension (RFC 9146) appended."""
+    o = 2 + 32
+    o += 1 + body[o]  # session id
+    if mt == 1:
+        o += 1 + body[o]  # cookie
+        o += 2 + int.from_bytes(body[o:o + 2], "big")  # cipher suites
+        o += 1 + body[o]  # compression methods
+    else:
+        o += 3  # cipher suite, compression method
+    ext = struct.pack("!HHB", 54, 1 + len(cid), len(cid)) + cid
+    if o + 2 > len(body):
+        return body + struct.pack("!H", len(ext)) + ext
+    el = int.from_bytes(body[o:o + 2], "big")
+    return body[:o] + struct.pack("!H", el + len(ext)) + body[o + 2:] + ext
+
+
+def with_cid(dgs, client_side=0):
+    """A DTLS 1.2 connection made to use connection IDs: the hellos gain
+    the extension, and each protected record (epoch > 0) becomes a tls12_cid
+    record (type 25) carrying the ID its receiver asked for. The records'
+    protection does not cover the ID, so they no longer open: this reaches
+    the framing of RFC 9146, not its decryption."""
+    cids = {1 - client_side: b"CIDc", client_side: b"CIDsrv"}  # the ID each side's records carry
+    out = []
+    for side, dg in dgs:
+        recs, new = list(dtls_records(dg)), b""
+        off = 0
+        for t, epoch, body in recs:
+            hdr = dg[off:off + 11]
+            off += 13 + len(body)
+            if t == 22 and epoch == 0 and len(body) >= 12 and body[0] in (1, 2) and \
+                    body[6:9] == b"\0\0\0" and body[1:4] == body[9:12]:
+                mb = add_cid_ext(body[12:], body[0], b"CIDc" if body[0] == 1 else b"CIDsrv")
+                ml = len(mb).to_bytes(3, "big")
+                body = bytes([body[0]]) + ml + body[4:9] + ml + mb
+            if epoch > 0:
+                hdr = bytes([25]) + hdr[1:] + cids[side]
+            new += hdr + struct.pack("!H", len(body)) + body
+        out.append((side, new + dg[off:]))
+    return out
+
+
 def main():
+    global ONLY
     seen = {}
-    for cap in sys.argv[1:]:
+    args = sys.argv[1:]
+    if args and args[0].startswith("--targets="):
+        ONLY = set(args.pop(0).split("=", 1)[1].split(","))
+    for arg in args:
+        cap, _, keyfile = arg.partition("=")
+        if not keyfile and os.path.exists(os.path.splitext(cap)[0] + ".keys"):
+            keyfile = os.path.splitext(cap)[0] + ".keys"
         data = open(cap, "rb").read()
         put("pipeline", data, seen)
         link, pkts = pcaplib.read_pcap(cap) if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4") else (None, [])
         for _, _, raw in pkts[:12]:
             put("packet", b"\x00" + raw, seen)
+        keys = read_keys(keyfile) if keyfile else None
+        for i, dgs in enumerate(dtls_conns(link, pkts)):
+            put("frame_dtls", frame_dtls_seed(i & 1, dgs), seen)
+            if keys:
+                put("frame_dtls", frame_dtls_seed(1 | 4 | 8 * (i & 1), dgs, keys), seen)
+            if any(dg[0] == 22 and dg[1:3] == b"\xfe\xfd" for _, dg in dgs) and \
+                    not any(dg[0] & 0xe0 == 0x20 for _, dg in dgs):
+                put("frame_dtls", frame_dtls_seed(1, with_cid(dgs)), seen)
+            for seed in dtls_frag_seeds(dgs):
+                put("dtls_frag", seed, seen)
         for i, ops in enumerate(conn_ops(pkts)):
             put("frame_tcp", bytes([2 * (i & 1)]) + ops, seen)
         for key, st in streams(pkts).items():
@@ -140,6 +391,8 @@ def main():
                         put("x509", body[o + 3:o + 3 + cl], seen)
                         o += 3 + cl
                 off += 4 + ml
+    for seed in dtls_frag_synthetic():
+        put("dtls_frag", seed, seen)
     for t, s in sorted(seen.items()):
         print("make_seeds: %s: %d seeds" % (t, len(s)))
 
