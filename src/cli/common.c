@@ -86,7 +86,7 @@ int tsc_cli_getopt_init(struct tsc_cli_getopt *g, const struct option *own, cons
 const char tsc_cli_decrypt_help[] =
     "decryption:\n"
     "      --keylog FILE     NSS key log (SSLKEYLOGFILE of browsers, curl, OpenSSL,\n"
-    "                        GnuTLS): decrypt SSL 3.0 to TLS 1.3, show the\n"
+    "                        GnuTLS): decrypt SSL 3.0 to TLS 1.3 and DTLS, show the\n"
     "                        encrypted handshake messages and count plaintext\n"
     "      --rsa-key FILE    a server's RSA private key (PEM or DER), for static-RSA\n"
     "                        key exchange; may be given several times\n"
