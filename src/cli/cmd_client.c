@@ -202,20 +202,32 @@ static size_t unescape(const char *s, char *out, size_t n)
     return k;
 }
 
+/* dial(), the failure said on stderr, and the socket's two ends (the tap's
+ * addresses). */
+static int dial_ends(const struct client_opts *co, int udp, struct sockaddr_storage *local,
+                     struct sockaddr_storage *peer)
+{
+    char why[512];
+    int fd = dial(co->host, co->port, co->timeout, udp, why, sizeof why);
+    if (fd < 0) {
+        fprintf(stderr, "tlsscope: %s\n", why);
+        return -1;
+    }
+    socklen_t ll = sizeof *local, pl_len = sizeof *peer;
+    getsockname(fd, (struct sockaddr *)local, &ll);
+    getpeername(fd, (struct sockaddr *)peer, &pl_len);
+    return fd;
+}
+
 /* One connection. Returns 0 when the handshake completed. */
 static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, struct tsc_pipeline *pl,
                struct tsc_pcap_writer *w, const char *payload, size_t payload_len, int *verify_failed)
 {
     char why[512];
-    int fd = dial(co->host, co->port, co->timeout, 0, why, sizeof why);
-    if (fd < 0) {
-        fprintf(stderr, "tlsscope: %s\n", why);
-        return -1;
-    }
     struct sockaddr_storage local, peer;
-    socklen_t ll = sizeof local, pl_len = sizeof peer;
-    getsockname(fd, (struct sockaddr *)&local, &ll);
-    getpeername(fd, (struct sockaddr *)&peer, &pl_len);
+    int fd = dial_ends(co, 0, &local, &peer);
+    if (fd < 0)
+        return -1;
     struct tsc_tap tap;
     tsc_tap_init(&tap, &local, &peer, pl, NULL, w);
     SSL *ssl = SSL_new(ctx);
@@ -273,15 +285,10 @@ static int one_dtls(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **se
                     struct tsc_pcap_writer *w, const char *payload, size_t payload_len, int *verify_failed)
 {
     char why[512];
-    int fd = dial(co->host, co->port, co->timeout, 1, why, sizeof why);
-    if (fd < 0) {
-        fprintf(stderr, "tlsscope: %s\n", why);
-        return -1;
-    }
     struct sockaddr_storage local, peer;
-    socklen_t ll = sizeof local, pl_len = sizeof peer;
-    getsockname(fd, (struct sockaddr *)&local, &ll);
-    getpeername(fd, (struct sockaddr *)&peer, &pl_len);
+    int fd = dial_ends(co, 1, &local, &peer);
+    if (fd < 0)
+        return -1;
     struct tsc_tap tap;
     int rc = -1;
     SSL *ssl = NULL;

@@ -180,6 +180,17 @@ static void describe(struct tsc_buf *b, const uint8_t *wire, size_t n, int json)
     free(chp);
 }
 
+/* A client's connection is over: its socket closed, its tap's connection
+ * ended, and what the report holds written out. */
+static void client_end(struct server *s, struct client *cl)
+{
+    close(cl->fd);
+    tsc_tap_close(&cl->tap);
+    pthread_mutex_lock(&s->lock);
+    (void)tsc_report_flush(s->rep);
+    pthread_mutex_unlock(&s->lock);
+}
+
 static void *serve(void *arg)
 {
     struct client *cl = arg;
@@ -232,11 +243,7 @@ static void *serve(void *arg)
     SSL_shutdown(ssl);
 done:
     SSL_free(ssl);
-    close(cl->fd);
-    tsc_tap_close(&cl->tap);
-    pthread_mutex_lock(&s->lock);
-    (void)tsc_report_flush(s->rep);
-    pthread_mutex_unlock(&s->lock);
+    client_end(s, cl);
     free(hc);
     atomic_fetch_sub(&s->active, 1);
     atomic_fetch_add(&s->served, 1);
@@ -306,11 +313,7 @@ static void *serve_dtls(void *arg)
 done:
     ERR_clear_error();
     SSL_free(ssl);
-    close(cl->fd);
-    tsc_tap_close(&cl->tap);
-    pthread_mutex_lock(&s->lock);
-    (void)tsc_report_flush(s->rep);
-    pthread_mutex_unlock(&s->lock);
+    client_end(s, cl);
     pthread_mutex_lock(&s->peers_lock);
     for (struct client **pp = &s->dtls_clients; *pp; pp = &(*pp)->next)
         if (*pp == cl) {
