@@ -381,7 +381,9 @@ static struct tsc_flow_conn *ensure_conn_with(struct tsc_pipeline *pl, struct fl
     memcpy(fi.b.addr, f->key.addr[1], 16);
     fi.a.port = f->key.port[0];
     fi.b.port = f->key.port[1];
-    fi.start_us = f->start_us;
+    /* UDP: the connection starts with the datagram it is opened for (STUN
+     * may have run on the flow before DTLS did) */
+    fi.start_us = dg ? f->last_us : f->start_us;
     fi.proto = f->key.proto;
     fi.saw_start = f->key.proto != TSC_FLOW_TCP || f->tcp[0].syn || f->tcp[1].syn;
     fi.client_side = f->client_side;

@@ -201,6 +201,7 @@ enum { MODE_NONE, MODE_FRAGMENTS, MODE_OFFSETS };
 struct tsc_asm_more {
     uint8_t mode;
     uint8_t started;
+    uint8_t handed;                          /* fragments: a message was handed on (or given up) */
     uint16_t next_seq;                       /* fragments: the message expected next */
     struct frag_msg m[TSC_ASM_AHEAD + 1];    /* m[k]: message next_seq + k */
     uint64_t next_off;                       /* offsets: stream bytes joined so far */
@@ -338,6 +339,7 @@ static void frag_deliver(struct tsc_asm_more *x, const struct tsc_asm_out *out)
         memmove(&x->m[0], &x->m[1], TSC_ASM_AHEAD * sizeof x->m[0]);
         memset(&x->m[TSC_ASM_AHEAD], 0, sizeof x->m[0]);
         x->next_seq++;
+        x->handed = 1;
         if (!done.oversize) {
             struct tsc_view body = {done.data, done.length};
             if (out->tag)
@@ -364,6 +366,21 @@ enum tsc_asm_verdict tsc_asm_fragment(struct tsc_hs_asm *a, size_t cap, const st
         /* the first message seen: a capture may begin after message 0 */
         x->started = 1;
         x->next_seq = f->message_seq;
+    }
+    if (f->message_seq < x->next_seq && !x->handed) {
+        /* nothing handed on yet: the capture began with a later datagram
+         * of the flight (reordered); number from this earlier message,
+         * what is held moving up, if it still fits */
+        uint32_t back = (uint32_t)(x->next_seq - f->message_seq);
+        int fits = back <= TSC_ASM_AHEAD;
+        for (size_t i = 0; fits && i <= TSC_ASM_AHEAD; i++)
+            if (x->m[i].used && i + back > TSC_ASM_AHEAD)
+                fits = 0;
+        if (fits) {
+            memmove(&x->m[back], &x->m[0], (TSC_ASM_AHEAD + 1 - back) * sizeof x->m[0]);
+            memset(&x->m[0], 0, back * sizeof x->m[0]);
+            x->next_seq = f->message_seq;
+        }
     }
     if (f->message_seq < x->next_seq)
         return TSC_ASM_REPEAT; /* a message handed on already: a retransmitted flight */
@@ -518,7 +535,19 @@ void tsc_asm_frag_spent(struct tsc_hs_asm *a, uint16_t seq, const struct tsc_asm
     memmove(&x->m[0], &x->m[1], TSC_ASM_AHEAD * sizeof x->m[0]);
     memset(&x->m[TSC_ASM_AHEAD], 0, sizeof x->m[0]);
     x->next_seq++;
+    x->handed = 1;
     frag_deliver(x, out);
+}
+
+void tsc_asm_frag_expect(struct tsc_hs_asm *a, uint16_t seq, const struct tsc_asm_out *out)
+{
+    if (a->broken || (a->more && a->more->mode != MODE_FRAGMENTS))
+        return;
+    struct tsc_asm_more *x = more_of(a, MODE_FRAGMENTS, out);
+    if (x && !x->started) {
+        x->started = 1;
+        x->next_seq = seq;
+    }
 }
 
 void tsc_asm_frag_restart(struct tsc_hs_asm *a)
@@ -530,6 +559,7 @@ void tsc_asm_frag_restart(struct tsc_hs_asm *a)
         free(x->m[i].data);
     memset(x->m, 0, sizeof x->m);
     x->started = 0;
+    x->handed = 0;
     x->next_seq = 0;
 }
 
@@ -554,6 +584,7 @@ uint64_t tsc_asm_frag_skip(struct tsc_hs_asm *a, const struct tsc_asm_out *out, 
         memmove(&x->m[0], &x->m[1], TSC_ASM_AHEAD * sizeof x->m[0]);
         memset(&x->m[TSC_ASM_AHEAD], 0, sizeof x->m[0]);
         x->next_seq++;
+        x->handed = 1;
         (*skipped)++;
         frag_deliver(x, out);
     }

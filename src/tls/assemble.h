@@ -128,6 +128,10 @@ uint64_t tsc_asm_next(const struct tsc_hs_asm *a);
  * spent otherwise (OpenSSL's pre-RFC DTLS numbers its ChangeCipherSpec):
  * if it is the one expected next and nothing of it is held, go past it. */
 void tsc_asm_frag_spent(struct tsc_hs_asm *a, uint16_t seq, const struct tsc_asm_out *out);
+/* Fragments: the first message of this direction will be number `seq`
+ * (a DTLS server answers a ClientHello with the same message_seq), unless
+ * numbering has begun: a later message captured first is then held. */
+void tsc_asm_frag_expect(struct tsc_hs_asm *a, uint16_t seq, const struct tsc_asm_out *out);
 /* Fragments: a new handshake on the same connection numbers its messages
  * from 0 again (DTLS renegotiation): forget the numbering and what is held. */
 void tsc_asm_frag_restart(struct tsc_hs_asm *a);

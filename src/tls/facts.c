@@ -64,6 +64,10 @@ static void on_client_hello(struct tsc_conn *c, const struct tsc_client_hello *c
         return; /* the first ClientHello describes the connection */
     c->saw_client_hello = 1;
     c->client_version = ch->legacy_version;
+    if (ch->random.len == 32) {
+        memcpy(c->ch_random, ch->random.p, 32);
+        c->have_ch_random = 1;
+    }
     c->sslv2 = (uint8_t)ch->sslv2;
     if (!ch->sslv2 && ch->session_id.len <= 32) {
         c->ch_session_id_len = (uint8_t)ch->session_id.len;
@@ -359,7 +363,7 @@ void tsc_sess_handshake_skip(struct tsc_session_ctx *sc, struct tsc_conn *c, int
  * here means the peer's flight was answered: what the peer's direction
  * still misses will not come. */
 static void handshake_fragments(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
-                                const uint8_t *p, size_t n, int64_t ts)
+                                const uint8_t *p, size_t n, int cut, int64_t ts)
 {
     struct hs_call hc = {sc, c, dir, r, ts, 0};
     struct tsc_asm_out out = {&hc, on_message, on_asm_error, &hc.tag};
@@ -367,9 +371,19 @@ static void handshake_fragments(struct tsc_session_ctx *sc, struct tsc_conn *c, 
     uint64_t before = c->hs_messages[dir];
     while (tsc_cursor_left(&cur) > 0) {
         struct tsc_hs_frag f;
+        struct tsc_cursor at = cur;
         tsc_result res = tsc_hs_frag_parse(&cur, &f);
+        if (!tsc_is_ok(res) && cut && res.kind == TSC_TRUNCATED && tsc_cursor_left(&at) > 12) {
+            /* the snaplen cut this fragment's body: the bytes captured go on */
+            cur = at;
+            (void)tsc_cursor_skip(&cur, 12);
+            f.body = tsc_cursor_rest(&cur);
+            (void)tsc_cursor_skip(&cur, f.body.len);
+            res = tsc_ok();
+        }
         if (!tsc_is_ok(res)) {
-            tsc_sess_error_r(sc, c, dir, tsc_complete(res), tsc_cursor_left(&cur), ts);
+            if (!cut) /* a cut record's last bytes were reported with the cut */
+                tsc_sess_error_r(sc, c, dir, tsc_complete(res), tsc_cursor_left(&cur), ts);
             break;
         }
         f.tag = r->decrypted;
@@ -381,10 +395,25 @@ static void handshake_fragments(struct tsc_session_ctx *sc, struct tsc_conn *c, 
             g->reneg_epoch = r->epoch;
             tsc_asm_frag_restart(&c->dir[dir].hs);
         }
+        if (f.type == TSC_HS_CLIENT_HELLO && !r->decrypted && dir == TSC_C2S) {
+            /* the server answers with the same message_seq (RFC 6347
+             * 4.2.2): its first message is known even if a later datagram
+             * of its flight is captured first */
+            struct hs_call hs = {sc, c, dir ^ 1, r, ts, 0};
+            struct tsc_asm_out o2 = {&hs, on_message, on_asm_error, &hs.tag};
+            tsc_asm_frag_expect(&c->dir[dir ^ 1].hs, f.message_seq, &o2);
+        }
         (void)tsc_asm_fragment(&c->dir[dir].hs, sc->lim.flow_buf_max, &f, &out);
     }
     if (c->hs_messages[dir] != before)
         tsc_sess_handshake_skip(sc, c, dir ^ 1, ts);
+}
+
+void tsc_sess_handshake_cut(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                            const uint8_t *p, size_t n, int64_t ts)
+{
+    sc->records++;
+    handshake_fragments(sc, c, dir, r, p, n, 1, ts);
 }
 
 void tsc_sess_handshake_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint64_t missing, int64_t ts)
@@ -537,7 +566,7 @@ void tsc_sess_deliver(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, c
     case TSC_CT_HANDSHAKE:
         sc->records++;
         if (r->dtls)
-            handshake_fragments(sc, c, dir, r, p, n, ts);
+            handshake_fragments(sc, c, dir, r, p, n, 0, ts);
         else
             tsc_sess_handshake(sc, c, dir, r, p, n, 1, ts);
         break;
@@ -594,6 +623,16 @@ int tsc_sess_record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
     if (c->dec.enabled && !why && (d->encrypted || (type == TSC_CT_APPLICATION_DATA && c->saw_server_hello)))
         c->dec.opaque[dir]++;
 
+    if (type == TSC_CT_TLS12_CID && r->dtls && !why) {
+        /* DTLS 1.2 with connection IDs hides the inner type: the first one
+         * of a direction is its Finished, the rest application data */
+        if (c->finished_seen[dir]) {
+            c->app_records[dir]++;
+            c->app_bytes[dir] += r->length;
+            return 1;
+        }
+        type = TSC_CT_HANDSHAKE;
+    }
     if (type == TSC_CT_APPLICATION_DATA) {
         if (tsc_sess_tls13(c) && c->saw_server_hello) {
             /* TLS 1.3 hides the rest of the handshake in application_data

@@ -161,11 +161,16 @@ static void roles_from(struct tsc_conn *c, int side, const uint8_t *body, size_t
         tsc_conn_set_client_side(c, side ^ 1, 1);
 }
 
-/* A plaintext ClientHello that starts a handshake (message_seq 0). */
-static int starts_handshake(const uint8_t *rec, size_t n)
+/* A plaintext ClientHello that starts a handshake (message_seq 0, its
+ * first fragment), and not the one this connection began with (a copy the
+ * network made, or one replayed, has its random). */
+static int starts_handshake(const struct tsc_conn *c, const uint8_t *rec, size_t n)
 {
-    return n >= DTLS_HDR + 12 && rec[0] == TSC_CT_HANDSHAKE && be16(rec + 3) == 0 &&
-           rec[DTLS_HDR] == TSC_HS_CLIENT_HELLO && be16(rec + DTLS_HDR + 4) == 0;
+    const uint8_t *h = rec + DTLS_HDR;
+    if (n < DTLS_HDR + 12 + 2 + 32 || rec[0] != TSC_CT_HANDSHAKE || be16(rec + 3) != 0 ||
+        h[0] != TSC_HS_CLIENT_HELLO || be16(h + 4) != 0 || h[6] != 0 || h[7] != 0 || h[8] != 0)
+        return 0;
+    return !(c->have_ch_random && memcmp(h + 12 + 2, c->ch_random, 32) == 0);
 }
 
 /* Parse one record at p[0..n): its length on the wire (header included), 0
@@ -239,18 +244,27 @@ static size_t one_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int sid
         len = be16(p + hl);
         hl += 2;
     }
-    r.hdr_len = (uint8_t)hl;
+    r.hdr_len = (uint16_t)hl;
     r.length = (uint32_t)len;
     if (len > n - hl) {
         if (cut) {
-            /* the snaplen cut this record: its header is all there is */
+            /* the snaplen cut this record: what was captured of a handshake
+             * record goes to reassembly (its message stays incomplete) */
+            c->is_tls = 1;
             if (!c->dir[dir].dg.cut_reported) {
                 c->dir[dir].dg.cut_reported = 1;
                 tsc_session_error(sc, c, dir, TSC_KIND_GAP, 0, "DTLS record cut by the capture's snaplen",
                                   len - (n - hl), ts);
             }
-            if (r.epoch != 0 || r.unified)
+            if (r.epoch != 0 || r.unified) {
                 unread(sc, c, dir, &r, ts);
+            } else if (r.type == TSC_CT_HANDSHAKE) {
+                if (!c->emitted_any && !c->side_fixed) {
+                    roles_from(c, side, p + hl, n - hl);
+                    dir = dir_of(c, side);
+                }
+                tsc_sess_handshake_cut(sc, c, dir, &r, p + hl, n - hl, ts);
+            }
             return 0;
         }
         bad = "DTLS record longer than its datagram";
@@ -317,5 +331,5 @@ int tsc_session_datagram_starts_new(const struct tsc_conn *c, const uint8_t *p, 
     /* a handshake that ended (or failed) and a new ClientHello from the
      * start: the next connection on the same 5-tuple (a client that reuses
      * its port). A ClientHello retransmitted during a handshake is not. */
-    return (c->complete || c->ended) && starts_handshake(p, n);
+    return (c->complete || c->ended) && starts_handshake(c, p, n);
 }

@@ -207,6 +207,8 @@ struct tsc_conn {
     uint8_t saw_shd, saw_ske;
     uint8_t ch_session_id_len;
     uint8_t ch_session_id[32];
+    uint8_t have_ch_random;
+    uint8_t ch_random[32]; /* the first ClientHello's: a copy of it is no new connection */
     struct tsc_tlsdir dir[2];
     struct tsc_conn_dec *decp; /* keys and record states (only with a decrypt config) */
     uint8_t reported;      /* handed to the sink already (live capture; set by flow_tls.c) */

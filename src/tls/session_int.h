@@ -41,7 +41,7 @@ struct tsc_rec_in {
     uint64_t seq;       /* the header's sequence number as on the wire (seq_bits of it) */
     const uint8_t *cid; /* cid_len bytes inside hdr */
     const uint8_t *hdr; /* the record header as on the wire (AAD of DTLS 1.2 CID and 1.3) */
-    uint8_t hdr_len;
+    uint16_t hdr_len;   /* up to 1 + 255 + 2 + 2 (a unified header with the longest CID) */
 };
 
 /* Certificates repeat: every connection to a server sends the same chain.
@@ -76,6 +76,10 @@ void tsc_sess_handshake(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
 /* DTLS: give up the messages of `dir` the capture will not complete
  * (reported as a gap), handing on those held after them. */
 void tsc_sess_handshake_skip(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int64_t ts);
+/* DTLS: the handshake fragments of a record the snaplen cut: what was
+ * captured goes to reassembly (the message stays incomplete). */
+void tsc_sess_handshake_cut(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
+                            const uint8_t *p, size_t n, int64_t ts);
 /* `missing` bytes of a handshake record's body are gone. */
 void tsc_sess_handshake_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint64_t missing,
                             int64_t ts);

@@ -59,6 +59,7 @@ struct mmsg {
 struct model {
     size_t cap;
     uint8_t started;
+    uint8_t handed; /* a message was handed on or given up */
     uint16_t next;
     struct mmsg m[WINDOW];
 };
@@ -158,6 +159,7 @@ static void model_deliver(struct model *md, const struct seen *s, size_t *k)
         }
         model_drop(e);
         md->next++;
+        md->handed = 1;
     }
 }
 
@@ -169,6 +171,16 @@ static enum tsc_asm_verdict model_fragment(struct model *md, const struct tsc_hs
     if (!md->started) {
         md->started = 1; /* a capture may begin after message 0 */
         md->next = f->message_seq;
+    }
+    if (f->message_seq < md->next && !md->handed) {
+        /* nothing handed on: numbering moves back to an earlier message
+         * captured late, if what is held still fits ahead of it */
+        int fits = (uint32_t)(md->next - f->message_seq) <= TSC_ASM_AHEAD;
+        for (size_t i = 0; i < WINDOW; i++)
+            if (md->m[i].used && (uint32_t)(md->m[i].seq - f->message_seq) > TSC_ASM_AHEAD)
+                fits = 0;
+        if (fits)
+            md->next = f->message_seq;
     }
     if (f->message_seq < md->next)
         return TSC_ASM_REPEAT; /* handed on already */
@@ -266,6 +278,7 @@ static void skip(struct model *md, struct tsc_hs_asm *a, struct seen *s, const s
             model_drop(e);
         }
         md->next++;
+        md->handed = 1;
         want_skipped++;
         model_deliver(md, s, &k);
     }
@@ -284,6 +297,7 @@ static void spent(struct model *md, struct tsc_hs_asm *a, struct seen *s, const 
     size_t k = 0;
     if (md->started && seq == md->next && !model_find(md, seq)) {
         md->next++;
+        md->handed = 1;
         model_deliver(md, s, &k);
     }
     CHECK(k == s->n);
@@ -298,6 +312,7 @@ static void restart(struct model *md, struct tsc_hs_asm *a, struct seen *s)
     for (size_t i = 0; i < WINDOW; i++)
         model_drop(&md->m[i]);
     md->started = 0;
+    md->handed = 0;
     md->next = 0;
     CHECK(s->n == 0);
     check_state(md, a);
