@@ -31,7 +31,8 @@ static void dec(uint16_t type, enum tsc_ext_ctx ctx, const struct tb *t, struct 
 
 static void dec_raw(uint16_t type, enum tsc_ext_ctx ctx, const void *p, size_t n, struct tsc_ext *e)
 {
-    struct tb t;
+    /* static: e's views point into it, and the caller reads them after */
+    static struct tb t;
     tb_init(&t);
     tb_raw(&t, p, n);
     dec(type, ctx, &t, e);
