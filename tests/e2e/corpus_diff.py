@@ -251,11 +251,7 @@ class CaptureResult:
 
 def check_capture(corpus, rel, rows, binary, timeout, known: dc.Known) -> CaptureResult:
     path = os.path.join(corpus, rel)
-    run = dc.run_tlsscope(binary, path, None, timeout)
-    # tshark's rows here are TLS over TCP; DTLS connections are judged
-    # against tshark's DTLS reading by dtls_corpus.py
-    run.conns = [c for c in run.conns if c.get("transport", "tcp") == "tcp"]
-    return judge_run(corpus, rel, rows, run, known)
+    return judge_run(corpus, rel, rows, dc.run_tlsscope(binary, path, None, timeout), known)
 
 
 def judge_run(corpus, rel, rows, run: dc.ScopeRun, known: dc.Known,
@@ -266,6 +262,9 @@ def judge_run(corpus, rel, rows, run: dc.ScopeRun, known: dc.Known,
     the same capture (jobs.py judges several outputs of one capture)."""
     res = CaptureResult(rel)
     path = os.path.join(corpus, rel)
+    # tshark's rows here are TLS over TCP; DTLS connections are judged
+    # against tshark's DTLS reading by dtls_corpus.py
+    run.conns = [c for c in run.conns if c.get("transport", "tcp") == "tcp"]
 
     if run.status != "ok":
         first = next((l.strip() for l in run.stderr.splitlines() if l.strip()), "")
