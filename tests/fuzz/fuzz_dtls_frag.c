@@ -10,15 +10,18 @@
  *     copy of every byte (as TCP reassembly keeps it), none over the cap,
  *     each with the OR of the tags of the fragment that began it and of
  *     those that brought new bytes;
- *   - the next message_seq expected, what a skip gave up (messages and
- *     missing bytes), tsc_asm_holes and tsc_asm_pending.
+ *   - the next message_seq expected (numbering moves back to an earlier
+ *     message captured late while nothing has been handed on), what a skip
+ *     gave up (messages and missing bytes), tsc_asm_holes and
+ *     tsc_asm_pending.
  *
  * Input: [cap u8][base u16][lens 8 bytes], then ops [ctl]...; ctl & 3:
  *   0 a fragment on the wire: its 12-byte header and body
  *     (tsc_hs_frag_parse; the input ends where one does not parse);
  *   1 by (ctl >> 2) & 3: 0 a skip (tsc_asm_frag_skip), 1 message_seq
  *     base + (ctl >> 4) spent (tsc_asm_frag_spent), 2 a restart
- *     (tsc_asm_frag_restart), 3 nothing;
+ *     (tsc_asm_frag_restart), 3 message_seq base + (ctl >> 4) expected
+ *     first (tsc_asm_frag_expect);
  *   2 a fragment of one of 16 messages: [i u8][offset u16][n u16]; message
  *     j = i & 15 is message_seq base + j, type j + 1 (0x42 if i bit 7), its
  *     length lens[j & 7] * 16 for j < 8, lens[j & 7] for the others (one
@@ -305,6 +308,18 @@ static void spent(struct model *md, struct tsc_hs_asm *a, struct seen *s, const 
     check_state(md, a);
 }
 
+/* The first message will be `seq`, unless numbering has begun. */
+static void expect(struct model *md, struct tsc_hs_asm *a, struct seen *s, const struct tsc_asm_out *out, uint16_t seq)
+{
+    tsc_asm_frag_expect(a, seq, out);
+    if (!md->started) {
+        md->started = 1;
+        md->next = seq;
+    }
+    CHECK(s->n == 0);
+    check_state(md, a);
+}
+
 /* A new handshake numbers from 0 again: nothing held, no start yet. */
 static void restart(struct model *md, struct tsc_hs_asm *a, struct seen *s)
 {
@@ -348,6 +363,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 spent(&md, &a, &s, &out, (uint16_t)(base + (ctl >> 4)));
             else if (((ctl >> 2) & 3) == 2)
                 restart(&md, &a, &s);
+            else
+                expect(&md, &a, &s, &out, (uint16_t)(base + (ctl >> 4)));
             continue;
         }
         if ((ctl & 3) == 0) {
