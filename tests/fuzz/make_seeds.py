@@ -334,7 +334,26 @@ def with_cid(dgs, client_side=0):
                 hdr = bytes([25]) + hdr[1:] + cids[side]
             new += hdr + struct.pack("!H", len(body)) + body
         out.append((side, new + dg[off:]))
+    # and a datagram that ends inside a tls12_cid header, after the ID
+    out.append((client_side, bytes([25, 0xfe, 0xfd, 0, 1]) + bytes(6) + cids[client_side]))
     return out
+
+
+def cut_first(dgs, keep):
+    """The first datagram cut by a snaplen after `keep` bytes (the frame_dtls
+    op's ctl says it was longer on the wire), the rest as captured."""
+    if not dgs or len(dgs[0][1]) <= keep:
+        return None
+    return [(dgs[0][0] | 2 | 63 << 2, dgs[0][1][:keep])] + dgs[1:]
+
+
+def from_server_hello(dgs):
+    """The datagrams from the first that begins with a ServerHello on: a
+    capture begun at the server's flight."""
+    for i, (_, dg) in enumerate(dgs):
+        if len(dg) > 13 and dg[0] == 22 and dg[13] == 2:
+            return dgs[i:]
+    return []
 
 
 def main():
@@ -355,6 +374,11 @@ def main():
         keys = read_keys(keyfile) if keyfile else None
         for i, dgs in enumerate(dtls_conns(link, pkts)):
             put("frame_dtls", frame_dtls_seed(i & 1, dgs), seen)
+            # the first datagram cut inside its first record: a ClientHello,
+            # and a capture that begins with the server's flight
+            for cut in (cut_first(dgs, 60), cut_first(from_server_hello(dgs), 60)) if i == 0 else ():
+                if cut:
+                    put("frame_dtls", frame_dtls_seed(0, cut), seen)
             if keys:
                 put("frame_dtls", frame_dtls_seed(1 | 4 | 8 * (i & 1), dgs, keys), seen)
             if any(dg[0] == 22 and dg[1:3] == b"\xfe\xfd" for _, dg in dgs) and \
