@@ -398,7 +398,11 @@ static int chk_no_ems(const struct ctx *x, struct det *d)
     uint16_t v = tls_version_of(c);
     if (v != TSC_TLS10 && v != TSC_TLS11 && v != TSC_TLS12)
         return 0;
-    det_str(d, tsc_version_name(c->version));
+    const char *name = tsc_version_name(c->version); /* NULL for one without a name (DTLS's 0xfefe) */
+    if (name)
+        det_str(d, name);
+    else
+        det_printf(d, "version 0x%04x", c->version);
     return 1;
 }
 

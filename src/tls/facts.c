@@ -115,8 +115,10 @@ static void on_client_hello(struct tsc_conn *c, const struct tsc_client_hello *c
     /* DTLS connection_id (RFC 9146 3): the ID the client asks to be sent,
      * carried by the server's records once the server agrees */
     e = tsc_ext_find(&ch->ext, TSC_EXT_CONNECTION_ID);
-    if (e && e->data.len >= 1 && e->data.p[0] == e->data.len - 1)
+    if (e && e->data.len >= 1 && e->data.p[0] == e->data.len - 1) {
         c->dir[TSC_S2C].dg.cid_len = e->data.p[0];
+        c->ch_cid_offered = 1;
+    }
 }
 
 static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *sh)
@@ -144,7 +146,9 @@ static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *s
         c->resumed = 1;
     }
     const struct tsc_ext *cid = tsc_ext_find(&sh->ext, TSC_EXT_CONNECTION_ID);
-    if (cid && cid->data.len >= 1 && cid->data.p[0] == cid->data.len - 1) {
+    /* connection IDs are used only when both hellos carry the extension
+     * (RFC 9146 3) */
+    if (cid && cid->data.len >= 1 && cid->data.p[0] == cid->data.len - 1 && c->ch_cid_offered) {
         c->dir[TSC_C2S].dg.cid_len = cid->data.p[0];
         c->dir[TSC_C2S].dg.cid_known = 1;
         c->dir[TSC_S2C].dg.cid_known = 1;

@@ -251,20 +251,21 @@ static size_t one_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int sid
             /* the snaplen cut this record: what was captured of a handshake
              * record goes to reassembly (its message stays incomplete) */
             c->is_tls = 1;
+            int hs = r.epoch == 0 && !r.unified && r.type == TSC_CT_HANDSHAKE;
+            if (hs && !c->emitted_any && !c->side_fixed) {
+                /* before the error below, whose event fixes the roles */
+                roles_from(c, side, p + hl, n - hl);
+                dir = dir_of(c, side);
+            }
             if (!c->dir[dir].dg.cut_reported) {
                 c->dir[dir].dg.cut_reported = 1;
                 tsc_session_error(sc, c, dir, TSC_KIND_GAP, 0, "DTLS record cut by the capture's snaplen",
                                   len - (n - hl), ts);
             }
-            if (r.epoch != 0 || r.unified) {
+            if (r.epoch != 0 || r.unified)
                 unread(sc, c, dir, &r, ts);
-            } else if (r.type == TSC_CT_HANDSHAKE) {
-                if (!c->emitted_any && !c->side_fixed) {
-                    roles_from(c, side, p + hl, n - hl);
-                    dir = dir_of(c, side);
-                }
+            else if (hs)
                 tsc_sess_handshake_cut(sc, c, dir, &r, p + hl, n - hl, ts);
-            }
             return 0;
         }
         bad = "DTLS record longer than its datagram";

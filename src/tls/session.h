@@ -207,6 +207,7 @@ struct tsc_conn {
     uint8_t saw_shd, saw_ske;
     uint8_t ch_session_id_len;
     uint8_t ch_session_id[32];
+    uint8_t ch_cid_offered; /* the ClientHello carried connection_id (RFC 9146) */
     uint8_t have_ch_random;
     uint8_t ch_random[32]; /* the first ClientHello's: a copy of it is no new connection */
     struct tsc_tlsdir dir[2];
