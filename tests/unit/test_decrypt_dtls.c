@@ -360,43 +360,6 @@ static void test_dtls12_captured(void **state)
 
 /* ------------------------------------------------------------ DTLS 1.2 connection IDs */
 
-/* TLS 1.2 PRF, OpenSSL's TLS1-PRF KDF (label and seeds as separate seeds). */
-static void prf(const char *md, const uint8_t *secret, size_t slen, const char *label, const uint8_t *s1,
-                const uint8_t *s2, uint8_t *out, size_t outlen)
-{
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
-    assert_non_null(kdf);
-    EVP_KDF_CTX *k = EVP_KDF_CTX_new(kdf);
-    assert_non_null(k);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, slen),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)label, strlen(label)),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)s1, 32),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)s2, 32),
-        OSSL_PARAM_construct_end(),
-    };
-    assert_int_equal(EVP_KDF_derive(k, out, outlen, params), 1);
-    EVP_KDF_CTX_free(k);
-    EVP_KDF_free(kdf);
-}
-
-static void cbc_encrypt(const char *name, const uint8_t *key, const uint8_t *iv, const uint8_t *in, size_t n,
-                        uint8_t *out)
-{
-    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
-    assert_non_null(c);
-    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-    assert_non_null(x);
-    int l = 0, l2 = 0;
-    assert_int_equal(EVP_EncryptInit_ex2(x, c, key, iv, NULL), 1);
-    assert_int_equal(EVP_CIPHER_CTX_set_padding(x, 0), 1);
-    assert_int_equal(EVP_EncryptUpdate(x, out, &l, in, (int)n), 1);
-    assert_int_equal(EVP_EncryptFinal_ex(x, out + l, &l2), 1);
-    assert_int_equal((size_t)(l + l2), n);
-    EVP_CIPHER_CTX_free(x);
-    EVP_CIPHER_free(c);
-}
 
 static void hmac(const char *md, const uint8_t *key, size_t klen, const uint8_t *a, size_t an, const uint8_t *b,
                  size_t bn, uint8_t *out, size_t want)
@@ -520,7 +483,7 @@ static void test_dtls12_connection_id(void **state)
     fill(content, sizeof content, 0x55);
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         print_message("suite 0x%04x%s\n", t[i].suite, t[i].etm ? " encrypt_then_mac" : "");
-        prf("SHA256", master, 48, "key expansion", sr, cr, kb, t[i].kb_len);
+        prf("SHA256", master, 48, "key expansion", sr, 32, cr, 32, kb, t[i].kb_len);
         struct tsc_rec_cipher *c[2];
         ASSERT_OK(tsc_rec_cipher_tls12(0xfefd, t[i].suite, t[i].etm, master, cr, sr, c));
         static const struct {

@@ -1,8 +1,9 @@
 /*
  * tls_seal.h - sealing TLS records in tests with OpenSSL, independently of
- * src/crypto (the code under test): HKDF-Expand-Label, AEAD seal, and TLS
- * 1.3 records of the five suites. Header-only, for test_decrypt.c and
- * test_session.c. Needs cmocka and the OpenSSL headers included first.
+ * src/crypto (the code under test): HKDF-Expand-Label, AEAD seal, TLS 1.3
+ * records of the five suites, the TLS 1.0-1.2 PRF and CBC encryption.
+ * Header-only, for test_decrypt.c, test_decrypt_dtls.c and test_session.c.
+ * Needs cmocka, <string.h> and the OpenSSL headers included first.
  */
 #ifndef TSC_TESTS_TLS_SEAL_H
 #define TSC_TESTS_TLS_SEAL_H
@@ -115,6 +116,46 @@ static inline size_t seal13(const struct tls13_suite *s, const uint8_t *secret, 
     aad[4] = (uint8_t)len;
     aead_seal(s->cipher, s->ccm, s->tag_len, key, nonce, aad, 5, pt, ptn, body);
     return len;
+}
+
+/* TLS 1.0-1.2 PRF, OpenSSL's TLS1-PRF KDF, with label and seeds given as
+ * separate seed parameters (OpenSSL concatenates them). */
+static inline void prf(const char *md, const uint8_t *secret, size_t slen, const char *label, const uint8_t *s1,
+                       size_t n1, const uint8_t *s2, size_t n2, uint8_t *out, size_t outlen)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+    assert_non_null(kdf);
+    EVP_KDF_CTX *k = EVP_KDF_CTX_new(kdf);
+    assert_non_null(k);
+    OSSL_PARAM params[6], *p = params;
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, slen);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)label, strlen(label));
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)s1, n1);
+    if (n2)
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)s2, n2);
+    *p = OSSL_PARAM_construct_end();
+    assert_int_equal(EVP_KDF_derive(k, out, outlen, params), 1);
+    EVP_KDF_CTX_free(k);
+    EVP_KDF_free(kdf);
+}
+
+/* CBC encryption without padding (n a multiple of the block). */
+static inline void cbc_encrypt(const char *name, const uint8_t *key, const uint8_t *iv, const uint8_t *in, size_t n,
+                               uint8_t *out)
+{
+    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
+    assert_non_null(c);
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    assert_non_null(x);
+    int l = 0, l2 = 0;
+    assert_int_equal(EVP_EncryptInit_ex2(x, c, key, iv, NULL), 1);
+    assert_int_equal(EVP_CIPHER_CTX_set_padding(x, 0), 1);
+    assert_int_equal(EVP_EncryptUpdate(x, out, &l, in, (int)n), 1);
+    assert_int_equal(EVP_EncryptFinal_ex(x, out + l, &l2), 1);
+    assert_int_equal((size_t)(l + l2), n);
+    EVP_CIPHER_CTX_free(x);
+    EVP_CIPHER_free(c);
 }
 
 #endif
