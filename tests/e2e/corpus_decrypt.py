@@ -69,7 +69,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import gzip
 import json
 import os
 import re
@@ -356,11 +355,7 @@ def check_case(corpus: str, case: Case, args, known: dc.Known, snet: dict) -> Re
     path = os.path.join(corpus, rel)
     tmp = tempfile.mkdtemp(prefix="tsc-corpdec-")
     try:
-        cap = path
-        if path.endswith(".gz"):
-            cap = os.path.join(tmp, os.path.basename(path)[:-3])
-            with gzip.open(path, "rb") as src, open(cap, "wb") as dst:
-                shutil.copyfileobj(src, dst)
+        cap = dc.unpacked(path, tmp)
         ts_keylog, ts_extra = None, []
         if case.kind == "keylog":
             scope_args = ["--keylog", case.key]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import ctypes.util
+import gzip
 import ipaddress
 import json
 import os
@@ -681,6 +682,17 @@ class ScopeRun:
     stderr: str
     conns: list            # parsed JSON objects
     detail: str = ""
+
+
+def unpacked(path: str, tmp: str) -> str:
+    """The capture to read: path itself, or a .gz capture's bytes unpacked
+    into the directory tmp (libpcap reads no gzip)."""
+    if not path.endswith(".gz"):
+        return path
+    plain = os.path.join(tmp, os.path.basename(path)[:-3])
+    with gzip.open(path, "rb") as src, open(plain, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    return plain
 
 
 def default_tlsscope() -> str:

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import gzip
 import os
 import re
 import shutil
@@ -139,11 +138,7 @@ def check_case(corpus: str, case: Case, args, known: dc.Known) -> Result:
     path = os.path.join(corpus, case.rel)
     tmp = tempfile.mkdtemp(prefix="tsc-dtls-corpus.")
     try:
-        cap = path
-        if path.endswith(".gz"):
-            cap = os.path.join(tmp, os.path.basename(path)[:-3])
-            with gzip.open(path, "rb") as src, open(cap, "wb") as dst:
-                shutil.copyfileobj(src, dst)
+        cap = dc.unpacked(path, tmp)
         keylog = case.key
         if case.keys_kind == "dsb":
             keylog = os.path.join(tmp, "dsb.keys")

@@ -92,7 +92,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import difflib
-import gzip
 import json
 import os
 import re
@@ -106,6 +105,7 @@ import time
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import difflib_common  # noqa: E402
 
 NAME = "same-output"
 FORMATS = (("--text",), ("-v",), ("--json",), ("--summary",))
@@ -304,11 +304,7 @@ def prepare(run: Run, tmp: str):
     """(capture path to read, args with the DSB key log) for a run."""
     path = os.path.join(run.rootdir, run.rel)
     args = run.args
-    if path.endswith(".gz"):
-        plain = os.path.join(tmp, os.path.basename(path)[:-3])
-        with gzip.open(path, "rb") as src, open(plain, "wb") as dst:
-            shutil.copyfileobj(src, dst)
-        path = plain
+    path = difflib_common.unpacked(path, tmp)
     if DSB in args:
         import corpus_decrypt
         kl = os.path.join(tmp, "dsb.keys")
