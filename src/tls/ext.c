@@ -1,6 +1,7 @@
 /*
  * ext.c - extension decoders (RFC 6066, 7301, 8422, 8446 4.2, 7627, 7685,
- * 8449, 8879, 5764, 6520, 6962, 5746, 5077, draft-ietf-tls-esni).
+ * 8449, 8879, 5764, 6520, 6962, 5746, 5077, draft-ietf-tls-esni; RFC 9001
+ * 8.2's quic_transport_parameters in ext_quic.c).
  *
  * Each decoder consumes the extension body exactly; leftover bytes are
  * malformed. A body that fails to decode leaves the extension RAW with the
@@ -454,6 +455,12 @@ static tsc_result ext_body(uint16_t type, struct tsc_cursor *c, enum tsc_ext_ctx
     }
     case TSC_EXT_ENCRYPTED_CLIENT_HELLO:
         return dec_ech(c, e, ctx);
+    case TSC_EXT_QUIC_TRANSPORT_PARAMETERS:
+        /* ClientHello and EncryptedExtensions (RFC 9001 8.2) */
+        if (ctx == TSC_EXT_CLIENT_HELLO || ctx == TSC_EXT_ENCRYPTED_EXTENSIONS)
+            return tsc_ext_quic_tp_decode(c, e);
+        (void)tsc_cursor_rest(c);
+        return tsc_ok();
     default:
         e->form = TSC_EXTF_RAW;
         (void)tsc_cursor_rest(c);

@@ -148,6 +148,7 @@ enum tsc_ext_code {
     TSC_EXT_POST_HANDSHAKE_AUTH = 49,
     TSC_EXT_SIGNATURE_ALGORITHMS_CERT = 50,
     TSC_EXT_KEY_SHARE = 51,
+    TSC_EXT_QUIC_TRANSPORT_PARAMETERS = 57, /* RFC 9001 8.2 */
     TSC_EXT_NPN = 13172,
     TSC_EXT_ENCRYPTED_CLIENT_HELLO = 0xfe0d,
     TSC_EXT_RENEGOTIATION_INFO = 0xff01,
@@ -170,6 +171,7 @@ enum tsc_ext_form {
     TSC_EXTF_SRTP,
     TSC_EXTF_ECH,
     TSC_EXTF_CAS,        /* certificate_authorities: count of DNs */
+    TSC_EXTF_QUIC_TP,    /* quic_transport_parameters: walk e->data with tsc_quic_tp_next */
 };
 
 struct tsc_key_share {
@@ -220,8 +222,59 @@ struct tsc_ext {
         struct {
             uint16_t n;
         } cas;
+        struct {
+            uint32_t n; /* how many parameters, every one valid */
+        } quic_tp;
     } u;
 };
+
+/*
+ * QUIC transport parameters (RFC 9000 18): the body of extension 57 is
+ *   Transport Parameter { Transport Parameter ID (i),
+ *                         Transport Parameter Length (i),
+ *                         Transport Parameter Value (..) } ...
+ * with variable-length integers (tls/quic.h). Each parameter's value is
+ * decoded by its id (RFC 9000 18.2, RFC 9221, RFC 9287, RFC 9368, and the
+ * ids of drafts and of Google's QUIC the IANA registry lists); names come
+ * from tsc_quic_tp_name (tls/quic.h). Views point into the extension body.
+ */
+enum tsc_quic_tp_kind {
+    TSC_QTP_BYTES,  /* opaque, or an id not known here: the value as it is */
+    TSC_QTP_INT,    /* one variable-length integer: num */
+    TSC_QTP_EMPTY,  /* a flag: disable_active_migration, grease_quic_bit */
+    TSC_QTP_CID,    /* a connection ID (value, 0..20 bytes) */
+    TSC_QTP_TOKEN,  /* stateless_reset_token: 16 bytes */
+    TSC_QTP_PREFERRED_ADDRESS,
+    TSC_QTP_VERSION_INFO, /* version_information (RFC 9368 3) */
+};
+
+struct tsc_quic_tp {
+    uint64_t id;
+    struct tsc_view value;
+    uint8_t kind; /* enum tsc_quic_tp_kind */
+    uint64_t num; /* INT */
+    struct {
+        const uint8_t *v4, *v6; /* 4 and 16 bytes */
+        uint16_t v4_port, v6_port;
+        struct tsc_view cid;
+        const uint8_t *reset_token; /* 16 bytes */
+    } pref;
+    struct {
+        uint32_t chosen;
+        struct tsc_view available; /* 4-byte versions */
+    } vi;
+};
+
+/* The next transport parameter of a quic_transport_parameters body,
+ * checked as RFC 9000 18.2 says (a length that does not fit its value,
+ * max_udp_payload_size below 1200, ack_delay_exponent above 20,
+ * max_ack_delay of 2^14 or more, active_connection_id_limit below 2,
+ * stream counts above 2^60, a connection ID above 20 bytes): MALFORMED,
+ * with the cursor where it was. */
+tsc_result tsc_quic_tp_next(struct tsc_cursor *c, struct tsc_quic_tp *tp);
+/* Extension 57's body for tsc_ext_decode: every parameter, none twice;
+ * sets e->u.quic_tp and the form (ext_quic.c). */
+tsc_result tsc_ext_quic_tp_decode(struct tsc_cursor *c, struct tsc_ext *e);
 
 /* Count of items in a list extension (U16_LIST: len/2, U8_LIST: len). */
 size_t tsc_ext_list_count(const struct tsc_ext *e);
