@@ -480,6 +480,30 @@ static void test_frames_each_type(void **state)
     assert_false(tsc_quic_frame_allowed(TSC_QF_PING, TSC_QUIC_PT_RETRY));
 }
 
+/* Values at their limits are accepted. */
+static void test_frames_limits(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {
+        "06 ffffffffffffffff 00",            /* CRYPTO ending exactly at 2^62 - 1 */
+        "0e 00 fffffffffffffffe 01 61",      /* STREAM ending exactly at 2^62 - 1 */
+        "12 d000000000000000",               /* MAX_STREAMS of 2^60 */
+        "02 05 00 01 02 00 01",              /* ACK: 3..5, then 0..1 */
+        "18 01 01 14 0102030405060708090a0b0c0d0e0f1011121314 00112233445566778899aabbccddeeff",
+        "1c 00 00 00",                       /* CONNECTION_CLOSE, no reason */
+        "30",                                /* empty DATAGRAM */
+        "00",                                /* one PADDING byte */
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        uint8_t p[128];
+        size_t n = HEX(ok[i], p);
+        struct tsc_cursor c = tsc_cursor_make(p, n);
+        struct tsc_quic_frame f;
+        ASSERT_OK(tsc_quic_frame_next(&c, &f));
+        assert_int_equal(c.off, n);
+    }
+}
+
 /* Each malformed payload fails with decode_error at its first frame. */
 static void test_frames_malformed(void **state)
 {
@@ -730,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_header_malformed),
         cmocka_unit_test(test_frames_rfc_payloads),
         cmocka_unit_test(test_frames_each_type),
+        cmocka_unit_test(test_frames_limits),
         cmocka_unit_test(test_frames_malformed),
         cmocka_unit_test(test_tp_rfc_client_hello),
         cmocka_unit_test(test_tp_chrome),
