@@ -15,7 +15,14 @@ each with its cookie exchange), and from a few small public captures of
 HelloRetryRequest (zeek dtls13-cid.pcap, first connection, small datagrams
 only), DTLS 1.3 with its key log (illustrated-dtls), fragmented and
 interleaved ClientHellos (mercury), DTLS beside STUN (zeek webrtc-stun.pcap),
-sequence numbers that jump (zeek)."""
+sequence numbers that jump (zeek).
+
+QUIC captures (UDP datagrams whose first packet is a long header of
+version 1 or 2) give the quic seeds, each datagram with the DCID length
+its short headers have; the ones in the repository came from the
+corpus's illustrated-quic capture.pcap and arkime's quicietf.pcap and
+quicietfooo.pcap, plus decrypted payloads written out below
+(quic_synthetic)."""
 import hashlib
 import os
 import struct
@@ -356,6 +363,51 @@ def from_server_hello(dgs):
     return []
 
 
+QUIC_VERSIONS = (1, 0x6B3343CF)
+
+
+def quic_seeds(link, pkts):
+    """The quic target's input: [cfg = short header DCID length][datagram].
+    A datagram's short headers carry the DCID the peer's long headers
+    named; the length is taken from the last long header sent to the
+    same address."""
+    dcid_len, out = {}, []
+    for src, dst, dg in udp_datagrams(link, pkts):
+        if len(dg) >= 6 and dg[0] & 0x80:
+            if int.from_bytes(dg[1:5], "big") not in QUIC_VERSIONS:
+                continue
+            dcid_len[dst] = dg[5] if dg[5] <= 20 else 0
+        elif dst not in dcid_len:
+            continue
+        out.append(bytes([dcid_len[dst]]) + dg)
+    return out
+
+
+def quic_synthetic():
+    """Decrypted payloads (cfg bit 5): RFC 9001 A.2's and A.3's frames, and
+    one of every frame type (tests/unit/test_quic.c)."""
+    hexes = [
+        "060040f1010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e868"
+        "04fe3a47f06a2b69484c00000413011302010000c000000010000e00000b6578"
+        "616d706c652e636f6dff01000100000a00080006001d00170018001000070005"
+        "04616c706e000500050100000000003300260024001d00209370b2c9caa47fba"
+        "baf4559fedba753de171fa71f50f1ce15d43e994ec74d748002b000302030400"
+        "0d0010000e0403050306030203080408050806002d00020101001c0002400100"
+        "3900320408ffffffffffffffff05048000ffff07048000ffff08011001048000"
+        "75300901100f088394c8f03e51570806048000ffff" + "00" * 40,
+        "02000000000600405a020000560303eefce7f7b37ba1d1632e96677825ddf739"
+        "88cfc79825df566dc5430b9a045a1200130100002e00330024001d00209d3c94"
+        "0d89690b84d08a60993c144eca684d1081287c834d5311bcf32bb9da1a002b00020304",
+        "00000001034064050203010200000708090404410005050 80a064100 03aabbcc0702abcd"
+        "0f04440003616263104400110480000000121013101410150410161017101805020801020304"
+        "0506070800112233445566778899aabbccddeeff19031a01020304050607081b0102030405"
+        "0607081c0a0603626164 1d410100 1e 31026869 306869",
+        "0408ffffffffffffffff05048000ffff07048000ffff0801100104800075300901100f08"
+        "8394c8f03e51570806048000ffff",
+    ]
+    return [bytes([0x20]) + bytes.fromhex(h.replace(" ", "")) for h in hexes]
+
+
 def main():
     global ONLY
     seen = {}
@@ -386,6 +438,8 @@ def main():
                 put("frame_dtls", frame_dtls_seed(1, with_cid(dgs)), seen)
             for seed in dtls_frag_seeds(dgs):
                 put("dtls_frag", seed, seen)
+        for seed in quic_seeds(link, pkts)[:24]:
+            put("quic", seed, seen)
         for i, ops in enumerate(conn_ops(pkts)):
             put("frame_tcp", bytes([2 * (i & 1)]) + ops, seen)
         for key, st in streams(pkts).items():
@@ -424,6 +478,8 @@ def main():
                 off += 4 + ml
     for seed in dtls_frag_synthetic():
         put("dtls_frag", seed, seen)
+    for seed in quic_synthetic():
+        put("quic", seed, seen)
     for t, s in sorted(seen.items()):
         print("make_seeds: %s: %d seeds" % (t, len(s)))
 
