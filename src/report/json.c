@@ -5,12 +5,15 @@
  * their events arrive, into per-connection buffers; the object is assembled
  * when the connection is released, in order of first packet.
  */
+#include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/text.h"
 #include "registry/registry.h"
 #include "report/report.h"
+#include "tls/quic.h"
 
 #define PIECE_MAX ((size_t)8 << 20)
 #define HEX_MAX 1024 /* raw extension bytes shown at most */
@@ -66,6 +69,62 @@ static void jbytes_str(struct tsc_buf *b, struct tsc_view v)
 {
     int rep = 0;
     W(tsc_json_str(b, v.p, v.len, &rep));
+}
+
+/* quic_transport_parameters: each parameter as RFC 9000 18.2 and its
+ * extensions define it (docs/json.md). The extension decoded, so every
+ * parameter is valid. */
+static void j_quic_tp(struct tsc_buf *b, const struct tsc_ext *e)
+{
+    struct tsc_cursor c = tsc_cursor_of(e->data);
+    struct tsc_quic_tp tp;
+    char ip[64];
+    W(tsc_buf_puts(b, ",\"parameters\":["));
+    for (uint32_t i = 0; tsc_cursor_left(&c) && tsc_is_ok(tsc_quic_tp_next(&c, &tp)); i++) {
+        if (i)
+            W(tsc_buf_putc(b, ','));
+        W(tsc_buf_printf(b, "{\"id\":\"0x%02" PRIx64 "\",\"name\":", tp.id));
+        W(tsc_json_cstr(b, tsc_quic_tp_name(tp.id)));
+        if (tsc_quic_tp_is_grease(tp.id))
+            W(tsc_buf_puts(b, ",\"grease\":true"));
+        jnum(b, "length", tp.value.len);
+        switch (tp.kind) {
+        case TSC_QTP_INT:
+            jnum(b, "value", tp.num);
+            break;
+        case TSC_QTP_EMPTY:
+            break;
+        case TSC_QTP_PREFERRED_ADDRESS:
+            W(tsc_buf_puts(b, ",\"ipv4\":"));
+            W(tsc_json_cstr(b, inet_ntop(AF_INET, tp.pref.v4, ip, sizeof ip) ? ip : NULL));
+            jnum(b, "ipv4_port", tp.pref.v4_port);
+            W(tsc_buf_puts(b, ",\"ipv6\":"));
+            W(tsc_json_cstr(b, inet_ntop(AF_INET6, tp.pref.v6, ip, sizeof ip) ? ip : NULL));
+            jnum(b, "ipv6_port", tp.pref.v6_port);
+            W(tsc_buf_puts(b, ",\"connection_id\":"));
+            jhexstr(b, tp.pref.cid, HEX_MAX);
+            W(tsc_buf_puts(b, ",\"stateless_reset_token\":"));
+            jhexstr(b, (struct tsc_view){tp.pref.reset_token, 16}, 16);
+            break;
+        case TSC_QTP_VERSION_INFO:
+            W(tsc_buf_printf(b, ",\"chosen_version\":\"0x%08" PRIx32 "\",\"available_versions\":[",
+                             tp.vi.chosen));
+            for (size_t k = 0; k + 4 <= tp.vi.available.len; k += 4) {
+                const uint8_t *v = tp.vi.available.p + k;
+                W(tsc_buf_printf(b, "%s\"0x%02x%02x%02x%02x\"", k ? "," : "", v[0], v[1], v[2], v[3]));
+            }
+            W(tsc_buf_putc(b, ']'));
+            break;
+        default: /* connection IDs, the reset token, opaque values */
+            W(tsc_buf_puts(b, ",\"data\":"));
+            jhexstr(b, tp.value, HEX_MAX);
+            if (tp.value.len > HEX_MAX)
+                W(tsc_buf_puts(b, ",\"data_truncated\":true"));
+            break;
+        }
+        W(tsc_buf_putc(b, '}'));
+    }
+    W(tsc_buf_putc(b, ']'));
 }
 
 static void j_ext(struct tsc_buf *b, const struct tsc_ext *e)
@@ -193,6 +252,9 @@ static void j_ext(struct tsc_buf *b, const struct tsc_ext *e)
         break;
     case TSC_EXTF_CAS:
         W(tsc_buf_printf(b, ",\"authorities\":%u", e->u.cas.n));
+        break;
+    case TSC_EXTF_QUIC_TP:
+        j_quic_tp(b, e);
         break;
     case TSC_EXTF_RAW:
     default:

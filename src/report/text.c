@@ -3,12 +3,15 @@
  * and with -v the full tree of every field. Messages are grouped by phase,
  * in wire order within a phase. Untrusted strings go through tsc_text_str.
  */
+#include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/text.h"
 #include "registry/registry.h"
 #include "report/report.h"
+#include "tls/quic.h"
 
 #define PHASE_MAX ((size_t)8 << 20)
 #define W(expr) (void)(expr)
@@ -65,6 +68,54 @@ static const char *small_name(uint16_t type, uint16_t v)
     if (type == TSC_EXT_PSK_KEY_EXCHANGE_MODES && v < 2)
         return pm[v];
     return NULL;
+}
+
+/* quic_transport_parameters: `name=value` each (six unless verbose). */
+static void quic_tp_text(struct tsc_buf *b, const struct tsc_ext *e, int verbose)
+{
+    struct tsc_cursor c = tsc_cursor_of(e->data);
+    struct tsc_quic_tp tp;
+    char ip[64];
+    W(tsc_buf_puts(b, ": "));
+    for (uint32_t i = 0; tsc_cursor_left(&c) && tsc_is_ok(tsc_quic_tp_next(&c, &tp)); i++) {
+        if (i)
+            W(tsc_buf_puts(b, ", "));
+        if (!verbose && i == 6) {
+            W(tsc_buf_printf(b, "... (%u)", e->u.quic_tp.n));
+            break;
+        }
+        const char *n = tsc_quic_tp_name(tp.id);
+        if (tsc_quic_tp_is_grease(tp.id))
+            W(tsc_buf_printf(b, "GREASE (0x%" PRIx64 ")", tp.id));
+        else if (n)
+            W(tsc_buf_puts(b, n));
+        else
+            W(tsc_buf_printf(b, "unknown (0x%" PRIx64 ")", tp.id));
+        switch (tp.kind) {
+        case TSC_QTP_INT:
+            W(tsc_buf_printf(b, "=%" PRIu64, tp.num));
+            break;
+        case TSC_QTP_EMPTY:
+            break;
+        case TSC_QTP_CID:
+            W(tsc_buf_putc(b, '='));
+            hex_short(b, tp.value, 20);
+            break;
+        case TSC_QTP_PREFERRED_ADDRESS:
+            W(tsc_buf_printf(b, "=%s:%u", inet_ntop(AF_INET, tp.pref.v4, ip, sizeof ip) ? ip : "?",
+                             tp.pref.v4_port));
+            W(tsc_buf_printf(b, " [%s]:%u", inet_ntop(AF_INET6, tp.pref.v6, ip, sizeof ip) ? ip : "?",
+                             tp.pref.v6_port));
+            break;
+        case TSC_QTP_VERSION_INFO:
+            W(tsc_buf_printf(b, "=0x%08" PRIx32 " of %zu", tp.vi.chosen, tp.vi.available.len / 4));
+            break;
+        default:
+            if (tp.value.len)
+                W(tsc_buf_printf(b, " (%zu bytes)", tp.value.len));
+            break;
+        }
+    }
 }
 
 /* One extension, one line: name and what it says. */
@@ -164,6 +215,9 @@ static void ext_line(struct tsc_buf *b, const struct tsc_ext *e, int verbose, in
         break;
     case TSC_EXTF_CAS:
         W(tsc_buf_printf(b, ": %u authorities", e->u.cas.n));
+        break;
+    case TSC_EXTF_QUIC_TP:
+        quic_tp_text(b, e, verbose);
         break;
     case TSC_EXTF_SRTP: {
         /* SRTPProtectionProfiles (RFC 5764 4.1.1): the client's list, or the one the server chose */
