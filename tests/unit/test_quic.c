@@ -9,9 +9,11 @@
  * A and RFC 9369 Appendix A (headers, and the frames of their decrypted
  * payloads: a CRYPTO frame with a ClientHello and PADDING, an ACK and a
  * CRYPTO frame with a ServerHello); the transport parameters of that
- * ClientHello; and, with the public corpus beside the checkout, the
- * quic_transport_parameters of a Chrome ClientHello as tshark 4.0 reads
- * them.
+ * ClientHello; the quic_transport_parameters of a Chrome ClientHello as
+ * tshark 4.0 reads them; and, with the public corpus beside the checkout,
+ * the client Initials of a Chrome (version 1) and a version 2 capture
+ * opened without keys, their CRYPTO frames joined into a ClientHello whose
+ * server name and parameters are tshark 4.0's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -743,6 +746,164 @@ static void test_tp_malformed(void **state)
     assert_int_equal(e.u.quic_tp.n, 0);
 }
 
+/* ------------------------------------------------------------ real captures */
+
+/* The UDP payloads of a classic pcap over Ethernet (IPv4 or IPv6, VLANs
+ * skipped), in order: calls fn for each. */
+static void pcap_udp(const uint8_t *f, size_t n, void (*fn)(const uint8_t *, size_t, void *), void *arg)
+{
+    assert_true(n >= 24 && f[0] == 0xd4 && f[1] == 0xc3 && f[20] == 1); /* LE, Ethernet */
+    size_t at = 24;
+    while (n - at >= 16) {
+        uint32_t cap = (uint32_t)f[at + 8] | (uint32_t)f[at + 9] << 8 | (uint32_t)f[at + 10] << 16 |
+                       (uint32_t)f[at + 11] << 24;
+        at += 16;
+        assert_true(cap <= n - at);
+        const uint8_t *p = f + at;
+        size_t l = cap, o = 12;
+        at += cap;
+        while (o + 2 <= l && p[o] == 0x81 && p[o + 1] == 0x00)
+            o += 4;
+        if (o + 2 > l)
+            continue;
+        int v6 = p[o] == 0x86 && p[o + 1] == 0xdd;
+        if (!v6 && !(p[o] == 0x08 && p[o + 1] == 0x00))
+            continue;
+        o += 2;
+        size_t udp;
+        if (v6) {
+            if (o + 40 > l || p[o + 6] != 17)
+                continue;
+            udp = o + 40;
+        } else {
+            if (o + 20 > l || p[o + 9] != 17)
+                continue;
+            udp = o + (size_t)(p[o] & 15) * 4;
+        }
+        if (udp + 8 > l)
+            continue;
+        size_t ulen = (size_t)(p[udp + 4] << 8 | p[udp + 5]);
+        if (ulen < 8 || udp + ulen > l)
+            continue;
+        fn(p + udp + 8, ulen - 8, arg);
+    }
+}
+
+/* The client's Initials of one connection: opened with the keys of the
+ * first Initial's DCID, CRYPTO frames put in place by offset. */
+struct initials {
+    uint8_t dcid[20];
+    size_t dcid_len;
+    int have_dcid, opened, failed;
+    uint32_t version;
+    uint8_t crypto[16384];
+    size_t crypto_len; /* highest end written */
+};
+
+static void client_initials(const uint8_t *p, size_t n, void *arg)
+{
+    struct initials *st = arg;
+    struct tsc_cursor d = tsc_cursor_make(p, n);
+    struct tsc_quic_hdr h;
+    int got;
+    while (tsc_is_ok(tsc_quic_datagram_next(&d, 0, &h, &got)) && got) {
+        if (h.type != TSC_QUIC_PT_INITIAL)
+            continue;
+        if (!st->have_dcid) {
+            memcpy(st->dcid, h.dcid.p, h.dcid.len);
+            st->dcid_len = h.dcid.len;
+            st->have_dcid = 1;
+            st->version = h.version;
+        }
+        if (h.dcid.len != st->dcid_len || memcmp(h.dcid.p, st->dcid, st->dcid_len) != 0)
+            continue; /* the server's: its DCID is the client's SCID */
+        struct tsc_traffic_keys k[2];
+        struct tsc_quic_keys *q;
+        ASSERT_OK(tsc_quic_initial_keys(h.version, st->dcid, st->dcid_len, k));
+        ASSERT_OK(tsc_quic_keys_new(&k[0], &q));
+        static uint8_t hdr[1600], out[1600];
+        size_t hl, ol;
+        unsigned pl;
+        uint64_t tpn;
+        ASSERT_OK(tsc_quic_hp_remove(q, h.packet.p, h.packet.len, h.pn_offset, hdr, &hl, &pl, &tpn));
+        tsc_result r = tsc_quic_payload_open(q, tsc_quic_pn_decode(0, tpn, 8 * pl), hdr, hl, h.packet.p + hl,
+                                             h.packet.len - hl, out, &ol);
+        tsc_quic_keys_free(q);
+        if (!tsc_is_ok(r)) {
+            st->failed++;
+            continue;
+        }
+        st->opened++;
+        struct tsc_cursor c = tsc_cursor_make(out, ol);
+        struct tsc_quic_frame f;
+        while (tsc_cursor_left(&c)) {
+            ASSERT_OK(tsc_quic_frame_next(&c, &f));
+            assert_true(tsc_quic_frame_allowed(f.type, TSC_QUIC_PT_INITIAL));
+            if (f.type != TSC_QF_CRYPTO)
+                continue;
+            assert_true(f.u.crypto.offset <= sizeof st->crypto &&
+                        f.u.crypto.data.len <= sizeof st->crypto - f.u.crypto.offset);
+            memcpy(st->crypto + f.u.crypto.offset, f.u.crypto.data.p, f.u.crypto.data.len);
+            if (f.u.crypto.offset + f.u.crypto.data.len > st->crypto_len)
+                st->crypto_len = (size_t)(f.u.crypto.offset + f.u.crypto.data.len);
+        }
+    }
+}
+
+/* Open a corpus capture's client Initials without keys; the ClientHello in
+ * their CRYPTO frames must name `sni` (tshark 4.0's reading) and carry
+ * `n_tp` transport parameters. */
+static void corpus_client_hello(const char *rel, uint32_t version, const char *sni, uint32_t n_tp)
+{
+    const char *src = getenv("TSC_SOURCE_DIR");
+    char path[1200];
+    snprintf(path, sizeof path, "%s/../shared/corpus/%s", src ? src : ".", rel);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        print_message("%s: not found, corpus check skipped\n", path);
+        skip();
+    }
+    static uint8_t file[1 << 20];
+    size_t n = fread(file, 1, sizeof file, fp);
+    fclose(fp);
+    static struct initials st;
+    memset(&st, 0, sizeof st);
+    pcap_udp(file, n, client_initials, &st);
+    assert_true(st.opened >= 1);
+    assert_int_equal(st.failed, 0);
+    /* Handshake { msg_type (1), length (24), ClientHello } */
+    assert_true(st.crypto_len > 4);
+    assert_int_equal(st.crypto[0], 1);
+    size_t len = (size_t)st.crypto[1] << 16 | (size_t)st.crypto[2] << 8 | st.crypto[3];
+    assert_true(len <= st.crypto_len - 4);
+    static struct tsc_client_hello ch;
+    ASSERT_OK(tsc_client_hello_parse((struct tsc_view){st.crypto + 4, len}, &ch));
+    const struct tsc_ext *e = tsc_ext_find(&ch.ext, TSC_EXT_SERVER_NAME);
+    assert_non_null(e);
+    assert_int_equal(e->form, TSC_EXTF_NAMES);
+    assert_int_equal(e->u.names.v[0].len, strlen(sni));
+    assert_memory_equal(e->u.names.v[0].p, sni, strlen(sni));
+    e = tsc_ext_find(&ch.ext, TSC_EXT_QUIC_TRANSPORT_PARAMETERS);
+    assert_non_null(e);
+    ASSERT_OK(e->status);
+    assert_int_equal(e->form, TSC_EXTF_QUIC_TP);
+    assert_int_equal(e->u.quic_tp.n, n_tp);
+    assert_int_equal(st.version, version);
+}
+
+static void test_corpus_initials(void **state)
+{
+    (void)state;
+    /* Chrome 92, version 1 (the parameters of test_tp_chrome) */
+    corpus_client_hello("arkime/tests/pcap/quicietf.pcap", TSC_QUIC_V1, "ssl.gstatic.com", 14);
+}
+
+static void test_corpus_initials_v2(void **state)
+{
+    (void)state;
+    corpus_client_hello("mercury/unit_tests/pcaps/quic_v2.pcap", TSC_QUIC_V2, "localhost", 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -760,6 +921,8 @@ int main(void)
         cmocka_unit_test(test_tp_chrome),
         cmocka_unit_test(test_tp_every_kind),
         cmocka_unit_test(test_tp_malformed),
+        cmocka_unit_test(test_corpus_initials),
+        cmocka_unit_test(test_corpus_initials_v2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
