@@ -107,6 +107,19 @@ tsc_result tsc_quic_hdr_parse(const uint8_t *p, size_t n, size_t short_dcid_len,
 tsc_result tsc_quic_datagram_next(struct tsc_cursor *dgram, size_t short_dcid_len, struct tsc_quic_hdr *h,
                                   int *got);
 
+/*
+ * Open one protected packet h (Initial, 0-RTT, Handshake or 1-RTT) with
+ * its direction's keys: header protection off (crypto/quic.h), the full
+ * packet number from `expected` (one past the largest opened in its
+ * space, 0 before any), the payload opened. hdr must hold h->pn_offset +
+ * 4 bytes and receives the unprotected header (*hdr_len bytes: its first
+ * byte says the key phase); out holds h->packet.len bytes and receives the
+ * payload (*out_len). *pn is set once the header is unprotected, whether
+ * or not the payload then opens. MALFORMED for a packet of another type.
+ */
+tsc_result tsc_quic_packet_open(struct tsc_quic_keys *q, const struct tsc_quic_hdr *h, uint64_t expected,
+                                uint8_t *hdr, size_t *hdr_len, uint8_t *out, size_t *out_len, uint64_t *pn);
+
 /* Whether a UDP payload starts like a QUIC long header packet of a known
  * version (1, 2) or a Version Negotiation: the fixed bit set (or a
  * version 1/2 Initial with grease_quic_bit, not decidable here: not

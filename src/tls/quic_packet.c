@@ -211,3 +211,17 @@ int tsc_quic_datagram_plausible(const uint8_t *p, size_t n)
         return h.dcid.len <= TSC_QUIC_CID_MAX && h.scid.len <= TSC_QUIC_CID_MAX;
     return h.type != TSC_QUIC_PT_UNKNOWN_VERSION && h.fixed_bit;
 }
+
+tsc_result tsc_quic_packet_open(struct tsc_quic_keys *q, const struct tsc_quic_hdr *h, uint64_t expected,
+                                uint8_t *hdr, size_t *hdr_len, uint8_t *out, size_t *out_len, uint64_t *pn)
+{
+    TSC_ENSURE(h->type == TSC_QUIC_PT_INITIAL || h->type == TSC_QUIC_PT_0RTT || h->type == TSC_QUIC_PT_HANDSHAKE ||
+                   h->type == TSC_QUIC_PT_1RTT,
+               "packet type without packet protection");
+    unsigned pn_len;
+    uint64_t truncated;
+    TSC_GUARD(tsc_quic_hp_remove(q, h->packet.p, h->packet.len, h->pn_offset, hdr, hdr_len, &pn_len, &truncated));
+    *pn = tsc_quic_pn_decode(expected, truncated, 8 * pn_len);
+    return tsc_quic_payload_open(q, *pn, hdr, *hdr_len, h->packet.p + *hdr_len, h->packet.len - *hdr_len, out,
+                                 out_len);
+}

@@ -48,13 +48,10 @@ static void try_open(const struct tsc_traffic_keys *k, const struct tsc_quic_hdr
     if (!tsc_is_ok(tsc_quic_keys_new(k, &q)))
         return;
     size_t hl, ol;
-    unsigned pl;
-    uint64_t tpn;
-    if (tsc_is_ok(tsc_quic_hp_remove(q, h->packet.p, h->packet.len, h->pn_offset, hdr, &hl, &pl, &tpn))) {
-        uint64_t pn = tsc_quic_pn_decode(tpn, tpn, 8 * pl);
-        if (tsc_is_ok(tsc_quic_payload_open(q, pn, hdr, hl, h->packet.p + hl, h->packet.len - hl, out, &ol)))
-            frames(out, ol);
-    }
+    uint64_t pn;
+    /* expected 0: the first packets of a space, as Initials are */
+    if (tsc_is_ok(tsc_quic_packet_open(q, h, 0, hdr, &hl, out, &ol, &pn)))
+        frames(out, ol);
     tsc_quic_keys_free(q);
 }
 

@@ -309,6 +309,48 @@ static void test_header_malformed(void **state)
     assert_false(tsc_quic_datagram_plausible(b, n + 20));
 }
 
+/* Header, protection and payload in one call, as frame_quic.c will use
+ * them: RFC 9001 A.3's server Initial, A.5's short header. */
+static void test_packet_open(void **state)
+{
+    (void)state;
+    uint8_t b[256], dcid[8], hdr[64], out[256], secret[32];
+    struct tsc_quic_hdr h;
+    struct tsc_traffic_keys k[2], ck;
+    struct tsc_quic_keys *q;
+    size_t hl, ol, n = HEX(QV1_SERVER_INITIAL, b);
+    uint64_t pn;
+    HEX(QV_DCID, dcid);
+    ASSERT_OK(tsc_quic_hdr_parse(b, n, 0, &h));
+    ASSERT_OK(tsc_quic_initial_keys(TSC_QUIC_V1, dcid, 8, k));
+    ASSERT_OK(tsc_quic_keys_new(&k[1], &q));
+    ASSERT_OK(tsc_quic_packet_open(q, &h, 0, hdr, &hl, out, &ol, &pn));
+    assert_int_equal(pn, 1);
+    assert_int_equal(hl, 20);
+    assert_int_equal(ol, 99);
+    assert_int_equal(out[0], TSC_QF_ACK);
+    /* a Retry has no packet protection */
+    uint8_t r[64];
+    struct tsc_quic_hdr rh;
+    ASSERT_OK(tsc_quic_hdr_parse(r, HEX(QV1_RETRY, r), 0, &rh));
+    ASSERT_DECODE_ERROR(tsc_quic_packet_open(q, &rh, 0, hdr, &hl, out, &ol, &pn));
+    tsc_quic_keys_free(q);
+
+    n = HEX(QV1_CHACHA_PACKET, b);
+    HEX(QV_CHACHA_SECRET, secret);
+    ASSERT_OK(tsc_quic_hdr_parse(b, n, 0, &h));
+    ASSERT_OK(tsc_traffic_keys_derive(0x1303, &tsc_key_labels_quic, secret, 32, &ck));
+    ASSERT_OK(tsc_quic_keys_new(&ck, &q));
+    /* the largest opened so far decides the upper bits */
+    ASSERT_OK(tsc_quic_packet_open(q, &h, QV_CHACHA_PN - 1000, hdr, &hl, out, &ol, &pn));
+    assert_int_equal(pn, QV_CHACHA_PN);
+    assert_int_equal(ol, 1);
+    /* far from it, another number: the tag does not verify */
+    ASSERT_DECODE_ERROR(tsc_quic_packet_open(q, &h, 0, hdr, &hl, out, &ol, &pn));
+    assert_int_equal(pn, QV_CHACHA_PN & 0xffffff);
+    tsc_quic_keys_free(q);
+}
+
 /* ------------------------------------------------------------ frames */
 
 /* Walk a payload; return the count of frames, with their types in types[]. */
@@ -913,6 +955,7 @@ int main(void)
         cmocka_unit_test(test_retry_and_vn),
         cmocka_unit_test(test_short_header_and_coalesced),
         cmocka_unit_test(test_header_malformed),
+        cmocka_unit_test(test_packet_open),
         cmocka_unit_test(test_frames_rfc_payloads),
         cmocka_unit_test(test_frames_each_type),
         cmocka_unit_test(test_frames_limits),
