@@ -344,6 +344,24 @@ void tsc_sess_handshake(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir,
     tsc_asm_stream(&c->dir[dir].hs, sc->lim.flow_buf_max, p, n, fresh, &out);
 }
 
+void tsc_sess_crypto(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, struct tsc_hs_asm *a,
+                     const struct tsc_rec_in *r, uint64_t offset, const uint8_t *p, size_t n, int64_t ts)
+{
+    struct hs_call hc = {sc, c, dir, r, ts, 0};
+    struct tsc_asm_out out = {&hc, on_message, on_asm_error, NULL};
+    (void)tsc_asm_crypto(a, sc->lim.flow_buf_max, offset, p, n, &out);
+}
+
+void tsc_sess_crypto_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, struct tsc_hs_asm *a, int64_t ts)
+{
+    uint64_t need = 0;
+    if (tsc_asm_holes(a))
+        tsc_session_error(sc, c, dir, TSC_KIND_GAP, 0, "CRYPTO data missing from the capture", 0, ts);
+    else if (tsc_asm_pending(a, &need))
+        tsc_session_error(sc, c, dir, TSC_TRUNCATED, 0, "capture ends inside a handshake message", need, ts);
+    tsc_asm_free(a);
+}
+
 /* DTLS: give up the messages of direction `dir` the capture will not
  * complete, reported as a gap, handing on what was held after them. */
 void tsc_sess_handshake_skip(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int64_t ts)
@@ -527,6 +545,22 @@ static void record_alert(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir
     } while (off < n);
 }
 
+void tsc_sess_alert(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int decrypted, uint8_t level,
+                    uint8_t desc, int64_t ts)
+{
+    struct tsc_event ev;
+    tsc_sess_ev_init(&ev, TSC_EV_ALERT, c, dir, ts);
+    ev.decrypted = (uint8_t)decrypted;
+    ev.phase = TSC_PHASE_FINISH;
+    ev.length = 2;
+    ev.alert.level = level;
+    ev.alert.description = desc;
+    add_alert(c, dir, 0, level, desc, ts);
+    if (level == 2 || desc == 0)
+        c->ended = 1;
+    tsc_sess_emit(sc, &ev);
+}
+
 static void record_heartbeat(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
                              const uint8_t *p, size_t n, int64_t ts)
 {
@@ -561,6 +595,25 @@ static void app_data(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, co
         ev.data.len = n;
         tsc_sess_emit(sc, &ev);
     }
+}
+
+void tsc_sess_stream(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint64_t stream_id, uint64_t offset,
+                     int fin, const uint8_t *p, size_t n, int64_t ts)
+{
+    if (!sc->dec || !sc->dec->app_data_events || (!n && !fin))
+        return;
+    struct tsc_event ev;
+    tsc_sess_ev_init(&ev, TSC_EV_APP_DATA, c, dir, ts);
+    ev.decrypted = 1;
+    ev.phase = TSC_PHASE_FINISH;
+    ev.length = n;
+    ev.data.p = p;
+    ev.data.len = n;
+    ev.has_stream = 1;
+    ev.fin = (uint8_t)fin;
+    ev.stream_id = stream_id;
+    ev.stream_offset = offset;
+    tsc_sess_emit(sc, &ev);
 }
 
 void tsc_sess_deliver(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,

@@ -58,12 +58,21 @@ static struct tsc_flow_conn *tls_open(void *ctx, const struct tsc_flow_info *fi)
 {
     (void)ctx;
     if (fi->proto == TSC_FLOW_UDP) {
-        /* asked again with each datagram until one starts DTLS (QUIC: not yet) */
-        if (!tsc_dtls_datagram_plausible(fi->payload, fi->payload_len))
+        /* asked again with each datagram until one starts DTLS or QUIC */
+        int server_sent = 0;
+        int quic = tsc_quic_datagram_starts(fi->payload, fi->payload_len, &server_sent);
+        if (!quic && !tsc_dtls_datagram_plausible(fi->payload, fi->payload_len))
             return NULL;
         struct tsc_conn *c = tsc_conn_new(fi->order, &fi->a, &fi->b, fi->start_us);
         if (!c)
             return NULL;
+        if (quic) {
+            /* QUIC's roles come from the packet types: its per-direction
+             * state is not moved once packets are read */
+            c->transport = TSC_TRANSPORT_QUIC;
+            tsc_conn_set_client_side(c, fi->payload_side ^ server_sent, 1);
+            return (struct tsc_flow_conn *)(void *)c;
+        }
         c->transport = TSC_TRANSPORT_DTLS;
         /* until a hello says otherwise, the sender of the first DTLS datagram */
         tsc_conn_set_client_side(c, fi->payload_side, 0);

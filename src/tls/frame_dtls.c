@@ -301,8 +301,8 @@ malformed:
     return 0;
 }
 
-void tsc_session_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p, size_t n,
-                          size_t wire, int64_t ts)
+void tsc_frame_dtls_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p, size_t n,
+                             size_t wire, int64_t ts)
 {
     if (c->closed || n == 0)
         return;
@@ -327,7 +327,7 @@ void tsc_session_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int si
     }
 }
 
-int tsc_session_datagram_starts_new(const struct tsc_conn *c, const uint8_t *p, size_t n)
+int tsc_frame_dtls_starts_new(const struct tsc_conn *c, const uint8_t *p, size_t n)
 {
     /* a handshake that ended (or failed) and a new ClientHello from the
      * start: the next connection on the same 5-tuple (a client that reuses

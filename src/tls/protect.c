@@ -241,6 +241,27 @@ static size_t key_get(struct tsc_session_ctx *sc, struct tsc_conn *c, enum tsc_k
     return n;
 }
 
+size_t tsc_dec_secret(struct tsc_session_ctx *sc, struct tsc_conn *c, int label, const uint8_t **s)
+{
+    struct tsc_conn_dec *k = dec_of(sc, c);
+    if (!k)
+        return 0;
+    if (!k->have_cr) {
+        dec_note(c, "the ClientHello was not seen: no client random to find keys by");
+        return 0;
+    }
+    size_t n = key_get(sc, c, (enum tsc_kl_label)label, s);
+    if (n)
+        c->dec.keys = TSC_KEYS_KEYLOG;
+    else if (tsc_keylog_has_random(sc->dec->keylog, k->cr))
+        dec_note(c, "the key log has no TLS 1.3 traffic secrets for this connection's client random");
+    else
+        dec_note(c, "no key log entry for this connection's client random");
+    return n;
+}
+
+void tsc_dec_note(struct tsc_conn *c, const char *why) { dec_note(c, why); }
+
 /* TLS 1.3, after the server's or the client's Finished: the application keys. */
 static void dec_tls13_app_keys(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir)
 {

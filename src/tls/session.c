@@ -41,6 +41,8 @@ void tsc_session_ctx_free(struct tsc_session_ctx *sc)
     sc->scratch = NULL;
     free(sc->dec_out);
     sc->dec_out = NULL;
+    free(sc->quic_buf);
+    sc->quic_buf = NULL;
     free(sc->dec_zout);
     sc->dec_zout = NULL;
     free(sc->sess_cache);
@@ -98,6 +100,7 @@ void tsc_conn_free(struct tsc_conn *c)
     if (!c)
         return;
     tsc_dec_free(c);
+    tsc_frame_quic_free(c);
     for (int d = 0; d < 2; d++) {
         tsc_buf_free(&c->dir[d].fr.body);
         tsc_asm_free(&c->dir[d].hs);
@@ -246,10 +249,27 @@ void tsc_sess_error_r(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, t
 
 int tsc_sess_tls13(const struct tsc_conn *c) { return tsc_version_is_tls13(c->version); }
 
+void tsc_session_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p, size_t n,
+                          size_t wire, int64_t ts)
+{
+    if (c->transport == TSC_TRANSPORT_QUIC)
+        tsc_frame_quic_datagram(sc, c, side, p, n, wire, ts);
+    else
+        tsc_frame_dtls_datagram(sc, c, side, p, n, wire, ts);
+}
+
+int tsc_session_datagram_starts_new(const struct tsc_conn *c, const uint8_t *p, size_t n)
+{
+    return c->transport == TSC_TRANSPORT_QUIC ? tsc_frame_quic_starts_new(c, p, n)
+                                              : tsc_frame_dtls_starts_new(c, p, n);
+}
+
 void tsc_session_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int64_t ts)
 {
     if (c->closed)
         return;
+    if (c->transport == TSC_TRANSPORT_QUIC)
+        tsc_frame_quic_close(sc, c, ts); /* its CRYPTO streams, before the keys go */
     for (int dir = 0; dir < 2 && c->is_tls; dir++) {
         struct tsc_tlsdir *d = &c->dir[dir];
         uint64_t need = 0;

@@ -145,6 +145,53 @@ enum tsc_transport {
 };
 const char *tsc_transport_name(int transport); /* "tcp", "dtls", "quic" */
 
+/* QUIC: what a connection's packets said (frame_quic.c), read by sinks. */
+#define TSC_QUIC_CID_LEN 20
+#define TSC_QUIC_CIDS 8       /* connection IDs kept per side (more are counted) */
+#define TSC_QUIC_PTYPES 7     /* enum tsc_quic_ptype (tls/quic.h) */
+#define TSC_QUIC_FRAME_KINDS 25 /* frame types counted (tsc_quic_frame_kind) */
+#define TSC_QUIC_VN_MAX 8
+#define TSC_QUIC_REASON_MAX 128
+struct tsc_quic_cid {
+    uint8_t len;
+    uint8_t id[TSC_QUIC_CID_LEN];
+};
+struct tsc_quic_info {
+    uint32_t version;        /* of the client's first Initial (0: none seen) */
+    uint32_t server_version; /* of the server's Initial (compatible version negotiation, RFC 9368), 0: none */
+    uint8_t have_odcid;
+    struct tsc_quic_cid odcid; /* the client's first Destination Connection ID: the Initial keys' */
+    uint8_t retry;           /* the server sent a Retry */
+    uint8_t retry_tag_bad;   /* its integrity tag did not verify against odcid */
+    struct tsc_quic_cid retry_scid; /* the Retry's Source Connection ID: the next Initial keys' */
+    uint8_t vn;              /* the server sent a Version Negotiation */
+    uint8_t n_vn;
+    uint32_t vn_versions[TSC_QUIC_VN_MAX];
+    uint8_t n_cids[2];       /* per side (TSC_C2S: the client's): source connection IDs and NEW_CONNECTION_ID */
+    uint16_t n_cids_total[2];
+    struct tsc_quic_cid cids[2][TSC_QUIC_CIDS];
+    uint64_t datagrams[2];
+    uint64_t packets[2][TSC_QUIC_PTYPES]; /* by enum tsc_quic_ptype */
+    uint64_t opened[2];      /* packets whose payload was read */
+    uint64_t no_keys[2];     /* packets left unread: no keys for them */
+    uint64_t failed[2];      /* packets that did not open with the keys there were */
+    uint64_t key_updates[2]; /* 1-RTT key phase changes that opened (RFC 9001 6) */
+    uint64_t zero_rtt_opened;
+    uint8_t handshake_done;  /* the server's HANDSHAKE_DONE was read */
+    uint64_t frames[2][TSC_QUIC_FRAME_KINDS];
+    uint64_t stream_bytes[2]; /* STREAM frame data read */
+    uint8_t have_close;      /* the first CONNECTION_CLOSE read */
+    uint8_t close_dir, close_app;
+    uint64_t close_code, close_frame_type;
+    uint8_t close_reason_len;
+    uint8_t close_reason[TSC_QUIC_REASON_MAX];
+};
+/* The counting slot of a frame type (STREAM's eight types share one, as
+ * DATAGRAM's two), -1 for none; the type a slot names. */
+int tsc_quic_frame_kind(uint64_t type);
+uint64_t tsc_quic_frame_kind_type(int kind);
+struct tsc_quic_state;
+
 struct tsc_conn {
     /* ---- read by sinks ---- */
     uint64_t seq; /* order of first packet, from 1 */
@@ -194,6 +241,7 @@ struct tsc_conn {
     uint8_t have_ske_group;
     uint16_t ske_group;       /* ECDHE group of the ServerKeyExchange */
     struct tsc_decrypt_info dec;
+    const struct tsc_quic_info *quic; /* QUIC connections only, else NULL */
     void *sink_data;   /* owned by the sink */
     void *export_data; /* owned by the stream exporter of the report layer */
 
@@ -214,6 +262,7 @@ struct tsc_conn {
     struct tsc_conn_dec *decp; /* keys and record states (only with a decrypt config) */
     uint8_t reported;      /* handed to the sink already (live capture; set by flow_tls.c) */
     uint8_t ended;         /* a fatal alert or close_notify ended it (DTLS: the 5-tuple may begin another) */
+    struct tsc_quic_state *quicp; /* QUIC: packet protection, spaces, CRYPTO streams (frame_quic.c) */
 };
 
 enum tsc_ev_type {
@@ -248,6 +297,9 @@ struct tsc_event {
     uint8_t decrypted;             /* read from a decrypted record */
     const char *decrypt_error;     /* ENCRYPTED_HS / ALERT / HEARTBEAT: why the record did not decrypt */
     struct tsc_view data;          /* APP_DATA: the plaintext (valid during the call) */
+    uint8_t has_stream;            /* APP_DATA: QUIC STREAM frame data */
+    uint8_t fin;                   /* APP_DATA: the STREAM frame ended its stream */
+    uint64_t stream_id, stream_offset;
 };
 
 struct tsc_sink {
@@ -276,6 +328,7 @@ struct tsc_session_ctx {
     uint8_t *dec_out;                  /* plaintext of the record being opened */
     uint8_t *dec_zout;                 /* the same decompressed (TLS compression) */
     struct tsc_sess_cache *sess_cache; /* master secrets by session id and ticket, for resumption */
+    uint8_t *quic_buf;                 /* QUIC: an unprotected header and a payload (frame_quic.c) */
 };
 
 tsc_result tsc_session_ctx_init(struct tsc_session_ctx *sc, const struct tsc_sink *sink,
@@ -305,6 +358,9 @@ void tsc_session_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int si
 /* Does this datagram, on a connection that has one, begin the next
  * connection on the same 5-tuple (a new handshake after this one ended)? */
 int tsc_session_datagram_starts_new(const struct tsc_conn *c, const uint8_t *p, size_t n);
+/* Does this datagram start QUIC (a long header packet of version 1 or 2,
+ * or a Version Negotiation)? */
+int tsc_quic_datagram_starts(const uint8_t *p, size_t n, int *server_sent);
 /* Does this datagram start DTLS (RFC 7983: first byte 20..63, then a DTLS
  * record header or DTLS 1.3 unified header that holds together)? */
 int tsc_dtls_datagram_plausible(const uint8_t *p, size_t n);

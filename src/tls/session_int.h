@@ -92,6 +92,36 @@ void tsc_sess_sslv2_hello(struct tsc_session_ctx *sc, struct tsc_conn *c, int di
 int tsc_sess_record_opaque(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
                            int64_t ts, const char *why);
 
+/* QUIC: n bytes at `offset` of a CRYPTO stream (one per direction and
+ * packet number space, assembler `a`), r saying whether they were
+ * decrypted with keys from the key log. */
+void tsc_sess_crypto(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, struct tsc_hs_asm *a,
+                     const struct tsc_rec_in *r, uint64_t offset, const uint8_t *p, size_t n, int64_t ts);
+/* QUIC: bytes `offset` of a CRYPTO stream will never come (reported as a
+ * gap) when `a` holds bytes past them. */
+void tsc_sess_crypto_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, struct tsc_hs_asm *a,
+                           int64_t ts);
+/* An alert that did not come in a record (QUIC's CONNECTION_CLOSE with a
+ * CRYPTO_ERROR carries a TLS alert's description, RFC 9001 4.8). */
+void tsc_sess_alert(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int decrypted, uint8_t level,
+                    uint8_t desc, int64_t ts);
+/* QUIC: the data of a STREAM frame, read (an event with --data). */
+void tsc_sess_stream(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, uint64_t stream_id, uint64_t offset,
+                     int fin, const uint8_t *p, size_t n, int64_t ts);
+
+/* ---- frame_dtls.c ---- */
+void tsc_frame_dtls_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p, size_t n,
+                             size_t wire, int64_t ts);
+int tsc_frame_dtls_starts_new(const struct tsc_conn *c, const uint8_t *p, size_t n);
+
+/* ---- frame_quic.c ---- */
+void tsc_frame_quic_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p, size_t n,
+                             size_t wire, int64_t ts);
+int tsc_frame_quic_starts_new(const struct tsc_conn *c, const uint8_t *p, size_t n);
+/* The connection closes: what the CRYPTO streams still held, keys freed. */
+void tsc_frame_quic_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int64_t ts);
+void tsc_frame_quic_free(struct tsc_conn *c);
+
 /* ---- frame_tcp.c ---- */
 /* The connection closes: what the framing of direction `dir` still held
  * (in_message: assembly holds an unfinished message, reported by the caller). */
@@ -113,6 +143,12 @@ void tsc_dec_record(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, con
  * shown as unread with the reason, and the direction's state stepped past it. */
 void tsc_dec_unreadable(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, const struct tsc_rec_in *r,
                         int64_t ts, const char *why);
+/* A TLS 1.3 secret of this connection from the key log (found by the
+ * ClientHello's random; a live key log gets a few chances to catch up):
+ * its length, 0 with a note on the connection when there is none. */
+size_t tsc_dec_secret(struct tsc_session_ctx *sc, struct tsc_conn *c, int label, const uint8_t **s);
+/* Say once per connection why something was not decrypted. */
+void tsc_dec_note(struct tsc_conn *c, const char *why);
 /* The connection closes: remember its master secret for resumptions. */
 void tsc_dec_remember(struct tsc_session_ctx *sc, struct tsc_conn *c);
 /* Records of this direction may have been lost whole (a hole, a resync). */
