@@ -598,6 +598,9 @@ static void json_event(void *ctx, const struct tsc_event *ev, const struct tsc_m
     case TSC_EV_APP_DATA: {
         size_t n = ev->data.len < s->opts.data_preview ? ev->data.len : s->opts.data_preview;
         W(tsc_buf_printf(m, "\"application_data\",\"phase\":%u,\"length\":%zu", ev->phase, ev->length));
+        if (ev->has_stream)
+            W(tsc_buf_printf(m, ",\"stream\":%llu,\"offset\":%llu,\"fin\":%s", (unsigned long long)ev->stream_id,
+                             (unsigned long long)ev->stream_offset, ev->fin ? "true" : "false"));
         if (tsc_data_is_text(ev->data.p, n)) {
             W(tsc_buf_puts(m, ",\"data\":"));
             W(tsc_json_str(m, ev->data.p, n, NULL));
@@ -623,6 +626,115 @@ static void json_event(void *ctx, const struct tsc_event *ev, const struct tsc_m
         W(tsc_json_cstr(m, ev->decrypt_error));
     }
     W(tsc_buf_putc(m, '}'));
+}
+
+/* A QUIC version: "1", "2", or its number in hex. */
+static void j_quic_version(struct tsc_buf *b, uint32_t v)
+{
+    if (v == TSC_QUIC_V1)
+        W(tsc_buf_puts(b, "\"1\""));
+    else if (v == TSC_QUIC_V2)
+        W(tsc_buf_puts(b, "\"2\""));
+    else if (v)
+        W(tsc_buf_printf(b, "\"0x%08lx\"", (unsigned long)v));
+    else
+        W(tsc_buf_puts(b, "null"));
+}
+
+static void j_cid(struct tsc_buf *b, const struct tsc_quic_cid *id)
+{
+    W(tsc_buf_putc(b, '"'));
+    W(tsc_hex(b, id->id, id->len));
+    W(tsc_buf_putc(b, '"'));
+}
+
+/* The "quic" object of a QUIC connection (docs/json.md). */
+static void j_quic(struct tsc_buf *b, const struct tsc_quic_info *q)
+{
+    static const char *const pt[TSC_QUIC_PTYPES] = {"initial", "0rtt", "handshake", "retry",
+                                                    "version_negotiation", "1rtt", "unknown_version"};
+    W(tsc_buf_puts(b, ",\"quic\":{\"version\":"));
+    j_quic_version(b, q->version);
+    W(tsc_buf_puts(b, ",\"server_version\":"));
+    j_quic_version(b, q->server_version);
+    W(tsc_buf_puts(b, ",\"original_dcid\":"));
+    if (q->have_odcid)
+        j_cid(b, &q->odcid);
+    else
+        W(tsc_buf_puts(b, "null"));
+    for (int side = 0; side < 2; side++) {
+        W(tsc_buf_puts(b, side == TSC_C2S ? ",\"client_cids\":[" : ",\"server_cids\":["));
+        for (unsigned i = 0; i < q->n_cids[side]; i++) {
+            if (i)
+                W(tsc_buf_putc(b, ','));
+            j_cid(b, &q->cids[side][i]);
+        }
+        W(tsc_buf_putc(b, ']'));
+    }
+    W(tsc_buf_puts(b, ",\"retry\":"));
+    jbool(b, q->retry);
+    if (q->retry) {
+        W(tsc_buf_puts(b, ",\"retry_scid\":"));
+        j_cid(b, &q->retry_scid);
+    }
+    if (q->retry_tag_bad)
+        W(tsc_buf_puts(b, ",\"retry_tag_invalid\":true"));
+    W(tsc_buf_puts(b, ",\"version_negotiation\":"));
+    if (q->vn) {
+        W(tsc_buf_putc(b, '['));
+        for (unsigned i = 0; i < q->n_vn; i++) {
+            if (i)
+                W(tsc_buf_putc(b, ','));
+            W(tsc_buf_printf(b, "\"0x%08lx\"", (unsigned long)q->vn_versions[i]));
+        }
+        W(tsc_buf_putc(b, ']'));
+    } else {
+        W(tsc_buf_puts(b, "null"));
+    }
+    W(tsc_buf_puts(b, ",\"packets\":{"));
+    for (int d = 0; d < 2; d++) {
+        W(tsc_buf_printf(b, "%s\"%s\":{\"datagrams\":%llu", d ? "," : "", tsc_dir_name(d),
+                         (unsigned long long)q->datagrams[d]));
+        for (int t = 0; t < TSC_QUIC_PTYPES; t++)
+            W(tsc_buf_printf(b, ",\"%s\":%llu", pt[t], (unsigned long long)q->packets[d][t]));
+        W(tsc_buf_printf(b, ",\"decrypted\":%llu,\"no_keys\":%llu,\"failed\":%llu}",
+                         (unsigned long long)q->opened[d], (unsigned long long)q->no_keys[d],
+                         (unsigned long long)q->failed[d]));
+    }
+    W(tsc_buf_printf(b, "},\"key_updates\":{\"c2s\":%llu,\"s2c\":%llu},\"zero_rtt_decrypted\":%llu",
+                     (unsigned long long)q->key_updates[0], (unsigned long long)q->key_updates[1],
+                     (unsigned long long)q->zero_rtt_opened));
+    W(tsc_buf_puts(b, ",\"handshake_done\":"));
+    jbool(b, q->handshake_done);
+    W(tsc_buf_puts(b, ",\"frames\":{"));
+    for (int d = 0; d < 2; d++) {
+        W(tsc_buf_printf(b, "%s\"%s\":{", d ? "," : "", tsc_dir_name(d)));
+        int first = 1;
+        for (int k = 0; k < TSC_QUIC_FRAME_KINDS; k++) {
+            if (!q->frames[d][k])
+                continue;
+            const char *name = tsc_quic_frame_name(tsc_quic_frame_kind_type(k));
+            W(tsc_buf_printf(b, "%s\"%s\":%llu", first ? "" : ",", name ? name : "unknown",
+                             (unsigned long long)q->frames[d][k]));
+            first = 0;
+        }
+        W(tsc_buf_putc(b, '}'));
+    }
+    W(tsc_buf_printf(b, "},\"stream_bytes\":{\"c2s\":%llu,\"s2c\":%llu},\"close\":",
+                     (unsigned long long)q->stream_bytes[0], (unsigned long long)q->stream_bytes[1]));
+    if (q->have_close) {
+        W(tsc_buf_printf(b, "{\"dir\":\"%s\",\"type\":\"%s\",\"code\":%llu,\"name\":", tsc_dir_name(q->close_dir),
+                         q->close_app ? "application" : "transport", (unsigned long long)q->close_code));
+        W(tsc_json_cstr(b, q->close_app ? NULL : tsc_quic_error_name(q->close_code)));
+        if (!q->close_app)
+            W(tsc_buf_printf(b, ",\"frame_type\":%llu", (unsigned long long)q->close_frame_type));
+        W(tsc_buf_puts(b, ",\"reason\":"));
+        W(tsc_json_str(b, q->close_reason, q->close_reason_len, NULL));
+        W(tsc_buf_putc(b, '}'));
+    } else {
+        W(tsc_buf_puts(b, "null"));
+    }
+    W(tsc_buf_putc(b, '}'));
 }
 
 static void j_endpoint(struct tsc_buf *b, const struct tsc_endpoint *e)
@@ -706,6 +818,8 @@ static void json_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
     jbool(b, c->complete);
     W(tsc_buf_puts(b, ",\"starttls\":"));
     jbool(b, c->starttls);
+    if (c->quic)
+        j_quic(b, c->quic);
     W(tsc_buf_puts(b, ",\"client_hello\":"));
     if (j && j->ch.len)
         W(tsc_buf_append(b, j->ch.data, j->ch.len));

@@ -644,7 +644,11 @@ static void text_event(void *ctx, const struct tsc_event *ev, const struct tsc_m
         break;
     case TSC_EV_APP_DATA: {
         size_t n = ev->data.len < s->opts.data_preview ? ev->data.len : s->opts.data_preview;
-        W(tsc_buf_printf(b, "%sapplication data%s %zu bytes: ", col.bold, col.off, ev->data.len));
+        W(tsc_buf_printf(b, "%sapplication data%s %zu bytes", col.bold, col.off, ev->data.len));
+        if (ev->has_stream)
+            W(tsc_buf_printf(b, " (stream %llu at %llu%s)", (unsigned long long)ev->stream_id,
+                             (unsigned long long)ev->stream_offset, ev->fin ? ", FIN" : ""));
+        W(tsc_buf_puts(b, ": "));
         if (tsc_data_is_text(ev->data.p, n)) {
             W(tsc_buf_putc(b, '"'));
             W(tsc_text_str(b, ev->data.p, n));
@@ -659,6 +663,115 @@ static void text_event(void *ctx, const struct tsc_event *ev, const struct tsc_m
         W(tsc_buf_putc(b, '\n'));
         break;
     }
+}
+
+static void quic_version_text(struct tsc_buf *b, uint32_t v)
+{
+    if (v == TSC_QUIC_V1 || v == TSC_QUIC_V2)
+        W(tsc_buf_printf(b, "%u", v == TSC_QUIC_V1 ? 1u : 2u));
+    else
+        W(tsc_buf_printf(b, "0x%08lx", (unsigned long)v));
+}
+
+/* A QUIC connection's own facts: version, connection IDs, Retry, Version
+ * Negotiation, packets by type and how many were read, the close; -v
+ * adds the frames counted. */
+static void quic_text(struct tsc_buf *b, const struct tsc_quic_info *q, int verbose)
+{
+    static const char *const pt[TSC_QUIC_PTYPES] = {"Initial", "0-RTT", "Handshake", "Retry",
+                                                    "Version Negotiation", "1-RTT", "unknown version"};
+    W(tsc_buf_puts(b, "   QUIC version "));
+    quic_version_text(b, q->version);
+    if (q->server_version && q->server_version != q->version) {
+        W(tsc_buf_puts(b, ", server chose "));
+        quic_version_text(b, q->server_version);
+    }
+    if (q->have_odcid) {
+        W(tsc_buf_puts(b, "; original DCID "));
+        W(tsc_hex(b, q->odcid.id, q->odcid.len));
+    }
+    for (int side = 0; side < 2; side++) {
+        W(tsc_buf_puts(b, side == TSC_C2S ? "; client CIDs" : "; server CIDs"));
+        if (!q->n_cids[side])
+            W(tsc_buf_puts(b, " none"));
+        for (unsigned i = 0; i < q->n_cids[side]; i++) {
+            W(tsc_buf_putc(b, ' '));
+            if (q->cids[side][i].len)
+                W(tsc_hex(b, q->cids[side][i].id, q->cids[side][i].len));
+            else
+                W(tsc_buf_puts(b, "(empty)"));
+        }
+    }
+    W(tsc_buf_putc(b, '\n'));
+    if (q->retry || q->retry_tag_bad) {
+        W(tsc_buf_puts(b, "   QUIC Retry"));
+        if (q->retry) {
+            W(tsc_buf_puts(b, ": integrity tag verified, new Initial keys from "));
+            W(tsc_hex(b, q->retry_scid.id, q->retry_scid.len));
+        } else {
+            W(tsc_buf_puts(b, ": integrity tag does not verify (ignored, as a client does)"));
+        }
+        W(tsc_buf_putc(b, '\n'));
+    }
+    if (q->vn) {
+        W(tsc_buf_puts(b, "   QUIC Version Negotiation: the server offers"));
+        for (unsigned i = 0; i < q->n_vn; i++) {
+            W(tsc_buf_putc(b, ' '));
+            quic_version_text(b, q->vn_versions[i]);
+        }
+        W(tsc_buf_putc(b, '\n'));
+    }
+    W(tsc_buf_puts(b, "   QUIC packets:"));
+    for (int d = 0; d < 2; d++) {
+        W(tsc_buf_puts(b, d == TSC_C2S ? " client" : "; server"));
+        int any = 0;
+        for (int t = 0; t < TSC_QUIC_PTYPES; t++) {
+            if (!q->packets[d][t])
+                continue;
+            W(tsc_buf_printf(b, "%s %s %llu", any ? "," : "", pt[t], (unsigned long long)q->packets[d][t]));
+            any = 1;
+        }
+        if (!any)
+            W(tsc_buf_puts(b, " none"));
+        if (q->no_keys[d] || q->failed[d])
+            W(tsc_buf_printf(b, " (%llu read, %llu without keys, %llu did not open)", (unsigned long long)q->opened[d],
+                             (unsigned long long)q->no_keys[d], (unsigned long long)q->failed[d]));
+    }
+    W(tsc_buf_putc(b, '\n'));
+    if (q->key_updates[0] || q->key_updates[1] || q->zero_rtt_opened)
+        W(tsc_buf_printf(b, "   QUIC key updates: client %llu, server %llu; 0-RTT packets read %llu\n",
+                         (unsigned long long)q->key_updates[0], (unsigned long long)q->key_updates[1],
+                         (unsigned long long)q->zero_rtt_opened));
+    if (q->have_close) {
+        W(tsc_buf_printf(b, "   QUIC closed by the %s: ", q->close_dir == TSC_C2S ? "client" : "server"));
+        const char *name = q->close_app ? NULL : tsc_quic_error_name(q->close_code);
+        W(tsc_buf_printf(b, "%s error %s%s0x%llx", q->close_app ? "application" : "transport", name ? name : "",
+                         name ? " " : "", (unsigned long long)q->close_code));
+        if (q->close_reason_len) {
+            W(tsc_buf_puts(b, ", reason \""));
+            W(tsc_text_str(b, q->close_reason, q->close_reason_len));
+            W(tsc_buf_putc(b, '"'));
+        }
+        W(tsc_buf_putc(b, '\n'));
+    }
+    if (!verbose)
+        return;
+    W(tsc_buf_puts(b, "   QUIC frames:"));
+    for (int d = 0; d < 2; d++) {
+        W(tsc_buf_puts(b, d == TSC_C2S ? " client" : "; server"));
+        int any = 0;
+        for (int k = 0; k < TSC_QUIC_FRAME_KINDS; k++) {
+            if (!q->frames[d][k])
+                continue;
+            const char *name = tsc_quic_frame_name(tsc_quic_frame_kind_type(k));
+            W(tsc_buf_printf(b, "%s %s %llu", any ? "," : "", name ? name : "unknown",
+                             (unsigned long long)q->frames[d][k]));
+            any = 1;
+        }
+        if (!any)
+            W(tsc_buf_puts(b, " none read"));
+    }
+    W(tsc_buf_putc(b, '\n'));
 }
 
 static void text_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn_report *rep, void **data,
@@ -708,9 +821,12 @@ static void text_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
             W(tsc_buf_printf(b, "   %s(TLS 1.3 encrypts the certificate and what follows; a key log shows them)%s\n",
                              col.dim, col.off));
     }
-    W(tsc_buf_printf(b, "   application data: client %llu record%s, %llu bytes; server %llu record%s, %llu bytes\n",
-                     (unsigned long long)c->app_records[0], c->app_records[0] == 1 ? "" : "s",
-                     (unsigned long long)c->app_bytes[0], (unsigned long long)c->app_records[1],
+    if (c->quic)
+        quic_text(b, c->quic, s->opts.verbose);
+    const char *unit = c->transport == TSC_TRANSPORT_QUIC ? "packet" : "record";
+    W(tsc_buf_printf(b, "   application data: client %llu %s%s, %llu bytes; server %llu %s%s, %llu bytes\n",
+                     (unsigned long long)c->app_records[0], unit, c->app_records[0] == 1 ? "" : "s",
+                     (unsigned long long)c->app_bytes[0], (unsigned long long)c->app_records[1], unit,
                      c->app_records[1] == 1 ? "" : "s", (unsigned long long)c->app_bytes[1]));
     if (c->dec.enabled && (c->dec.ok[0] || c->dec.ok[1]))
         W(tsc_buf_printf(b, "   decrypted plaintext: client %llu bytes, server %llu bytes\n",
@@ -723,8 +839,8 @@ static void text_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
         const char *st = tsc_decrypt_status(c);
         uint64_t ok = c->dec.ok[0] + c->dec.ok[1], bad = c->dec.failed[0] + c->dec.failed[1];
         if (strcmp(st, "not_encrypted") != 0) {
-            W(tsc_buf_printf(b, "   decryption: %s%s; %llu record%s decrypted", st, c->dec.keys < 4 ? src[c->dec.keys] : "",
-                             (unsigned long long)ok, ok == 1 ? "" : "s"));
+            W(tsc_buf_printf(b, "   decryption: %s%s; %llu %s%s decrypted", st, c->dec.keys < 4 ? src[c->dec.keys] : "",
+                             (unsigned long long)ok, unit, ok == 1 ? "" : "s"));
             if (bad)
                 W(tsc_buf_printf(b, ", %s%llu failed%s", col.red, (unsigned long long)bad, col.off));
             if (c->dec.note) {

@@ -182,6 +182,15 @@ void tsc_frame_quic_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int64_
     keys_free_all(st);
 }
 
+/* Zeros after the packets of a datagram: padding (tsc_quic_datagram_next skips it). */
+static int zeros(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
 static int dir_of(const struct tsc_conn *c, int side) { return side == c->client_side ? TSC_C2S : TSC_S2C; }
 
 /* ------------------------------------------------------------------ keys */
@@ -688,7 +697,7 @@ void tsc_frame_quic_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int
         struct tsc_quic_hdr h;
         int got = 0;
         size_t at = cur.off;
-        if (at < n && !(p[at] & 0x80) && !st->short_known[dir]) {
+        if (at < n && !(p[at] & 0x80) && !st->short_known[dir] && !(at > 0 && zeros(p + at, n - at))) {
             /* a short header before this direction's connection ID length
              * is known (the capture missed the long headers) */
             st->info.packets[dir][TSC_QUIC_PT_1RTT]++;
