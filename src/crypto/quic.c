@@ -38,6 +38,29 @@ static const struct quic_version_consts versions[] = {
      {0xd8, 0x69, 0x69, 0xbc, 0x2d, 0x7c, 0x6d, 0x99, 0x90, 0xef, 0xb0, 0x4a}},
 };
 
+/* The IETF drafts that still turn up in captures (draft-23 to draft-34,
+ * and Facebook mvfst's draft-27 build) differ from version 1 only in the
+ * Initial salt, which changed at draft-23, draft-29 and draft-33; their
+ * Retry integrity keys are not kept: a draft's Retry is not checked. */
+struct quic_draft {
+    uint32_t first, last;
+    uint8_t salt[20];
+};
+static const struct quic_draft drafts[] = {
+    {0xff000017, 0xff00001c,
+     {0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7,
+      0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02}},
+    {0xfaceb002, 0xfaceb002,
+     {0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7,
+      0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02}},
+    {0xff00001d, 0xff000020,
+     {0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
+      0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99}},
+    {0xff000021, 0xff000022,
+     {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+      0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a}},
+};
+
 static const struct quic_version_consts *consts_of(uint32_t version)
 {
     for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)
@@ -46,12 +69,22 @@ static const struct quic_version_consts *consts_of(uint32_t version)
     return NULL;
 }
 
-int tsc_quic_version_known(uint32_t version) { return consts_of(version) != NULL; }
+static const struct quic_draft *draft_of(uint32_t version)
+{
+    for (size_t i = 0; i < sizeof drafts / sizeof drafts[0]; i++)
+        if (version >= drafts[i].first && version <= drafts[i].last)
+            return &drafts[i];
+    return NULL;
+}
+
+int tsc_quic_version_is_draft(uint32_t version) { return draft_of(version) != NULL; }
+
+int tsc_quic_version_known(uint32_t version) { return consts_of(version) != NULL || draft_of(version) != NULL; }
 
 const struct tsc_key_labels *tsc_quic_labels(uint32_t version)
 {
     const struct quic_version_consts *v = consts_of(version);
-    return v ? v->labels : NULL;
+    return v ? v->labels : draft_of(version) ? &tsc_key_labels_quic : NULL;
 }
 
 /* The connection ID limit of versions 1 and 2 (RFC 9000 17.2). */
@@ -61,8 +94,10 @@ tsc_result tsc_quic_initial_secrets(uint32_t version, const uint8_t *dcid, size_
                                     uint8_t server[32])
 {
     const struct quic_version_consts *v = consts_of(version);
-    if (!v)
+    const struct quic_draft *dr = v ? NULL : draft_of(version);
+    if (!v && !dr)
         return TSC_MALFORMED_ERR("QUIC version without known Initial keys");
+    const uint8_t *salt = v ? v->salt : dr->salt;
     if (dcid_len > QUIC_CID_MAX)
         return TSC_MALFORMED_ERR("connection ID longer than 20 bytes");
     uint8_t initial[32];
@@ -71,7 +106,7 @@ tsc_result tsc_quic_initial_secrets(uint32_t version, const uint8_t *dcid, size_
      * because OpenSSL's HKDF refuses the empty key a zero-length DCID gives.
      * The labels "client in" / "server in" are the same in version 2. */
     struct tsc_mac *m = NULL;
-    tsc_result r = tsc_mac_new_hmac(TSC_HASH_SHA256, v->salt, sizeof v->salt, &m);
+    tsc_result r = tsc_mac_new_hmac(TSC_HASH_SHA256, salt, 20, &m);
     if (tsc_is_ok(r))
         r = tsc_mac_compute(m, dcid, dcid_len, NULL, 0, initial);
     tsc_mac_free(m);

@@ -49,6 +49,9 @@ extern const struct tsc_key_labels tsc_key_labels_quic_v2;
 /* Whether this module knows a version's salt, labels and Retry key (1 and
  * 2); the labels of such a version, NULL for any other. */
 int tsc_quic_version_known(uint32_t version);
+/* An IETF draft version (draft-23 to draft-34, mvfst's draft-27) whose
+ * Initial salt is known: packets as version 1's, Retry not checked. */
+int tsc_quic_version_is_draft(uint32_t version);
 const struct tsc_key_labels *tsc_quic_labels(uint32_t version);
 
 /* client_initial_secret and server_initial_secret (32 bytes each) from the

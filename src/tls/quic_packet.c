@@ -83,7 +83,7 @@ enum tsc_quic_ptype tsc_quic_long_type(uint32_t version, unsigned bits)
     static const uint8_t v1[4] = {TSC_QUIC_PT_INITIAL, TSC_QUIC_PT_0RTT, TSC_QUIC_PT_HANDSHAKE, TSC_QUIC_PT_RETRY};
     /* RFC 9369 3.2: the same four, rotated so that no type keeps its bits */
     static const uint8_t v2[4] = {TSC_QUIC_PT_RETRY, TSC_QUIC_PT_INITIAL, TSC_QUIC_PT_0RTT, TSC_QUIC_PT_HANDSHAKE};
-    if (version == TSC_QUIC_V1)
+    if (version == TSC_QUIC_V1 || tsc_quic_version_is_draft(version))
         return (enum tsc_quic_ptype)v1[bits & 3];
     if (version == TSC_QUIC_V2)
         return (enum tsc_quic_ptype)v2[bits & 3];
