@@ -681,7 +681,10 @@ static void quic_text(struct tsc_buf *b, const struct tsc_quic_info *q, int verb
     static const char *const pt[TSC_QUIC_PTYPES] = {"Initial", "0-RTT", "Handshake", "Retry",
                                                     "Version Negotiation", "1-RTT", "unknown version"};
     W(tsc_buf_puts(b, "   QUIC version "));
-    quic_version_text(b, q->version);
+    if (q->version)
+        quic_version_text(b, q->version);
+    else
+        W(tsc_buf_puts(b, "unknown (no client Initial read)"));
     if (q->server_version && q->server_version != q->version) {
         W(tsc_buf_puts(b, ", server chose "));
         quic_version_text(b, q->server_version);
@@ -694,13 +697,16 @@ static void quic_text(struct tsc_buf *b, const struct tsc_quic_info *q, int verb
         W(tsc_buf_puts(b, side == TSC_C2S ? "; client CIDs" : "; server CIDs"));
         if (!q->n_cids[side])
             W(tsc_buf_puts(b, " none"));
-        for (unsigned i = 0; i < q->n_cids[side]; i++) {
+        unsigned shown = verbose ? q->n_cids[side] : q->n_cids[side] < 2 ? q->n_cids[side] : 2;
+        for (unsigned i = 0; i < shown; i++) {
             W(tsc_buf_putc(b, ' '));
             if (q->cids[side][i].len)
                 W(tsc_hex(b, q->cids[side][i].id, q->cids[side][i].len));
             else
                 W(tsc_buf_puts(b, "(empty)"));
         }
+        if (q->n_cids_total[side] > shown)
+            W(tsc_buf_printf(b, " (+%u more)", q->n_cids_total[side] - shown));
     }
     W(tsc_buf_putc(b, '\n'));
     if (q->retry || q->retry_tag_bad) {

@@ -7,8 +7,10 @@ update=0
 if [[ ${1:-} == --update ]]; then update=1; shift; fi
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 pass=0 fail=0
-while read -r name cap flags code; do
+while read -r name cap rest; do
     [[ -z $name || $name == \#* ]] && continue
+    code=${rest##* }   # the last field; the flags are the words before it
+    flags=${rest% *}
     exp=$here/expected/$name.out
     out=$(cd "$here/captures" && TZ=UTC "$bin" read $flags --color never "$cap" 2>&1; echo "exit $?")
     if ((update)); then
