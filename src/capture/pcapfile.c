@@ -20,6 +20,7 @@
 #define NG_OPB 2u
 #define NG_SPB 3u
 #define NG_EPB 6u
+#define NG_DSB 10u
 
 static uint32_t rd32(const struct tsc_pcapfile *f, const uint8_t *p)
 {
@@ -323,6 +324,8 @@ static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
                      len > f->size - f->off ? "cut short inside a" : "bad length of a", f->off);
             return -1;
         }
+        if (type == NG_DSB && f->packets_read)
+            f->secrets_late++; /* tsc_pcapfile_secrets read those before the first packet */
         if (type != NG_IDB && type != NG_EPB && type != NG_OPB && type != NG_SPB) {
             /* section header, statistics, name resolution, decryption
              * secrets...: skipped without reading their bodies */
@@ -370,6 +373,7 @@ static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
             pkt->ts_us = ng_ts_us(f, ifc, t);
             pkt->data = body + 20;
             pkt->caplen = caplen;
+            f->packets_read++;
             return 1;
         }
         /* NG_SPB */
@@ -380,8 +384,46 @@ static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
         pkt->ts_us = 0;
         pkt->data = body + 4;
         pkt->caplen = orig < blen - 4 ? orig : blen - 4;
+        f->packets_read++;
         return 1;
     }
+}
+
+int tsc_pcapfile_secrets(const char *path, void (*cb)(void *arg, uint32_t type, const uint8_t *p, size_t n),
+                         void *arg)
+{
+    struct tsc_pcapfile f;
+    int found = 0;
+    if (tsc_pcapfile_open(&f, path) != 1)
+        return 0;
+    while (f.ng && f.size - f.off >= 12) {
+        uint8_t tmp[16];
+        const uint8_t *b = peek(&f, f.off, 12, tmp);
+        if (!b)
+            break;
+        if (le32(b) == NG_SHB) {
+            uint32_t bom = le32(b + 8);
+            if (bom != NG_BOM && __builtin_bswap32(bom) != NG_BOM)
+                break;
+            f.swapped = bom != NG_BOM;
+        }
+        uint32_t type = rd32(&f, b), len = rd32(&f, b + 4);
+        if (len < 12 || len % 4 != 0 || len > f.size - f.off || type == NG_EPB || type == NG_SPB || type == NG_OPB)
+            break; /* the first packet, or a block the read will report */
+        if (type == NG_DSB && len >= 20 && len <= TSC_PCAPFILE_MAX_CAPLEN) {
+            b = need(&f, f.off, len);
+            if (!b)
+                break;
+            uint32_t stype = rd32(&f, b + 8), slen = rd32(&f, b + 12);
+            if (slen <= len - 20) {
+                cb(arg, stype, b + 16, slen);
+                found++;
+            }
+        }
+        f.off += len;
+    }
+    tsc_pcapfile_close(&f);
+    return found;
 }
 
 int tsc_pcapfile_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)

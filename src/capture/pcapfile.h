@@ -60,6 +60,8 @@ struct tsc_pcapfile {
         int binary;    /* resolution 2^-res (else 10^-res) */
         uint8_t res;
     } iface[TSC_PCAPNG_MAX_IFACES];
+    uint64_t packets_read;  /* packets handed out so far */
+    uint32_t secrets_late;  /* pcapng Decryption Secrets Blocks after the first packet (not read) */
     char error[256];
 };
 
@@ -69,6 +71,17 @@ struct tsc_pcap_packet {
     const uint8_t *data;
     size_t caplen;
 };
+
+/* The Decryption Secrets Blocks of a pcapng file that come before its
+ * first packet (where editcap --inject-secrets and Wireshark put them),
+ * each handed to cb with its secrets type (0x544c534b "TLSK": an NSS key
+ * log) and data; returns how many, 0 for a file of another kind or one
+ * that cannot be read (the read that follows reports why). Blocks after
+ * the first packet are counted by the reader (secrets_late), not read: a
+ * run's keys are fixed before its connections are read. */
+int tsc_pcapfile_secrets(const char *path, void (*cb)(void *arg, uint32_t type, const uint8_t *p, size_t n),
+                         void *arg);
+#define TSC_PCAPNG_SECRETS_TLS 0x544c534bu
 
 /* 1: opened; 0: not a pcap/pcapng file this reader takes (use libpcap);
  * -1: an error (f->error says why). Reads TSC_PCAPFILE_BLOCK bytes at a

@@ -30,6 +30,15 @@ void tsc_source_result_end(struct tsc_source_result *res, int rc, const char *wh
     }
 }
 
+void tsc_source_secrets_late(struct tsc_source_result *res, uint32_t late)
+{
+    if (late && res->ok && !res->error[0])
+        snprintf(res->error, sizeof res->error,
+                 "%lu pcapng Decryption Secrets Block%s after the first packet not used (secrets are read from the "
+                 "blocks before the packets, where editcap --inject-secrets puts them)",
+                 (unsigned long)late, late == 1 ? "" : "s");
+}
+
 /* tlsscope's own reader; returns 0 when the file is not one it takes. */
 static int read_own(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
                        tsc_source_tick tick, void *tick_arg)
@@ -59,6 +68,7 @@ static int read_own(const char *path, struct tsc_pipeline *pl, struct tsc_source
             tick(tick_arg, tsc_pcapfile_offset(&f), res->packets);
     }
     tsc_source_result_end(res, rc, f.error);
+    tsc_source_secrets_late(res, f.secrets_late);
     tsc_pcapfile_close(&f);
     return 1;
 }

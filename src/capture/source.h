@@ -22,6 +22,8 @@ struct tsc_source_result {
 /* The end of a file read: rc < 0 from the reader ends it with an error
  * (nothing read: not ok) or a warning (cut short after some packets). */
 void tsc_source_result_end(struct tsc_source_result *res, int rc, const char *why);
+/* A warning for pcapng secrets blocks the read passed over (see tsc_pcapfile_secrets). */
+void tsc_source_secrets_late(struct tsc_source_result *res, uint32_t late);
 
 /* Called from the read loop about every 64 packets with the bytes read so far. */
 typedef void (*tsc_source_tick)(void *arg, uint64_t bytes_read, uint64_t packets);

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "capture/parallel.h"
+#include "capture/pcapfile.h"
 #include "capture/pipeline.h"
 #include "capture/source.h"
 #include "analysis/fingerprint.h"
+#include "crypto/keylog.h"
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "report/report.h"
@@ -22,11 +24,14 @@ static void read_usage(FILE *f)
     fprintf(f,
             "usage: tlsscope read [OPTIONS] FILE...\n"
             "\n"
-            "Decode every TLS/SSL connection in pcap or pcapng files, over TCP and as\n"
+            "Decode every TLS/SSL connection in pcap or pcapng files, over TCP, as\n"
             "DTLS 1.0 to 1.3 over UDP (any port; beside STUN and RTP as WebRTC sends\n"
-            "them): the handshake in four phases (hello; server authentication; key\n"
-            "exchange and the switch to encryption; finish), with every code point\n"
-            "named. Connections are listed in order of their first packet.\n"
+            "them) and inside QUIC (version 1, 2 and drafts, any port; its Initial\n"
+            "packets need no keys): the handshake in four phases (hello; server\n"
+            "authentication; key exchange and the switch to encryption; finish),\n"
+            "with every code point named. Connections are listed in order of their\n"
+            "first packet. A pcapng file's Decryption Secrets Blocks (editcap\n"
+            "--inject-secrets) are used as a key log, as --keylog's.\n"
             "\n"
             "%s"
             "      --progress        a progress line on stderr (default: on a terminal,\n"
@@ -74,6 +79,19 @@ static void progress_tick(void *arg, uint64_t bytes, uint64_t packets)
             (unsigned long long)packets, (unsigned long long)st->flows, bytes / 1e6 / el, packets / el,
             st->flows / el);
     pg->shown = 1;
+}
+
+/* A pcapng Decryption Secrets Block: an NSS key log (other kinds, WireGuard
+ * or ZigBee keys, are not TLS's), added to the run's key log. */
+static void dsb_secrets(void *arg, uint32_t type, const uint8_t *p, size_t n)
+{
+    struct tsc_cli_opts *o = arg;
+    if (type != TSC_PCAPNG_SECRETS_TLS)
+        return;
+    if (!o->dec.keylog && !(o->dec.keylog = tsc_keylog_new()))
+        return;
+    (void)tsc_keylog_parse(o->dec.keylog, p, n);
+    (void)tsc_keylog_parse_end(o->dec.keylog);
 }
 
 int tsc_cmd_read(int argc, char **argv)
@@ -142,6 +160,15 @@ int tsc_cmd_read(int argc, char **argv)
     if (tsc_cli_decrypt_load(&o, 0) != 0) {
         tsc_cli_decrypt_free(&o);
         return TSC_EXIT_INPUT;
+    }
+    /* keys carried in the files themselves (pcapng Decryption Secrets
+     * Blocks, as editcap --inject-secrets writes them): read before any
+     * connection, like --keylog */
+    for (int i = optind; i < argc; i++)
+        (void)tsc_pcapfile_secrets(argv[i], dsb_secrets, &o);
+    if (o.dec.keylog && !o.dec.active) {
+        o.dec.active = 1;
+        o.dec.cfg.keylog = o.dec.keylog;
     }
     struct tsc_report *rep = tsc_report_new(&o.ro, stdout);
     if (!rep) {

@@ -86,12 +86,14 @@ int tsc_cli_getopt_init(struct tsc_cli_getopt *g, const struct option *own, cons
 const char tsc_cli_decrypt_help[] =
     "decryption:\n"
     "      --keylog FILE     NSS key log (SSLKEYLOGFILE of browsers, curl, OpenSSL,\n"
-    "                        GnuTLS): decrypt SSL 3.0 to TLS 1.3 and DTLS, show the\n"
-    "                        encrypted handshake messages and count plaintext\n"
+    "                        GnuTLS, ngtcp2): decrypt SSL 3.0 to TLS 1.3, DTLS and\n"
+    "                        QUIC, show the encrypted handshake messages and\n"
+    "                        count plaintext\n"
     "      --rsa-key FILE    a server's RSA private key (PEM or DER), for static-RSA\n"
     "                        key exchange; may be given several times\n"
     "      --data[=N]        show the first N bytes (default 128) of each decrypted\n"
-    "                        application data record, as text or hex\n"
+    "                        application data record (QUIC: STREAM frame), as\n"
+    "                        text or hex\n"
     "      --export-streams DIR  write each connection's decrypted application data\n"
     "                        to DIR/ID-c2s.bin and DIR/ID-s2c.bin (ID as in the\n"
     "                        report; one input file)\n";

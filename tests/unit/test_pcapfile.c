@@ -302,6 +302,79 @@ static void not_mine(void **state)
     free(o.b);
 }
 
+/* Decryption Secrets Blocks: those before the first packet are handed
+ * out (TLS key logs and other kinds alike, with their type); one after a
+ * packet is counted by the reader, not read. */
+struct secrets_seen {
+    unsigned n;
+    uint32_t types[4];
+    char text[4][64];
+};
+
+static void on_secrets(void *arg, uint32_t type, const uint8_t *p, size_t n)
+{
+    struct secrets_seen *s = arg;
+    assert_true(s->n < 4 && n < 64);
+    s->types[s->n] = type;
+    memcpy(s->text[s->n], p, n);
+    s->text[s->n][n] = 0;
+    s->n++;
+}
+
+static void dsb(struct out *o, uint32_t type, const char *text)
+{
+    uint32_t n = (uint32_t)strlen(text);
+    uint8_t body[80];
+    memcpy(body, &type, 4);
+    memcpy(body + 4, &n, 4);
+    memcpy(body + 8, text, n);
+    uint32_t padded = (n + 3) & ~3u;
+    memset(body + 8 + n, 0, padded - n);
+    ng_block(o, 10, body, 8 + padded);
+}
+
+static void decryption_secrets(void **state)
+{
+    (void)state;
+    struct out o = {0};
+    ng_section(&o);
+    dsb(&o, TSC_PCAPNG_SECRETS_TLS, "CLIENT_RANDOM 00 11\n");
+    dsb(&o, 0x57474b4cu, "wireguard"); /* another kind: handed out with its type */
+    ng_epb(&o, 0);
+    dsb(&o, TSC_PCAPNG_SECRETS_TLS, "late");
+    ng_epb(&o, 1);
+    char *path = write_temp(&o);
+    struct secrets_seen seen = {0};
+    assert_int_equal(tsc_pcapfile_secrets(path, on_secrets, &seen), 2);
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.types[0], TSC_PCAPNG_SECRETS_TLS);
+    assert_string_equal(seen.text[0], "CLIENT_RANDOM 00 11\n");
+    assert_int_equal(seen.types[1], 0x57474b4cu);
+    assert_string_equal(seen.text[1], "wireguard");
+    struct tsc_pcapfile f;
+    struct tsc_pcap_packet pk;
+    assert_int_equal(tsc_pcapfile_open(&f, path), 1);
+    unsigned k = 0;
+    while (tsc_pcapfile_next(&f, &pk) == 1)
+        k++;
+    assert_int_equal(k, 2);
+    assert_int_equal(f.secrets_late, 1);
+    tsc_pcapfile_close(&f);
+    unlink(path);
+    free(path);
+    /* not pcapng: nothing */
+    struct out c = {0};
+    classic(&c, 2);
+    path = write_temp(&c);
+    seen.n = 0;
+    assert_int_equal(tsc_pcapfile_secrets(path, on_secrets, &seen), 0);
+    assert_int_equal(seen.n, 0);
+    unlink(path);
+    free(path);
+    free(c.b);
+    free(o.b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +384,7 @@ int main(void)
         cmocka_unit_test(impossible_length),
         cmocka_unit_test(shrinks_while_read),
         cmocka_unit_test(not_mine),
+        cmocka_unit_test(decryption_secrets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
