@@ -649,7 +649,7 @@ static void j_cid(struct tsc_buf *b, const struct tsc_quic_cid *id)
 }
 
 /* The "quic" object of a QUIC connection (docs/json.md). */
-static void j_quic(struct tsc_buf *b, const struct tsc_quic_info *q)
+static void j_quic(struct tsc_buf *b, const struct tsc_quic_info *q, const uint8_t *alpn, size_t alpn_len)
 {
     static const char *const pt[TSC_QUIC_PTYPES] = {"initial", "0rtt", "handshake", "retry",
                                                     "version_negotiation", "1rtt", "unknown_version"};
@@ -725,7 +725,8 @@ static void j_quic(struct tsc_buf *b, const struct tsc_quic_info *q)
     if (q->have_close) {
         W(tsc_buf_printf(b, "{\"dir\":\"%s\",\"type\":\"%s\",\"code\":%llu,\"name\":", tsc_dir_name(q->close_dir),
                          q->close_app ? "application" : "transport", (unsigned long long)q->close_code));
-        W(tsc_json_cstr(b, q->close_app ? NULL : tsc_quic_error_name(q->close_code)));
+        W(tsc_json_cstr(b, q->close_app ? tsc_quic_app_error_name(alpn, alpn_len, q->close_code)
+                                         : tsc_quic_error_name(q->close_code)));
         if (!q->close_app)
             W(tsc_buf_printf(b, ",\"frame_type\":%llu", (unsigned long long)q->close_frame_type));
         W(tsc_buf_puts(b, ",\"reason\":"));
@@ -819,7 +820,7 @@ static void json_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
     W(tsc_buf_puts(b, ",\"starttls\":"));
     jbool(b, c->starttls);
     if (c->quic)
-        j_quic(b, c->quic);
+        j_quic(b, c->quic, c->alpn_selected, c->has_alpn_selected ? c->alpn_selected_len : 0);
     W(tsc_buf_puts(b, ",\"client_hello\":"));
     if (j && j->ch.len)
         W(tsc_buf_append(b, j->ch.data, j->ch.len));

@@ -676,7 +676,8 @@ static void quic_version_text(struct tsc_buf *b, uint32_t v)
 /* A QUIC connection's own facts: version, connection IDs, Retry, Version
  * Negotiation, packets by type and how many were read, the close; -v
  * adds the frames counted. */
-static void quic_text(struct tsc_buf *b, const struct tsc_quic_info *q, int verbose)
+static void quic_text(struct tsc_buf *b, const struct tsc_quic_info *q, const uint8_t *alpn, size_t alpn_len,
+                      int verbose)
 {
     static const char *const pt[TSC_QUIC_PTYPES] = {"Initial", "0-RTT", "Handshake", "Retry",
                                                     "Version Negotiation", "1-RTT", "unknown version"};
@@ -750,7 +751,8 @@ static void quic_text(struct tsc_buf *b, const struct tsc_quic_info *q, int verb
                          (unsigned long long)q->zero_rtt_opened));
     if (q->have_close) {
         W(tsc_buf_printf(b, "   QUIC closed by the %s: ", q->close_dir == TSC_C2S ? "client" : "server"));
-        const char *name = q->close_app ? NULL : tsc_quic_error_name(q->close_code);
+        const char *name = q->close_app ? tsc_quic_app_error_name(alpn, alpn_len, q->close_code)
+                                        : tsc_quic_error_name(q->close_code);
         W(tsc_buf_printf(b, "%s error %s%s0x%llx", q->close_app ? "application" : "transport", name ? name : "",
                          name ? " " : "", (unsigned long long)q->close_code));
         if (q->close_reason_len) {
@@ -828,7 +830,7 @@ static void text_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
                              col.dim, col.off));
     }
     if (c->quic)
-        quic_text(b, c->quic, s->opts.verbose);
+        quic_text(b, c->quic, c->alpn_selected, c->has_alpn_selected ? c->alpn_selected_len : 0, s->opts.verbose);
     const char *unit = c->transport == TSC_TRANSPORT_QUIC ? "packet" : "record";
     W(tsc_buf_printf(b, "   application data: client %llu %s%s, %llu bytes; server %llu %s%s, %llu bytes\n",
                      (unsigned long long)c->app_records[0], unit, c->app_records[0] == 1 ? "" : "s",

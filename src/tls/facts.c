@@ -121,6 +121,20 @@ static void on_client_hello(struct tsc_conn *c, const struct tsc_client_hello *c
     }
 }
 
+/* The protocol the server selected: in its ServerHello (TLS 1.2 and
+ * below), in EncryptedExtensions (TLS 1.3: read with keys). */
+static void alpn_selected(struct tsc_conn *c, const struct tsc_ext_list *ext)
+{
+    const struct tsc_ext *e = tsc_ext_find(ext, TSC_EXT_ALPN);
+    if (e && e->form == TSC_EXTF_NAMES && e->u.names.stored > 0) {
+        struct tsc_view v = e->u.names.v[0];
+        size_t n = v.len < 255 ? v.len : 255;
+        memcpy(c->alpn_selected, v.p, n);
+        c->alpn_selected_len = (uint8_t)n;
+        c->has_alpn_selected = 1;
+    }
+}
+
 static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *sh)
 {
     if (sh->hrr) {
@@ -156,14 +170,7 @@ static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *s
     c->sh_compression = sh->compression;
     c->sh_reneg = tsc_ext_find(&sh->ext, TSC_EXT_RENEGOTIATION_INFO) != NULL;
     c->sh_ems = tsc_ext_find(&sh->ext, TSC_EXT_EXTENDED_MASTER_SECRET) != NULL;
-    const struct tsc_ext *e = tsc_ext_find(&sh->ext, TSC_EXT_ALPN);
-    if (e && e->form == TSC_EXTF_NAMES && e->u.names.stored > 0) {
-        struct tsc_view v = e->u.names.v[0];
-        size_t n = v.len < 255 ? v.len : 255;
-        memcpy(c->alpn_selected, v.p, n);
-        c->alpn_selected_len = (uint8_t)n;
-        c->has_alpn_selected = 1;
-    }
+    alpn_selected(c, &sh->ext);
 }
 
 static void summarize_cached(struct tsc_session_ctx *sc, const uint8_t *der, size_t len,
@@ -286,6 +293,10 @@ static void on_message(void *arg, uint8_t type, struct tsc_view body)
             if (dir == TSC_S2C)
                 c->saw_server_cert = 1;
             on_certificate(sc, c, &ev, &m->u.cert, &tmp, &tmp_status);
+            break;
+        case TSC_HS_ENCRYPTED_EXTENSIONS:
+            if (dir == TSC_S2C && !c->has_alpn_selected)
+                alpn_selected(c, &m->u.ee);
             break;
         case TSC_HS_SERVER_KEY_EXCHANGE:
             c->saw_ske = 1;

@@ -234,6 +234,10 @@ int tsc_quic_frame_allowed(uint64_t type, enum tsc_quic_ptype pt);
  * "PROTOCOL_VIOLATION", ... and "CRYPTO_ERROR" for 0x0100..0x01ff (the
  * TLS alert is the low byte); NULL if unknown. */
 const char *tsc_quic_error_name(uint64_t code);
+/* An application protocol's error code in CONNECTION_CLOSE (0x1d) by the
+ * ALPN the server selected: HTTP/3's and QPACK's ("h3", RFC 9114 8.1, RFC
+ * 9204 6), DNS over QUIC's ("doq", RFC 9250 4.3); NULL otherwise. */
+const char *tsc_quic_app_error_name(const uint8_t *alpn, size_t alpn_len, uint64_t code);
 
 /* A transport parameter's name (RFC 9000 18.2, RFC 9221, RFC 9287, RFC
  * 9368, and the numbers the IANA registry lists for drafts and Google);

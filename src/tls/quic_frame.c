@@ -275,3 +275,27 @@ const char *tsc_quic_error_name(uint64_t code)
         return "CRYPTO_ERROR";
     return NULL;
 }
+
+const char *tsc_quic_app_error_name(const uint8_t *alpn, size_t alpn_len, uint64_t code)
+{
+    static const char *const h3[] = {
+        "H3_NO_ERROR", "H3_GENERAL_PROTOCOL_ERROR", "H3_INTERNAL_ERROR", "H3_STREAM_CREATION_ERROR",
+        "H3_CLOSED_CRITICAL_STREAM", "H3_FRAME_UNEXPECTED", "H3_FRAME_ERROR", "H3_EXCESSIVE_LOAD",
+        "H3_ID_ERROR", "H3_SETTINGS_ERROR", "H3_MISSING_SETTINGS", "H3_REQUEST_REJECTED",
+        "H3_REQUEST_CANCELLED", "H3_REQUEST_INCOMPLETE", "H3_MESSAGE_ERROR", "H3_CONNECT_ERROR",
+        "H3_VERSION_FALLBACK",
+    };
+    static const char *const qpack[] = {"QPACK_DECOMPRESSION_FAILED", "QPACK_ENCODER_STREAM_ERROR",
+                                        "QPACK_DECODER_STREAM_ERROR"};
+    static const char *const doq[] = {"DOQ_NO_ERROR", "DOQ_INTERNAL_ERROR", "DOQ_PROTOCOL_ERROR",
+                                      "DOQ_REQUEST_CANCELLED", "DOQ_EXCESSIVE_LOAD", "DOQ_UNSPECIFIED_ERROR"};
+    if (alpn_len == 2 && memcmp(alpn, "h3", 2) == 0) {
+        if (code >= 0x100 && code - 0x100 < sizeof h3 / sizeof h3[0])
+            return h3[code - 0x100];
+        if (code >= 0x200 && code - 0x200 < sizeof qpack / sizeof qpack[0])
+            return qpack[code - 0x200];
+    }
+    if (alpn_len == 3 && memcmp(alpn, "doq", 3) == 0 && code < sizeof doq / sizeof doq[0])
+        return doq[code];
+    return NULL;
+}
