@@ -3,8 +3,8 @@
 # handshake, shows it, writes the raw packets with -w (which `tlsscope read`
 # reads back to the same connection), and prints its counts on SIGINT; the
 # clear errors: a missing interface, missing privileges; and --keylog read
-# again as the key log grows during the capture; and a DTLS handshake (UDP)
-# picked up live like a TCP one.
+# again as the key log grows during the capture; a DTLS handshake (UDP)
+# picked up live like a TCP one; and a QUIC connection, decrypted live.
 # Needs root; exit 77 (skipped) otherwise.  usage: live.sh TLSSCOPE_BINARY
 set -uo pipefail
 bin=$1
@@ -150,5 +150,52 @@ for t in ("client_hello", "hello_verify_request", "server_hello", "certificate",
     assert t in types, (t, types)
 PY
 check "capture DTLS: the DTLS 1.2 handshake shown as JSON" $?
+# 6. QUIC, live: ngtcp2's GnuTLS peers; the key log written during the
+# capture (SSLKEYLOGFILE) is read again as it grows, so the Handshake and
+# 1-RTT packets open too
+if command -v gtlsserver >/dev/null && command -v gtlsclient >/dev/null; then
+    port=$((port + 1))
+    mkdir -p "$tmp/htdocs" "$tmp/dl"
+    echo "hello over quic" >"$tmp/htdocs/index.html"
+    "$bin" capture -i lo --json --keylog "$tmp/quic.keys" "udp port $port" >"$tmp/quic.json" 2>"$tmp/quic.err" &
+    cap=$!
+    pids+=("$cap")
+    for ((k = 0; k < 200; k++)); do grep -q "capturing on lo" "$tmp/quic.err" && break; sleep 0.025; done
+    sleep 0.3
+    gtlsserver -q -d "$tmp/htdocs" 127.0.0.1 "$port" "$tmp/key.pem" "$tmp/cert.pem" >/dev/null 2>&1 &
+    srv=$!
+    pids+=("$srv")
+    for ((k = 0; k < 200; k++)); do ss -lun | grep -q ":$port " && break; sleep 0.025; done
+    SSLKEYLOGFILE="$tmp/quic.keys" timeout 10 gtlsclient -q --exit-on-all-streams-close --timeout=3s \
+        --download="$tmp/dl" 127.0.0.1 "$port" https://localhost/index.html >/dev/null 2>&1
+    check "capture QUIC: the client fetched the page ($(cat "$tmp/dl/index.html" 2>/dev/null))" \
+        $(cmp -s "$tmp/htdocs/index.html" "$tmp/dl/index.html"; echo $?)
+    kill "$srv" 2>/dev/null
+    wait "$srv" 2>/dev/null
+    sleep 0.5
+    kill -INT "$cap"
+    wait "$cap"
+    rc=$?
+    check "capture QUIC: exit 0 after SIGINT (got $rc; $(head -c 300 "$tmp/quic.err"))" $((rc != 0))
+    python3 - "$tmp/quic.json" <<'PY'
+import json, sys
+conns = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(conns) == 1, "expected 1 connection, got %d" % len(conns)
+c = conns[0]
+assert c["transport"] == "quic", c["transport"]
+assert c["version"] == "TLS 1.3", c["version"]
+assert c["quic"]["version"] == "1", c["quic"]
+assert c["sni"] == "localhost", c["sni"]
+assert c["alpn"]["selected"] == "h3", c["alpn"]
+assert c["complete"], c
+types = [m["type"] for m in c["messages"]]
+for t in ("client_hello", "server_hello", "encrypted_extensions", "certificate", "certificate_verify", "finished"):
+    assert t in types, (t, types)
+assert c["decryption"]["status"] in ("decrypted", "partial"), c["decryption"]
+PY
+    check "capture QUIC: the handshake shown as JSON, decrypted with a key log written during the capture" $?
+else
+    echo "live: QUIC part SKIPPED: gtlsserver/gtlsclient (ngtcp2-server, ngtcp2-client) not installed"
+fi
 echo "live: $pass passed, $fail failed"
 ((fail == 0))
