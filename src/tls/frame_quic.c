@@ -519,6 +519,12 @@ static void protected_packet(struct tsc_session_ctx *sc, struct tsc_conn *c, str
     uint64_t pn = 0;
     int ok = 0, had_keys = 0;
 
+    if (h->packet.len > QUIC_BUF) {
+        /* only an IPv6 jumbogram carries more: no QUIC stack sends one */
+        tsc_session_error(sc, c, dir, TSC_LIMIT, 0, "QUIC packet larger than 64 KiB", h->packet.len, ts);
+        qi->no_keys[dir]++;
+        return;
+    }
     if (h->type == TSC_QUIC_PT_1RTT || h->type == TSC_QUIC_PT_0RTT) {
         /* application data: counted as records are */
         c->app_records[dir]++;
