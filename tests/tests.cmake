@@ -93,6 +93,11 @@ set_tests_properties(e2e/fingerprints_captures PROPERTIES FIXTURES_REQUIRED capt
 add_test(NAME e2e/fingerprints COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/fingerprint_expected.py
          --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus -j 2)
 set_tests_properties(e2e/fingerprints PROPERTIES TIMEOUT 1200)
+# The same, for the corpus's QUIC captures alone: JA4 "q..." against FoxIO's
+# published values (and nDPI's, suricata's, Arkime's, and tshark's hellos).
+add_test(NAME e2e/fingerprints_quic COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/fingerprint_expected.py
+         --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --quic -j 2)
+set_tests_properties(e2e/fingerprints_quic PROPERTIES TIMEOUT 600)
 
 # tlsscope's own pcap/pcapng reader against libpcap, file by file; each
 # difference a reviewed line of tests/e2e/readers_known.tsv.

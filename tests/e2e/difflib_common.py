@@ -20,6 +20,7 @@ import atexit
 import ctypes
 import ctypes.util
 import gzip
+import hashlib
 import ipaddress
 import json
 import os
@@ -188,6 +189,65 @@ def _tshark_env():
     return env
 
 
+# tshark's reading of a file does not change while the file, its key log
+# and tshark stay the same: a cache, so that the ASan phase of `make test`
+# (and every test that reads the same corpus file the same way) runs tshark
+# once. Keyed by the command and the size and mtime of each file it names
+# and of tshark itself; TSC_TSHARK_CACHE names the directory ("off": none).
+_CACHE_DEFAULT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".tshark-cache")
+
+
+def _cache_dir():
+    d = os.environ.get("TSC_TSHARK_CACHE", _CACHE_DEFAULT)
+    return None if d == "off" else d
+
+
+def _stat_of(path):
+    try:
+        st = os.stat(path)
+        return [path, st.st_size, st.st_mtime_ns]
+    except OSError:
+        return None
+
+
+def run_cached(cmd, env, timeout):
+    """subprocess.run(cmd) -> (returncode, stdout bytes, stderr text), from
+    the cache when the same command over the same files ran before."""
+    d = _cache_dir()
+    key = None
+    if d:
+        files = [shutil.which(cmd[0]) or cmd[0]]
+        for arg in cmd[1:]:
+            for part in (arg, arg.split(":", 1)[-1]):
+                if os.path.isfile(part):
+                    files.append(os.path.abspath(part))
+        ident = json.dumps([cmd, [_stat_of(f) for f in files]])
+        key = hashlib.sha256(ident.encode()).hexdigest()
+        meta = os.path.join(d, key + ".json")
+        try:
+            with open(meta) as f:
+                m = json.load(f)
+            with open(os.path.join(d, key + ".out.gz"), "rb") as f:
+                return m["rc"], gzip.decompress(f.read()), m["err"]
+        except (OSError, ValueError, KeyError, EOFError, gzip.BadGzipFile):
+            pass
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, env=env)
+    err = p.stderr.decode("utf-8", "replace")
+    if key:
+        try:
+            os.makedirs(d, exist_ok=True)
+            tmp = os.path.join(d, "%s.%d.tmp" % (key, os.getpid()))
+            with open(tmp, "wb") as f:
+                f.write(gzip.compress(p.stdout, 1))
+            os.replace(tmp, os.path.join(d, key + ".out.gz"))
+            with open(tmp, "w") as f:
+                json.dump({"rc": p.returncode, "err": err}, f)
+            os.replace(tmp, os.path.join(d, key + ".json"))  # last: its presence says the entry is whole
+        except OSError:
+            pass
+    return p.returncode, p.stdout, err
+
+
 class Obj(list):
     """A JSON object kept as an ordered list of (key, value) pairs.
 
@@ -240,22 +300,20 @@ def run_tshark_json(capture: str, keylog: str | None = None,
     # only the layers we read.
     cmd += ["-Y", display_filter, "-T", "json", "-J", layers]
     try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=timeout, env=_tshark_env())
+        rc, out, err = run_cached(cmd, _tshark_env(), timeout)
     except subprocess.TimeoutExpired:
         raise ToolError(f"tshark timed out after {timeout}s")
-    err = p.stderr.decode("utf-8", "replace")
     err = "\n".join(l for l in err.splitlines()
                     if "Running as user" not in l).strip()
-    if p.returncode != 0:
+    if rc != 0:
         # tshark exits 2 on a capture that is cut short or damaged part way
         # ("appears to have been cut short", "appears to be damaged or
         # corrupt") but still prints the packets it read before that point:
         # that is tshark's reading of the file, so keep it.
         partial = ("cut short" in err or "damaged or corrupt" in err)
-        if not (partial and p.stdout.lstrip().startswith(b"[")):
-            raise ToolError(f"tshark exit {p.returncode}: {err[:300]}")
-    return p.stdout.decode("utf-8", "replace")
+        if not (partial and out.lstrip().startswith(b"[")):
+            raise ToolError(f"tshark exit {rc}: {err[:300]}")
+    return out.decode("utf-8", "replace")
 
 
 # --------------------------------------------------------------------------
