@@ -155,14 +155,33 @@ const char *tsc_report_export_error(const struct tsc_report *r)
 
 int tsc_data_is_text(const uint8_t *p, size_t n)
 {
-    size_t bad = 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t ch = p[i];
-        if (ch == '\n' || ch == '\r' || ch == '\t' || (ch >= 0x20 && ch < 0x7f) || ch >= 0x80)
+        if (ch == '\n' || ch == '\r' || ch == '\t' || (ch >= 0x20 && ch < 0x7f))
             continue;
-        bad++;
+        /* past ASCII only as UTF-8 (RFC 3629: no overlong forms, no
+         * surrogates, nothing past U+10FFFF); a sequence the end of the
+         * preview cuts is let through. A lone 0x80 is binary, not text. */
+        size_t more = ch >= 0xc2 && ch <= 0xdf ? 1 : ch >= 0xe0 && ch <= 0xef ? 2 : ch >= 0xf0 && ch <= 0xf4 ? 3 : 0;
+        if (!more)
+            return 0;
+        for (size_t k = 1; k <= more && i + k < n; k++) {
+            uint8_t c2 = p[i + k];
+            uint8_t lo = 0x80, hi = 0xbf;
+            if (k == 1 && ch == 0xe0)
+                lo = 0xa0;
+            else if (k == 1 && ch == 0xed)
+                hi = 0x9f;
+            else if (k == 1 && ch == 0xf0)
+                lo = 0x90;
+            else if (k == 1 && ch == 0xf4)
+                hi = 0x8f;
+            if (c2 < lo || c2 > hi)
+                return 0;
+        }
+        i += more;
     }
-    return bad == 0;
+    return 1;
 }
 
 #define OUT_BLOCK ((size_t)1 << 16)

@@ -63,6 +63,7 @@ struct tsc_quic_state {
     uint8_t short_known[2];
     uint8_t enc_hs_shown[2];       /* the event of an unread Handshake flight went out */
     uint8_t server_hs_packet;      /* the server sent a Handshake packet */
+    uint8_t vn_restart;            /* after Version Negotiation: the client's next Initial starts over */
     uint8_t cut_reported;
 };
 
@@ -608,9 +609,17 @@ static void version_negotiation(struct tsc_quic_state *st, int dir, const struct
         const uint8_t *v = h->versions.p + i;
         qi->vn_versions[qi->n_vn++] = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
     }
+    /* its connection IDs mirror the client's packet (RFC 9000 17.2.1):
+     * what the client chose, even when its packet (a version not known
+     * here) was not taken for QUIC */
+    cid_add(qi, TSC_C2S, h->dcid);
+    if (!qi->have_odcid && h->scid.len <= TSC_QUIC_CID_LEN) {
+        qi->have_odcid = 1;
+        cid_set(&qi->odcid, h->scid);
+    }
     /* the client starts over with another version: its next Initial
      * sets the connection ID the keys come from (RFC 9000 6.2) */
-    qi->have_odcid = 0;
+    st->vn_restart = 1;
 }
 
 static void packet(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_quic_state *st, int dir,
@@ -636,10 +645,11 @@ static void packet(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_qu
     }
     switch (h->type) {
     case TSC_QUIC_PT_INITIAL:
-        if (dir == TSC_C2S && !qi->have_odcid) {
+        if (dir == TSC_C2S && (!qi->have_odcid || st->vn_restart)) {
             qi->have_odcid = 1;
             cid_set(&qi->odcid, h->dcid);
-            if (qi->vn) {
+            if (st->vn_restart) {
+                st->vn_restart = 0;
                 /* a new attempt after Version Negotiation: its ClientHello
                  * starts its Initial stream afresh */
                 qi->version = h->version;

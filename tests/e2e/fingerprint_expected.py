@@ -63,7 +63,7 @@ from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from difflib_common import (Obj, clear_error_message, iter_json_array,  # noqa: E402
-                            libpcap_reads, run_tlsscope, tshark_bin)
+                            libpcap_reads, run_cached, run_tlsscope, tshark_bin)
 from difflib_common import capture_key as dc_capture_key  # noqa: E402
 from difflib_common import reviewed_rows  # noqa: E402
 
@@ -264,12 +264,10 @@ def tshark_conns(capture: str) -> list:
            "-T", "json", "-x", "-J", "frame ip ipv6 tcp tls"]
     env = dict(os.environ)
     env["WIRESHARK_CONFIG_DIR"] = _empty_conf_dir()
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=TSHARK_TIMEOUT, env=env)
-    text = p.stdout.decode("utf-8", "replace")
-    if p.returncode != 0 and not text.lstrip().startswith("["):
-        raise RuntimeError("tshark exit %d: %s" % (p.returncode,
-                                                    p.stderr.decode("utf-8", "replace")[:300]))
+    rc, out, err = run_cached(cmd, env, TSHARK_TIMEOUT)
+    text = out.decode("utf-8", "replace")
+    if rc != 0 and not text.lstrip().startswith("["):
+        raise RuntimeError("tshark exit %d: %s" % (rc, err[:300]))
     conns: dict[int, TsConn] = {}
     for pkt in iter_json_array(text):
         layers = pkt.get("_source").get("layers")

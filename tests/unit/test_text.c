@@ -15,6 +15,7 @@
 
 #include "core/buf.h"
 #include "core/text.h"
+#include "report/report.h"
 #include "tls_builders.h"
 
 /* ------------------------------------------------------------------ buf */
@@ -509,9 +510,37 @@ static void test_iso8601(void **state)
     assert_string_equal(small, "1970");
 }
 
+/* --data shows application data as text only when it is text: ASCII
+ * (with tabs and line ends) and well-formed UTF-8; a lone byte past 0x7f
+ * (a QPACK frame's 0x80), an overlong form, a surrogate are binary. */
+static void test_data_is_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t n;
+        int text;
+    } cases[] = {
+        {"GET / HTTP/1.1\r\n", 16, 1},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92", 14, 1},
+        {"\x80", 1, 0},
+        {"ab\x80", 3, 0},
+        {"\xc0\xaf", 2, 0},        /* overlong '/' */
+        {"\xed\xa0\x80", 3, 0},    /* a UTF-16 surrogate */
+        {"\xf5\x80\x80\x80", 4, 0}, /* past U+10FFFF */
+        {"\xe2\x82", 2, 1},        /* cut by the end of the preview */
+        {"\xe2\x41\x41", 3, 0},    /* a lead byte without its continuation */
+        {"a\x01b", 3, 0},
+        {"", 0, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(tsc_data_is_text((const uint8_t *)cases[i].s, cases[i].n), cases[i].text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_data_is_text),
         cmocka_unit_test(test_buf_zero_init),
         cmocka_unit_test(test_buf_init),
         cmocka_unit_test(test_buf_max_enforced),
