@@ -225,9 +225,9 @@ def check(sc: Scenario, pcap: str, keys: str, port: int) -> dict:
         "retry": "yes" if any(v.extra["retry"] for v in keyed) else "no",
         "zero_rtt": "yes" if any(n.get("0rtt") for v in keyed
                                  for n in v.extra["packets"].values()) else "no",
-        "key_updates": str(sum(v.extra["key_updates"] for v in keyed)),
+        "key_updates": str(sum(n for v in keyed for n in v.extra["key_updates"].values())),
         "close": ",".join("0x%x" % code for v in keyed for s, t, code in v.extra["close_codes"]
-                          if s == v.server and v.extra["frames"].get("HANDSHAKE_DONE") is None
+                          if s == v.server and not v.extra["frames"].get(v.server, {}).get("HANDSHAKE_DONE")
                           and code is not None) or "-",
     }
     want = {

@@ -30,12 +30,17 @@ kept in ConnView.extra and compared here:
   undecryptable  per direction, the packets whose payload did not open
                  (tshark: no frames dissected)
   key_updates    with keys: the number of times a direction's key phase
-                 bit changed in its decrypted 1-RTT packets (both
-                 directions added up)
-  frames         per frame type (RFC 9000 names), the frames in the
-                 packets that opened (both directions added up)
+                 bit changed in its decrypted 1-RTT packets (per direction
+                 when tlsscope gives them so, else both added up)
+  frames         per frame type (FRAME_NAMES), the frames in the packets
+                 that opened (per direction when tlsscope gives them so,
+                 else both added up)
   alpn           the ClientHello's protocols; with keys, the one the
                  server chose (EncryptedExtensions)
+
+A CONNECTION_CLOSE of the transport kind with an error code 0x100-0x1ff
+is a TLS alert (RFC 9001 4.8: 0x100 + the alert's code, always fatal);
+tshark's reading counts it as the alert it carries, as tlsscope reports it.
 
 Without keys tshark still opens the Initial packets (their keys come from
 the client's first Destination Connection ID), so the ClientHello and
@@ -62,22 +67,30 @@ LONG_TYPES = {
     0x6b3343cf: ("retry", "initial", "0rtt", "handshake"),
 }
 
-# RFC 9000 19 (and RFC 9221's DATAGRAM), by the first code of each kind
+# RFC 9000 19 (and RFC 9221's DATAGRAM) under the names tlsscope counts
+# them by (src/tls/quic_frame.c tsc_quic_frame_name): STREAM's eight types
+# are one kind, as DATAGRAM's two; ACK and ACK_ECN, the two MAX_STREAMS,
+# STREAMS_BLOCKED and CONNECTION_CLOSE are apart. A run of PADDING bytes is
+# one frame on both sides.
 FRAME_NAMES = {
-    0x00: "PADDING", 0x01: "PING", 0x02: "ACK", 0x03: "ACK", 0x04: "RESET_STREAM",
+    0x00: "PADDING", 0x01: "PING", 0x02: "ACK", 0x03: "ACK_ECN", 0x04: "RESET_STREAM",
     0x05: "STOP_SENDING", 0x06: "CRYPTO", 0x07: "NEW_TOKEN",
     **{t: "STREAM" for t in range(0x08, 0x10)},
-    0x10: "MAX_DATA", 0x11: "MAX_STREAM_DATA", 0x12: "MAX_STREAMS", 0x13: "MAX_STREAMS",
-    0x14: "DATA_BLOCKED", 0x15: "STREAM_DATA_BLOCKED", 0x16: "STREAMS_BLOCKED",
-    0x17: "STREAMS_BLOCKED", 0x18: "NEW_CONNECTION_ID", 0x19: "RETIRE_CONNECTION_ID",
-    0x1a: "PATH_CHALLENGE", 0x1b: "PATH_RESPONSE", 0x1c: "CONNECTION_CLOSE",
-    0x1d: "CONNECTION_CLOSE", 0x1e: "HANDSHAKE_DONE", 0x30: "DATAGRAM", 0x31: "DATAGRAM",
+    0x10: "MAX_DATA", 0x11: "MAX_STREAM_DATA", 0x12: "MAX_STREAMS_BIDI",
+    0x13: "MAX_STREAMS_UNI", 0x14: "DATA_BLOCKED", 0x15: "STREAM_DATA_BLOCKED",
+    0x16: "STREAMS_BLOCKED_BIDI", 0x17: "STREAMS_BLOCKED_UNI", 0x18: "NEW_CONNECTION_ID",
+    0x19: "RETIRE_CONNECTION_ID", 0x1a: "PATH_CHALLENGE", 0x1b: "PATH_RESPONSE",
+    0x1c: "CONNECTION_CLOSE", 0x1d: "CONNECTION_CLOSE_APP", 0x1e: "HANDSHAKE_DONE",
+    0x30: "DATAGRAM", 0x31: "DATAGRAM",
 }
 
 # the fields of compare_quic on top of difflib_common.ALL_FIELDS
 QUIC_FIELDS = ("transport", "quic_version", "original_dcid", "cids", "retry", "packets",
                "undecryptable", "key_updates", "frames", "alpn")
 ALL_FIELDS = dc.ALL_FIELDS + QUIC_FIELDS
+# read from tlsscope's "quic" object
+QUIC_ONLY = ("quic_version", "original_dcid", "cids", "retry", "packets", "undecryptable",
+             "key_updates", "frames")
 
 
 def version_text(v: int | None) -> str | None:
@@ -125,8 +138,8 @@ def _new_view(number, src, dst, frame_no) -> dc.ConnView:
         "packets": {},              # src -> {type: n}
         "undecryptable": {},        # src -> n
         "key_phase": {},            # src -> last key phase seen
-        "key_updates": 0,
-        "frames": {},               # name -> n
+        "key_updates": {},          # src -> n
+        "frames": {},               # src -> {name: n}
         "alpn_offered": None, "alpn_selected": None,
         "close_codes": [],          # (src, frame type, error code)
     })
@@ -211,16 +224,22 @@ def _packet(cv: dc.ConnView, src, q: dc.Obj):
         if kp is not None:
             last = cv.extra["key_phase"].get(src)
             if last is not None and kp != last:
-                cv.extra["key_updates"] += 1
+                cv.extra["key_updates"][src] = cv.extra["key_updates"].get(src, 0) + 1
             cv.extra["key_phase"][src] = kp
     for f in frames:
         if not isinstance(f, dc.Obj):
             continue
         t = dc._int(f.get("quic.frame_type"))
         name = FRAME_NAMES.get(t, "0x%02x" % t if t is not None else "?")
-        cv.extra["frames"][name] = cv.extra["frames"].get(name, 0) + 1
+        counts = cv.extra["frames"].setdefault(src, {})
+        counts[name] = counts.get(name, 0) + 1
         if name == "CONNECTION_CLOSE":
-            cv.extra["close_codes"].append((src, t, dc._int(f.get("quic.cc.error_code"))))
+            code = dc._int(f.get("quic.cc.error_code"))
+            cv.extra["close_codes"].append((src, t, code))
+            # a TLS alert travels as the transport error 0x100 + its code
+            # (RFC 9001 4.8), and is always fatal
+            if code is not None and 0x100 <= code <= 0x1ff:
+                cv.events.append((src, "alert", (2, code - 0x100)))
         for tl in f.getall("tls"):
             if not isinstance(tl, dc.Obj):
                 continue
@@ -280,7 +299,11 @@ def scope_view(c: dict) -> dc.ConnView:
     cv = dc.tlsscope_view(c)
     client, server = cv.client, cv.server
     cv.extra["transport"] = c.get("transport")
-    q = c.get("quic") if isinstance(c.get("quic"), dict) else {}
+    q = c.get("quic")
+    if not isinstance(q, dict):
+        # nothing of QUIC's own to compare: one disagreement says so
+        cv.unknown |= set(QUIC_ONLY)
+        q = {}
     cv.extra["quic_version"] = q.get("version")
     cv.extra["original_dcid"] = (q.get("original_dcid") or "").lower() or None
     cv.extra["cids"] = {client: [x.lower() for x in q.get("client_cids") or []],
@@ -294,14 +317,39 @@ def scope_view(c: dict) -> dc.ConnView:
                                    if t in PACKET_TYPES and n}
         if counts.get("undecryptable"):
             cv.extra["undecryptable"][ep] = counts["undecryptable"]
-    cv.extra["key_updates"] = q.get("key_updates") or 0
-    fr = q.get("frames") if isinstance(q.get("frames"), dict) else {}
-    cv.extra["frames"] = {k: n for k, n in fr.items() if n}
+    cv.extra["key_updates"] = _per_dir(q.get("key_updates"), client, server)
+    cv.extra["frames"] = _per_dir(q.get("frames"), client, server)
     al = c.get("alpn") if isinstance(c.get("alpn"), dict) else {}
     cv.extra["alpn_offered"] = al.get("offered")
     cv.extra["alpn_selected"] = al.get("selected")
     cv.extra["errors"] = c.get("errors") or []
     return cv
+
+
+def _per_dir(v, client, server):
+    """A count or table tlsscope gives per direction ({"c2s": x, "s2c": y})
+    as {endpoint: x}; one for the whole connection as {None: x}."""
+    if isinstance(v, dict) and ("c2s" in v or "s2c" in v):
+        return {client: _nonzero(v.get("c2s")), server: _nonzero(v.get("s2c"))}
+    return {None: _nonzero(v)}
+
+
+def _nonzero(v):
+    if isinstance(v, dict):
+        return {k: n for k, n in v.items() if n}
+    return v or 0
+
+
+def _both(d: dict):
+    """The directions of a per-direction table added up."""
+    vals = list(d.values())
+    if all(isinstance(v, dict) for v in vals):
+        out: dict = {}
+        for v in vals:
+            for k, n in v.items():
+                out[k] = out.get(k, 0) + n
+        return out
+    return sum(v or 0 for v in vals)
 
 
 def scope_views(conns: list) -> tuple[list, list]:
@@ -325,6 +373,9 @@ def compare_quic(ts: dc.ConnView, sc: dc.ConnView, fields=ALL_FIELDS, keys: bool
     client, server = sc.client, sc.server
     if "transport" in fields and sc.extra.get("transport") != "quic":
         yield ("transport", json.dumps(sc.extra.get("transport")), '"quic"')
+    if any(f in sc.unknown for f in QUIC_ONLY):
+        yield ("quic", "absent", "present")
+    fields = [f for f in fields if f not in sc.unknown]
     for f in ("quic_version", "original_dcid", "retry"):
         if f in fields and sc.extra.get(f) != ts.extra.get(f):
             yield (f, json.dumps(sc.extra.get(f)), json.dumps(ts.extra.get(f)))
@@ -341,11 +392,20 @@ def compare_quic(ts: dc.ConnView, sc: dc.ConnView, fields=ALL_FIELDS, keys: bool
             a, b = sc.extra["undecryptable"].get(ep, 0), ts.extra["undecryptable"].get(ep, 0)
             if a != b:
                 yield (f"undecryptable {d}", str(a), str(b))
-    if "key_updates" in fields and keys and sc.extra.get("key_updates") != ts.extra.get("key_updates"):
-        yield ("key_updates", str(sc.extra.get("key_updates")), str(ts.extra.get("key_updates")))
-    if "frames" in fields and sc.extra.get("frames") != ts.extra.get("frames"):
-        yield ("frames", _fmt_counts(sc.extra.get("frames") or {}),
-               _fmt_counts(ts.extra.get("frames") or {}))
+    for f in ("key_updates", "frames"):
+        if f not in fields or (f == "key_updates" and not keys):
+            continue
+        fmt = _fmt_counts if f == "frames" else str
+        a, b = sc.extra.get(f) or {}, ts.extra.get(f) or {}
+        empty = {} if f == "frames" else 0
+        if None in a:   # tlsscope's count is for the whole connection
+            total = _both(b) if b else empty
+            if a[None] != total:
+                yield (f, fmt(a[None]), fmt(total))
+            continue
+        for d, ep in (("c2s", client), ("s2c", server)):
+            if a.get(ep, empty) != b.get(ep, empty):
+                yield (f"{f} {d}", fmt(a.get(ep, empty)), fmt(b.get(ep, empty)))
     if "alpn" in fields:
         a, b = sc.extra.get("alpn_offered"), ts.extra.get("alpn_offered")
         if a != b:
@@ -356,36 +416,30 @@ def compare_quic(ts: dc.ConnView, sc: dc.ConnView, fields=ALL_FIELDS, keys: bool
             yield ("alpn.selected", json.dumps(a), json.dumps(b))
 
 
-def conn_key(v: dc.ConnView) -> tuple:
-    return v.key()
-
-
 def compare_capture(ts_views: list, sc_views: list, fields=ALL_FIELDS, keys: bool = False):
     """Pair the connections (by endpoints, in order of first packet: the
     connections after a Version Negotiation share the UDP endpoints) and
-    compare them. Returns [(label, [(field, text)])], one entry per
-    connection; the label is CLIENT->SERVER#N, N counting the connections
-    of that endpoint pair from 1."""
+    compare them. Returns [(number, label, [(field, text)], ts_view,
+    sc_view)], one entry per connection: number "#N" is the connection's
+    place in tshark's order ("#?" for one tshark does not have), label
+    CLIENT->SERVER; a view is None on the side that lacks the connection."""
+    order = {id(v): f"#{i + 1}" for i, v in enumerate(ts_views)}
     pairs, only_ts, only_sc = dc.match_views(ts_views, sc_views)
-    seen: dict = {}
     out = []
-
-    def label(client, server):
-        base = dc.conn_label(client, server)
-        seen[base] = seen.get(base, 0) + 1
-        return f"{base}#{seen[base]}"
-
     for t, s in pairs:
-        lb = label(s.client, s.server)
-        out.append((lb, [(f, f"{lb}: {f}: tlsscope={a} tshark={b}")
-                         for f, a, b in compare_quic(t, s, fields, keys)]))
+        lb = dc.conn_label(s.client, s.server)
+        out.append((order[id(t)], lb, [(f, f"{lb}: {f}: tlsscope={a} tshark={b}")
+                                       for f, a, b in compare_quic(t, s, fields, keys)], t, s))
     for s in only_sc:
-        lb = label(s.client, s.server)
-        out.append((lb, [("connection", f"{lb}: connection: tlsscope=present tshark=absent")]))
+        lb = dc.conn_label(s.client, s.server)
+        out.append(("#?", lb, [("connection", f"{lb}: connection: tlsscope=present "
+                                              "tshark=absent")], None, s))
     for t in only_ts:
-        lb = label(t.client or t.a, t.server or t.b)
+        lb = dc.conn_label(t.client or t.a, t.server or t.b)
         hs = sum(1 for e in t.events if e[1] == "hs")
-        out.append((lb, [("connection", f"{lb}: connection: tlsscope=absent tshark=present "
-                                        f"(quic.connection.number {t.extra.get('stream')}, "
-                                        f"{hs} handshake messages)")]))
+        out.append((order[id(t)], lb, [("connection", f"{lb}: connection: tlsscope=absent "
+                                                      "tshark=present (quic.connection.number "
+                                                      f"{t.extra.get('stream')}, {hs} handshake "
+                                                      "messages)")], t, None))
+    out.sort(key=lambda e: e[0])
     return out
