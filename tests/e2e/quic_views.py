@@ -5,38 +5,48 @@ make_quic_captures.py (which checks each capture it makes with
 tshark_views).
 
 A QUIC connection is tshark's quic.connection.number (several can share
-one UDP 5-tuple: a Version Negotiation makes the client start a new
+one UDP 5-tuple: after a Version Negotiation the client starts a new
 connection, with new connection IDs, from the same port) and tlsscope's
 connection with "transport": "quic". Both readings are reduced to
 difflib_common.ConnView: the handshake messages carried in CRYPTO frames
 are compared as for TLS (difflib_common.compare_views: messages per
-direction and their order, both hellos, the suite, the server name, the
-server's certificate serials, the ticket lifetime); what only QUIC has is
-kept in ConnView.extra and compared here:
+direction and their order, alerts, both hellos, the suite, the server
+name, the server's certificate serials, the ticket lifetime); what only
+QUIC has is kept in ConnView.extra and compared with tlsscope's "quic"
+object (docs/json.md):
 
-  transport      tlsscope says "quic"
-  quic_version   the connection's version: the server's first long header
-                 packet that is not a Version Negotiation (it answers in
-                 the version the connection uses), else the client's first
-                 Initial ("1", "2" or "0x%08x" as tlsscope writes it)
-  original_dcid  the Destination Connection ID of the client's first
-                 Initial
-  cids           the Source Connection IDs of each side's long header
-                 packets, in order of first use
-  retry          a Retry packet was seen
-  packets        per direction, the packets by type: initial, 0rtt,
-                 handshake, retry, 1rtt, version_negotiation (coalesced
-                 packets counted one by one)
-  undecryptable  per direction, the packets whose payload did not open
-                 (tshark: no frames dissected)
-  key_updates    with keys: the number of times a direction's key phase
-                 bit changed in its decrypted 1-RTT packets (per direction
-                 when tlsscope gives them so, else both added up)
-  frames         per frame type (FRAME_NAMES), the frames in the packets
-                 that opened (per direction when tlsscope gives them so,
-                 else both added up)
-  alpn           the ClientHello's protocols; with keys, the one the
-                 server chose (EncryptedExtensions)
+  transport           tlsscope says "quic"
+  version             the version of the client's first long header packet
+                      ("1", "2" or "0x%08x" as tlsscope writes it)
+  server_version      the version of the server's first Initial
+  original_dcid       the Destination Connection ID of the client's first
+                      Initial
+  cids c2s, s2c       each side's connection IDs in order of first use:
+                      the Source Connection IDs of its long header packets
+                      (not a Version Negotiation's), then those its
+                      NEW_CONNECTION_ID frames announce (tlsscope keeps 8)
+  retry               a Retry packet was seen
+  version_negotiation the versions the Version Negotiation offered
+  packets c2s, s2c    the packets by type (initial, 0rtt, handshake, retry,
+                      1rtt, version_negotiation, unknown_version: a long
+                      header of a version without known packet types;
+                      coalesced packets counted one by one)
+  datagrams c2s, s2c  the UDP datagrams that carried them
+  decrypted c2s, s2c  the packets whose payload opened (tshark dissected
+                      frames in them)
+  undecryptable c2s, s2c  the packets that did not open (tlsscope:
+                      no_keys + failed)
+  key_updates c2s, s2c  the times a side's key phase bit changed in its
+                      decrypted 1-RTT packets
+  zero_rtt_decrypted  0-RTT packets that opened
+  handshake_done      the server's HANDSHAKE_DONE was read
+  frames c2s, s2c     per frame type (FRAME_NAMES), the frames in the
+                      packets that opened
+  stream_bytes c2s, s2c  the bytes of STREAM frame data read
+  close               the first CONNECTION_CLOSE read: direction, kind
+                      (transport, application), error code, reason
+  alpn                the ClientHello's protocols; with keys, the one the
+                      server chose (EncryptedExtensions)
 
 A CONNECTION_CLOSE of the transport kind with an error code 0x100-0x1ff
 is a TLS alert (RFC 9001 4.8: 0x100 + the alert's code, always fatal);
@@ -45,7 +55,11 @@ tshark's reading counts it as the alert it carries, as tlsscope reports it.
 Without keys tshark still opens the Initial packets (their keys come from
 the client's first Destination Connection ID), so the ClientHello and
 ServerHello are read; with the key log the Handshake, 0-RTT and 1-RTT
-packets open too and the rest of the handshake appears.
+packets open too and the rest of the handshake appears. tshark 4.0 also
+opens the Initial of a version it does not know with version 1's keys
+(ngtcp2's client does use them); tlsscope does not guess (RFC 8999: only
+the invariants hold across versions), which quic_known_disagreements.tsv
+lists.
 """
 
 from __future__ import annotations
@@ -60,12 +74,14 @@ import difflib_common as dc  # noqa: E402
 
 LAYERS = "frame ip ipv6 udp quic tls"
 
-PACKET_TYPES = ("initial", "0rtt", "handshake", "retry", "1rtt", "version_negotiation")
+PACKET_TYPES = ("initial", "0rtt", "handshake", "retry", "version_negotiation", "1rtt",
+                "unknown_version")
 # long header packet types by version (RFC 9000 17.2, RFC 9369 3.2)
 LONG_TYPES = {
     0x00000001: ("initial", "0rtt", "handshake", "retry"),
     0x6b3343cf: ("retry", "initial", "0rtt", "handshake"),
 }
+CIDS_KEPT = 8   # tlsscope keeps this many connection IDs per side
 
 # RFC 9000 19 (and RFC 9221's DATAGRAM) under the names tlsscope counts
 # them by (src/tls/quic_frame.c tsc_quic_frame_name): STREAM's eight types
@@ -85,12 +101,16 @@ FRAME_NAMES = {
 }
 
 # the fields of compare_quic on top of difflib_common.ALL_FIELDS
-QUIC_FIELDS = ("transport", "quic_version", "original_dcid", "cids", "retry", "packets",
-               "undecryptable", "key_updates", "frames", "alpn")
+QUIC_FIELDS = ("transport", "quic", "version", "server_version", "original_dcid", "cids",
+               "retry", "version_negotiation", "packets", "datagrams", "decrypted",
+               "undecryptable", "key_updates", "zero_rtt_decrypted", "handshake_done",
+               "frames", "stream_bytes", "close", "alpn")
 ALL_FIELDS = dc.ALL_FIELDS + QUIC_FIELDS
-# read from tlsscope's "quic" object
-QUIC_ONLY = ("quic_version", "original_dcid", "cids", "retry", "packets", "undecryptable",
-             "key_updates", "frames")
+# per direction: {"c2s": x, "s2c": y}
+PER_DIR = ("cids", "packets", "datagrams", "decrypted", "undecryptable", "key_updates",
+           "frames", "stream_bytes")
+WHOLE = ("version", "server_version", "original_dcid", "retry", "version_negotiation",
+         "zero_rtt_decrypted", "handshake_done", "close")
 
 
 def version_text(v: int | None) -> str | None:
@@ -131,19 +151,28 @@ def _new_view(number, src, dst, frame_no) -> dc.ConnView:
     cv.extra.update({
         "stream": number,           # quic.connection.number
         "certs_by_src": {}, "ticket_by_src": {},
-        "versions": [],             # (src, version) of long headers, in order
+        "long": [],                 # (src, version, type) of long headers, in order
         "original_dcid": None,
-        "cids": {},                 # src -> [scid, ...]
         "retry": False,
-        "packets": {},              # src -> {type: n}
-        "undecryptable": {},        # src -> n
+        "version_negotiation": None,
+        "zero_rtt_decrypted": 0,
+        "handshake_done": False,
+        "close": None,              # (src, kind, code, reason) of the first
+        "close_codes": [],          # (src, frame type, error code) of each
         "key_phase": {},            # src -> last key phase seen
-        "key_updates": {},          # src -> n
-        "frames": {},               # src -> {name: n}
         "alpn_offered": None, "alpn_selected": None,
-        "close_codes": [],          # (src, frame type, error code)
+        "by_src": {},               # src -> the per-direction fields (PER_DIR)
     })
     return cv
+
+
+def _dir(cv: dc.ConnView, src) -> dict:
+    d = cv.extra["by_src"].get(src)
+    if d is None:
+        d = cv.extra["by_src"][src] = {"cids": [], "packets": {}, "datagrams": 0,
+                                       "decrypted": 0, "undecryptable": 0,
+                                       "key_updates": 0, "frames": {}, "stream_bytes": 0}
+    return d
 
 
 def parse_views(text: str) -> list[dc.ConnView]:
@@ -181,6 +210,7 @@ def parse_views(text: str) -> list[dc.ConnView]:
         cv = conns.get(number)
         if cv is None:
             cv = conns[number] = _new_view(number, src, dst, frame_no)
+        _dir(cv, src)["datagrams"] += 1
         for q in quic:
             _packet(cv, src, q)
     views = sorted(conns.values(), key=lambda v: v.first_frame)
@@ -189,56 +219,74 @@ def parse_views(text: str) -> list[dc.ConnView]:
     return views
 
 
+def _add_cid(d: dict, cid):
+    if cid and cid not in d["cids"]:
+        d["cids"].append(cid)
+
+
 def _packet(cv: dc.ConnView, src, q: dc.Obj):
-    long_hdr = q.get("quic.header_form") == "1"
-    if long_hdr:
+    d = _dir(cv, src)
+    if q.get("quic.header_form") == "1":
         version = dc._int(q.get("quic.version"))
         if version == 0:
             ptype = "version_negotiation"
+            if cv.extra["version_negotiation"] is None:
+                cv.extra["version_negotiation"] = [
+                    "0x%08x" % (dc._int(v) or 0) for v in q.getall("quic.supported_version")]
+        elif version in LONG_TYPES:
+            ptype = LONG_TYPES[version][(dc._int(q.get("quic.long.packet_type")) or 0) & 3]
         else:
-            types = LONG_TYPES.get(version, LONG_TYPES[1])
-            ptype = types[(dc._int(q.get("quic.long.packet_type")) or 0) & 3]
-        cv.extra["versions"].append((src, version, ptype))
-        scid, dcid = _hex(q.get("quic.scid")), _hex(q.get("quic.dcid"))
-        if scid is not None:
-            lst = cv.extra["cids"].setdefault(src, [])
-            if ptype != "version_negotiation" and scid not in lst:
-                lst.append(scid)
+            ptype = "unknown_version"
+        cv.extra["long"].append((src, version, ptype))
+        if ptype != "version_negotiation":
+            _add_cid(d, _hex(q.get("quic.scid")))
         if ptype == "initial" and cv.extra["original_dcid"] is None and cv.client in (None, src):
-            cv.extra["original_dcid"] = dcid
+            cv.extra["original_dcid"] = _hex(q.get("quic.dcid"))
         if ptype == "retry":
             cv.extra["retry"] = True
     else:
         ptype = "1rtt"
-    counts = cv.extra["packets"].setdefault(src, {})
-    counts[ptype] = counts.get(ptype, 0) + 1
+    d["packets"][ptype] = d["packets"].get(ptype, 0) + 1
     if ptype in ("retry", "version_negotiation"):
         return
-    frames = q.getall("quic.frame")
+    frames = [f for f in q.getall("quic.frame") if isinstance(f, dc.Obj)]
     if not frames:
-        cv.extra["undecryptable"][src] = cv.extra["undecryptable"].get(src, 0) + 1
+        d["undecryptable"] += 1
         return
+    d["decrypted"] += 1
+    if ptype == "0rtt":
+        cv.extra["zero_rtt_decrypted"] += 1
     if ptype == "1rtt":
         short = q.get("quic.short")
         kp = dc._int(short.get("quic.key_phase")) if isinstance(short, dc.Obj) else None
         if kp is not None:
             last = cv.extra["key_phase"].get(src)
             if last is not None and kp != last:
-                cv.extra["key_updates"][src] = cv.extra["key_updates"].get(src, 0) + 1
+                d["key_updates"] += 1
             cv.extra["key_phase"][src] = kp
     for f in frames:
-        if not isinstance(f, dc.Obj):
-            continue
         t = dc._int(f.get("quic.frame_type"))
         name = FRAME_NAMES.get(t, "0x%02x" % t if t is not None else "?")
-        counts = cv.extra["frames"].setdefault(src, {})
-        counts[name] = counts.get(name, 0) + 1
-        if name == "CONNECTION_CLOSE":
-            code = dc._int(f.get("quic.cc.error_code"))
+        d["frames"][name] = d["frames"].get(name, 0) + 1
+        if name == "STREAM":
+            n = dc._int(f.get("quic.stream.length"))
+            d["stream_bytes"] += n if n is not None else \
+                len(_hex(f.get("quic.stream_data")) or "") // 2
+        elif name == "NEW_CONNECTION_ID":
+            _add_cid(d, _hex(f.get("quic.nci.connection_id")))
+        elif name == "HANDSHAKE_DONE":
+            cv.extra["handshake_done"] = True
+        elif name.startswith("CONNECTION_CLOSE"):
+            app = name == "CONNECTION_CLOSE_APP"
+            code = dc._int(f.get("quic.cc.error_code.app" if app else "quic.cc.error_code"))
             cv.extra["close_codes"].append((src, t, code))
+            if cv.extra["close"] is None:
+                reason = f.get("quic.cc.reason_phrase")
+                cv.extra["close"] = (src, "application" if app else "transport", code,
+                                     reason if isinstance(reason, str) else "")
             # a TLS alert travels as the transport error 0x100 + its code
             # (RFC 9001 4.8), and is always fatal
-            if code is not None and 0x100 <= code <= 0x1ff:
+            if not app and code is not None and 0x100 <= code <= 0x1ff:
                 cv.events.append((src, "alert", (2, code - 0x100)))
         for tl in f.getall("tls"):
             if not isinstance(tl, dc.Obj):
@@ -272,20 +320,17 @@ def _handshake(cv: dc.ConnView, src, hs: dc.Obj):
 def _finish(cv: dc.ConnView):
     if cv.client is None:
         # no ClientHello read (a version nobody here opens): the sender of
-        # the first Initial is the client
+        # the first packet is the client
         cv.client = cv.a
-    server = cv.server
-    v = None
-    for s, ver, ptype in cv.extra["versions"]:
-        if s == server and ptype != "version_negotiation":
-            v = ver
-            break
-    if v is None:
-        for s, ver, ptype in cv.extra["versions"]:
-            if s == cv.client and ptype == "initial":
-                v = ver
-                break
-    cv.extra["quic_version"] = version_text(v)
+    client, server = cv.client, cv.server
+    cv.extra["version"] = cv.extra["server_version"] = None
+    for s, ver, ptype in cv.extra["long"]:
+        if s == client and ptype != "version_negotiation" and cv.extra["version"] is None:
+            cv.extra["version"] = version_text(ver)
+        if s == server and ptype == "initial" and cv.extra["server_version"] is None:
+            cv.extra["server_version"] = version_text(ver)
+    for f in PER_DIR:
+        cv.extra[f] = {ep: _dir(cv, ep)[f] for ep in (client, server)}
     sh = cv.server_hello
     cv.extra["cipher_suite"] = sh.suite if sh is not None else None
 
@@ -295,61 +340,51 @@ def _finish(cv: dc.ConnView):
 
 def scope_view(c: dict) -> dc.ConnView:
     """tlsscope's JSON connection as a view (difflib_common.tlsscope_view
-    and the QUIC extras)."""
+    and its "quic" object)."""
     cv = dc.tlsscope_view(c)
     client, server = cv.client, cv.server
     cv.extra["transport"] = c.get("transport")
     q = c.get("quic")
     if not isinstance(q, dict):
-        # nothing of QUIC's own to compare: one disagreement says so
-        cv.unknown |= set(QUIC_ONLY)
+        # one disagreement ("quic") says so, not one per field
+        cv.unknown |= set(QUIC_FIELDS) - {"transport", "quic", "alpn"}
         q = {}
-    cv.extra["quic_version"] = q.get("version")
+    for f in ("version", "server_version", "retry", "version_negotiation",
+              "zero_rtt_decrypted", "handshake_done"):
+        cv.extra[f] = q.get(f)
     cv.extra["original_dcid"] = (q.get("original_dcid") or "").lower() or None
-    cv.extra["cids"] = {client: [x.lower() for x in q.get("client_cids") or []],
-                        server: [x.lower() for x in q.get("server_cids") or []]}
-    cv.extra["retry"] = bool(q.get("retry"))
+    cl = q.get("close")
+    cv.extra["close"] = (client if cl.get("dir") == "c2s" else server, cl.get("type"),
+                         cl.get("code"), cl.get("reason") or "") \
+        if isinstance(cl, dict) else None
     pk = q.get("packets") if isinstance(q.get("packets"), dict) else {}
-    cv.extra["packets"], cv.extra["undecryptable"] = {}, {}
+
+    def side(d) -> dict:
+        v = pk.get(d)
+        return v if isinstance(v, dict) else {}
+
+    def table(key, d):
+        v = q.get(key)
+        return v.get(d) if isinstance(v, dict) else None
+
+    per = {f: {} for f in PER_DIR}
     for d, ep in (("c2s", client), ("s2c", server)):
-        counts = pk.get(d) if isinstance(pk.get(d), dict) else {}
-        cv.extra["packets"][ep] = {t: n for t, n in counts.items()
-                                   if t in PACKET_TYPES and n}
-        if counts.get("undecryptable"):
-            cv.extra["undecryptable"][ep] = counts["undecryptable"]
-    cv.extra["key_updates"] = _per_dir(q.get("key_updates"), client, server)
-    cv.extra["frames"] = _per_dir(q.get("frames"), client, server)
+        p = side(d)
+        per["cids"][ep] = [x.lower() for x in
+                           q.get("client_cids" if d == "c2s" else "server_cids") or []]
+        per["packets"][ep] = {t: p[t] for t in PACKET_TYPES if p.get(t)}
+        per["datagrams"][ep] = p.get("datagrams")
+        per["decrypted"][ep] = p.get("decrypted")
+        per["undecryptable"][ep] = (p.get("no_keys") or 0) + (p.get("failed") or 0)
+        per["key_updates"][ep] = table("key_updates", d)
+        per["frames"][ep] = {k: n for k, n in (table("frames", d) or {}).items() if n}
+        per["stream_bytes"][ep] = table("stream_bytes", d)
+    cv.extra.update(per)
     al = c.get("alpn") if isinstance(c.get("alpn"), dict) else {}
     cv.extra["alpn_offered"] = al.get("offered")
     cv.extra["alpn_selected"] = al.get("selected")
     cv.extra["errors"] = c.get("errors") or []
     return cv
-
-
-def _per_dir(v, client, server):
-    """A count or table tlsscope gives per direction ({"c2s": x, "s2c": y})
-    as {endpoint: x}; one for the whole connection as {None: x}."""
-    if isinstance(v, dict) and ("c2s" in v or "s2c" in v):
-        return {client: _nonzero(v.get("c2s")), server: _nonzero(v.get("s2c"))}
-    return {None: _nonzero(v)}
-
-
-def _nonzero(v):
-    if isinstance(v, dict):
-        return {k: n for k, n in v.items() if n}
-    return v or 0
-
-
-def _both(d: dict):
-    """The directions of a per-direction table added up."""
-    vals = list(d.values())
-    if all(isinstance(v, dict) for v in vals):
-        out: dict = {}
-        for v in vals:
-            for k, n in v.items():
-                out[k] = out.get(k, 0) + n
-        return out
-    return sum(v or 0 for v in vals)
 
 
 def scope_views(conns: list) -> tuple[list, list]:
@@ -362,8 +397,10 @@ def scope_views(conns: list) -> tuple[list, list]:
 # --------------------------------------------------------------------------
 # comparison
 
-def _fmt_counts(d: dict) -> str:
-    return "{" + ",".join(f"{k}:{d[k]}" for k in sorted(d)) + "}"
+def _fmt(v) -> str:
+    if isinstance(v, dict):
+        return "{" + ",".join(f"{k}:{v[k]}" for k in sorted(v)) + "}"
+    return json.dumps(v)
 
 
 def compare_quic(ts: dc.ConnView, sc: dc.ConnView, fields=ALL_FIELDS, keys: bool = False):
@@ -373,39 +410,31 @@ def compare_quic(ts: dc.ConnView, sc: dc.ConnView, fields=ALL_FIELDS, keys: bool
     client, server = sc.client, sc.server
     if "transport" in fields and sc.extra.get("transport") != "quic":
         yield ("transport", json.dumps(sc.extra.get("transport")), '"quic"')
-    if any(f in sc.unknown for f in QUIC_ONLY):
+    if "quic" in fields and "version" in sc.unknown:
         yield ("quic", "absent", "present")
     fields = [f for f in fields if f not in sc.unknown]
-    for f in ("quic_version", "original_dcid", "retry"):
-        if f in fields and sc.extra.get(f) != ts.extra.get(f):
-            yield (f, json.dumps(sc.extra.get(f)), json.dumps(ts.extra.get(f)))
-    for d, ep in (("c2s", client), ("s2c", server)):
-        if "cids" in fields:
-            a, b = sc.extra["cids"].get(ep, []), ts.extra["cids"].get(ep, [])
-            if a != b:
-                yield (f"cids {d}", json.dumps(a), json.dumps(b))
-        if "packets" in fields:
-            a, b = sc.extra["packets"].get(ep, {}), ts.extra["packets"].get(ep, {})
-            if a != b:
-                yield (f"packets {d}", _fmt_counts(a), _fmt_counts(b))
-        if "undecryptable" in fields:
-            a, b = sc.extra["undecryptable"].get(ep, 0), ts.extra["undecryptable"].get(ep, 0)
-            if a != b:
-                yield (f"undecryptable {d}", str(a), str(b))
-    for f in ("key_updates", "frames"):
-        if f not in fields or (f == "key_updates" and not keys):
+
+    def dirname(ep):
+        return "c2s" if ep == client else "s2c"
+
+    for f in WHOLE:
+        if f not in fields:
             continue
-        fmt = _fmt_counts if f == "frames" else str
-        a, b = sc.extra.get(f) or {}, ts.extra.get(f) or {}
-        empty = {} if f == "frames" else 0
-        if None in a:   # tlsscope's count is for the whole connection
-            total = _both(b) if b else empty
-            if a[None] != total:
-                yield (f, fmt(a[None]), fmt(total))
+        a, b = sc.extra.get(f), ts.extra.get(f)
+        if f == "close":
+            a = [dirname(a[0])] + list(a[1:]) if a else None
+            b = [dirname(b[0])] + list(b[1:]) if b else None
+        if a != b:
+            yield (f, _fmt(a), _fmt(b))
+    for f in PER_DIR:
+        if f not in fields:
             continue
         for d, ep in (("c2s", client), ("s2c", server)):
-            if a.get(ep, empty) != b.get(ep, empty):
-                yield (f"{f} {d}", fmt(a.get(ep, empty)), fmt(b.get(ep, empty)))
+            a, b = sc.extra[f].get(ep), ts.extra[f].get(ep)
+            if f == "cids" and a is not None and len(a) == CIDS_KEPT:
+                b = (b or [])[:CIDS_KEPT]   # tlsscope counts the ones beyond
+            if a != b:
+                yield (f"{f} {d}", _fmt(a), _fmt(b))
     if "alpn" in fields:
         a, b = sc.extra.get("alpn_offered"), ts.extra.get("alpn_offered")
         if a != b:
