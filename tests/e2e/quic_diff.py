@@ -10,19 +10,21 @@ port, which tshark is told to decode as QUIC), twice:
 
   without keys  `tlsscope read --json NAME.pcap` against tshark's reading
                 (both open the Initial packets: ClientHello, ServerHello);
-  with keys     `tlsscope read --json --keylog NAME.keys NAME.pcap`
-                against tshark given the same key log: the Handshake,
-                0-RTT and 1-RTT packets open, the rest of the handshake
-                appears, and tlsscope's decryption.status is "decrypted"
-                where both Finished messages were read.
+  with keys     `tlsscope read --json --keylog NAME.keys --data=4096
+                NAME.pcap` against tshark given the same key log: the
+                Handshake, 0-RTT and 1-RTT packets open, the rest of the
+                handshake appears, every STREAM frame's bytes are compared,
+                and tlsscope's decryption.status is "decrypted" where both
+                Finished messages were read.
 
 Compared per QUIC connection (quic_views.compare_quic): handshake messages
 per direction in order and their interleaving, both hellos, the suite, the
 server name, the certificate serials, the ticket lifetime, "transport":
 "quic", the QUIC version, the original Destination Connection ID, the
 Source Connection IDs, Retry, the packets per type and direction, the
-packets that did not open, key updates, frames per type, ALPN offered and
-(with keys) selected; a connection only one side reports is a disagreement
+packets that did not open, key updates, frames per type, the STREAM
+frames (with keys: stream, offset, FIN, bytes), ALPN offered and (with
+keys) selected; a connection only one side reports is a disagreement
 too. The peers did nothing wrong, so any entry in tlsscope's "errors" is a
 disagreement as well.
 
@@ -69,7 +71,7 @@ def diff_reading(name: str, pcap: str, keylog: str | None, ts: list, binary: str
                  timeout: int) -> list:
     """[(connection "#N", label, [(field, text)])] for one reading of one
     capture; a tlsscope failure is one entry with field "tlsscope"."""
-    run = dc.run_tlsscope(binary, pcap, keylog, timeout)
+    run = dc.run_tlsscope(binary, pcap, keylog, timeout, ["--data=4096"] if keylog else [])
     if run.status != "ok":
         first = next((l for l in run.stderr.splitlines() if l.strip()), "")
         return [("*", "", [("tlsscope", f"tlsscope: {run.status}: {run.detail} "

@@ -43,6 +43,9 @@ object (docs/json.md):
   frames c2s, s2c     per frame type (FRAME_NAMES), the frames in the
                       packets that opened
   stream_bytes c2s, s2c  the bytes of STREAM frame data read
+  stream_data c2s, s2c  with keys and --data: each STREAM frame read, in
+                      order: stream ID, offset, FIN and its bytes
+                      (tlsscope: the application_data messages)
   close               the first CONNECTION_CLOSE read: direction, kind
                       (transport, application), error code, reason
   alpn                the ClientHello's protocols; with keys, the one the
@@ -104,7 +107,7 @@ FRAME_NAMES = {
 QUIC_FIELDS = ("transport", "quic", "version", "server_version", "original_dcid", "cids",
                "retry", "version_negotiation", "packets", "datagrams", "decrypted",
                "undecryptable", "key_updates", "zero_rtt_decrypted", "handshake_done",
-               "frames", "stream_bytes", "close", "alpn")
+               "frames", "stream_bytes", "stream_data", "close", "alpn")
 ALL_FIELDS = dc.ALL_FIELDS + QUIC_FIELDS
 # per direction: {"c2s": x, "s2c": y}
 PER_DIR = ("cids", "packets", "datagrams", "decrypted", "undecryptable", "key_updates",
@@ -171,7 +174,8 @@ def _dir(cv: dc.ConnView, src) -> dict:
     if d is None:
         d = cv.extra["by_src"][src] = {"cids": [], "packets": {}, "datagrams": 0,
                                        "decrypted": 0, "undecryptable": 0,
-                                       "key_updates": 0, "frames": {}, "stream_bytes": 0}
+                                       "key_updates": 0, "frames": {}, "stream_bytes": 0,
+                                       "stream_data": []}
     return d
 
 
@@ -269,9 +273,13 @@ def _packet(cv: dc.ConnView, src, q: dc.Obj):
         name = FRAME_NAMES.get(t, "0x%02x" % t if t is not None else "?")
         d["frames"][name] = d["frames"].get(name, 0) + 1
         if name == "STREAM":
+            data = bytes.fromhex(_hex(f.get("quic.stream_data")) or "")
             n = dc._int(f.get("quic.stream.length"))
-            d["stream_bytes"] += n if n is not None else \
-                len(_hex(f.get("quic.stream_data")) or "") // 2
+            d["stream_bytes"] += n if n is not None else len(data)
+            tree = f.get("quic.frame_type_tree")
+            fin = dc._int(tree.get("quic.stream.fin")) if isinstance(tree, dc.Obj) else None
+            d["stream_data"].append((dc._int(f.get("quic.stream.stream_id")),
+                                     dc._int(f.get("quic.stream.offset")) or 0, bool(fin), data))
         elif name == "NEW_CONNECTION_ID":
             _add_cid(d, _hex(f.get("quic.nci.connection_id")))
         elif name == "HANDSHAKE_DONE":
@@ -329,7 +337,7 @@ def _finish(cv: dc.ConnView):
             cv.extra["version"] = version_text(ver)
         if s == server and ptype == "initial" and cv.extra["server_version"] is None:
             cv.extra["server_version"] = version_text(ver)
-    for f in PER_DIR:
+    for f in PER_DIR + ("stream_data",):
         cv.extra[f] = {ep: _dir(cv, ep)[f] for ep in (client, server)}
     sh = cv.server_hello
     cv.extra["cipher_suite"] = sh.suite if sh is not None else None
@@ -380,11 +388,31 @@ def scope_view(c: dict) -> dc.ConnView:
         per["frames"][ep] = {k: n for k, n in (table("frames", d) or {}).items() if n}
         per["stream_bytes"][ep] = table("stream_bytes", d)
     cv.extra.update(per)
+    # with --data: each STREAM frame read, as an application_data message
+    sd: dict = {client: [], server: []}
+    for m in c.get("messages") or []:
+        if m.get("type") == "application_data" and "stream" in m:
+            sd[client if m.get("dir") == "c2s" else server].append(
+                (m.get("stream"), m.get("offset"), bool(m.get("fin")), _scope_bytes(m),
+                 bool(m.get("data_truncated"))))
+    cv.extra["stream_data"] = sd
     al = c.get("alpn") if isinstance(c.get("alpn"), dict) else {}
     cv.extra["alpn_offered"] = al.get("offered")
     cv.extra["alpn_selected"] = al.get("selected")
     cv.extra["errors"] = c.get("errors") or []
     return cv
+
+
+def _scope_bytes(m: dict) -> bytes | None:
+    d = m.get("data")
+    if not isinstance(d, str):
+        return None
+    if m.get("data_encoding") == "hex":
+        try:
+            return bytes.fromhex(d)
+        except ValueError:
+            return None
+    return d.encode("utf-8")
 
 
 def scope_views(conns: list) -> tuple[list, list]:
@@ -396,6 +424,28 @@ def scope_views(conns: list) -> tuple[list, list]:
 
 # --------------------------------------------------------------------------
 # comparison
+
+def _fmt_frames(lst) -> str:
+    out = []
+    for sid, off, fin, data, *cut in lst:
+        b = "?" if data is None else data[:16].hex() + ("..." if len(data) > 16 else "")
+        out.append(f"{sid}@{off}{'F' if fin else ''}:{b}({'?' if data is None else len(data)})")
+    return "[" + ",".join(out) + "]"
+
+
+def _same_frames(a: list, b: list) -> bool:
+    """tlsscope's STREAM frames (stream, offset, fin, bytes, cut) against
+    tshark's (stream, offset, fin, bytes); a cut one (--data's limit)
+    compares as a prefix."""
+    if len(a) != len(b):
+        return False
+    for (sid, off, fin, data, cut), (tsid, toff, tfin, tdata) in zip(a, b):
+        if (sid, off, fin) != (tsid, toff, tfin) or data is None:
+            return False
+        if data != (tdata[:len(data)] if cut else tdata):
+            return False
+    return True
+
 
 def _fmt(v) -> str:
     if isinstance(v, dict):
@@ -435,6 +485,11 @@ def compare_quic(ts: dc.ConnView, sc: dc.ConnView, fields=ALL_FIELDS, keys: bool
                 b = (b or [])[:CIDS_KEPT]   # tlsscope counts the ones beyond
             if a != b:
                 yield (f"{f} {d}", _fmt(a), _fmt(b))
+    if "stream_data" in fields and keys:
+        for d, ep in (("c2s", client), ("s2c", server)):
+            a, b = sc.extra["stream_data"].get(ep, []), ts.extra["stream_data"].get(ep, [])
+            if not _same_frames(a, b):
+                yield (f"stream_data {d}", _fmt_frames(a), _fmt_frames(b))
     if "alpn" in fields:
         a, b = sc.extra.get("alpn_offered"), ts.extra.get("alpn_offered")
         if a != b:
