@@ -30,6 +30,9 @@ Scenarios (OUTDIR/<name>.pcap and <name>.keys):
   key-update      the client updates its 1-RTT keys 10 ms after the
                   handshake and sends its request 40 ms after it, in the
                   new key phase; the server follows
+  client-auth     the server asks for a client certificate: the client
+                  sends Certificate and CertificateVerify (ECDSA, serial
+                  0x5103) in its Handshake packets
   vn-then-v1      the client starts with version 0x1a2a3a4a; the server
                   answers with a Version Negotiation and the client starts
                   a new connection (new connection IDs, same UDP port) in
@@ -106,13 +109,14 @@ Failed = mdc.Failed
 class Scenario:
     def __init__(self, name, description, server=(), clients=((),), connections=1,
                  versions=("1",), suite=0x1301, complete=(True,), retry=False,
-                 zero_rtt=False, key_updates=0, close=None):
+                 zero_rtt=False, key_updates=0, close=None, client_cert=False):
         self.name, self.description = name, description
         self.server, self.clients = list(server), [list(c) for c in clients]
         self.connections, self.versions, self.suite = connections, list(versions), suite
         self.complete = list(complete)   # per connection: both Finished expected
         self.retry, self.zero_rtt, self.key_updates = retry, zero_rtt, key_updates
         self.close = close
+        self.client_cert = client_cert
 
 
 SCENARIOS = [
@@ -128,6 +132,11 @@ SCENARIOS = [
     Scenario("key-update", "QUIC v1, the client updates its 1-RTT keys after the handshake and "
              "sends its request in the new key phase; the server follows",
              clients=(["--key-update=10ms", "--delay-stream=40ms"],), key_updates=2),
+    Scenario("client-auth", "QUIC v1, the server asks for a client certificate "
+             "(--verify-client), the client sends its ECDSA certificate (serial 0x5103) and "
+             "CertificateVerify in its Handshake packets",
+             server=["--verify-client"],
+             clients=(["--key={pki}/client.key", "--cert={pki}/client.crt"],), client_cert=True),
     Scenario("vn-then-v1", f"the client starts in version {UNKNOWN_VERSION}, the server answers "
              "with a Version Negotiation, the client starts a new connection in version 1 "
              "from the same port",
@@ -146,7 +155,8 @@ SCENARIOS = [
 
 
 def make_pki(pki: str):
-    """A CA and an RSA leaf for localhost (the server sends both)."""
+    """A CA, an RSA leaf for localhost (the server sends both) and an ECDSA
+    client certificate."""
     os.makedirs(pki, exist_ok=True)
     cnf = os.path.join(HERE, "peers", "pki.cnf")
 
@@ -167,6 +177,13 @@ def make_pki(pki: str):
     run(["openssl", "x509", "-req", "-in", f"{pki}/leaf.csr", "-CA", f"{pki}/ca.crt",
          "-CAkey", f"{pki}/ca.key", "-set_serial", "0x5102", "-days", "3650", "-sha256",
          "-extfile", cnf, "-extensions", "v3_leaf_rsa", "-out", f"{pki}/leaf.crt"])
+    run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-out", f"{pki}/client.key"])
+    run(["openssl", "req", "-new", "-config", cnf, "-key", f"{pki}/client.key",
+         "-subj", f"{org}/CN=tlsscope QUIC test client", "-out", f"{pki}/client.csr"])
+    run(["openssl", "x509", "-req", "-in", f"{pki}/client.csr", "-CA", f"{pki}/ca.crt",
+         "-CAkey", f"{pki}/ca.key", "-set_serial", "0x5103", "-days", "3650", "-sha256",
+         "-extfile", cnf, "-extensions", "v3_client", "-out", f"{pki}/client.crt"])
     with open(f"{pki}/chain.pem", "w") as f:
         for n in ("leaf", "ca"):
             with open(f"{pki}/{n}.crt") as c:
@@ -182,7 +199,7 @@ def run_peers(sc: Scenario, ns, port: int, out: str, work: str, pki: str, htdocs
         mdc.wait_udp_bound(ns, port, srv)
         env = dict(os.environ, SSLKEYLOGFILE=keys)
         for i, extra in enumerate(sc.clients):
-            extra = [a.format(work=work) for a in extra]
+            extra = [a.format(work=work, pki=pki) for a in extra]
             cli = mdc.Proc(ns, ["gtlsclient", "-q", "--exit-on-all-streams-close",
                                 "--handshake-timeout=3s", "--timeout=3s",
                                 f"--download={work}"] + extra
@@ -249,6 +266,10 @@ def check(sc: Scenario, pcap: str, keys: str, port: int) -> dict:
                       if k == "hs" and t == "finished")
         if sc.complete[i] and fins != ["c2s", "s2c"]:
             bad.append(f"connection {i + 1}: decrypted Finished messages {fins}")
+    if sc.client_cert:
+        c2s = [t for s, k, t in first.events if k == "hs" and s == first.client]
+        if c2s != ["client_hello", "certificate", "certificate_verify", "finished"]:
+            bad.append(f"the client's handshake messages: {c2s}")
     if sc.zero_rtt:
         second = keyed[1]
         if second.certs:

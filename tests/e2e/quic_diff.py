@@ -148,7 +148,8 @@ def main(argv=None) -> int:
                     nknown += 1
                 else:
                     failed += 1
-    stale = known.unused() if not only else []
+    names = {r["name"] for r in rows}
+    stale = [e for e in known.unused() if e[0].split("+")[0] in names]
     for e in stale:
         print(f"{NAME}: {a.known}: no disagreement needs: {e[0]}\t{e[1]}\t{e[2]}")
     print(f"{NAME}: {passed} passed, {nknown} known, {failed} failed")

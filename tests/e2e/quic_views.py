@@ -50,6 +50,7 @@ object (docs/json.md):
                       (transport, application), error code, reason
   alpn                the ClientHello's protocols; with keys, the one the
                       server chose (EncryptedExtensions)
+  client_certificates with keys: the serials of the client's Certificate
 
 A CONNECTION_CLOSE of the transport kind with an error code 0x100-0x1ff
 is a TLS alert (RFC 9001 4.8: 0x100 + the alert's code, always fatal);
@@ -107,7 +108,8 @@ FRAME_NAMES = {
 QUIC_FIELDS = ("transport", "quic", "version", "server_version", "original_dcid", "cids",
                "retry", "version_negotiation", "packets", "datagrams", "decrypted",
                "undecryptable", "key_updates", "zero_rtt_decrypted", "handshake_done",
-               "frames", "stream_bytes", "stream_data", "close", "alpn")
+               "frames", "stream_bytes", "stream_data", "close", "alpn",
+               "client_certificates")
 ALL_FIELDS = dc.ALL_FIELDS + QUIC_FIELDS
 # per direction: {"c2s": x, "s2c": y}
 PER_DIR = ("cids", "packets", "datagrams", "decrypted", "undecryptable", "key_updates",
@@ -396,6 +398,9 @@ def scope_view(c: dict) -> dc.ConnView:
                 (m.get("stream"), m.get("offset"), bool(m.get("fin")), _scope_bytes(m),
                  bool(m.get("data_truncated"))))
     cv.extra["stream_data"] = sd
+    cc = c.get("client_certificates")
+    cv.extra["client_certs"] = [dc.norm_serial(x.get("serial")) for x in cc] \
+        if isinstance(cc, list) else []
     al = c.get("alpn") if isinstance(c.get("alpn"), dict) else {}
     cv.extra["alpn_offered"] = al.get("offered")
     cv.extra["alpn_selected"] = al.get("selected")
@@ -485,6 +490,11 @@ def compare_quic(ts: dc.ConnView, sc: dc.ConnView, fields=ALL_FIELDS, keys: bool
                 b = (b or [])[:CIDS_KEPT]   # tlsscope counts the ones beyond
             if a != b:
                 yield (f"{f} {d}", _fmt(a), _fmt(b))
+    if "client_certificates" in fields:
+        a = sc.extra.get("client_certs") or []
+        b = ts.extra["certs_by_src"].get(client) or []
+        if a != b:
+            yield ("client_certificates.serial", json.dumps(a), json.dumps(b))
     if "stream_data" in fields and keys:
         for d, ep in (("c2s", client), ("s2c", server)):
             a, b = sc.extra["stream_data"].get(ep, []), ts.extra["stream_data"].get(ep, [])
