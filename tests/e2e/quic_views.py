@@ -43,9 +43,9 @@ object (docs/json.md):
   frames c2s, s2c     per frame type (FRAME_NAMES), the frames in the
                       packets that opened
   stream_bytes c2s, s2c  the bytes of STREAM frame data read
-  stream_data c2s, s2c  with keys and --data: each STREAM frame read, in
-                      order: stream ID, offset, FIN and its bytes
-                      (tlsscope: the application_data messages)
+  stream_data         with keys and --data: each STREAM frame read, in
+                      order, per direction: stream ID, offset, FIN and its
+                      bytes (tlsscope: the application_data messages)
   close               the first CONNECTION_CLOSE read: direction, kind
                       (transport, application), error code, reason
   alpn                the ClientHello's protocols; with keys, the one the
@@ -498,8 +498,10 @@ def compare_quic(ts: dc.ConnView, sc: dc.ConnView, fields=ALL_FIELDS, keys: bool
     if "stream_data" in fields and keys:
         for d, ep in (("c2s", client), ("s2c", server)):
             a, b = sc.extra["stream_data"].get(ep, []), ts.extra["stream_data"].get(ep, [])
+            # one field for both directions: which side's frames differ can
+            # change from run to run (HTTP/3's QPACK acknowledgments)
             if not _same_frames(a, b):
-                yield (f"stream_data {d}", _fmt_frames(a), _fmt_frames(b))
+                yield ("stream_data", f"{d}:{_fmt_frames(a)}", f"{d}:{_fmt_frames(b)}")
     if "alpn" in fields:
         a, b = sc.extra.get("alpn_offered"), ts.extra.get("alpn_offered")
         if a != b:
