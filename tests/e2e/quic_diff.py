@@ -67,7 +67,7 @@ def read_manifest(capdir: str) -> list[dict]:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
-def diff_reading(name: str, pcap: str, keylog: str | None, ts: list, binary: str,
+def diff_reading(pcap: str, keylog: str | None, ts: list, binary: str,
                  timeout: int) -> list:
     """[(connection "#N", label, [(field, text)])] for one reading of one
     capture; a tlsscope failure is one entry with field "tlsscope"."""
@@ -133,7 +133,7 @@ def main(argv=None) -> int:
             print(f"{NAME}: {passed} passed, {nknown} known, {failed} failed")
             return 2
         for cap, keylog, ts in readings:
-            for conn, label, diffs in diff_reading(name, pcap, keylog, ts, a.tlsscope,
+            for conn, label, diffs in diff_reading(pcap, keylog, ts, a.tlsscope,
                                                    a.timeout):
                 all_known = True
                 for fld, text in diffs:
