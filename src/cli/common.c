@@ -96,7 +96,8 @@ const char tsc_cli_decrypt_help[] =
     "                        text or hex\n"
     "      --export-streams DIR  write each connection's decrypted application data\n"
     "                        to DIR/ID-c2s.bin and DIR/ID-s2c.bin (ID as in the\n"
-    "                        report; one input file)\n";
+    "                        report; one input file; TLS and DTLS: QUIC's streams\n"
+    "                        are shown by --data, not exported)\n";
 
 void tsc_cli_opts_init(struct tsc_cli_opts *o)
 {

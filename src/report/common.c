@@ -75,6 +75,8 @@ static void exp_data(struct tsc_report *r, const struct tsc_event *ev)
 {
     struct tsc_conn *c = ev->conn;
     struct exp_conn *x = c->export_data;
+    if (ev->has_stream)
+        return; /* QUIC multiplexes streams, in any order: one file per direction would mix them */
     if (!x) {
         x = calloc(1, sizeof *x);
         if (!x) {

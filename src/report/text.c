@@ -706,8 +706,10 @@ static void quic_text(struct tsc_buf *b, const struct tsc_quic_info *q, const ui
             else
                 W(tsc_buf_puts(b, "(empty)"));
         }
-        if (q->n_cids_total[side] > shown)
-            W(tsc_buf_printf(b, " (+%u more)", q->n_cids_total[side] - shown));
+        if (q->n_cids[side] > shown)
+            W(tsc_buf_printf(b, " (+%u more)", q->n_cids[side] - shown));
+        else if (q->n_cids_total[side] > q->n_cids[side])
+            W(tsc_buf_puts(b, " (more not kept)"));
     }
     W(tsc_buf_putc(b, '\n'));
     if (q->retry || q->retry_tag_bad) {

@@ -67,9 +67,16 @@ static struct tsc_flow_conn *tls_open(void *ctx, const struct tsc_flow_info *fi)
         if (!c)
             return NULL;
         if (quic) {
-            /* QUIC's roles come from the packet types: its per-direction
-             * state is not moved once packets are read */
+            /* QUIC's roles come from the packet types (its per-direction
+             * state is not moved once packets are read); when the first
+             * packet cannot tell, the lower port is the server's (443, 853
+             * against a client's ephemeral port) */
             c->transport = TSC_TRANSPORT_QUIC;
+            if (server_sent < 0) {
+                uint16_t mine = fi->payload_side == 0 ? fi->a.port : fi->b.port;
+                uint16_t theirs = fi->payload_side == 0 ? fi->b.port : fi->a.port;
+                server_sent = mine < theirs;
+            }
             tsc_conn_set_client_side(c, fi->payload_side ^ server_sent, 1);
             return (struct tsc_flow_conn *)(void *)c;
         }

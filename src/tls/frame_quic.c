@@ -48,8 +48,12 @@ struct tsc_quic_state {
     uint32_t init_version;
     struct tsc_quic_cid init_dcid;
     struct tsc_quic_keys *initial[2], *handshake[2], *app[2], *early;
+    struct tsc_quic_keys *app_prev[2]; /* the generation before app[]: packets reordered around a key update */
+    uint64_t app_first_pn[2];          /* the first packet number app[] opened after an update */
+    uint8_t early_tries;               /* 0-RTT packets the early secret was tried on without opening */
+    uint8_t server_pkts;               /* the server sent a packet other than Version Negotiation */
     uint32_t hs_version, app_version[2];
-    uint8_t hs_looked[2], app_looked[2], early_looked;
+    uint8_t hs_looked[2], app_looked[2];
     uint8_t app_phase[2];          /* the key phase bit of app[] */
     uint8_t app_opened[2];         /* app[] opened a packet: its phase is known */
     uint8_t app_secret_len[2];
@@ -151,6 +155,7 @@ static void keys_free_all(struct tsc_quic_state *st)
         keys_drop(&st->initial[d]);
         keys_drop(&st->handshake[d]);
         keys_drop(&st->app[d]);
+        keys_drop(&st->app_prev[d]);
     }
     keys_drop(&st->early);
     tsc_wipe(st->app_secret, sizeof st->app_secret);
@@ -295,16 +300,17 @@ static struct tsc_quic_keys *app_keys(struct tsc_session_ctx *sc, struct tsc_con
     return st->app[dir];
 }
 
-/* 0-RTT: the client's early traffic secret. Its suite is the resumed
- * session's, which the capture may not show: each TLS 1.3 suite whose
- * hash fits the secret is tried on the first 0-RTT packet (the caller
- * keeps the one that opens). */
+/* 0-RTT: the client's early traffic secret, once its ClientHello (whose
+ * random finds it) was read. Its suite is the resumed session's, which the
+ * capture may not show: each TLS 1.3 suite whose hash fits the secret is
+ * tried, on the first few 0-RTT packets (the caller keeps the one that
+ * opens). */
+#define EARLY_TRIES 4
 static size_t early_secret(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_quic_state *st,
                            const uint8_t **s)
 {
-    if (!sc->dec || !sc->dec->keylog || st->early_looked)
+    if (!sc->dec || !sc->dec->keylog || !c->saw_client_hello || st->early_tries >= EARLY_TRIES)
         return 0;
-    st->early_looked = 1;
     return tsc_dec_secret(sc, c, TSC_KL_CLIENT_EARLY, s);
 }
 
@@ -454,7 +460,8 @@ static struct tsc_quic_keys *keys_for(struct tsc_session_ctx *sc, struct tsc_con
 }
 
 /* 1-RTT: the packet's key phase differs from app[dir]'s: the next
- * generation (RFC 9001 6), kept if it opens the packet. */
+ * generation (RFC 9001 6), kept if it opens the packet; the one before
+ * stays for packets the network delays past the update (6.5). */
 static int key_update(struct tsc_quic_state *st, uint16_t suite, int dir, uint64_t pn, const uint8_t *hdr,
                       size_t hdr_len, const struct tsc_quic_hdr *h, uint8_t *out, size_t *out_len)
 {
@@ -471,8 +478,10 @@ static int key_update(struct tsc_quic_state *st, uint16_t suite, int dir, uint64
         if (tsc_is_ok(tsc_quic_keys_new(&tk, &q)) &&
             tsc_is_ok(tsc_quic_payload_open(q, pn, hdr, hdr_len, h->packet.p + hdr_len, h->packet.len - hdr_len,
                                             out, out_len))) {
-            keys_drop(&st->app[dir]);
+            keys_drop(&st->app_prev[dir]);
+            st->app_prev[dir] = st->app[dir];
             st->app[dir] = q;
+            st->app_first_pn[dir] = pn;
             q = NULL;
             memcpy(st->app_secret[dir], next, n);
             st->app_phase[dir] ^= 1;
@@ -486,15 +495,19 @@ static int key_update(struct tsc_quic_state *st, uint16_t suite, int dir, uint64
     return ok;
 }
 
-/* 0-RTT packets: the early secret's keys, trying the suites its length fits. */
+/* 0-RTT packets: the early secret's keys, trying the suites its length
+ * fits. 1: opened; 0: no keys; -1: keys that did not open it. */
 static int open_0rtt(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_quic_state *st,
                      const struct tsc_quic_hdr *h, uint64_t expected, uint8_t *hdr, size_t *hdr_len, uint8_t *out,
                      size_t *out_len, uint64_t *pn)
 {
     if (st->early)
-        return tsc_is_ok(tsc_quic_packet_open(st->early, h, expected, hdr, hdr_len, out, out_len, pn));
+        return tsc_is_ok(tsc_quic_packet_open(st->early, h, expected, hdr, hdr_len, out, out_len, pn)) ? 1 : -1;
     const uint8_t *s;
     size_t n = early_secret(sc, c, st, &s);
+    if (!n)
+        return 0;
+    st->early_tries++;
     static const uint16_t suites[] = {0x1301, 0x1303, 0x1302};
     for (size_t i = 0; n && i < sizeof suites / sizeof suites[0]; i++) {
         if (tsc_tls13_hash_len(suites[i]) != n)
@@ -506,7 +519,7 @@ static int open_0rtt(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_
         }
         tsc_quic_keys_free(q);
     }
-    return 0;
+    return -1;
 }
 
 static void protected_packet(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_quic_state *st, int dir,
@@ -532,8 +545,9 @@ static void protected_packet(struct tsc_session_ctx *sc, struct tsc_conn *c, str
         c->app_bytes[dir] += h->packet.len - h->pn_offset;
     }
     if (h->type == TSC_QUIC_PT_0RTT) {
-        ok = open_0rtt(sc, c, st, h, expected, hdr, &hdr_len, out, &out_len, &pn);
-        had_keys = st->early != NULL;
+        int r = open_0rtt(sc, c, st, h, expected, hdr, &hdr_len, out, &out_len, &pn);
+        ok = r > 0;
+        had_keys = r != 0;
         if (ok)
             qi->zero_rtt_opened++;
     } else {
@@ -553,6 +567,9 @@ static void protected_packet(struct tsc_session_ctx *sc, struct tsc_conn *c, str
                         st->app_opened[dir] = 1;
                         st->app_phase[dir] = phase;
                     }
+                } else if (st->app_prev[dir] && pn < st->app_first_pn[dir]) {
+                    ok = tsc_is_ok(tsc_quic_payload_open(st->app_prev[dir], pn, hdr, hdr_len, h->packet.p + hdr_len,
+                                                         h->packet.len - hdr_len, out, &out_len));
                 } else {
                     ok = key_update(st, c->suite, dir, pn, hdr, hdr_len, h, out, &out_len);
                 }
@@ -573,6 +590,33 @@ static void protected_packet(struct tsc_session_ctx *sc, struct tsc_conn *c, str
     if (h->type != TSC_QUIC_PT_INITIAL && c->dec.enabled)
         c->dec.ok[dir]++;
     frames(sc, c, st, dir, (enum tsc_quic_ptype)h->type, out, out_len, ts);
+}
+
+/* Whether an Initial opens with the client keys of its own Destination
+ * Connection ID: the client's first (or first after a Version
+ * Negotiation), from which the Initial keys come. A later one, addressed
+ * to the server's chosen ID, does not: a capture that missed the first
+ * has no Initial keys, and says so rather than deriving wrong ones. */
+static int opens_as_first(const struct tsc_quic_hdr *h, uint8_t *hdr, uint8_t *out)
+{
+    struct tsc_traffic_keys k[2];
+    struct tsc_quic_keys *q = NULL;
+    int ok = 0;
+    if (h->dcid.len <= TSC_QUIC_CID_LEN && h->packet.len <= QUIC_BUF &&
+        tsc_is_ok(tsc_quic_initial_keys(h->version, h->dcid.p, h->dcid.len, k)) &&
+        tsc_is_ok(tsc_quic_keys_new(&k[0], &q))) {
+        size_t hl, ol;
+        uint64_t pn;
+        ok = tsc_is_ok(tsc_quic_packet_open(q, h, 0, hdr, &hl, out, &ol, &pn));
+    }
+    tsc_quic_keys_free(q);
+    tsc_wipe(k, sizeof k);
+    return ok;
+}
+
+static int first_initial(struct tsc_session_ctx *sc, const struct tsc_quic_hdr *h)
+{
+    return opens_as_first(h, sc->quic_buf, sc->quic_buf + QUIC_BUF);
 }
 
 /* A Retry (RFC 9000 17.2.5): its tag checked against the client's first
@@ -598,11 +642,26 @@ static void retry(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_qui
     cid_set(&qi->retry_scid, h->scid);
 }
 
-static void version_negotiation(struct tsc_quic_state *st, int dir, const struct tsc_quic_hdr *h)
+static void version_negotiation(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_quic_state *st, int dir,
+                                const struct tsc_quic_hdr *h, int64_t ts)
 {
     struct tsc_quic_info *qi = &st->info;
     if (dir != TSC_S2C)
         return;
+    /* a client discards one after any other packet from the server, after
+     * an earlier one, or one that lists the version it chose (RFC 9000
+     * 6.2): so does the reading, or a stray datagram would restart it */
+    int lists_own = 0;
+    for (size_t i = 0; i + 4 <= h->versions.len && qi->version; i += 4) {
+        const uint8_t *v = h->versions.p + i;
+        lists_own |= ((uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3]) == qi->version;
+    }
+    if (st->server_pkts || qi->vn || lists_own) {
+        tsc_session_error(sc, c, dir, TSC_MALFORMED, 0,
+                          "a Version Negotiation a client discards (after other packets, or listing its version)",
+                          0, ts);
+        return;
+    }
     qi->vn = 1;
     qi->n_vn = 0;
     for (size_t i = 0; i + 4 <= h->versions.len && qi->n_vn < TSC_QUIC_VN_MAX; i += 4) {
@@ -638,14 +697,16 @@ static void packet(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_qu
                 st->short_len[dir ^ 1] = (uint8_t)h->scid.len;
             }
         }
-        if (dir == TSC_C2S && !qi->version)
+        if (dir == TSC_C2S && !qi->version && h->type == TSC_QUIC_PT_INITIAL)
             qi->version = h->version;
+        if (dir == TSC_S2C)
+            st->server_pkts = 1;
         if (dir == TSC_S2C && !qi->server_version && h->type != TSC_QUIC_PT_RETRY)
             qi->server_version = h->version;
     }
     switch (h->type) {
     case TSC_QUIC_PT_INITIAL:
-        if (dir == TSC_C2S && (!qi->have_odcid || st->vn_restart)) {
+        if (dir == TSC_C2S && (!qi->have_odcid || st->vn_restart) && first_initial(sc, h)) {
             qi->have_odcid = 1;
             cid_set(&qi->odcid, h->dcid);
             if (st->vn_restart) {
@@ -674,7 +735,7 @@ static void packet(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_qu
             tsc_session_error(sc, c, dir, TSC_MALFORMED, 0, "a 0-RTT packet sent by the server", 0, ts);
         break;
     case TSC_QUIC_PT_1RTT:
-        if (dir == TSC_C2S && st->server_hs_packet && !c->complete)
+        if (dir == TSC_C2S && st->server_hs_packet && c->saw_server_hello && !c->complete)
             /* read or not: a client sends 1-RTT once it has the server's
              * Finished, so after its own (RFC 9001 4.1.1) */
             c->complete = 1;
@@ -684,7 +745,7 @@ static void packet(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_qu
         retry(sc, c, st, dir, h, ts);
         break;
     case TSC_QUIC_PT_VERSION_NEGOTIATION:
-        version_negotiation(st, dir, h);
+        version_negotiation(sc, c, st, dir, h, ts);
         break;
     default:
         break; /* a version not known here: counted only */
@@ -752,9 +813,20 @@ int tsc_quic_datagram_starts(const uint8_t *p, size_t n, int *server_sent)
     struct tsc_quic_hdr h;
     if (!tsc_is_ok(tsc_quic_hdr_parse(p, n, 0, &h)))
         return 0;
-    /* Version Negotiation and Retry come from servers only; Initial and
-     * 0-RTT first seen are the client's (a server's Initial answers one) */
-    *server_sent = h.type == TSC_QUIC_PT_VERSION_NEGOTIATION || h.type == TSC_QUIC_PT_RETRY;
+    /* Version Negotiation and Retry come from servers only, and a
+     * Handshake packet first seen is the server's flight; 0-RTT is the
+     * client's, as is an Initial that opens with its own Destination
+     * Connection ID's keys (the client's first). Any other Initial cannot
+     * tell (a server's, or a client's later one): -1 */
+    if (h.type == TSC_QUIC_PT_VERSION_NEGOTIATION || h.type == TSC_QUIC_PT_RETRY || h.type == TSC_QUIC_PT_HANDSHAKE) {
+        *server_sent = 1;
+    } else if (h.type == TSC_QUIC_PT_INITIAL) {
+        uint8_t *buf = malloc(2 * (h.packet.len + 8));
+        *server_sent = buf && opens_as_first(&h, buf, buf + h.packet.len + 8) ? 0 : -1;
+        free(buf);
+    } else {
+        *server_sent = 0;
+    }
     return 1;
 }
 

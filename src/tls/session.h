@@ -168,7 +168,7 @@ struct tsc_quic_info {
     uint8_t n_vn;
     uint32_t vn_versions[TSC_QUIC_VN_MAX];
     uint8_t n_cids[2];       /* per side (TSC_C2S: the client's): source connection IDs and NEW_CONNECTION_ID */
-    uint16_t n_cids_total[2];
+    uint16_t n_cids_total[2]; /* past TSC_QUIC_CIDS, IDs are counted without telling repeats apart */
     struct tsc_quic_cid cids[2][TSC_QUIC_CIDS];
     uint64_t datagrams[2];
     uint64_t packets[2][TSC_QUIC_PTYPES]; /* by enum tsc_quic_ptype */
@@ -358,8 +358,9 @@ void tsc_session_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int si
 /* Does this datagram, on a connection that has one, begin the next
  * connection on the same 5-tuple (a new handshake after this one ended)? */
 int tsc_session_datagram_starts_new(const struct tsc_conn *c, const uint8_t *p, size_t n);
-/* Does this datagram start QUIC (a long header packet of version 1 or 2,
- * or a Version Negotiation)? */
+/* Does this datagram start QUIC (a long header packet of version 1, 2 or
+ * a known draft, or a Version Negotiation)? *server_sent: 1 the server
+ * sent it, 0 the client, -1 it cannot tell. */
 int tsc_quic_datagram_starts(const uint8_t *p, size_t n, int *server_sent);
 /* Does this datagram start DTLS (RFC 7983: first byte 20..63, then a DTLS
  * record header or DTLS 1.3 unified header that holds together)? */
