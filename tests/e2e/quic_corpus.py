@@ -12,10 +12,10 @@ those: tlsscope's reading is then held against tshark's, which may be
 empty). `--list` prints them. A .gz capture is decompressed into a
 temporary directory first.
 
-Each capture is read without keys; one with keys is read a second time
-with them: an NSS key log named by the manifest (illustrated-quic), or the
-key log of a pcapng Decryption Secrets Block (extracted for tlsscope; tshark
-reads the block itself). The comparison is quic_corpus_views.compare_quic
+Each capture is read without keys; one with an NSS key log named by the
+manifest (illustrated-quic) is read a second time with it. A pcapng with a
+Decryption Secrets Block carries its keys: both tlsscope and tshark read
+the block, so it is read once, with keys ("REL [keys]"). The comparison is quic_corpus_views.compare_quic
 (handshake messages per direction and in order, both hellos, the suite,
 SNI, ALPN offered and, with keys, selected, certificate serials (with keys:
 QUIC carries them in Handshake packets), the session ticket's lifetime, the
@@ -150,8 +150,15 @@ def check_case(corpus: str, case: Case, args, known: dc.Known) -> Result:
         if case.keys_note:
             res.notes.append(f"{case.rel}: read without keys ({case.keys_note})")
         runs = {}
-        for label, kl in [(case.rel, None)] + ([(case.rel + " [keys]", keylog)] if keylog else []):
-            run = dc.run_tlsscope(args.tlsscope, cap, kl, args.timeout)
+        readings = [(case.rel, None)] + ([(case.rel + " [keys]", keylog)] if keylog else [])
+        if case.keys_kind == "dsb" and keylog:
+            # tlsscope reads the key log of a pcapng's Decryption Secrets
+            # Blocks itself, as tshark does: the capture carries its keys,
+            # there is no reading without them
+            readings = [(case.rel + " [keys]", keylog)]
+        for label, kl in readings:
+            run = dc.run_tlsscope(args.tlsscope, cap, None if case.keys_kind == "dsb" else kl,
+                                  args.timeout)
             if run.status != "ok":
                 first = next((l for l in run.stderr.splitlines() if l.strip()), "")
                 res.lines.append(f"{label}: tlsscope: {run.status}: {run.detail} {first.strip()[:200]}")
