@@ -63,6 +63,13 @@ add_test(NAME e2e/dtls_corpus COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/dtls
          --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --tlsscope $<TARGET_FILE:tlsscope> -j 2)
 set_tests_properties(e2e/dtls_corpus PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 
+# QUIC (issue 15): the same comparison over the corpus's QUIC captures, with
+# their key logs where they have one (reviewed disagreements:
+# tests/e2e/quic_corpus_known.tsv).
+add_test(NAME e2e/quic_corpus COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/quic_corpus.py
+         --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --tlsscope $<TARGET_FILE:tlsscope> -j 2)
+set_tests_properties(e2e/quic_corpus PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+
 # QUIC (issue 15): captures made here from ngtcp2's GnuTLS HTTP/3 peers
 # (gtlsserver/gtlsclient) in a network namespace (needs root): a GET, a
 # Retry, a 0-RTT resumption, a key update, Version Negotiation (then v1, or

@@ -152,6 +152,10 @@ static void an_event(void *ctx, const struct tsc_event *ev)
     f.have = 0;
     if (ev->type == TSC_EV_HANDSHAKE && (tsc_is_ok(ev->status) || ev->partial)) {
         tsc_analysis_message(ev->msg, a->r.need, &f);
+        /* JA4 names the transport, which a QUIC ClientHello (TLS form)
+         * does not show; the connection does */
+        if ((f.have & TSC_HAVE_CH_FP) && ev->conn->transport == TSC_TRANSPORT_QUIC)
+            tsc_fp_client_quic(&f.ch);
         if (!tsc_is_ok(ev->status)) {
             /* a hello read only in part: a fingerprint of what was read is
              * not the hello's, and no format shows one */

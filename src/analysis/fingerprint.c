@@ -522,6 +522,14 @@ void tsc_fp_client_hello(const struct tsc_client_hello *ch, struct tsc_fp_client
     out->ja4_status = tsc_fp_ja4(ch, out->ja4, out->ja4_r, sizeof out->ja4_r);
 }
 
+void tsc_fp_client_quic(struct tsc_fp_client *fp)
+{
+    if (fp->ja4[0] == 't')
+        fp->ja4[0] = 'q';
+    if (fp->ja4_r[0] == 't')
+        fp->ja4_r[0] = 'q';
+}
+
 void tsc_fp_server_hello(const struct tsc_server_hello *sh, struct tsc_fp_server *out)
 {
     out->ja3s_status = tsc_fp_ja3s(sh, out->ja3s, sizeof out->ja3s, out->ja3s_md5);

@@ -29,7 +29,10 @@
  * JA4 (FoxIO, BSD-3, technical_details/JA4.md):
  *   P VV S CC EE AA _ hash12(ciphers) _ hash12(extensions[_sigalgs])
  *   - P: 'd' for a hello decoded in the DTLS form (ch->dtls), else 't' (TLS
- *     over TCP; QUIC's 'q' is not produced yet).
+ *     over TCP); 'q' for QUIC, whose ClientHello is in the TLS form and so
+ *     cannot tell: tsc_fp_client_quic() relabels a hello's fingerprints once
+ *     its caller knows the connection is QUIC (the analysis does, from
+ *     conn->transport).
  *   - VV: the highest non-GREASE supported_versions value when that extension
  *     is present, else legacy_version; 0x0304 "13", 0x0303 "12", 0x0302 "11",
  *     0x0301 "10", 0x0300 "s3", 0x0002 "s2", 0xfeff "d1", 0xfefd "d2",
@@ -127,6 +130,12 @@ struct tsc_fp_server {
 };
 
 void tsc_fp_client_hello(const struct tsc_client_hello *ch, struct tsc_fp_client *out);
+
+/* The hello came in QUIC CRYPTO frames: JA4's and JA4_r's protocol letter
+ * becomes 'q' (JA4.md: "q" for QUIC); nothing else of either changes. A
+ * fingerprint that is empty, or not from a TLS-form hello ('t'), is left as
+ * it is. */
+void tsc_fp_client_quic(struct tsc_fp_client *fp);
 void tsc_fp_server_hello(const struct tsc_server_hello *sh, struct tsc_fp_server *out);
 
 /* 1 when a result with these bits should be shown as a value (not null). */

@@ -8,19 +8,24 @@ same names at the top level of a connection are accepted too) are compared
 with:
 
   tshark     tshark 4.0's tls.handshake.ja3 / ja3_full (first ClientHello of
-             each TCP stream) and ja3s / ja3s_full (first ServerHello that is
-             not a HelloRetryRequest, and the HelloRetryRequest);
+             each TCP stream, and of each QUIC connection's Initial packets)
+             and ja3s / ja3s_full (first ServerHello that is not a
+             HelloRetryRequest, and the HelloRetryRequest);
   tshark-ja4 JA4 and JA4_r computed here, by FoxIO's JA4.md, from tshark's
              dissection of that ClientHello (cipher suites, extension types,
              supported_versions, the first ALPN name's bytes, signature
-             algorithms): the same spec over another parser;
+             algorithms): the same spec over another parser; 'q' for QUIC;
   published  the values published beside the public captures of the corpus
              (../shared/corpus, README.md and MANIFEST.tsv there): FoxIO's JA4
              outputs (python/test/testdata/*.json, rust insta snapshots),
              nDPI's .out files (JA3C, JA3S, JA4), suricata-verify's test.yaml
              (tls.ja3.*, tls.ja3s.*, tls.ja4), Arkime's .test sessions (ja3,
              ja3string, ja3s, ja3sstring, ja4, ja4_r) and PcapPlusPlus's TLS
-             fingerprint tables (JA3 / JA3S with endpoints).
+             fingerprint tables (JA3 / JA3S with endpoints). Of QUIC
+             connections only JA4 ("q..."): FoxIO's rust snapshots
+             ("transport: udp"), nDPI's UDP flows, suricata's quic.ja4,
+             Arkime's quic sessions. A published value names a connection
+             by its endpoints and its transport (TCP, or QUIC).
 
 Connections are paired by their endpoints. Each comparison is one check; a
 check that disagrees is listed with both values. Disagreements explained in
@@ -37,9 +42,11 @@ at all (the fields are not there yet).
 
   fingerprint_expected.py --tlsscope build/tlsscope [--corpus DIR | --no-corpus]
                           [-j N] [--only SUBSTR] [--no-tshark] [--no-published]
-                          [-v] [capture ...]
+                          [--quic] [-v] [capture ...]
   fingerprint_expected.py --list-expected [--corpus DIR] [--only SUBSTR]
 
+--quic keeps the corpus's QUIC captures (those quic_corpus.py compares with
+tshark) and the checks of their QUIC connections.
 Captures given as arguments are compared with tshark only. --list-expected
 prints the published values found for each capture, without running tlsscope
 or tshark. Python 3.11 standard library; tshark 4.0.x.
@@ -123,6 +130,9 @@ def _int(s):
 # --------------------------------------------------------------------------
 # JA4 by the spec, from a list of fields (used on tshark's dissection)
 
+# JA4's first letter -> the connection's transport, as tlsscope names it
+JA4_TRANSPORT = {"t": "tcp", "q": "quic"}
+
 JA4_VERSIONS = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10",
                 0x0300: "s3", 0x0002: "s2", 0xFEFF: "d1", 0xFEFD: "d2", 0xFEFC: "d3"}
 
@@ -132,8 +142,9 @@ def _h12(s: str) -> str:
 
 
 def ja4_from_fields(legacy: int, ciphers: list, exts: list, versions: list | None,
-                    alpn_first: bytes | None, sigalgs: list) -> tuple[str, str]:
-    """(ja4, ja4_r) per technical_details/JA4.md, TCP."""
+                    alpn_first: bytes | None, sigalgs: list, proto: str = "t") -> tuple[str, str]:
+    """(ja4, ja4_r) per technical_details/JA4.md: proto "t" for TLS over
+    TCP, "q" for QUIC."""
     if versions is not None:
         vv = [v for v in versions if not grease(v)]
         ver = max(vv) if vv else 0
@@ -151,8 +162,8 @@ def ja4_from_fields(legacy: int, ciphers: list, exts: list, versions: list | Non
             alpn = "%x%x" % (a >> 4, z & 0xF)
     else:
         alpn = "00"
-    head = "t%s%s%02d%02d%s" % (JA4_VERSIONS.get(ver, "00"), sni, min(len(c), 99),
-                                min(len(e), 99), alpn)
+    head = "%s%s%s%02d%02d%s" % (proto, JA4_VERSIONS.get(ver, "00"), sni, min(len(c), 99),
+                                  min(len(e), 99), alpn)
     cs = ",".join("%04x" % v for v in sorted(c))
     es = ",".join("%04x" % v for v in sorted(v for v in e if v not in (0, 16)))
     sg = ",".join("%04x" % v for v in sigalgs if not grease(v))
@@ -173,9 +184,10 @@ class TsConn:
     ch: dict | None = None   # {"ja3", "ja3_string", "ja4", "ja4_r"}
     sh: dict | None = None   # {"ja3s", "ja3s_string"}
     hrr: dict | None = None
+    transport: str = "tcp"   # "tcp" or "quic" (tlsscope's names)
 
     def key(self):
-        return frozenset((self.a, self.b))
+        return (self.transport, frozenset((self.a, self.b)))
 
 
 def _children(node):
@@ -213,7 +225,7 @@ def _raw_hex(v):
     return None
 
 
-def _ts_client_hello(hs: Obj) -> dict:
+def _ts_client_hello(hs: Obj, proto: str = "t") -> dict:
     out = {"ja3": hs.get("tls.handshake.ja3"), "ja3_string": hs.get("tls.handshake.ja3_full")}
     legacy = _int(hs.get("tls.handshake.version"))
     ciphers = [_int(v) for v in _find_all(hs.get("tls.handshake.ciphersuites"),
@@ -239,7 +251,8 @@ def _ts_client_hello(hs: Obj) -> dict:
         elif t == 13 and not sigs:
             sigs = [_int(x) for x in _find_all(v, "tls.handshake.sig_hash_alg", [])]
     if out["ja3"] and legacy is not None and None not in ciphers:
-        out["ja4"], out["ja4_r"] = ja4_from_fields(legacy, ciphers, exts, versions, alpn, sigs)
+        out["ja4"], out["ja4_r"] = ja4_from_fields(legacy, ciphers, exts, versions, alpn, sigs,
+                                                   proto)
     return out
 
 
@@ -257,22 +270,24 @@ def _empty_conf_dir() -> str:
 
 
 def tshark_conns(capture: str) -> list:
-    """tshark's TCP streams with hellos, in stream order."""
+    """tshark's TCP streams and QUIC connections (UDP streams: the hellos in
+    the CRYPTO frames of their Initial packets, which tshark opens without
+    keys) with hellos, in stream order."""
     cmd = [tshark_bin(), "-n", "-r", capture,
            "-o", "tcp.desegment_tcp_streams:TRUE", "-o", "tls.desegment_ssl_records:TRUE",
            "-Y", "tls.handshake.type == 1 || tls.handshake.type == 2",
-           "-T", "json", "-x", "-J", "frame ip ipv6 tcp tls"]
+           "-T", "json", "-x", "-J", "frame ip ipv6 tcp tls udp quic"]
     env = dict(os.environ)
     env["WIRESHARK_CONFIG_DIR"] = _empty_conf_dir()
     rc, out, err = run_cached(cmd, env, TSHARK_TIMEOUT)
     text = out.decode("utf-8", "replace")
     if rc != 0 and not text.lstrip().startswith("["):
         raise RuntimeError("tshark exit %d: %s" % (rc, err[:300]))
-    conns: dict[int, TsConn] = {}
+    conns: dict[tuple, TsConn] = {}
     for pkt in iter_json_array(text):
         layers = pkt.get("_source").get("layers")
-        src_ip = dst_ip = tcp = None
-        tls_layers = []
+        src_ip = dst_ip = tcp = udp = None
+        tls_layers, quic_layers = [], []
         for k, v in layers:
             if k == "ip" and isinstance(v, Obj):
                 src_ip, dst_ip = v.get("ip.src"), v.get("ip.dst")
@@ -280,13 +295,25 @@ def tshark_conns(capture: str) -> list:
                 src_ip, dst_ip = v.get("ipv6.src"), v.get("ipv6.dst")
             elif k == "tcp" and isinstance(v, Obj):
                 tcp = v
+            elif k == "udp" and isinstance(v, Obj):
+                udp = v
             elif k == "tls":
                 tls_layers.append(v)
-        if tcp is None or src_ip is None:
+            elif k == "quic":
+                quic_layers.append(v)
+        if src_ip is None:
             continue
-        src = (norm_ip(src_ip), _int(tcp.get("tcp.srcport")))
-        dst = (norm_ip(dst_ip), _int(tcp.get("tcp.dstport")))
-        stream = _int(tcp.get("tcp.stream"))
+        if tcp is not None:
+            transport, l4, proto = "tcp", tcp, "t"
+        elif udp is not None and quic_layers:
+            # the TLS of QUIC sits in the CRYPTO frames of each packet
+            transport, l4, proto = "quic", udp, "q"
+            tls_layers = _find_all(quic_layers, "tls", [])
+        else:
+            continue
+        src = (norm_ip(src_ip), _int(l4.get(transport == "tcp" and "tcp.srcport" or "udp.srcport")))
+        dst = (norm_ip(dst_ip), _int(l4.get(transport == "tcp" and "tcp.dstport" or "udp.dstport")))
+        stream = (transport, _int(l4.get(transport == "tcp" and "tcp.stream" or "udp.stream")))
         for tl in tls_layers:
             for hs in _find_all(tl, "tls.handshake", []):
                 if not isinstance(hs, Obj):
@@ -296,12 +323,12 @@ def tshark_conns(capture: str) -> list:
                     continue
                 cv = conns.get(stream)
                 if cv is None:
-                    cv = conns[stream] = TsConn(stream, src, dst)
+                    cv = conns[stream] = TsConn(stream[1], src, dst, transport=transport)
                 if t == 1:
                     if cv.client is None:
                         cv.client = src
                     if cv.ch is None and src == cv.client:
-                        cv.ch = _ts_client_hello(hs)
+                        cv.ch = _ts_client_hello(hs, proto)
                 else:
                     if cv.client is None:
                         cv.client = dst
@@ -313,7 +340,7 @@ def tshark_conns(capture: str) -> list:
                             cv.hrr = d
                     elif cv.sh is None:
                         cv.sh = d
-    return sorted(conns.values(), key=lambda c: c.stream)
+    return sorted(conns.values(), key=lambda c: (c.transport, c.stream))
 
 
 # --------------------------------------------------------------------------
@@ -328,8 +355,12 @@ class ScConn:
     hrr: dict
     raw: dict
 
+    @property
+    def transport(self) -> str:
+        return self.raw.get("transport") or "tcp"
+
     def key(self):
-        return frozenset((self.client, self.server))
+        return (self.transport, frozenset((self.client, self.server)))
 
 
 FP_KEYS_CH = ("ja3", "ja3_string", "ja4", "ja4_r")
@@ -369,6 +400,7 @@ class Expect:
     value: str
     ends: frozenset | None   # endpoints of the connection, None: any connection
     count: int | None = None  # suricata: how many connections (0: none)
+    transport: str = "tcp"    # the connection's, as tlsscope names it: "tcp", "quic"
 
 
 def _ip_or_none(s) -> str | None:
@@ -384,8 +416,11 @@ def _pair(a_ip, a_port, b_ip, b_port):
     return frozenset(((_ip_or_none(a_ip), _int(a_port)), (_ip_or_none(b_ip), _int(b_port))))
 
 
-def _ends_match(ends: frozenset, c) -> bool:
-    """Do a published connection's endpoints (None ip: any) name tlsscope's c?"""
+def _ends_match(ends: frozenset, c, transport: str = "tcp") -> bool:
+    """Do a published connection's endpoints (None ip: any) and transport
+    name tlsscope's c?"""
+    if c.transport != transport:
+        return False
     mine = [c.client, c.server]
     theirs = list(ends)
     if len(theirs) == 1:        # both ends equal: not a real connection
@@ -407,8 +442,9 @@ def exp_foxio_python(path, rel):
         for fld, keys in (("ja4", ("JA4", "JA4.1")), ("ja4_r", ("JA4_r", "JA4_r.1"))):
             for k in keys:
                 v = e.get(k)
-                if isinstance(v, str) and v.startswith("t"):
-                    out.append(Expect("foxio-python", rel, fld, v, ends))
+                if isinstance(v, str) and v[:1] in JA4_TRANSPORT:
+                    out.append(Expect("foxio-python", rel, fld, v, ends,
+                                      transport=JA4_TRANSPORT[v[0]]))
                     break
     return out
 
@@ -427,16 +463,19 @@ def exp_foxio_rust(path, rel):
             if cur is not None:
                 cur[m.group(2)] = m.group(3).strip().strip('"')
     for e in entries:
-        if e.get("transport") != "tcp":
+        # QUIC is "transport: udp" there, its JA4 "q..."
+        want = {"tcp": "t", "udp": "q"}.get(e.get("transport"))
+        if want is None:
             continue
         ends = _pair(e.get("src"), e.get("src_port"), e.get("dst"), e.get("dst_port"))
         for fld in ("ja4", "ja4_r"):
-            if e.get(fld, "").startswith("t"):
-                out.append(Expect("foxio-rust", rel, fld, e[fld], ends))
+            if e.get(fld, "").startswith(want):
+                out.append(Expect("foxio-rust", rel, fld, e[fld], ends,
+                                  transport=JA4_TRANSPORT[want]))
     return out
 
 
-NDPI_FLOW = re.compile(r"^\s*\d+\s+TCP\s+(\S+):(\d+)\s+(?:<->|->|<-)\s+(\S+):(\d+)\s")
+NDPI_FLOW = re.compile(r"^\s*\d+\s+(TCP|UDP)\s+(\S+):(\d+)\s+(?:<->|->|<-)\s+(\S+):(\d+)\s")
 
 
 def exp_ndpi(path, rel):
@@ -446,20 +485,23 @@ def exp_ndpi(path, rel):
             m = NDPI_FLOW.match(line)
             if not m:
                 continue
-            ends = _pair(m.group(1), m.group(2), m.group(3), m.group(4))
+            ends = _pair(m.group(2), m.group(3), m.group(4), m.group(5))
+            udp = m.group(1) == "UDP"
             for tag, fld in (("JA3C", "ja3"), ("JA3S", "ja3s"), ("JA4", "ja4")):
                 mm = re.search(r"\[%s: ([^\]]+)\]" % tag, line)
                 if mm:
                     v = mm.group(1).split()[0]   # "573a... (WEAK)" -> the hash
-                    if fld == "ja4" and not v.startswith("t"):
+                    # over UDP only QUIC's JA4 ("q..."): its JA3 and DTLS's
+                    # fingerprints are not compared here
+                    if fld == "ja4" and not v.startswith("q" if udp else "t") or udp and fld != "ja4":
                         continue
-                    out.append(Expect("ndpi", rel, fld, v, ends))
+                    out.append(Expect("ndpi", rel, fld, v, ends, transport="quic" if udp else "tcp"))
     return out
 
 
 SURICATA_KEYS = {"tls.ja3.hash": "ja3", "tls.ja3.string": "ja3_string",
                  "tls.ja3s.hash": "ja3s", "tls.ja3s.string": "ja3s_string",
-                 "tls.ja4": "ja4"}
+                 "tls.ja4": "ja4", "quic.ja4": "ja4"}
 
 
 def exp_suricata(path, rel):
@@ -488,9 +530,11 @@ def exp_suricata(path, rel):
         if m and m.group(1) in SURICATA_KEYS:
             v = m.group(2).strip().strip('"').strip("'")
             fld = SURICATA_KEYS[m.group(1)]
-            if fld == "ja4" and not v.startswith("t"):
+            quic = m.group(1).startswith("quic.")
+            if fld == "ja4" and not v.startswith("q" if quic else "t"):
                 continue
-            out.append(Expect("suricata", rel, fld, v, None, count))
+            out.append(Expect("suricata", rel, fld, v, None, count,
+                              transport="quic" if quic else "tcp"))
     return out
 
 
@@ -504,7 +548,13 @@ def exp_arkime(path, rel):
     for s in data.get("sessions3", []) if isinstance(data, dict) else []:
         b = s.get("body", {}) if isinstance(s, dict) else {}
         src, dst = b.get("source", {}), b.get("destination", {})
-        if b.get("ipProtocol") not in (None, 6) or "ip" not in src or "ip" not in dst:
+        if "ip" not in src or "ip" not in dst:
+            continue
+        if b.get("ipProtocol") in (None, 6):
+            transport = "tcp"
+        elif b.get("ipProtocol") == 17 and "quic" in (b.get("protocol") or []):
+            transport = "quic"      # only its JA4 ("q...") is compared
+        else:
             continue
         ends = _pair(src["ip"], src.get("port"), dst["ip"], dst.get("port"))
         tls = b.get("tls", {})
@@ -514,9 +564,11 @@ def exp_arkime(path, rel):
             if isinstance(vals, list) and vals:
                 # one value per hello; tlsscope shows the first ClientHello
                 v = vals[0]
-                if fld.startswith("ja4") and not str(v).startswith("t"):
+                if fld.startswith("ja4") and not str(v).startswith("q" if transport == "quic" else "t"):
                     continue
-                out.append(Expect("arkime", rel, fld, str(v), ends))
+                if transport == "quic" and not fld.startswith("ja4"):
+                    continue
+                out.append(Expect("arkime", rel, fld, str(v), ends, transport=transport))
     return out
 
 
@@ -674,7 +726,7 @@ def compare_tshark(capture: str, ts: list, sc: list) -> list:
         i = used.get(k, 0)
         used[k] = i + 1
         s = cands[i] if i < len(cands) else None
-        label = _label(s) if s else f"tcp.stream {t.stream}"
+        label = _label(s) if s else f"{'tcp' if t.transport == 'tcp' else 'udp'}.stream {t.stream}"
         items = []
         if t.ch is not None:
             for f in ("ja3", "ja3_string", "ja4", "ja4_r"):
@@ -695,16 +747,17 @@ def compare_published(capture: str, exps: list, sc: list) -> list:
     checks = []
     for e in exps:
         if e.ends is None:      # suricata: a value some connection must (not) have
-            n = sum(1 for c in sc if _fp(c, e.field) == e.value)
+            mine = [c for c in sc if c.transport == e.transport]
+            n = sum(1 for c in mine if _fp(c, e.field) == e.value)
             ok = n == 0 if e.count == 0 else n >= 1
-            vals = sorted({str(_fp(c, e.field)) for c in sc if _fp(c, e.field)})
+            vals = sorted({str(_fp(c, e.field)) for c in mine if _fp(c, e.field)})
             got = e.value if n else (", ".join(vals) if vals else None)
             chk = Check(capture, e.source, e.field, "(any connection)", e.value, got,
                         "pass" if ok else "fail",
                         f"suricata count {e.count}" if e.count is not None else "")
             if not ok and e.count != 0:
                 # a known reason that holds for one of the connections holds here
-                for c in sc:
+                for c in mine:
                     alt = Check(capture, e.source, e.field, _label(c), e.value, _fp(c, e.field),
                                 "fail", sc=c)
                     classify(alt)
@@ -713,7 +766,7 @@ def compare_published(capture: str, exps: list, sc: list) -> list:
                         break
             checks.append(chk)
             continue
-        conns = [c for c in sc if _ends_match(e.ends, c)]
+        conns = [c for c in sc if _ends_match(e.ends, c, e.transport)]
         if not conns:
             if e.source != "pcapplusplus":   # its tables are shared by several captures
                 checks.append(_verdict(capture, e.source, e.field, _pair_label(e.ends),
@@ -855,6 +908,13 @@ def _ndpi_ja4(chk: Check) -> str | None:
         e[8:10] = got[8:10]
         why.append("the ALPN letters: nDPI takes the first two characters of the first "
                    "ALPN (%r); JA4.md the first and last" % alpn)
+    if (exp[8:10] != got[8:10] and got[0] == "q" and alpn and exp[8] == alpn[0]
+            and exp[9] == "0" and got[8:10] == (alpn[0] + alpn[-1])):
+        e[8:10] = got[8:10]
+        why.append("the ALPN letters of a QUIC hello: nDPI writes the first ALPN's first "
+                   "character and '0' (%r gives %r); JA4.md and FoxIO's own output take its "
+                   "first and last (ja4/pcap/quic-tls-handshake.pcapng: "
+                   "q13d0310h3_55b375c5d22e_cd85d2d88918)" % (alpn, exp[8:10]))
     if exp[24:] == "e3b0c44298fc" and got[24:] == "000000000000":
         e[24:] = got[24:]
         why.append("an empty extension list: nDPI hashes the empty string "
@@ -910,8 +970,12 @@ def classify(chk: Check):
 
 # --------------------------------------------------------------------------
 
-def run_one(binary: str, corpus: str | None, capture: str, exps: list, use_tshark: bool):
-    """-> (checks, fields_seen, error, skipped_reason)"""
+def run_one(binary: str, corpus: str | None, capture: str, exps: list, use_tshark: bool,
+            only_quic: bool = False):
+    """-> (checks, fields_seen, error, skipped_reason); only_quic: the
+    checks of QUIC connections only"""
+    if only_quic:
+        exps = [e for e in exps if e.transport == "quic"]
     path = os.path.join(corpus, capture) if corpus and not os.path.isabs(capture) else capture
     run = run_tlsscope(binary, path, timeout=300)
     if run.status == "exit" and clear_error_message(run.stderr, path):
@@ -927,6 +991,8 @@ def run_one(binary: str, corpus: str | None, capture: str, exps: list, use_tshar
             ts = tshark_conns(path)
         except (RuntimeError, subprocess.TimeoutExpired) as e:
             return [], seen, f"tshark: {e}", None
+        if only_quic:
+            ts = [t for t in ts if t.transport == "quic"]
         checks += compare_tshark(capture, ts, sc)
     checks += compare_published(capture, exps, sc)
     for c in checks:
@@ -946,6 +1012,9 @@ def main() -> int:
     ap.add_argument("--no-published", action="store_true", help="tshark only")
     ap.add_argument("--list-expected", action="store_true",
                     help="print the published values per capture and exit")
+    ap.add_argument("--quic", action="store_true",
+                    help="only the corpus's QUIC captures (as quic_corpus.py selects them) "
+                         "and their QUIC connections")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="list agreements and unseen hellos too")
     ap.add_argument("captures", nargs="*", help="more captures, compared with tshark only")
@@ -955,8 +1024,14 @@ def main() -> int:
     jobs = []   # (capture, expected list, corpus-or-None)
     if have_corpus:
         caps, exp_files = load_manifest(a.corpus)
+        quic_caps = None
+        if a.quic:
+            import quic_corpus  # noqa: E402  (its selection of QUIC captures)
+            quic_caps = {q.rel for q in quic_corpus.select(a.corpus)}
         for c in caps:
             if a.only and a.only not in c:
+                continue
+            if quic_caps is not None and c not in quic_caps:
                 continue
             exps = [] if a.no_published else published_for(a.corpus, c, exp_files.get(c, set()))
             jobs.append((c, exps, a.corpus))
@@ -989,7 +1064,7 @@ def main() -> int:
     checks, errors, skipped, any_seen = [], [], [], False
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.j)) as ex:
         futs = {ex.submit(run_one, a.tlsscope, corp, c, exps,
-                          not a.no_tshark or corp is None): c
+                          not a.no_tshark or corp is None, a.quic): c
                 for c, exps, corp in jobs}
         for fu in concurrent.futures.as_completed(futs):
             c = futs[fu]
@@ -1012,8 +1087,8 @@ def main() -> int:
     # fingerprint_known.tsv: broken lines, and entries nothing needed any more
     # (judged only when both kinds of reference were compared)
     stale = list(NULL_KNOWN.errors)
-    if a.no_tshark or a.no_published:
-        print("note: --no-tshark/--no-published: stale entries of %s not looked for"
+    if a.no_tshark or a.no_published or a.quic:
+        print("note: --no-tshark/--no-published/--quic: stale entries of %s not looked for"
               % os.path.basename(NULL_KNOWN.path))
     else:
         ran = {capture_key(c) for c, _, _ in jobs}

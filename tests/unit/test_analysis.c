@@ -457,6 +457,73 @@ static void test_facts_and_report(void **state)
     tsc_analysis_free(a);
 }
 
+/* JA4 names the transport: the same ClientHello gives 't...' on a TCP
+ * connection and 'q...' on a QUIC one (its hello is in the TLS form; only
+ * the connection says QUIC), in the message facts, JA4_r and the report;
+ * JA3 does not change. */
+static void ja4_on(int transport, struct rec *r)
+{
+    static struct tsc_hs_msg m;
+    struct tb t;
+    tb_init(&t);
+    m_client_hello(&t, 1);
+    struct tsc_view v = tb_view(&t);
+    struct tsc_view body = {v.p + 4, v.len - 4};
+    struct tsc_hs_ctx hctx = {0, 0, 0};
+    ASSERT_OK(tsc_hs_decode(TSC_HS_CLIENT_HELLO, body, &hctx, &m));
+    struct tsc_analysis *a = rec_analysis(r, TSC_NEED_FP | TSC_NEED_FP_TEXT);
+    const struct tsc_sink *sink = tsc_analysis_sink(a);
+    struct tsc_endpoint ca = {4, {10, 0, 0, 1}, 50000};
+    struct tsc_endpoint sa = {4, {10, 0, 0, 2}, 443};
+    struct tsc_conn *c = tsc_conn_new(1, &ca, &sa, (int64_t)1767225600 * 1000000);
+    assert_non_null(c);
+    c->transport = transport;
+    struct tsc_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = TSC_EV_HANDSHAKE;
+    ev.conn = c;
+    ev.msg = &m;
+    ev.length = body.len;
+    ev.status = tsc_ok();
+    sink->event(sink->ctx, &ev);
+    sink->emit(sink->ctx, c, 1);
+    tsc_conn_free(c);
+    tsc_analysis_free(a);
+}
+
+static void test_ja4_quic(void **state)
+{
+    (void)state;
+    static struct rec tcp, quic;
+    static struct tsc_fp_client want;
+    expected_ch_fp(1, &want);
+    assert_int_equal(want.ja4[0], 't');
+    ja4_on(TSC_TRANSPORT_TCP, &tcp);
+    ja4_on(TSC_TRANSPORT_QUIC, &quic);
+    assert_int_equal(tcp.n_ch, 1);
+    assert_int_equal(quic.n_ch, 1);
+    assert_string_equal(tcp.ch[0].ja4, want.ja4);
+    assert_string_equal(tcp.ch[0].ja4_r, want.ja4_r);
+    assert_string_equal(tcp.rep.ja4, want.ja4);
+    assert_int_equal(quic.ch[0].ja4[0], 'q');
+    assert_string_equal(quic.ch[0].ja4 + 1, want.ja4 + 1);
+    assert_int_equal(quic.ch[0].ja4_r[0], 'q');
+    assert_string_equal(quic.ch[0].ja4_r + 1, want.ja4_r + 1);
+    assert_string_equal(quic.rep.ja4, quic.ch[0].ja4);
+    assert_string_equal(quic.ch[0].ja3_md5, want.ja3_md5);
+    assert_string_equal(quic.ch[0].ja3, want.ja3);
+
+    /* an empty fingerprint stays empty; a DTLS one keeps its 'd' */
+    struct tsc_fp_client fp;
+    memset(&fp, 0, sizeof fp);
+    tsc_fp_client_quic(&fp);
+    assert_string_equal(fp.ja4, "");
+    assert_string_equal(fp.ja4_r, "");
+    memcpy(fp.ja4, "d12i0500h2", 11);
+    tsc_fp_client_quic(&fp);
+    assert_string_equal(fp.ja4, "d12i0500h2");
+}
+
 /* Only what the renderer asks for is computed. */
 static void test_need(void **state)
 {
@@ -664,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_ske_facts),
         cmocka_unit_test(test_facts_and_report),
         cmocka_unit_test(test_need),
+        cmocka_unit_test(test_ja4_quic),
         cmocka_unit_test(test_max_severity),
         cmocka_unit_test(test_formats_agree),
         cmocka_unit_test(test_format_table),
