@@ -650,9 +650,11 @@ static void version_negotiation(struct tsc_session_ctx *sc, struct tsc_conn *c, 
         return;
     /* a client discards one after any other packet from the server, after
      * an earlier one, or one that lists the version it chose (RFC 9000
-     * 6.2): so does the reading, or a stray datagram would restart it */
+     * 6.2; a reserved version a client sends to force negotiation may come
+     * back as the server's own greasing): so does the reading, or a stray
+     * datagram would restart it */
     int lists_own = 0;
-    for (size_t i = 0; i + 4 <= h->versions.len && qi->version; i += 4) {
+    for (size_t i = 0; i + 4 <= h->versions.len && qi->version && !tsc_quic_version_reserved(qi->version); i += 4) {
         const uint8_t *v = h->versions.p + i;
         lists_own |= ((uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3]) == qi->version;
     }
@@ -748,7 +750,46 @@ static void packet(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_qu
         version_negotiation(sc, c, st, dir, h, ts);
         break;
     default:
-        break; /* a version not known here: counted only */
+        /* a version not known here: only the invariants (RFC 8999). A
+         * client's (a reserved version forcing Version Negotiation) says
+         * its version and connection IDs */
+        if (dir == TSC_C2S && h->long_hdr) {
+            if (!qi->version)
+                qi->version = h->version;
+            cid_add(qi, TSC_C2S, h->scid);
+            if (!qi->have_odcid && h->dcid.len <= TSC_QUIC_CID_LEN) {
+                qi->have_odcid = 1;
+                cid_set(&qi->odcid, h->dcid);
+            }
+        }
+        break;
+    }
+}
+
+/* A client's Initial that the snaplen cut: it cannot be opened, but its
+ * header was captured: the connection IDs and version it gives, and the
+ * Destination Connection ID the Initial keys come from (the server's
+ * Initial, which opens with them, is the check). */
+static void cut_initial(struct tsc_conn *c, struct tsc_quic_state *st, int dir, const struct tsc_quic_hdr *h)
+{
+    struct tsc_quic_info *qi = &st->info;
+    c->is_tls = 1;
+    qi->packets[dir][TSC_QUIC_PT_INITIAL]++;
+    qi->no_keys[dir]++;
+    if (h->scid.len <= TSC_QUIC_CID_LEN) {
+        cid_add(qi, dir, h->scid);
+        if (!st->short_known[dir ^ 1]) {
+            st->short_known[dir ^ 1] = 1;
+            st->short_len[dir ^ 1] = (uint8_t)h->scid.len;
+        }
+    }
+    if (dir != TSC_C2S)
+        return;
+    if (!qi->version)
+        qi->version = h->version;
+    if (!qi->have_odcid && h->dcid.len <= TSC_QUIC_CID_LEN) {
+        qi->have_odcid = 1;
+        cid_set(&qi->odcid, h->dcid);
     }
 }
 
@@ -787,6 +828,8 @@ void tsc_frame_quic_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int
         tsc_result r = tsc_quic_datagram_next(&cur, st->short_len[dir], &h, &got);
         if (!tsc_is_ok(r)) {
             if (cut && r.kind == TSC_TRUNCATED) {
+                if (h.long_hdr && h.type == TSC_QUIC_PT_INITIAL && h.pn_offset > 0)
+                    cut_initial(c, st, dir, &h);
                 if (!st->cut_reported) {
                     st->cut_reported = 1;
                     tsc_session_error(sc, c, dir, TSC_KIND_GAP, 0, "QUIC packet cut by the capture's snaplen",
@@ -811,8 +854,10 @@ int tsc_quic_datagram_starts(const uint8_t *p, size_t n, int *server_sent)
     if (!tsc_quic_datagram_plausible(p, n))
         return 0;
     struct tsc_quic_hdr h;
-    if (!tsc_is_ok(tsc_quic_hdr_parse(p, n, 0, &h)))
-        return 0;
+    if (!tsc_is_ok(tsc_quic_hdr_parse(p, n, 0, &h))) {
+        *server_sent = -1; /* an Initial the snaplen cut: either side's */
+        return 1;
+    }
     /* Version Negotiation and Retry come from servers only, and a
      * Handshake packet first seen is the server's flight; 0-RTT is the
      * client's, as is an Initial that opens with its own Destination

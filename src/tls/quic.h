@@ -121,10 +121,16 @@ tsc_result tsc_quic_packet_open(struct tsc_quic_keys *q, const struct tsc_quic_h
                                 uint8_t *hdr, size_t *hdr_len, uint8_t *out, size_t *out_len, uint64_t *pn);
 
 /* Whether a UDP payload starts like a QUIC long header packet of a known
- * version (1, 2) or a Version Negotiation: the fixed bit set (or a
- * version 1/2 Initial with grease_quic_bit, not decidable here: not
- * accepted), connection IDs within 20 bytes, and it parses. */
+ * version (1, 2, a draft) or a Version Negotiation: the fixed bit set (or
+ * a version 1/2 Initial with grease_quic_bit, not decidable here: not
+ * accepted), connection IDs within 20 bytes, and it parses (an Initial
+ * the snaplen cut after its header's connection IDs is taken); or a long
+ * header of a reserved version (0x?a?a?a?a), which a client sends to
+ * force Version Negotiation. */
 int tsc_quic_datagram_plausible(const uint8_t *p, size_t n);
+/* A version of the form 0x?a?a?a?a, reserved to exercise version
+ * negotiation (RFC 9000 15). */
+int tsc_quic_version_reserved(uint32_t v);
 
 /* ------------------------------------------------------------ frames */
 

@@ -198,6 +198,8 @@ tsc_result tsc_quic_datagram_next(struct tsc_cursor *dgram, size_t short_dcid_le
     return tsc_ok();
 }
 
+int tsc_quic_version_reserved(uint32_t v) { return (v & 0x0f0f0f0fu) == 0x0a0a0a0au; }
+
 int tsc_quic_datagram_plausible(const uint8_t *p, size_t n)
 {
     struct tsc_quic_hdr h;
@@ -205,11 +207,22 @@ int tsc_quic_datagram_plausible(const uint8_t *p, size_t n)
      * (RFC 8999 6), version 1's and 2's have the fixed bit */
     if (n < 7 || !(p[0] & 0x80))
         return 0;
-    if (!tsc_is_ok(tsc_quic_hdr_parse(p, n, 0, &h)))
-        return 0;
+    tsc_result r = tsc_quic_hdr_parse(p, n, 0, &h);
+    if (!tsc_is_ok(r)) {
+        /* an Initial of a known version that the snaplen cut: its header
+         * up to the packet number holds together (the version makes it
+         * QUIC) */
+        return r.kind == TSC_TRUNCATED && h.pn_offset > 0 && h.type == TSC_QUIC_PT_INITIAL && h.fixed_bit;
+    }
     if (h.type == TSC_QUIC_PT_VERSION_NEGOTIATION)
         return h.dcid.len <= TSC_QUIC_CID_MAX && h.scid.len <= TSC_QUIC_CID_MAX;
-    return h.type != TSC_QUIC_PT_UNKNOWN_VERSION && h.fixed_bit;
+    if (h.type == TSC_QUIC_PT_UNKNOWN_VERSION)
+        /* a version reserved to make servers answer with Version
+         * Negotiation (RFC 9000 15): a client tries it first, and its
+         * pattern (16 fixed bits) does not come by chance */
+        return tsc_quic_version_reserved(h.version) && h.dcid.len <= TSC_QUIC_CID_MAX &&
+               h.scid.len <= TSC_QUIC_CID_MAX;
+    return h.fixed_bit;
 }
 
 tsc_result tsc_quic_packet_open(struct tsc_quic_keys *q, const struct tsc_quic_hdr *h, uint64_t expected,
