@@ -51,7 +51,11 @@ static void test_initial_secrets(void **state)
 
     /* no salt for another version; no connection ID past 20 bytes */
     uint8_t big[21] = {0};
-    ASSERT_DECODE_ERROR(tsc_quic_initial_secrets(0xff00001d, dcid, 8, c, s));
+    ASSERT_DECODE_ERROR(tsc_quic_initial_secrets(0x51303530, dcid, 8, c, s)); /* gQUIC Q050 */
+    ASSERT_OK(tsc_quic_initial_secrets(0xff00001d, dcid, 8, c, s));             /* draft-29: its own salt */
+    uint8_t c1[32], s1[32];
+    ASSERT_OK(tsc_quic_initial_secrets(TSC_QUIC_V1, dcid, 8, c1, s1));
+    assert_memory_not_equal(c, c1, 32);
     ASSERT_DECODE_ERROR(tsc_quic_initial_secrets(TSC_QUIC_V1, big, 21, c, s));
     /* an empty DCID has keys too: HMAC-SHA256(salt, "") then "client in"
      * (the value from Python's hmac module) */
@@ -59,7 +63,8 @@ static void test_initial_secrets(void **state)
     assert_hex(c, 32, "594cb3b06a53f6d6e1c3af415ec6b91a5b97c13c4f38d3008cd4c50c224a8288");
     assert_true(tsc_quic_version_known(TSC_QUIC_V1) && tsc_quic_version_known(TSC_QUIC_V2));
     assert_false(tsc_quic_version_known(0));
-    assert_null(tsc_quic_labels(0xfaceb002));
+    assert_ptr_equal(tsc_quic_labels(0xfaceb002), &tsc_key_labels_quic); /* mvfst: version 1's labels */
+    assert_null(tsc_quic_labels(0x51303530));
 }
 
 static void test_initial_keys(void **state)
