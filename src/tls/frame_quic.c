@@ -766,15 +766,16 @@ static void packet(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_qu
     }
 }
 
-/* A client's Initial that the snaplen cut: it cannot be opened, but its
- * header was captured: the connection IDs and version it gives, and the
- * Destination Connection ID the Initial keys come from (the server's
- * Initial, which opens with them, is the check). */
-static void cut_initial(struct tsc_conn *c, struct tsc_quic_state *st, int dir, const struct tsc_quic_hdr *h)
+/* A long header packet that the snaplen cut: it cannot be opened, but
+ * its header was captured: counted, with the connection IDs it gives; a
+ * client's Initial also gives its version and the Destination Connection
+ * ID the Initial keys come from (the server's Initial, which opens with
+ * them, is the check). */
+static void cut_packet(struct tsc_conn *c, struct tsc_quic_state *st, int dir, const struct tsc_quic_hdr *h)
 {
     struct tsc_quic_info *qi = &st->info;
     c->is_tls = 1;
-    qi->packets[dir][TSC_QUIC_PT_INITIAL]++;
+    qi->packets[dir][h->type]++;
     qi->no_keys[dir]++;
     if (h->scid.len <= TSC_QUIC_CID_LEN) {
         cid_add(qi, dir, h->scid);
@@ -783,7 +784,7 @@ static void cut_initial(struct tsc_conn *c, struct tsc_quic_state *st, int dir, 
             st->short_len[dir ^ 1] = (uint8_t)h->scid.len;
         }
     }
-    if (dir != TSC_C2S)
+    if (dir != TSC_C2S || h->type != TSC_QUIC_PT_INITIAL)
         return;
     if (!qi->version)
         qi->version = h->version;
@@ -828,8 +829,8 @@ void tsc_frame_quic_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int
         tsc_result r = tsc_quic_datagram_next(&cur, st->short_len[dir], &h, &got);
         if (!tsc_is_ok(r)) {
             if (cut && r.kind == TSC_TRUNCATED) {
-                if (h.long_hdr && h.type == TSC_QUIC_PT_INITIAL && h.pn_offset > 0)
-                    cut_initial(c, st, dir, &h);
+                if (h.long_hdr && h.pn_offset > 0 && h.type < TSC_QUIC_PTYPES)
+                    cut_packet(c, st, dir, &h);
                 if (!st->cut_reported) {
                     st->cut_reported = 1;
                     tsc_session_error(sc, c, dir, TSC_KIND_GAP, 0, "QUIC packet cut by the capture's snaplen",
