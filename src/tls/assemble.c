@@ -10,6 +10,7 @@
  */
 #include "tls/assemble.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,11 +204,13 @@ struct tsc_asm_more {
     uint8_t started;
     uint8_t handed;                          /* fragments: a message was handed on (or given up) */
     uint16_t next_seq;                       /* fragments: the message expected next */
-    struct frag_msg m[TSC_ASM_AHEAD + 1];    /* m[k]: message next_seq + k */
     uint64_t next_off;                       /* offsets: stream bytes joined so far */
     uint8_t *ahead;                          /* offsets: bytes past next_off, by offset - next_off */
     size_t ahead_cap;
     struct ranges ahead_got;
+    /* fragments only, and last: offsets' state is allocated without it
+     * (QUIC keeps six assemblers a connection) */
+    struct frag_msg m[TSC_ASM_AHEAD + 1];    /* m[k]: message next_seq + k */
 };
 
 /* Add [lo, hi): 1 if it brought bytes not held before, 0 if all were held,
@@ -289,7 +292,7 @@ static uint64_t ranges_bytes(const struct ranges *r)
 static struct tsc_asm_more *more_of(struct tsc_hs_asm *a, uint8_t mode, const struct tsc_asm_out *out)
 {
     if (!a->more) {
-        a->more = calloc(1, sizeof *a->more);
+        a->more = calloc(1, mode == MODE_OFFSETS ? offsetof(struct tsc_asm_more, m) : sizeof *a->more);
         if (!a->more) {
             out->error(out->arg, TSC_ERR(TSC_LIMIT, "out of memory for handshake reassembly"), 0);
             return NULL;
@@ -307,7 +310,7 @@ static void more_free(struct tsc_asm_more *x)
 {
     if (!x)
         return;
-    for (size_t i = 0; i <= TSC_ASM_AHEAD; i++)
+    for (size_t i = 0; i <= TSC_ASM_AHEAD && x->mode == MODE_FRAGMENTS; i++)
         free(x->m[i].data);
     free(x->ahead);
     free(x);
