@@ -10,7 +10,10 @@
 # .keys, as make_quic_capture.sh writes it): tlsscope --keylog (QUIC
 # connections whose every packet decrypted) against tshark with the key log
 # (connections whose two Finished messages it decrypted); both open every
-# 1-RTT packet.
+# 1-RTT packet. tshark is told the server's port is QUIC (-d
+# udp.port==4433,quic, the port make_quic_capture.sh uses): without it, a
+# connection whose random client port belongs to another dissector (44818
+# EtherNet/IP, 41170 Manolito, ...) is not read as QUIC.
 # usage: bench/run_quic.sh [CAPTURE] [RUNS=3]   (installs time and tshark when missing)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,18 +50,23 @@ tool "bare libpcap loop" "echo -" 0 "$tmp/pcap_loop" "$cap"
 hellos="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin for c in [json.loads(l)] if c.get(\"transport\") == \"quic\" and c[\"client_hello\"]))'"
 tool "tlsscope read --json" "$hellos" 0 "$bin" read --json -q "$cap"
 tool "tlsscope read --json -j 2" "$hellos" 0 "$bin" read --json -q -j 2 "$cap"
-tool "tshark (two hello fields)" "wc -l" 1 tshark -r "$cap" -Y "tls.handshake.type==1" -T fields \
+# the same with UDP flows closed after 1 s without a datagram (the default
+# is 600 s): the cost of holding every connection until the end of the file
+tool "tlsscope read --json --idle-timeout 1" "$hellos" 0 "$bin" read --json -q --idle-timeout 1 "$cap"
+tool "tshark (two hello fields)" "wc -l" 1 tshark -r "$cap" -d udp.port==4433,quic -Y "tls.handshake.type==1" -T fields \
     -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite
 keys=${cap%.pcap}.keys
 if [[ -s $keys ]]; then
-    decrypted="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin for c in [json.loads(l)] if c.get(\"transport\") == \"quic\" and c[\"decryption\"][\"status\"] == \"decrypted\"))'"
+    decrypted="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin for c in [json.loads(l)] if c.get(\"transport\") == \"quic\" and c[\"decryption\"][\"status\"] == \"decrypted\" and not any(c[\"quic\"][\"packets\"][d][k] for d in (\"c2s\", \"s2c\") for k in (\"failed\", \"no_keys\"))))'"
     tool "tlsscope read --json --keylog" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" "$cap"
     tool "tlsscope read --json --keylog -j 2" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" -j 2 "$cap"
+    tool "tlsscope --json --keylog --idle-timeout 1" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" \
+        --idle-timeout 1 "$cap"
     # one line per QUIC packet (every 1-RTT packet decrypted and dissected);
     # count the connections where both Finished messages (type 20) appear
     tool "tshark -Y quic (key log)" \
         "awk -F'\t' '{n = split(\$2, t, \",\"); for (i = 1; i <= n; i++) if (t[i] == 20) f[\$1]++} END {c = 0; for (k in f) if (f[k] >= 2) c++; print c}'" \
-        1 tshark -r "$cap" -o "tls.keylog_file:$keys" -Y quic -T fields -e quic.connection.number -e tls.handshake.type
+        1 tshark -r "$cap" -d udp.port==4433,quic -o "tls.keylog_file:$keys" -Y quic -T fields -e quic.connection.number -e tls.handshake.type
 fi
 declare -a best bestm
 for ((k = 0; k < ${#names[@]}; k++)); do best[k]=999999; bestm[k]=0; done
