@@ -60,7 +60,7 @@ if [[ -s $keys ]]; then
     decrypted="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin for c in [json.loads(l)] if c.get(\"transport\") == \"quic\" and c[\"decryption\"][\"status\"] == \"decrypted\" and not any(c[\"quic\"][\"packets\"][d][k] for d in (\"c2s\", \"s2c\") for k in (\"failed\", \"no_keys\"))))'"
     tool "tlsscope read --json --keylog" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" "$cap"
     tool "tlsscope read --json --keylog -j 2" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" -j 2 "$cap"
-    tool "tlsscope --json --keylog --idle-timeout 1" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" \
+    tool "tlsscope --keylog --idle-timeout 1" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" \
         --idle-timeout 1 "$cap"
     # one line per QUIC packet (every 1-RTT packet decrypted and dissected);
     # count the connections where both Finished messages (type 20) appear
