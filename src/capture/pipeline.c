@@ -78,6 +78,9 @@ struct flow {
     uint8_t closed;        /* the connection is over; the flow absorbs its tail */
     uint8_t reset;         /* an RST was seen (the connection closes at a new SYN, idle or the end) */
     uint8_t declined;      /* the consumer does not follow this connection */
+    uint8_t on_over;       /* UDP: its connection is over, on the pipeline's over list */
+    struct flow *over_prev, *over_next;
+    int64_t over_us;       /* when it was over */
 };
 
 #define FRAG_MAX_PENDING 64
@@ -102,6 +105,7 @@ struct tsc_pipeline {
     struct flow **buckets;
     size_t nbuckets, nflows, nconns;
     struct flow *lru_head, *lru_tail; /* head = most recent */
+    struct flow *over_head, *over_tail; /* UDP flows whose connection is over, oldest first */
     struct conn_rec *q_head, *q_tail; /* connections in order of first packet */
     struct frag *frags;
     size_t nfrags;
@@ -318,6 +322,35 @@ static void lru_unlink(struct tsc_pipeline *pl, struct flow *f)
     f->lru_prev = f->lru_next = NULL;
 }
 
+static void over_unlink(struct tsc_pipeline *pl, struct flow *f)
+{
+    if (!f->on_over)
+        return;
+    if (f->over_prev)
+        f->over_prev->over_next = f->over_next;
+    else
+        pl->over_head = f->over_next;
+    if (f->over_next)
+        f->over_next->over_prev = f->over_prev;
+    else
+        pl->over_tail = f->over_prev;
+    f->over_prev = f->over_next = NULL;
+    f->on_over = 0;
+}
+
+static void over_push(struct tsc_pipeline *pl, struct flow *f, int64_t ts)
+{
+    f->on_over = 1;
+    f->over_us = ts;
+    f->over_next = NULL;
+    f->over_prev = pl->over_tail;
+    if (pl->over_tail)
+        pl->over_tail->over_next = f;
+    else
+        pl->over_head = f;
+    pl->over_tail = f;
+}
+
 static void lru_push(struct tsc_pipeline *pl, struct flow *f)
 {
     f->lru_prev = NULL;
@@ -502,6 +535,7 @@ static void flow_remove(struct tsc_pipeline *pl, struct flow *f)
     if (*pp)
         *pp = f->hnext;
     lru_unlink(pl, f);
+    over_unlink(pl, f);
     seg_free_all(pl, &f->tcp[0]);
     seg_free_all(pl, &f->tcp[1]);
     pl->nflows--;
@@ -539,6 +573,13 @@ static void enforce_memory(struct tsc_pipeline *pl, int64_t ts)
  * (merged captures) close nothing either: the flows look newer than them. */
 static void expire_idle(struct tsc_pipeline *pl, int64_t ts)
 {
+    /* connections that said they are over, once their grace has passed
+     * (by this packet's time: the same with one thread or several) */
+    while (pl->over_head && ts > pl->over_head->over_us && elapsed(ts, pl->over_head->over_us) > TSC_FLOW_OVER_US) {
+        struct flow *f = pl->over_head;
+        close_conn(pl, f, f->last_us);
+        flow_remove(pl, f);
+    }
     if (pl->lim.idle_timeout_us <= 0)
         return;
     if (!pl->clock_set) {
@@ -566,6 +607,7 @@ static void expire_idle(struct tsc_pipeline *pl, int64_t ts)
 
 static void start_connection(struct tsc_pipeline *pl, struct flow *f, int64_t ts)
 {
+    over_unlink(pl, f);
     seg_free_all(pl, &f->tcp[0]);
     seg_free_all(pl, &f->tcp[1]);
     memset(f->tcp, 0, sizeof f->tcp);
@@ -816,6 +858,8 @@ static void udp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
         if (c)
             (void)pl->ops->datagram(pl->ctx, c, side, pk->payload, pk->payload_len, pk->payload_wire, ts);
     }
+    if (c && !f->on_over && pl->ops->over && pl->ops->over(pl->ctx, c))
+        over_push(pl, f, ts);
     live_report(pl, f);
 }
 

@@ -82,6 +82,11 @@ struct tsc_flow_info {
     uint8_t payload_side;     /* UDP: the side that sent it */
 };
 
+/* How long a UDP connection that is over still takes datagrams (its
+ * peer's close, retransmissions): QUIC's draining period is three probe
+ * timeouts (RFC 9000 10.2), a second or two on the Internet. */
+#define TSC_FLOW_OVER_US ((int64_t)5 * 1000000)
+
 struct tsc_flow_ops {
     /* ---- contexts ---- */
     /* One context per pipeline; `arg` is the factory's (needed only during
@@ -115,6 +120,12 @@ struct tsc_flow_ops {
     int (*reportable)(void *ctx, const struct tsc_flow_conn *c);
     /* Live capture: can it be reported before it closes (its handshake is done)? */
     int (*complete)(void *ctx, const struct tsc_flow_conn *c);
+    /* UDP: is the connection over (a QUIC CONNECTION_CLOSE, a DTLS fatal
+     * alert or close_notify)? Capture then ends it once TSC_FLOW_OVER_US of
+     * the capture's time pass without it starting over, rather than at the
+     * idle timeout: a file of many short connections is read in bounded
+     * memory. NULL: never. */
+    int (*over)(void *ctx, const struct tsc_flow_conn *c);
 
     /* ---- the end ---- */
     void (*release)(void *ctx, struct tsc_flow_conn *c, uint64_t ordinal);

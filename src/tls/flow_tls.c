@@ -149,6 +149,12 @@ static int tls_complete(void *ctx, const struct tsc_flow_conn *h)
     return cconn_of(h)->complete || cconn_of(h)->ended;
 }
 
+static int tls_over(void *ctx, const struct tsc_flow_conn *h)
+{
+    (void)ctx;
+    return cconn_of(h)->ended;
+}
+
 static void tls_release(void *ctx, struct tsc_flow_conn *h, uint64_t ordinal)
 {
     const struct flow_tls *ft = ctx;
@@ -181,6 +187,7 @@ static const struct tsc_flow_ops tls_ops = {
     .close = tls_close,
     .reportable = tls_reportable,
     .complete = tls_complete,
+    .over = tls_over,
     .release = tls_release,
     .free = tls_free,
     .conn_size = sizeof(struct tsc_conn),

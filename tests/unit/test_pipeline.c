@@ -36,6 +36,7 @@ struct tconn {
     struct tsc_flow_info fi;
     int closed, released, freed;
     int datagrams;
+    int over; /* a datagram "bye" ended it */
     uint64_t ordinal;
 };
 
@@ -113,6 +114,8 @@ static int t_datagram(void *ctx, struct tsc_flow_conn *h, int side, const uint8_
         return TSC_FLOW_NEW_CONN;
     }
     tc(h)->datagrams++;
+    if (n >= 3 && memcmp(p, "bye", 3) == 0)
+        tc(h)->over = 1;
     logf_(ctx, "datagram %d side=%d %.*s %zu/%zu t=%lld", tc(h)->id, side, (int)n, (const char *)p, n, wire,
           (long long)ts);
     return 0;
@@ -150,6 +153,12 @@ static int t_complete(void *ctx, const struct tsc_flow_conn *h)
     return 0;
 }
 
+static int t_over(void *ctx, const struct tsc_flow_conn *h)
+{
+    (void)ctx;
+    return ((const struct tconn *)(const void *)h)->over;
+}
+
 static void t_release(void *ctx, struct tsc_flow_conn *h, uint64_t ordinal)
 {
     tc(h)->released = 1;
@@ -175,6 +184,7 @@ static const struct tsc_flow_ops t_ops = {
     .close = t_close,
     .reportable = t_reportable,
     .complete = t_complete,
+    .over = t_over,
     .release = t_release,
     .free = t_free,
     .conn_size = sizeof(struct tconn),
@@ -399,6 +409,42 @@ static void udp_taken_late_and_restarted(void **state)
     tsc_pipeline_free(pl);
 }
 
+/* A UDP connection that says it is over ends TSC_FLOW_OVER_US after,
+ * without waiting for the idle timeout: a datagram within the grace still
+ * goes to it, the first packet past it (any flow's) ends it, and its
+ * 5-tuple then starts afresh. */
+static void udp_over_ends_early(void **state)
+{
+    (void)state;
+    const int64_t s = 1000000;
+    struct tsc_pipeline *pl = new_pipeline(0, 0, 600 * s);
+    struct tctx *t = g_ctx;
+    udp(pl, 1, 40000, 443, "hello", 1 * s);
+    udp(pl, 1, 40000, 443, "bye", 2 * s);
+    udp(pl, 0, 40000, 443, "late", 3 * s);
+    udp(pl, 1, 40001, 443, "other", 2 * s + TSC_FLOW_OVER_US + 1);
+    udp(pl, 1, 40000, 443, "after", 9 * s);
+    tsc_pipeline_finish(pl);
+    static const char *const want[] = {
+        "open 0 udp start=1 client=0/0",
+        "datagram 0 side=0 hello 5/5 t=1000000",
+        "datagram 0 side=0 bye 3/3 t=2000000",
+        "datagram 0 side=1 late 4/4 t=3000000",
+        "close 0 t=3000000",
+        "release 0 #1",
+        "open 1 udp start=1 client=0/0",
+        "datagram 1 side=0 other 5/5 t=7000001",
+        "open 2 udp start=1 client=0/0",
+        "datagram 2 side=0 after 5/5 t=9000000",
+        "close 1 t=7000001",
+        "release 1 #2",
+        "close 2 t=9000000",
+        "release 2 #3",
+    };
+    assert_log(t, want, (int)(sizeof want / sizeof want[0]));
+    tsc_pipeline_free(pl);
+}
+
 /* Two flows at most: a third evicts the least recently active, whose
  * connection gets the error (a LIMIT) before its close. TCP data before any
  * SYN is a connection the capture saw begin mid-way. */
@@ -505,6 +551,7 @@ int main(void)
         cmocka_unit_test(udp_order_and_idle_close),
         cmocka_unit_test(udp_fragmented_datagram),
         cmocka_unit_test(udp_taken_late_and_restarted),
+        cmocka_unit_test(udp_over_ends_early),
         cmocka_unit_test(declined_udp_flows),
         cmocka_unit_test(eviction_and_midstream),
         cmocka_unit_test(tls_consumer_reports_tcp_not_udp),
