@@ -148,7 +148,10 @@ def check_case(corpus: str, case: Case, args, known: dc.Known) -> Result:
         if case.keys_note:
             res.notes.append(f"{case.rel}: read without keys ({case.keys_note})")
         runs = {}
-        for label, kl in [(case.rel, None)] + ([(case.rel + " [keys]", keylog)] if keylog else []):
+        # a file that carries its keys (Decryption Secrets Blocks) is read
+        # with them by both tools whatever the options: no run without keys
+        plain = [] if case.keys_kind == "dsb" and keylog else [(case.rel, None)]
+        for label, kl in plain + ([(case.rel + " [keys]", keylog)] if keylog else []):
             run = dc.run_tlsscope(args.tlsscope, cap, kl, args.timeout,
                                   ["--data=4096"] if kl else [])
             if run.status != "ok":
