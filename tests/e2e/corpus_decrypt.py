@@ -267,7 +267,12 @@ SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSaniti
 def run_scope(binary: str, args: list, timeout: int):
     """`tlsscope read --json ARGS...` (the capture last), judged as
     difflib_common.run_tlsscope judges it (crash, timeout, exit, JSON)."""
-    return dc.run_tlsscope(binary, args[-1], timeout=timeout, extra=args[:-1])
+    run = dc.run_tlsscope(binary, args[-1], timeout=timeout, extra=args[:-1])
+    # TLS over TCP is compared here; a file's DTLS and QUIC connections
+    # (its Decryption Secrets Blocks decrypt those too) have their own
+    # tests (dtls_corpus, quic_corpus)
+    run.conns = [c for c in run.conns if c.get("transport", "tcp") == "tcp"]
+    return run
 
 
 # --------------------------------------------------------------------------
