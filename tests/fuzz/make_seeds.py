@@ -112,6 +112,78 @@ def assemble_seeds(hs):
     return stream, frags, crypto
 
 
+def quic_crypto_seeds(hs):
+    """Handshake bytes of one direction as the quic_crypto target's CRYPTO
+    pieces (op 0, cap 8 KiB): 300-byte pieces 200 bytes apart (each
+    overlapping the next), the odd ones first, then the even ones, then the
+    first again; and the same bytes from the last piece to the first."""
+    def raw(off, b):
+        return bytes([0]) + off.to_bytes(3, "big") + struct.pack("!H", len(b)) + b
+    head = bytes([7]) + bytes(12)
+    starts = list(range(0, len(hs), 200))
+    order = starts[1::2] + starts[0::2] + starts[:1]
+    yield head + b"".join(raw(o, hs[o:o + 300]) for o in order)
+    yield head + b"".join(raw(o, hs[o:o + 200]) for o in reversed(starts))
+
+
+def quic_crypto_synthetic():
+    """The quic_crypto target's edge cases (generated pieces of its six
+    messages, and RFC 9001 A.2's ClientHello as it comes)."""
+    def gen(off, n, salt=0):
+        return bytes([1 | salt << 2]) + off.to_bytes(3, "big") + struct.pack("!H", n)
+
+    def raw(off, b):
+        return bytes([0]) + off.to_bytes(3, "big") + struct.pack("!H", len(b)) + b
+
+    def edge(sel, d, n):
+        return bytes([2 | sel << 2]) + struct.pack("!HH", d, n)
+
+    def near(d, n, salt=0):
+        return bytes([3 | salt << 2]) + struct.pack("!HH", d, n)
+
+    def lens(*ls):
+        return struct.pack("!6H", *ls)
+    seeds = []
+    # RFC 9001 A.2's ClientHello (the CRYPTO frame's data) in three pieces,
+    # the last first, as Chrome splits and reorders its ClientHello, one
+    # piece sent twice
+    ch = bytes.fromhex(
+        "010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47f06a2b69484c00000413011302010000c000000010000e00000b6578"
+        "616d706c652e636f6dff01000100000a00080006001d00170018001000070005"
+        "04616c706e000500050100000000003300260024001d00209370b2c9caa47fba"
+        "baf4559fedba753de171fa71f50f1ce15d43e994ec74d748002b000302030400"
+        "0d0010000e0403050306030203080408050806002d00020101001c0002400100"
+        "3900320408ffffffffffffffff05048000ffff07048000ffff08011001048000"
+        "75300901100f088394c8f03e51570806048000ffff")
+    seeds.append(bytes([2]) + bytes(12) + raw(160, ch[160:]) + raw(0, ch[:90]) + raw(160, ch[160:]) +
+                 raw(90, ch[90:160]))
+    # cap 1 KiB, messages of 40, 0, 300, 1100 (over the cap: passed over),
+    # 20 and 5 bytes: a gap filled late, overlaps whose bytes disagree (the
+    # first copy kept), a repeat, a piece too far ahead and one that just
+    # fits, a piece straight on while nothing is held
+    ls = lens(40, 0, 300, 1100, 20, 5)
+    ops = gen(0, 10) + gen(30, 20) + gen(20, 30, 5) + gen(30, 20) + gen(10, 15, 3) + gen(5, 60) + \
+        near(1024 + 1024, 1) + near(1024 + 1023, 1, 2) + gen(60, 200) + gen(260, 400) + gen(660, 900) + \
+        gen(1560, 50) + gen(2000, 10) + gen(1610, 200)
+    seeds.append(bytes([4]) + ls + ops)
+    # offsets at and past 2^62 - 1, and at 2^64 - 1
+    ops = gen(0, 8) + edge(0, 0, 1) + edge(0, 0, 0) + edge(0, 10, 10) + edge(0, 10, 11) + edge(1, 0, 1) + \
+        edge(2, 0, 1) + edge(2, 5, 6) + gen(8, 100)
+    seeds.append(bytes([4]) + ls + ops)
+    # cap 128: 33 pieces held apart (one more than kept), then one that joins
+    # them; a piece reaching exactly the cap ahead and one a byte past
+    ops = b"".join(gen(4 + 3 * k, 1) for k in range(34)) + gen(0, 120) + edge(3, 10, 10) + edge(3, 10, 11)
+    seeds.append(bytes([1]) + lens(60, 62, 64, 65, 3, 0) + ops)
+    # cap 128: a message of 120 bytes pending when 20 more bytes join in
+    # one piece (the stream's buffer breaks), then nothing more goes on
+    ops = gen(0, 100) + gen(100, 40) + gen(140, 20)
+    seeds.append(bytes([1]) + lens(120, 10, 0, 0, 0, 0) + ops)
+    # cap 128: a message of 126 bytes left over at the end of a piece that
+    # began it (buffered with its header: 129 bytes, over the cap)
+    seeds.append(bytes([1]) + lens(10, 126, 0, 0, 0, 0) + gen(0, 143) + gen(143, 10))
+    return seeds
+
+
 def records(stream):
     off = 0
     while off + 5 <= len(stream):
@@ -447,6 +519,8 @@ def main():
             hs = b"".join(body for t, body in records(st) if t == 22)
             for seed in assemble_seeds(hs[:16384]):
                 put("assemble", seed, seen)
+            for seed in quic_crypto_seeds(hs[:8192]) if len(seen.get("quic_crypto", ())) < 12 else ():
+                put("quic_crypto", seed, seen)
             off = 0
             while off + 4 <= len(hs):
                 mt, ml = hs[off], int.from_bytes(hs[off + 1:off + 4], "big")
@@ -480,6 +554,8 @@ def main():
         put("dtls_frag", seed, seen)
     for seed in quic_synthetic():
         put("quic", seed, seen)
+    for seed in quic_crypto_synthetic():
+        put("quic_crypto", seed, seen)
     for t, s in sorted(seen.items()):
         print("make_seeds: %s: %d seeds" % (t, len(s)))
 
