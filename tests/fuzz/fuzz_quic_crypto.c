@@ -26,7 +26,8 @@
  * 64 << (cfg & 7). The stream the generated pieces are cut from holds six
  * messages of types 1, 2, 8, 11, 15, 20 and lengths lens[j], byte o of
  * message j's body being o * 131 + j * 29; past them byte o is o * 7 + 3.
- * A generated piece's bytes are XORed with ctl >> 2 (0: the true bytes;
+ * A generated piece is at most 4 * cap bytes (n modulo 4 * cap + 1); its
+ * bytes are XORed with ctl >> 2 (0: the true bytes;
  * otherwise a copy that disagrees). ctl & 3:
  *   0 a piece as it comes: [offset u24][n u16] and up to n bytes;
  *   1 a generated piece: [offset u24][n u16];
@@ -57,6 +58,7 @@ struct model {
     size_t cap;
     uint64_t next;         /* stream bytes joined */
     uint8_t *data, *have;  /* bytes ahead of `next`, by offset - next */
+    size_t held;           /* bytes ahead that arrived */
     uint8_t broken;
     uint8_t malformed;     /* the last REFUSED was for a malformed piece, not a limit */
     /* the joined stream read as messages, one byte at a time */
@@ -191,13 +193,7 @@ static void model_stream(struct model *md, const struct seen *s, size_t *k, cons
         md->broken = 1; /* the message left over does not fit */
 }
 
-static int model_holes(const struct model *md)
-{
-    for (size_t o = 0; o < md->cap; o++)
-        if (md->have[o])
-            return 1;
-    return 0;
-}
+static int model_holes(const struct model *md) { return md->held > 0; }
 
 /* Separate runs of bytes held ahead, were [lo, hi) added. */
 static size_t runs_with(const struct model *md, size_t lo, size_t hi)
@@ -253,6 +249,7 @@ static enum tsc_asm_verdict model_crypto(struct model *md, const struct seen *s,
         if (!md->have[o]) { /* the first copy of a byte is the one kept */
             md->have[o] = 1;
             md->data[o] = p[o - lo];
+            md->held++;
         }
     }
     size_t joined = 0;
@@ -260,6 +257,7 @@ static enum tsc_asm_verdict model_crypto(struct model *md, const struct seen *s,
         joined++;
     if (joined) {
         md->next += joined;
+        md->held -= joined;
         model_stream(md, s, k, md->data, joined);
         memmove(md->data, md->data + joined, md->cap - joined);
         memmove(md->have, md->have + joined, md->cap - joined);
@@ -378,6 +376,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             crypto(&md, &a, &s, &out, offset, v.p, v.len);
             continue;
         }
+        n = (uint16_t)(n % (4 * md.cap + 1)); /* more is only ever taken straight on */
         uint8_t salt = ctl >> 2;
         for (size_t i = 0; i < n; i++)
             gen[i] = (uint8_t)(stream_byte(lens, offset + i) ^ salt);
