@@ -22,7 +22,10 @@ version 1 or 2) give the quic seeds, each datagram with the DCID length
 its short headers have; the ones in the repository came from the
 corpus's illustrated-quic capture.pcap and arkime's quicietf.pcap and
 quicietfooo.pcap, plus decrypted payloads written out below
-(quic_synthetic)."""
+(quic_synthetic). The same captures give the frame_quic seeds: the
+corpus's illustrated-quic capture.pcap (its keylog.txt is part of the
+target's fixed key log) and the golden quic-*.pcap made by
+tests/e2e/make_quic_captures.py (their .keys too)."""
 import hashlib
 import os
 import struct
@@ -455,6 +458,46 @@ def quic_seeds(link, pkts):
     return out
 
 
+QUIC_SEED_BYTES = 8192  # datagrams of one connection kept in a frame_quic seed
+QUIC_SEED_DATAGRAMS = 16
+
+
+def quic_starts(dg):
+    """A long header packet of QUIC version 1 or 2, or a Version Negotiation."""
+    return len(dg) >= 7 and dg[0] & 0x80 and int.from_bytes(dg[1:5], "big") in QUIC_VERSIONS + (0,)
+
+
+def quic_conns(link, pkts):
+    """Per UDP 5-tuple that carries QUIC: [(side, payload)] from its first
+    QUIC datagram on, side 0 the sender of that datagram."""
+    conns, order = {}, []
+    for src, dst, payload in udp_datagrams(link, pkts):
+        key = (src, dst) if src < dst else (dst, src)
+        if key not in conns:
+            if not quic_starts(payload):
+                continue
+            conns[key] = (src, [])
+            order.append(key)
+        first, dgs = conns[key]
+        dgs.append((0 if src == first else 1, payload))
+    return [conns[k][1] for k in order]
+
+
+def frame_quic_seed(cfg, dgs):
+    """The frame_quic target's input: [cfg][ctl][len u16][datagram]...
+    (cfg bit 4: the target's fixed key log, which holds the secrets of the
+    captures the seeds come from)."""
+    out = bytes([cfg])
+    total, count = 0, 0
+    for side, dg in dgs:
+        if total + len(dg) > QUIC_SEED_BYTES or count >= QUIC_SEED_DATAGRAMS:
+            break
+        out += bytes([side]) + struct.pack("!H", len(dg)) + dg
+        total += len(dg)
+        count += 1
+    return out
+
+
 def quic_synthetic():
     """Decrypted payloads (cfg bit 5): RFC 9001 A.2's and A.3's frames, and
     one of every frame type (tests/unit/test_quic.c)."""
@@ -512,6 +555,12 @@ def main():
                 put("dtls_frag", seed, seen)
         for seed in quic_seeds(link, pkts)[:24]:
             put("quic", seed, seen)
+        for i, dgs in enumerate(quic_conns(link, pkts)[:2]):
+            # JSON with the fixed key log, -v without keys (a second
+            # connection, as a resumption with 0-RTT, only the first);
+            # live with --data for the first capture
+            for cfg in (1 | 16, 0, 16 | 8 | 4)[:1 if i else 3 if "frame_quic" not in seen else 2]:
+                put("frame_quic", frame_quic_seed(cfg, dgs), seen)
         for i, ops in enumerate(conn_ops(pkts)):
             put("frame_tcp", bytes([2 * (i & 1)]) + ops, seen)
         for key, st in streams(pkts).items():
