@@ -59,6 +59,13 @@ add_test(NAME e2e/dtls_variants COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/dt
 set_tests_properties(e2e/dtls_variants PROPERTIES FIXTURES_REQUIRED dtls_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME e2e/mutate_dtls_captures COMMAND bash -c "set -- ${TSC_DTLS_CAPTURES}/*.pcap; [ -e \"$1\" ] || { echo 'mutate: SKIPPED: no DTLS captures (make_dtls_captures needs root)'; exit 77; }; exec python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py --tlsscope $<TARGET_FILE:tlsscope> --head-cuts 0 --variants 12 \"$@\"")
 set_tests_properties(e2e/mutate_dtls_captures PROPERTIES FIXTURES_REQUIRED dtls_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
+# QUIC (issue 15): the corpus's QUIC captures listed in tests/e2e/mutate_quic.txt
+# (two with their secrets) truncated and damaged (the golden quic-*.pcap, made
+# from ngtcp2 peers, go through `mutate` above with their key logs).
+add_test(NAME e2e/mutate_quic_corpus COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py
+         --tlsscope $<TARGET_FILE:tlsscope> --head-cuts 0 --variants 12
+         --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --list ${CMAKE_SOURCE_DIR}/tests/e2e/mutate_quic.txt)
+set_tests_properties(e2e/mutate_quic_corpus PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 add_test(NAME e2e/dtls_corpus COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/dtls_corpus.py
          --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --tlsscope $<TARGET_FILE:tlsscope> -j 2)
 set_tests_properties(e2e/dtls_corpus PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)

@@ -4,11 +4,16 @@ has bytes flipped; tlsscope must read each variant and exit 0 (read) or 1
 (the file could not be read, with a one-line 'tlsscope: FILE: reason'), never
 crash (signal, sanitizer report), hang, or print invalid JSON. A capture
 with a key log beside it (NAME.keys, and NAME.server.key) is read with
---keylog (--rsa-key) and --data, so damaged records go through decryption.
+--keylog (--rsa-key) and --data, so damaged records go through decryption;
+CAPTURE=KEYLOG names a key log kept elsewhere.
 
-usage: mutate.py --tlsscope BIN [--variants N] [--head-cuts H] [--seed S] CAPTURE...
+usage: mutate.py --tlsscope BIN [--variants N] [--head-cuts H] [--seed S]
+                 [--corpus DIR] [--list FILE] CAPTURE...
 (cuts at each of the first H bytes, default 64, then N/2 random cuts and N
 variants with bytes overwritten per capture)
+--corpus: CAPTURE (and KEYLOG) are paths inside DIR, the public corpus; when
+DIR is absent the run is skipped with a message (exit 77). --list FILE adds
+the captures FILE lists, one a line ('#' comments).
 Closing line: 'mutate: N passed, M failed'."""
 import argparse
 import json
@@ -19,7 +24,9 @@ import sys
 import tempfile
 
 
-def key_args(cap):
+def key_args(cap, keylog=None):
+    if keylog:
+        return ["--keylog", keylog, "--data=64"]
     base = cap[:-5] if cap.endswith(".pcap") else cap
     args = []
     if os.path.exists(base + ".keys"):
@@ -63,12 +70,35 @@ def main():
     ap.add_argument("--head-cuts", type=int, default=64)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=int, default=60)
-    ap.add_argument("captures", nargs="+")
+    ap.add_argument("--corpus")
+    ap.add_argument("--list")
+    ap.add_argument("captures", nargs="*")
     a = ap.parse_args()
+    names = list(a.captures)
+    if a.list:
+        for line in open(a.list):
+            line = line.split("#", 1)[0].strip()
+            if line:
+                names.append(line)
+    if a.corpus and not os.path.isdir(a.corpus):
+        print("mutate: SKIPPED: no corpus at %s" % a.corpus)
+        return 77
+    jobs = []
+    for name in names:
+        cap, _, keylog = name.partition("=")
+        if a.corpus:
+            cap = os.path.join(a.corpus, cap)
+            keylog = os.path.join(a.corpus, keylog) if keylog else ""
+        if not os.path.exists(cap):
+            print("mutate: %s: no such capture" % cap)
+            return 1
+        jobs.append((cap, keylog or None))
+    if not jobs:
+        ap.error("no captures")
     rnd = random.Random(a.seed)
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for cap in a.captures:
+        for cap, keylog in jobs:
             data = open(cap, "rb").read()
             variants = []
             # truncations: every byte of the first 64 (the file and first
@@ -88,7 +118,7 @@ def main():
                 path = os.path.join(tmp, os.path.basename(cap) + "." + name)
                 with open(path, "wb") as f:
                     f.write(blob)
-                why = run(a.tlsscope, path, a.timeout, key_args(cap))
+                why = run(a.tlsscope, path, a.timeout, key_args(cap, keylog))
                 if why:
                     failed += 1
                     keep = os.path.join(os.environ.get("TSC_MUTATE_KEEP", tmp), os.path.basename(path))
