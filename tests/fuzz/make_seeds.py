@@ -458,8 +458,8 @@ def quic_seeds(link, pkts):
     return out
 
 
-QUIC_SEED_BYTES = 8192  # datagrams of one connection kept in a frame_quic seed
-QUIC_SEED_DATAGRAMS = 16
+QUIC_SEED_BYTES = 12288  # datagrams of one connection kept in a frame_quic seed (a key update comes late)
+QUIC_SEED_DATAGRAMS = 20
 
 
 def quic_starts(dg):
