@@ -60,8 +60,9 @@ set_tests_properties(e2e/dtls_variants PROPERTIES FIXTURES_REQUIRED dtls_capture
 add_test(NAME e2e/mutate_dtls_captures COMMAND bash -c "set -- ${TSC_DTLS_CAPTURES}/*.pcap; [ -e \"$1\" ] || { echo 'mutate: SKIPPED: no DTLS captures (make_dtls_captures needs root)'; exit 77; }; exec python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py --tlsscope $<TARGET_FILE:tlsscope> --head-cuts 0 --variants 12 \"$@\"")
 set_tests_properties(e2e/mutate_dtls_captures PROPERTIES FIXTURES_REQUIRED dtls_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
 # QUIC (issue 15): the corpus's QUIC captures listed in tests/e2e/mutate_quic.txt
-# (two with their secrets) truncated and damaged (the golden quic-*.pcap, made
-# from ngtcp2 peers, go through `mutate` above with their key logs).
+# (three with their secrets) truncated and damaged (the golden quic-*.pcap, made
+# from ngtcp2 peers, go through `mutate` above with their key logs, and the
+# captures e2e/make_quic_captures makes through e2e/mutate_quic_captures below).
 add_test(NAME e2e/mutate_quic_corpus COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py
          --tlsscope $<TARGET_FILE:tlsscope> --head-cuts 0 --variants 12
          --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --list ${CMAKE_SOURCE_DIR}/tests/e2e/mutate_quic.txt)
@@ -89,6 +90,8 @@ set_tests_properties(e2e/make_quic_captures PROPERTIES FIXTURES_SETUP quic_captu
 add_test(NAME e2e/quic_diff COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/quic_diff.py --tlsscope $<TARGET_FILE:tlsscope>
          --known ${CMAKE_SOURCE_DIR}/tests/e2e/quic_known_disagreements.tsv ${TSC_QUIC_CAPTURES})
 set_tests_properties(e2e/quic_diff PROPERTIES FIXTURES_REQUIRED quic_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME e2e/mutate_quic_captures COMMAND bash -c "set -- ${TSC_QUIC_CAPTURES}/*.pcap; [ -e \"$1\" ] || { echo 'mutate: SKIPPED: no QUIC captures (make_quic_captures needs root)'; exit 77; }; exec python3 ${CMAKE_SOURCE_DIR}/tests/e2e/mutate.py --tlsscope $<TARGET_FILE:tlsscope> --head-cuts 0 --variants 12 \"$@\"")
+set_tests_properties(e2e/mutate_quic_captures PROPERTIES FIXTURES_REQUIRED quic_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
 
 # The public corpus beside the checkout (skipped, and said so, when absent).
 add_test(NAME e2e/corpus_diff COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/corpus_diff.py
