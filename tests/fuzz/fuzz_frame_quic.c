@@ -12,9 +12,17 @@
  * Handshake and 1-RTT keys); with either the run decrypts; bit 2 decrypted
  * application data goes to the sink (--data); bit 3 live capture (a
  * connection is shown as soon as its handshake completes or it ends).
- * Then datagrams [ctl][len u16][len bytes]: ctl bit 0 the side; bit 1 the
- * snaplen cut the datagram, whose length on the wire was
- * len + 1 + (ctl >> 2).
+ * Then datagrams [ctl][len u16][len bytes]: ctl bit 0 the side; bit 7
+ * clear: the bytes are the datagram, and bit 1 says the snaplen cut it, its
+ * length on the wire being len + 1 + ((ctl >> 2) & 31); bit 7 set: the
+ * bytes are a version 1 Initial packet to seal here, so that frames the
+ * fuzzer makes reach frame_quic.c's frame handling past the AEAD (which a
+ * mutated packet never passes): [flags u8][key DCID: len u8, bytes]
+ * [DCID: len u8, bytes][SCID: len u8, bytes][pn u8][plaintext frames...],
+ * sealed with the Initial keys of the key DCID, the server's if flags bit
+ * 0, padded to 20 bytes, with a 4-byte packet number; flags bit 1 keeps
+ * it back, to go in one datagram with the next sealed packets (coalesced,
+ * sent once one without bit 1 comes or they pass 1,500 bytes).
  *
  * As in flow_tls.c: no connection until a datagram starts QUIC (the client
  * side told by its packet type, and fixed), and a datagram that starts the
@@ -23,6 +31,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 
 #include "crypto/keylog.h"
 #include "report/report.h"
@@ -55,6 +67,155 @@ static const char fixed_keys[] =
     "SERVER_HANDSHAKE_TRAFFIC_SECRET a5820a684ebad86a7d78aeddb2656b4b736ead0308c2ce4413228c137f89f68f b17b8e0168fae9dfef092518816caf408d0e9be9213657b6ec308b782874576e\n"
     "CLIENT_TRAFFIC_SECRET_0 a5820a684ebad86a7d78aeddb2656b4b736ead0308c2ce4413228c137f89f68f 8012fc883cbccfac4bcfc6334d757b815b749a66114dbc5ef41f9e34a318a6f3\n"
     "SERVER_TRAFFIC_SECRET_0 a5820a684ebad86a7d78aeddb2656b4b736ead0308c2ce4413228c137f89f68f cdb009bbaa7b00f8696ff878241cddc976068049bc5ab19ad10edf9ccde172b3\n";
+
+/* ------------------------------------------- sealing an Initial here */
+
+static const uint8_t salt_v1[20] = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+                                    0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a}; /* RFC 9001 5.2 */
+
+static int hkdf(int mode, const uint8_t *key, size_t key_len, const uint8_t *salt, size_t salt_len,
+                const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *x = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    static const uint8_t none = 0;
+    OSSL_PARAM params[6];
+    size_t k = 0;
+    params[k++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    params[k++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[k++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, key_len ? (void *)key : (void *)&none, key_len);
+    if (salt)
+        params[k++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
+    if (info)
+        params[k++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_len);
+    params[k] = OSSL_PARAM_construct_end();
+    int ok = x && EVP_KDF_derive(x, out, out_len, params) == 1;
+    EVP_KDF_CTX_free(x);
+    EVP_KDF_free(kdf);
+    return ok;
+}
+
+/* HKDF-Expand-Label (RFC 8446 7.1) with an empty context. */
+static int expand_label(const uint8_t *secret, const char *label, uint8_t *out, size_t n)
+{
+    uint8_t info[64];
+    size_t ll = strlen(label), k = 0;
+    info[k++] = (uint8_t)(n >> 8);
+    info[k++] = (uint8_t)n;
+    info[k++] = (uint8_t)(6 + ll);
+    memcpy(info + k, "tls13 ", 6);
+    k += 6;
+    memcpy(info + k, label, ll);
+    k += ll;
+    info[k++] = 0;
+    return hkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY, secret, 32, NULL, 0, info, k, out, n);
+}
+
+struct ikeys {
+    uint8_t kid[20], kid_len, server, ok;
+    uint8_t key[16], iv[12], hp[16];
+};
+
+/* The Initial keys of one direction for a key DCID (the last ones kept:
+ * the inputs seal most packets with the same). */
+static const struct ikeys *initial_keys(const uint8_t *kid, uint8_t kid_len, int server)
+{
+    static struct ikeys k;
+    if (k.ok && k.kid_len == kid_len && k.server == server && memcmp(k.kid, kid, kid_len) == 0)
+        return &k;
+    memset(&k, 0, sizeof k);
+    uint8_t initial[32], secret[32];
+    if (!hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, kid, kid_len, salt_v1, sizeof salt_v1, NULL, 0, initial, 32) ||
+        !expand_label(initial, server ? "server in" : "client in", secret, 32) ||
+        !expand_label(secret, "quic key", k.key, 16) || !expand_label(secret, "quic iv", k.iv, 12) ||
+        !expand_label(secret, "quic hp", k.hp, 16))
+        return NULL;
+    memcpy(k.kid, kid, kid_len);
+    k.kid_len = kid_len;
+    k.server = (uint8_t)server;
+    k.ok = 1;
+    return &k;
+}
+
+static int cipher(const EVP_CIPHER *alg, const uint8_t *key, const uint8_t *iv, const uint8_t *aad, size_t aad_len,
+                  const uint8_t *in, size_t n, uint8_t *out, uint8_t *tag)
+{
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    int l = 0, ok = x && EVP_EncryptInit_ex(x, alg, NULL, key, iv) == 1;
+    if (ok && !tag)
+        EVP_CIPHER_CTX_set_padding(x, 0);
+    if (ok && aad_len)
+        ok = EVP_EncryptUpdate(x, NULL, &l, aad, (int)aad_len) == 1;
+    if (ok && n)
+        ok = EVP_EncryptUpdate(x, out, &l, in, (int)n) == 1;
+    if (ok)
+        ok = EVP_EncryptFinal_ex(x, out + l, &l) == 1;
+    if (ok && tag)
+        ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
+    EVP_CIPHER_CTX_free(x);
+    return ok;
+}
+
+#define SEAL_MAX 1500 /* plaintext kept of one sealed packet */
+
+/* Append to out[*len..] the Initial the op at the cursor describes;
+ * 0 if the op is cut short. */
+static int seal_initial(struct tsc_cursor *c, uint8_t *out, size_t *len, size_t room)
+{
+    uint8_t flags = 0, kl = 0, dl = 0, sl = 0, pn = 0;
+    struct tsc_view kid, dcid, scid;
+    if (!tsc_is_ok(tsc_cursor_u8(c, &flags)) || !tsc_is_ok(tsc_cursor_u8(c, &kl)) || kl > 20 ||
+        !tsc_is_ok(tsc_cursor_bytes(c, kl, &kid)) || !tsc_is_ok(tsc_cursor_u8(c, &dl)) || dl > 20 ||
+        !tsc_is_ok(tsc_cursor_bytes(c, dl, &dcid)) || !tsc_is_ok(tsc_cursor_u8(c, &sl)) || sl > 20 ||
+        !tsc_is_ok(tsc_cursor_bytes(c, sl, &scid)) || !tsc_is_ok(tsc_cursor_u8(c, &pn)))
+        return 0;
+    const struct ikeys *k = initial_keys(kid.p, kl, flags & 1);
+    if (!k)
+        return 0;
+    uint8_t plain[SEAL_MAX];
+    size_t n = tsc_cursor_left(c) < SEAL_MAX ? tsc_cursor_left(c) : SEAL_MAX;
+    struct tsc_view body;
+    (void)tsc_cursor_bytes(c, n, &body);
+    if (n)
+        memcpy(plain, body.p, n);
+    while (n < 20)
+        plain[n++] = 0; /* PADDING: the header protection sample needs 16 bytes past the packet number + 4 */
+    uint8_t h[64];
+    size_t hl = 0;
+    h[hl++] = 0xc3; /* long header, Initial, a 4-byte packet number */
+    h[hl++] = 0, h[hl++] = 0, h[hl++] = 0, h[hl++] = 1;
+    h[hl++] = dl;
+    memcpy(h + hl, dcid.p, dl);
+    hl += dl;
+    h[hl++] = sl;
+    memcpy(h + hl, scid.p, sl);
+    hl += sl;
+    h[hl++] = 0; /* no token */
+    size_t plen = 4 + n + 16;
+    h[hl++] = (uint8_t)(0x40 | plen >> 8);
+    h[hl++] = (uint8_t)plen;
+    size_t pn_off = hl;
+    h[hl++] = 0, h[hl++] = 0, h[hl++] = 0, h[hl++] = pn;
+    if (hl + n + 16 > room - *len)
+        return 0;
+    uint8_t nonce[12];
+    memcpy(nonce, k->iv, 12);
+    nonce[11] ^= pn;
+    uint8_t *p = out + *len;
+    memcpy(p, h, hl);
+    if (!cipher(EVP_aes_128_gcm(), k->key, nonce, h, hl, plain, n, p + hl, p + hl + n))
+        return 0;
+    uint8_t mask[16];
+    if (!cipher(EVP_aes_128_ecb(), k->hp, NULL, NULL, 0, p + pn_off + 4, 16, mask, NULL))
+        return 0;
+    p[0] ^= mask[0] & 0x0f;
+    for (int i = 0; i < 4; i++)
+        p[pn_off + i] ^= mask[1 + i];
+    *len += hl + n + 16;
+    return 1;
+}
+
+/* ------------------------------------------------------------ the run */
 
 struct run {
     struct tsc_session_ctx sc;
@@ -165,6 +326,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (kl)
         tsc_session_set_decrypt(&r.sc, &dc);
     int64_t ts = 1;
+    static uint8_t sealed[2 * (SEAL_MAX + 128)];
+    size_t sealed_len = 0;
     while (tsc_cursor_left(&cur) >= 3) {
         uint8_t ctl = 0;
         uint16_t len = 0;
@@ -173,7 +336,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t n = len < tsc_cursor_left(&cur) ? len : tsc_cursor_left(&cur);
         struct tsc_view v = {NULL, 0};
         (void)tsc_cursor_bytes(&cur, n, &v);
-        size_t wire = (ctl & 2) ? v.len + 1 + (ctl >> 2) : v.len;
+        if (ctl & 0x80) {
+            struct tsc_cursor op = tsc_cursor_make(v.p, v.len);
+            uint8_t flags = v.len ? v.p[0] : 0;
+            if (!seal_initial(&op, sealed, &sealed_len, sizeof sealed))
+                sealed_len = 0;
+            else if (!(flags & 2) || sealed_len > SEAL_MAX) {
+                ts += 1000;
+                datagram(&r, ctl & 1, sealed, sealed_len, sealed_len, ts);
+                sealed_len = 0;
+            }
+            continue;
+        }
+        size_t wire = (ctl & 2) ? v.len + 1 + ((ctl >> 2) & 31) : v.len;
         ts += 1000;
         datagram(&r, ctl & 1, v.p, v.len, wire, ts); /* empty ones too, as the pipeline does */
     }

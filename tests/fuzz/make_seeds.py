@@ -150,14 +150,7 @@ def quic_crypto_synthetic():
     # RFC 9001 A.2's ClientHello (the CRYPTO frame's data) in three pieces,
     # the last first, as Chrome splits and reorders its ClientHello, one
     # piece sent twice
-    ch = bytes.fromhex(
-        "010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47f06a2b69484c00000413011302010000c000000010000e00000b6578"
-        "616d706c652e636f6dff01000100000a00080006001d00170018001000070005"
-        "04616c706e000500050100000000003300260024001d00209370b2c9caa47fba"
-        "baf4559fedba753de171fa71f50f1ce15d43e994ec74d748002b000302030400"
-        "0d0010000e0403050306030203080408050806002d00020101001c0002400100"
-        "3900320408ffffffffffffffff05048000ffff07048000ffff08011001048000"
-        "75300901100f088394c8f03e51570806048000ffff")
+    ch = RFC9001_CH
     seeds.append(bytes([2]) + bytes(12) + raw(160, ch[160:]) + raw(0, ch[:90]) + raw(160, ch[160:]) +
                  raw(90, ch[90:160]))
     # cap 1 KiB, messages of 40, 0, 300, 1100 (over the cap: passed over),
@@ -439,6 +432,15 @@ def from_server_hello(dgs):
 
 
 QUIC_VERSIONS = (1, 0x6B3343CF)
+# RFC 9001 A.2's ClientHello (its CRYPTO frame's data)
+RFC9001_CH = bytes.fromhex(
+    "010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47f06a2b69484c00000413011302010000c000000010000e00000b6578"
+    "616d706c652e636f6dff01000100000a00080006001d00170018001000070005"
+    "04616c706e000500050100000000003300260024001d00209370b2c9caa47fba"
+    "baf4559fedba753de171fa71f50f1ce15d43e994ec74d748002b000302030400"
+    "0d0010000e0403050306030203080408050806002d00020101001c0002400100"
+    "3900320408ffffffffffffffff05048000ffff07048000ffff08011001048000"
+    "75300901100f088394c8f03e51570806048000ffff")
 
 
 def quic_seeds(link, pkts):
@@ -498,9 +500,49 @@ def frame_quic_seed(cfg, dgs):
     return out
 
 
+def frame_quic_synthetic():
+    """frame_quic inputs with Initials the target seals (ctl bit 7), so
+    their frames pass the AEAD: RFC 9001 A.2's ClientHello in two CRYPTO
+    frames over two packets, the later bytes first, answered by A.3's
+    server Initial (ACK, ServerHello); and frames an Initial may not carry,
+    a malformed frame, a CONNECTION_CLOSE with a TLS alert, two packets
+    coalesced."""
+    kid, cscid, sscid = bytes.fromhex("8394c8f03e515708"), bytes.fromhex("c101"), bytes.fromhex("f067a5502a4262b5")
+
+    def seal(side, flags, dcid, scid, pn, frames, key=kid):
+        body = bytes([flags, len(key)]) + key + bytes([len(dcid)]) + dcid + bytes([len(scid)]) + scid + \
+            bytes([pn]) + frames
+        return bytes([0x80 | side]) + struct.pack("!H", len(body)) + body
+
+    def crypto(off, data):
+        return b"\x06" + struct.pack("!HH", 0x4000 | off, 0x4000 | len(data)) + data
+    ch = RFC9001_CH
+    server = bytes.fromhex(quic_synthetic_hex()[1])  # ACK + CRYPTO(ServerHello)
+    hello = seal(0, 0, kid, cscid, 0, crypto(120, ch[120:])) + seal(0, 0, kid, cscid, 1, b"\x01" + crypto(0, ch[:120]))
+    seeds = [bytes([1]) + hello + seal(1, 1, cscid, sscid, 0, server),
+             bytes([16 | 8]) + hello + seal(1, 1, cscid, sscid, 0, server)]
+    bad = [
+        b"\x08\x00\x03abc",                           # STREAM in an Initial
+        b"\x07\x02ab",                                 # NEW_TOKEN from the client
+        b"\x02\x05\x00\x02",                           # ACK cut short
+        b"\x1c\x41\x28\x06\x05alert",                  # CONNECTION_CLOSE, CRYPTO_ERROR 0x128
+        b"\x1e",                                       # HANDSHAKE_DONE
+        b"\x06\x80\x00\x00\x00\x00\x00\x00\x01\x01",   # CRYPTO at an offset past 2^30 - 1
+    ]
+    ops = seal(0, 2, kid, cscid, 0, crypto(0, ch[:60])) + seal(0, 0, kid, cscid, 1, crypto(60, ch[60:]))
+    for i, f in enumerate(bad):
+        ops += seal(i & 1, i & 1, cscid if i & 1 else kid, sscid if i & 1 else cscid, 2 + i, f)
+    seeds.append(bytes([0]) + ops)
+    return seeds
+
+
 def quic_synthetic():
     """Decrypted payloads (cfg bit 5): RFC 9001 A.2's and A.3's frames, and
     one of every frame type (tests/unit/test_quic.c)."""
+    return [bytes([0x20]) + bytes.fromhex(h) for h in quic_synthetic_hex()]
+
+
+def quic_synthetic_hex():
     hexes = [
         "060040f1010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e868"
         "04fe3a47f06a2b69484c00000413011302010000c000000010000e00000b6578"
@@ -520,7 +562,7 @@ def quic_synthetic():
         "0408ffffffffffffffff05048000ffff07048000ffff0801100104800075300901100f08"
         "8394c8f03e51570806048000ffff",
     ]
-    return [bytes([0x20]) + bytes.fromhex(h.replace(" ", "")) for h in hexes]
+    return [h.replace(" ", "") for h in hexes]
 
 
 def main():
@@ -605,6 +647,8 @@ def main():
         put("quic", seed, seen)
     for seed in quic_crypto_synthetic():
         put("quic_crypto", seed, seen)
+    for seed in frame_quic_synthetic():
+        put("frame_quic", seed, seen)
     for t, s in sorted(seen.items()):
         print("make_seeds: %s: %d seeds" % (t, len(s)))
 
