@@ -40,7 +40,7 @@ over --timeout seconds (default 120) counts as exit "timeout".  -j runs
 (default 2) go at a time, each running the baseline and then the binary
 under test.
 
-The baseline predates DTLS: connections the binary under test reads over
+The baseline may predate DTLS: connections the binary under test reads over
 another transport (JSON "transport" other than "tcp") are left out of its
 output before the comparison, the rest numbered again (a second --json run
 of that binary, only for a run whose output differs); the DTLS tests judge
