@@ -59,7 +59,6 @@ struct tsc_quic_state {
     uint8_t app_secret_len[2];
     uint8_t app_secret[2][48];     /* of app[]: the next generation's comes from it */
     uint8_t app_hp[2][32];         /* header protection key: the same in every generation */
-    struct tsc_traffic_keys app_tk[2];
     uint64_t largest[2][SPACES];
     uint8_t have_pn[2][SPACES];
     struct tsc_hs_asm hs[2][SPACES];
@@ -160,7 +159,6 @@ static void keys_free_all(struct tsc_quic_state *st)
     keys_drop(&st->early);
     tsc_wipe(st->app_secret, sizeof st->app_secret);
     tsc_wipe(st->app_hp, sizeof st->app_hp);
-    tsc_wipe(st->app_tk, sizeof st->app_tk);
 }
 
 void tsc_frame_quic_free(struct tsc_conn *c)
@@ -186,15 +184,6 @@ void tsc_frame_quic_close(struct tsc_session_ctx *sc, struct tsc_conn *c, int64_
         for (int s = 0; s < SPACES; s++)
             tsc_sess_crypto_close(sc, c, d, &st->hs[d][s], ts);
     keys_free_all(st);
-}
-
-/* Zeros after the packets of a datagram: padding (tsc_quic_datagram_next skips it). */
-static int zeros(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i])
-            return 0;
-    return 1;
 }
 
 static int dir_of(const struct tsc_conn *c, int side) { return side == c->client_side ? TSC_C2S : TSC_S2C; }
@@ -290,12 +279,14 @@ static struct tsc_quic_keys *app_keys(struct tsc_session_ctx *sc, struct tsc_con
     size_t n = tsc_dec_secret(sc, c, dir == TSC_C2S ? TSC_KL_CLIENT_AP0 : TSC_KL_SERVER_AP0, &s);
     if (!n || n > sizeof st->app_secret[dir])
         return NULL;
-    st->app[dir] = secret_keys(c->suite, version, s, n, &st->app_tk[dir]);
+    struct tsc_traffic_keys tk;
+    st->app[dir] = secret_keys(c->suite, version, s, n, &tk);
     if (!st->app[dir])
         return NULL;
     memcpy(st->app_secret[dir], s, n);
     st->app_secret_len[dir] = (uint8_t)n;
-    memcpy(st->app_hp[dir], st->app_tk[dir].hp, sizeof st->app_hp[dir]);
+    memcpy(st->app_hp[dir], tk.hp, sizeof st->app_hp[dir]);
+    tsc_wipe(&tk, sizeof tk);
     st->app_version[dir] = version;
     return st->app[dir];
 }
@@ -817,7 +808,7 @@ void tsc_frame_quic_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int
         struct tsc_quic_hdr h;
         int got = 0;
         size_t at = cur.off;
-        if (at < n && !(p[at] & 0x80) && !st->short_known[dir] && !(at > 0 && zeros(p + at, n - at))) {
+        if (at < n && !(p[at] & 0x80) && !st->short_known[dir] && !(at > 0 && tsc_quic_is_padding(p + at, n - at))) {
             /* a short header before this direction's connection ID length
              * is known (the capture missed the long headers) */
             st->info.packets[dir][TSC_QUIC_PT_1RTT]++;

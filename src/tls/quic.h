@@ -104,6 +104,8 @@ tsc_result tsc_quic_hdr_parse(const uint8_t *p, size_t n, size_t short_dcid_len,
  * clients pad datagrams, and a zero byte cannot start a packet). An
  * error leaves the cursor where it was.
  */
+/* Whether the rest of a datagram after a packet is zeros: padding, no packet. */
+int tsc_quic_is_padding(const uint8_t *p, size_t n);
 tsc_result tsc_quic_datagram_next(struct tsc_cursor *dgram, size_t short_dcid_len, struct tsc_quic_hdr *h,
                                   int *got);
 

@@ -172,7 +172,7 @@ tsc_result tsc_quic_hdr_parse(const uint8_t *p, size_t n, size_t short_dcid_len,
     return tsc_ok();
 }
 
-static int all_zero(const uint8_t *p, size_t n)
+int tsc_quic_is_padding(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (p[i])
@@ -188,7 +188,7 @@ tsc_result tsc_quic_datagram_next(struct tsc_cursor *dgram, size_t short_dcid_le
     if (left == 0)
         return tsc_ok();
     const uint8_t *p = dgram->p + dgram->off;
-    if (dgram->off > 0 && all_zero(p, left)) {
+    if (dgram->off > 0 && tsc_quic_is_padding(p, left)) {
         dgram->off = dgram->len;
         return tsc_ok();
     }
