@@ -713,7 +713,7 @@ int tsc_cmd_server(int argc, char **argv)
     lfd = socket(sa.ss_family, (dtls ? SOCK_DGRAM | SOCK_NONBLOCK : SOCK_STREAM) | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, salen) != 0 || (!dtls && listen(lfd, 128) != 0)) {
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, salen) != 0 || (!dtls && listen(lfd, SOMAXCONN) != 0)) {
         fprintf(stderr, "tlsscope: server: cannot listen on %s %sport %d: %s\n", bind_addr, dtls ? "UDP " : "", port,
                 strerror(errno));
         goto out;
