@@ -37,6 +37,7 @@ struct tcpdir {
     uint8_t has_alt;
     uint32_t isn;
     uint32_t alt_isn; /* another ISN seen in a repeated SYN-ACK */
+    uint32_t fin_seq; /* the FIN's sequence number: the direction's data ends before it */
     uint32_t next_seq;
     struct seg *ooo; /* sorted by seq, each starting after next_seq */
     size_t ooo_bytes;
@@ -512,8 +513,17 @@ static void flush_acked(struct tsc_pipeline *pl, struct flow *f, int side, uint3
 /* The connection on this flow is over (FIN/RST, a new SYN, idle, evicted, end). */
 static void close_conn(struct tsc_pipeline *pl, struct flow *f, int64_t ts)
 {
-    flush_dir(pl, f, 0);
-    flush_dir(pl, f, 1);
+    for (int side = 0; side < 2; side++) {
+        struct tcpdir *t = &f->tcp[side];
+        flush_dir(pl, f, side);
+        /* bytes before the FIN that the capture never had: a hole at the end */
+        int32_t missing = (int32_t)(t->fin_seq - t->next_seq);
+        if (f->key.proto == TSC_FLOW_TCP && t->fin && t->init && missing > 0 && f->conn && !f->closed) {
+            pl->st.gaps++;
+            pl->ops->gap(pl->ctx, f->conn, side, (uint64_t)missing, ts);
+            t->next_seq = t->fin_seq;
+        }
+    }
     f->closed = 1;
     struct conn_rec *r = f->rec;
     if (!r)
@@ -578,7 +588,10 @@ static void expire_idle(struct tsc_pipeline *pl, int64_t ts)
     while (pl->over_head && ts > pl->over_head->over_us && elapsed(ts, pl->over_head->over_us) > TSC_FLOW_OVER_US) {
         struct flow *f = pl->over_head;
         close_conn(pl, f, f->last_us);
-        flow_remove(pl, f);
+        if (f->key.proto == TSC_FLOW_TCP)
+            over_unlink(pl, f); /* the flow stays, closed: it absorbs the connection's tail */
+        else
+            flow_remove(pl, f);
     }
     if (pl->lim.idle_timeout_us <= 0)
         return;
@@ -764,6 +777,13 @@ static void live_report(struct tsc_pipeline *pl, struct flow *f)
     }
 }
 
+/* Has this direction's data up to its FIN all been delivered? (A direction
+ * whose start the capture never showed cannot be known to miss anything.) */
+static int dir_done(const struct tcpdir *t)
+{
+    return !t->ooo && (!t->init || (int32_t)(t->next_seq - t->fin_seq) >= 0);
+}
+
 static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int64_t ts)
 {
     pl->st.tcp_packets++;
@@ -775,9 +795,11 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
         return;
     f->last_us = ts;
     struct tcpdir *t = &f->tcp[side];
-    if (syn && !ack && (f->closed || f->reset || (!(t->syn && t->isn == pk->seq) && (t->init || f->tcp[side ^ 1].init)))) {
-        /* a SYN after the end, or a new SYN (another ISN) on a port pair in
-         * use: a new connection */
+    if (syn && !ack && !(t->syn && t->isn == pk->seq) &&
+        (f->closed || f->reset || t->init || f->tcp[side ^ 1].init)) {
+        /* a SYN with another ISN after the end or on a port pair in use: a
+         * new connection (port reuse). The same SYN again (same ISN), even
+         * after the close, is a retransmission of this one, as for tshark. */
         close_conn(pl, f, ts);
         start_connection(pl, f, ts);
     }
@@ -826,9 +848,21 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
         return;
     }
     if (pk->flags & TSC_TCP_FIN) {
+        uint32_t fs = pk->seq + (syn ? 1u : 0u) + (uint32_t)pk->payload_wire;
+        if (!t->fin || (int32_t)(fs - t->fin_seq) > 0)
+            t->fin_seq = fs;
         t->fin = 1;
-        if (f->tcp[0].fin && f->tcp[1].fin && !f->tcp[0].ooo && !f->tcp[1].ooo)
+    }
+    if (f->tcp[0].fin && f->tcp[1].fin) {
+        /* Both sides closed. The connection ends once each side's bytes
+         * below its FIN are all here (a retransmission of something the
+         * capture missed can come after both FINs); until then it waits,
+         * as Zeek's tcp_close_delay, TSC_FLOW_OVER_US of the capture's time
+         * (or a new SYN, or the end), and what is still missing is a gap. */
+        if (dir_done(&f->tcp[0]) && dir_done(&f->tcp[1]))
             close_conn(pl, f, ts);
+        else if (!f->on_over)
+            over_push(pl, f, ts);
     }
 }
 

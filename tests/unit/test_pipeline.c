@@ -544,6 +544,162 @@ static void tls_consumer_reports_tcp_not_udp(void **state)
     tsc_pipeline_free(pl);
 }
 
+
+#define F_SA (TSC_TCP_SYN | TSC_TCP_ACK)
+#define F_FA (TSC_TCP_FIN | TSC_TCP_ACK)
+
+/* The server's first segment is lost; both sides close; its retransmission
+ * comes after both FINs. The bytes below the server's FIN still belong to
+ * the stream: delivered in order, no gap, and the connection closes then. */
+static void tcp_late_data_after_both_fins(void **state)
+{
+    (void)state;
+    struct tsc_pipeline *pl = new_pipeline(0, 0, 0);
+    struct tctx *t = g_ctx;
+    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
+    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+    tcp(pl, 1, 40000, 443, 101, 501, TSC_TCP_ACK, "hello", 3);
+    /* server's "AAAA" at 501 lost; "BB" at 505 arrives */
+    tcp(pl, 0, 40000, 443, 505, 106, TSC_TCP_ACK, "BB", 4);
+    tcp(pl, 1, 40000, 443, 106, 501, F_FA, NULL, 5);
+    tcp(pl, 0, 40000, 443, 507, 107, F_FA, NULL, 6);
+    assert_int_equal(t->ncalls, 2); /* open, bytes: nothing closed yet */
+    tcp(pl, 0, 40000, 443, 501, 107, TSC_TCP_ACK, "AAAA", 7);
+    static const char *const want[] = {
+        "open 0 tcp start=1 client=0/1",
+        "bytes 0 side=0 hello",
+        "bytes 0 side=1 AAAA",
+        "bytes 0 side=1 BB",
+        "close 0 t=7",
+        "release 0 #1",
+    };
+    assert_log(t, want, (int)(sizeof want / sizeof want[0]));
+    /* the last ACK and another copy of the FIN: the closed connection's tail */
+    tcp(pl, 1, 40000, 443, 107, 508, TSC_TCP_ACK, NULL, 8);
+    tcp(pl, 0, 40000, 443, 507, 107, F_FA, NULL, 9);
+    tsc_pipeline_finish(pl);
+    assert_int_equal(t->ncalls, 6);
+    assert_int_equal(tsc_pipeline_stats(pl)->gaps, 0);
+    tsc_pipeline_free(pl);
+}
+
+/* The same, but the lost bytes never come: at the end of the file what is
+ * missing below the FIN is a gap of exactly that size, reported before the
+ * bytes after it and the close. */
+static void tcp_hole_before_fin_is_a_gap_at_the_end(void **state)
+{
+    (void)state;
+    struct tsc_pipeline *pl = new_pipeline(0, 0, 0);
+    struct tctx *t = g_ctx;
+    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
+    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+    tcp(pl, 1, 40000, 443, 101, 501, TSC_TCP_ACK, "hello", 3);
+    tcp(pl, 0, 40000, 443, 505, 106, F_FA, "BB", 4); /* data and FIN in one segment */
+    tcp(pl, 1, 40000, 443, 106, 501, F_FA, NULL, 5);
+    /* a lost tail: the client's FIN says its data ended at 110, 4 bytes after "hello" */
+    tcp(pl, 1, 40000, 443, 110, 501, F_FA, NULL, 6);
+    tsc_pipeline_finish(pl);
+    static const char *const want[] = {
+        "open 0 tcp start=1 client=0/1",
+        "bytes 0 side=0 hello",
+        "gap 0 side=0 4",
+        "gap 0 side=1 4",
+        "bytes 0 side=1 BB",
+        "close 0 t=6",
+        "release 0 #1",
+    };
+    assert_log(t, want, (int)(sizeof want / sizeof want[0]));
+    assert_int_equal(tsc_pipeline_stats(pl)->gaps, 2);
+    tsc_pipeline_free(pl);
+}
+
+/* A connection waiting for bytes below its FINs ends TSC_FLOW_OVER_US of
+ * capture time after both FINs (as Zeek's tcp_close_delay), not at the idle
+ * timeout, so that later connections are released; what came late after
+ * that is the closed connection's tail, which opens nothing. */
+static void tcp_waiting_after_fins_ends_after_the_grace(void **state)
+{
+    (void)state;
+    struct tsc_pipeline *pl = new_pipeline(0, 0, 0);
+    struct tctx *t = g_ctx;
+    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
+    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+    tcp(pl, 1, 40000, 443, 101, 501, TSC_TCP_ACK, "hi", 3);
+    tcp(pl, 0, 40000, 443, 503, 103, F_FA, "BB", 4); /* 2 bytes at 501 missing */
+    tcp(pl, 1, 40000, 443, 103, 501, F_FA, NULL, 5);
+    tcp(pl, 1, 40001, 443, 100, 0, TSC_TCP_SYN, NULL, 5 + TSC_FLOW_OVER_US / 2);
+    tcp(pl, 1, 40001, 443, 101, 0, TSC_TCP_ACK, "x", 6 + TSC_FLOW_OVER_US / 2);
+    assert_int_equal(t->ncalls, 4); /* open 0, bytes 0, open 1, bytes 1: the first still waits */
+    tcp(pl, 1, 40001, 443, 102, 0, TSC_TCP_ACK, "y", 6 + TSC_FLOW_OVER_US);
+    tcp(pl, 0, 40000, 443, 501, 104, TSC_TCP_ACK, "AA", 7 + TSC_FLOW_OVER_US); /* too late */
+    tsc_pipeline_finish(pl);
+    static const char *const want[] = {
+        "open 0 tcp start=1 client=0/1",
+        "bytes 0 side=0 hi",
+        "open 1 tcp start=1 client=0/1",
+        "bytes 1 side=0 x",
+        "gap 0 side=1 2",
+        "bytes 0 side=1 BB",
+        "close 0 t=5",
+        "release 0 #1",
+        "bytes 1 side=0 y",
+        "close 1 t=" ,
+    };
+    assert_int_equal(t->nconns, 2);
+    for (int i = 0; i < 9; i++)
+        assert_string_equal(t->log[i], want[i]);
+    assert_int_equal(strncmp(t->log[9], want[9], strlen(want[9])), 0);
+    assert_int_equal(t->ncalls, 11); /* ... and release 1 */
+    tsc_pipeline_free(pl);
+}
+
+/* The same SYN (same ISN) again after the connection closed is that
+ * connection's retransmission: nothing new. A SYN with another ISN after the
+ * close is a new connection on the same ports (port reuse), and so is one
+ * after an RST. */
+static void tcp_repeated_syn_and_port_reuse(void **state)
+{
+    (void)state;
+    struct tsc_pipeline *pl = new_pipeline(0, 0, 0);
+    struct tctx *t = g_ctx;
+    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
+    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+    tcp(pl, 1, 40000, 443, 101, 501, TSC_TCP_ACK, "one", 3);
+    tcp(pl, 1, 40000, 443, 104, 501, F_FA, NULL, 4);
+    tcp(pl, 0, 40000, 443, 501, 105, F_FA, NULL, 5);
+    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 6); /* the first SYN again */
+    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 7);
+    tcp(pl, 1, 40000, 443, 101, 501, TSC_TCP_ACK, "one", 8); /* and its data */
+    assert_int_equal(t->nconns, 1);
+    tcp(pl, 1, 40000, 443, 9000, 0, TSC_TCP_SYN, NULL, 9); /* port reuse */
+    tcp(pl, 0, 40000, 443, 7000, 9001, F_SA, NULL, 10);
+    tcp(pl, 1, 40000, 443, 9001, 7001, TSC_TCP_ACK, "two", 11);
+    tcp(pl, 0, 40000, 443, 7001, 9004, TSC_TCP_RST, NULL, 12);
+    tcp(pl, 1, 40000, 443, 9000, 0, TSC_TCP_SYN, NULL, 13); /* the same SYN after the RST: a retransmission */
+    assert_int_equal(t->nconns, 2);
+    tcp(pl, 1, 40000, 443, 300, 0, TSC_TCP_SYN, NULL, 14); /* another ISN after the RST: new */
+    tcp(pl, 1, 40000, 443, 301, 0, TSC_TCP_ACK, "three", 15);
+    tsc_pipeline_finish(pl);
+    static const char *const want[] = {
+        "open 0 tcp start=1 client=0/1",
+        "bytes 0 side=0 one",
+        "close 0 t=5",
+        "release 0 #1",
+        "open 1 tcp start=1 client=0/1",
+        "bytes 1 side=0 two",
+        "client 1 0", /* the SYN again after the RST: the same connection, its client confirmed */
+        "close 1 t=14",
+        "release 1 #2",
+        "open 2 tcp start=1 client=0/1",
+        "bytes 2 side=0 three",
+        "close 2 t=15",
+        "release 2 #3",
+    };
+    assert_log(t, want, (int)(sizeof want / sizeof want[0]));
+    assert_int_equal(tsc_pipeline_stats(pl)->flows, 3);
+    tsc_pipeline_free(pl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -555,6 +711,10 @@ int main(void)
         cmocka_unit_test(declined_udp_flows),
         cmocka_unit_test(eviction_and_midstream),
         cmocka_unit_test(tls_consumer_reports_tcp_not_udp),
+        cmocka_unit_test(tcp_late_data_after_both_fins),
+        cmocka_unit_test(tcp_hole_before_fin_is_a_gap_at_the_end),
+        cmocka_unit_test(tcp_waiting_after_fins_ends_after_the_grace),
+        cmocka_unit_test(tcp_repeated_syn_and_port_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
