@@ -490,12 +490,12 @@ def case_port_reuse(res, known, binary, tmp, caps, spec):
     if isn1 == isn2:
         raise Failed("%s/%s: both connections have the ISN %d" % (cap1.name, cap2.name, isn1))
     client, server = c1[0], c1[1]
-    # connection 1 as captured, or closed by the client's RST after the last
-    # data segment (the FINs and what follows them left out)
-    first_fin = min(i for i in c1[2] if cap1.pkts[i].flags & FIN)
+    # connection 1 as captured, or closed by the client's RST right after
+    # its last data segment (its FINs, which carry no data, left out, and
+    # whatever followed that segment)
     last_data = max(i for i in c1[2] if cap1.pkts[i].payload)
-    if last_data > first_fin:
-        raise Failed("%s: data after the first FIN" % cap1.name)
+    if any(cap1.pkts[i].payload and cap1.pkts[i].flags & FIN for i in c1[2]):
+        raise Failed("%s: a FIN carries data" % cap1.name)
     recs_fin = [cap1.recs[i] for i in c1[2]]
 
     def next_seq(who):
@@ -505,7 +505,7 @@ def case_port_reuse(res, known, binary, tmp, caps, spec):
                                      pcaplib.tcp(client[1], server[1], next_seq(client), next_seq(server),
                                                  RST | ACK, b"", 0)))
     sec, usec = cap1.recs[last_data][:2]
-    recs_rst = [cap1.recs[i] for i in c1[2] if i <= last_data] + [(sec, usec, rst)]
+    recs_rst = [cap1.recs[i] for i in c1[2] if i <= last_data and not cap1.pkts[i].flags & FIN] + [(sec, usec, rst)]
     # connection 2 moved onto connection 1's addresses and ports, one
     # second after connection 1's last packet
     t_end = cap1.recs[c1[2][-1]][0] + 1
