@@ -108,8 +108,8 @@ add_test(NAME e2e/gap COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/gap.py --tls
 set_tests_properties(e2e/gap PROPERTIES FIXTURES_REQUIRED captures)
 # Issue 16's TCP cases, rewritten from the same captures: a ServerHello
 # retransmitted after the FINs, the same segment never seen, a repeated SYN,
-# port reuse after FIN and after RST; each also against tshark (reviewed
-# disagreements: tests/e2e/tcp_cases_known.tsv).
+# port reuse after FIN and after RST; each also against tshark (a disagreement
+# passes only as a reviewed line of tests/e2e/tcp_cases_known.tsv: none so far).
 add_test(NAME e2e/tcp_cases COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/tcp_cases.py --tlsscope $<TARGET_FILE:tlsscope> ${TSC_CAPTURES})
 set_tests_properties(e2e/tcp_cases PROPERTIES FIXTURES_REQUIRED captures SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME e2e/starttls COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/starttls.sh $<TARGET_FILE:tlsscope>)

@@ -578,7 +578,7 @@ def main():
                 res.check(name, False, "cannot build the case: %s" % e)
     for r in known.rows:
         if not r[4]:
-            res.check("known disagreement %s / %s / %s still seen" % tuple(r[:3]), False,
+            res.check("known disagreement %s / %s / %s in use" % tuple(r[:3]), False,
                       "no longer seen: remove the line from %s" % known.path)
     print("tcp-cases: %d passed, %d failed" % (res.passed, res.failed))
     return 1 if res.failed else 0
