@@ -496,9 +496,9 @@ static void flush_dir(struct tsc_pipeline *pl, struct flow *f, int side)
     }
 }
 
-/* The peer acknowledged bytes up to `ack`: queued segments that end at or
- * before it will not get their holes filled by the capture (the peer has the
- * missing bytes, the capture does not). Deliver them now, with the gaps. */
+/* Live: the peer acknowledged bytes up to `ack`: queued segments that end at
+ * or before it will not get their holes filled by the capture (the peer has
+ * the missing bytes, the capture does not). Deliver them now, with the gaps. */
 static void flush_acked(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t ack)
 {
     struct tcpdir *t = &f->tcp[side];
@@ -834,7 +834,11 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
             t->next_seq += missing;
         }
     }
-    if (ack && f->tcp[side ^ 1].ooo)
+    /* Live, the peer acknowledging past a hole means the capture lost those
+     * bytes: what follows is shown now. From a file a copy can still come
+     * (a retransmission the capture sees after the ACK, even after the
+     * FINs), so the hole stays open until the flow ends or its buffer fills. */
+    if (pl->live && ack && f->tcp[side ^ 1].ooo)
         flush_acked(pl, f, side ^ 1, pk->ack);
     live_report(pl, f);
     if (pk->flags & TSC_TCP_RST) {

@@ -279,7 +279,8 @@ static size_t resync_point(const uint8_t *p, size_t n, int strict)
 void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p, size_t n,
                       int64_t ts)
 {
-    c->last_us = ts;
+    if (ts > c->last_us) /* queued bytes come with their own, earlier, time */
+        c->last_us = ts;
     if (n == 0)
         return;
     if (sc->dec && !c->dec.enabled)
@@ -385,7 +386,11 @@ void tsc_session_gap(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, u
     if (f->state == ST_DEAD)
         return;
     if (f->state == ST_START) {
-        /* we never saw this direction begin: look for a record at the next segment */
+        /* the direction's first bytes are missing: look for a record at the
+         * next segment. When the capture saw the connection start (its SYN),
+         * they were the side's first bytes of TLS, and that is a loss to say */
+        if (c->is_tls && !c->midstream)
+            tsc_session_error(sc, c, dir, TSC_KIND_GAP, 0, "bytes missing from the capture", missing, ts);
         f->state = ST_HUNT;
         f->offset += missing;
         return;

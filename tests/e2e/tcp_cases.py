@@ -58,6 +58,30 @@ DROP_KEYS = {"ts", "start", "end", "id"}
 # single-connection captures: TLS 1.2 with a ticket and ALPN, TLS 1.3, and a
 # TLS 1.2 server flight of many segments (4-certificate chain)
 LATE_HELLO = ("tls12-ecdhe-rsa", "tls13-openssl", "big-chain")
+
+# Reviewed: the late-hello cases whose JSON may differ from the original in
+# what tlsscope infers without keys, and only there ($.app_data, $.complete
+# and the "encrypted_handshake" entries of $.messages), with the reason. A listed
+# case that reads exactly as the original fails, as a stale line.
+INFERENCE_DIFFERS = {
+    "late-hello/tls13-openssl/after-both-fins":
+        "TLS 1.3 without keys: which application_data records are the encrypted handshake is inferred "
+        "from capture order (the server's flight runs until the client's first encrypted record); the "
+        "client's Finished is captured before the late ServerHello, so it counts as application data, the "
+        "server's later records as its flight, and the handshake is not seen to complete",
+    "late-hello/tls13-openssl/after-server-fin":
+        "the same as after-both-fins: the client's Finished precedes the late ServerHello in the capture",
+}
+
+
+def without_inference(conn):
+    c = dict(conn)
+    c.pop("app_data", None)
+    c.pop("complete", None)
+    msgs = c.get("messages")
+    if isinstance(msgs, dict):
+        c["messages"] = {d: [m for m in ms if m.get("type") != "encrypted_handshake"] for d, ms in msgs.items()}
+    return c
 HOLE = ("tls12-ecdhe-rsa", "tls13-openssl")
 REPEATED_SYN = ("tls12-ecdhe-rsa", "tls13-openssl")
 # (first, second): connection 0 of the first capture, then the connection
@@ -373,8 +397,16 @@ def case_late_hello(res, known, binary, tmp, cap):
         g = gaps(got[0])
         res.check("%s: no gap (%d late bytes)" % (case, covered), not g and got.gaps == 0,
                   "JSON %s, statistics %d gaps" % (short(g), got.gaps))
-        d = first_diff(want, norm(per_direction(got[0])))
-        res.check("%s: JSON as the original" % case, d is None, d or "")
+        mine = norm(per_direction(got[0]))
+        d = first_diff(want, mine)
+        if case in INFERENCE_DIFFERS:
+            rest = first_diff(without_inference(want), without_inference(mine))
+            res.check("%s: JSON as the original but for the reviewed inference (%s)" % (case, INFERENCE_DIFFERS[case]),
+                      d is not None and rest is None,
+                      rest or ("stale: it reads exactly as the original; remove it from INFERENCE_DIFFERS"
+                               if d is None else "differs only at %s ..." % d))
+        else:
+            res.check("%s: JSON as the original" % case, d is None, d or "")
         tshark_check(res, known, case, path, got)
 
 
