@@ -164,17 +164,27 @@ static int dial(const char *host, const char *port, int timeout, int udp, char *
     return -1;
 }
 
-/* What OpenSSL made of the server's certificate, and resumption, on stderr. */
-static void verdict(SSL *ssl, const struct client_opts *co, int *verify_failed)
+/* What OpenSSL made of the server's certificate, on stderr and in the
+ * report (with the connection of the tap's client side), and resumption on
+ * stderr. */
+static void verdict(SSL *ssl, const struct client_opts *co, int *verify_failed, struct tsc_report *rep,
+                    const struct tsc_tap *tap)
 {
     long v = SSL_get_verify_result(ssl);
+    struct tsc_peer_verdict pv;
+    memset(&pv, 0, sizeof pv);
+    pv.client = tap->ep[0];
+    pv.insecure = co->no_verify;
+    pv.verified = v == X509_V_OK;
     if (v != X509_V_OK) {
-        fprintf(stderr, "tlsscope: %s: certificate verification failed: %s\n", co->host,
-                X509_verify_cert_error_string(v));
+        snprintf(pv.reason, sizeof pv.reason, "%s", X509_verify_cert_error_string(v));
+        fprintf(stderr, "tlsscope: %s: certificate verification failed: %s%s\n", co->host, pv.reason,
+                co->no_verify ? " (accepted: --insecure)" : "");
         *verify_failed = 1;
     } else {
         fprintf(stderr, "tlsscope: %s: certificate verified (chain and name)\n", co->host);
     }
+    tsc_report_peer_verdict(rep, &pv);
     if (SSL_session_reused(ssl))
         fprintf(stderr, "tlsscope: %s: session resumed\n", co->host);
 }
@@ -227,6 +237,7 @@ static int dial_ends(const struct client_opts *co, int udp, struct sockaddr_stor
 /* One connection. Returns 0 when the handshake completed. */
 /* Where a connection's packets go. */
 struct client_out {
+    struct tsc_report *rep;
     struct tsc_pipeline *pl;
     struct tsc_pcap_writer *w;
     struct tsc_pcapng_writer *ng;
@@ -265,7 +276,7 @@ static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, c
         goto done;
     }
     tsc_tap_secrets_known(&tap);
-    verdict(ssl, co, verify_failed);
+    verdict(ssl, co, verify_failed, out->rep, &tap);
     if (payload_len && SSL_write(ssl, payload, (int)payload_len) <= 0)
         fprintf(stderr, "tlsscope: %s: write failed: %s\n", co->host, tsc_peer_ssl_error(why, sizeof why));
     /* read what comes back (and TLS 1.3 tickets) until the server closes or goes quiet */
@@ -337,7 +348,7 @@ static int one_dtls(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **se
         goto done;
     }
     tsc_tap_secrets_known(&tap);
-    verdict(ssl, co, verify_failed);
+    verdict(ssl, co, verify_failed, out->rep, &tap);
     if (payload_len && tsc_peer_dtls_write(ssl, payload, payload_len) != 0)
         fprintf(stderr, "tlsscope: %s: write failed: %s\n", co->host, tsc_peer_ssl_error(why, sizeof why));
     /* read what comes back until the server closes or goes quiet */
@@ -578,7 +589,7 @@ int tsc_cmd_client(int argc, char **argv)
         goto out;
     tsc_peer_keylog_taps(ctx); /* --pcapng: each connection's key log lines to its tap */
     int verify_failed = 0;
-    struct client_out dest = {pl, w, ng};
+    struct client_out dest = {rep, pl, w, ng};
     int (*connect_one)(SSL_CTX *, const struct client_opts *, SSL_SESSION **, const struct client_out *,
                        const char *, size_t, int *) = co.dtls ? one_dtls : one;
     int rc = connect_one(ctx, &co, &sess, &dest, payload, payload_len, &verify_failed);
