@@ -287,6 +287,8 @@ static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, c
         if (SSL_pending(ssl) == 0 && poll(&p, 1, quiet_ms) <= 0)
             break;
         int k = SSL_read(ssl, buf, sizeof buf); /* the report counts it; it is not printed */
+        if (k <= 0 && SSL_get_error(ssl, k) == SSL_ERROR_WANT_READ)
+            continue; /* a record that was not data (a TLS 1.3 ticket): wait again, as long as quiet_ms */
         if (k <= 0)
             break;
         quiet_ms = 300;
@@ -562,6 +564,10 @@ int tsc_cmd_client(int argc, char **argv)
         goto out;
     }
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT);
+    /* SSL_read returns after a record that holds no data (TLS 1.3's tickets)
+     * instead of blocking for the next one until --timeout: a server that
+     * sends its tickets and waits is left after 300 ms of quiet, not 10 s */
+    SSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
     if (co.keylog && tsc_peer_keylog(ctx, co.keylog) != 0) {
         fprintf(stderr, "tlsscope: %s: %s\n", co.keylog, strerror(errno));
         goto out;
