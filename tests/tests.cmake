@@ -180,6 +180,17 @@ set_tests_properties(e2e/peers PROPERTIES TIMEOUT 300)
 # openssl s_client/s_server -dtls1_2 against them.
 add_test(NAME e2e/peers_dtls COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/peers_dtls.sh $<TARGET_FILE:tlsscope>)
 set_tests_properties(e2e/peers_dtls PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# pcapng files with their TLS secrets inside (issue 16): the peers' --pcapng
+# (client, server with several clients, demo; TLS 1.2, 1.3, DTLS) decrypted
+# by tshark with no key log and by tlsscope with no --keylog; Decryption
+# Secrets Blocks of other types skipped and said; --keylog adding to
+# embedded secrets; client -k. Then the decryption captures with their key
+# logs injected by editcap: the same JSON as with --keylog, and tshark's
+# reading.
+add_test(NAME e2e/pcapng_secrets COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/pcapng_secrets.py --tlsscope $<TARGET_FILE:tlsscope> peers)
+set_tests_properties(e2e/pcapng_secrets PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+add_test(NAME e2e/pcapng_inject COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/pcapng_secrets.py --tlsscope $<TARGET_FILE:tlsscope> inject ${TSC_DECRYPT_CAPTURES})
+set_tests_properties(e2e/pcapng_inject PROPERTIES FIXTURES_REQUIRED decrypt_captures SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME e2e/server_stress COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/server_stress.py --tlsscope $<TARGET_FILE:tlsscope>)
 # Alone: it holds 200 handshakes at once against a 2 s handshake timeout and
 # measures the server's RSS, which two corpus-wide tests beside it starve.

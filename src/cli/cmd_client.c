@@ -59,19 +59,24 @@ static void client_usage(FILE *f)
             "                        is not a terminal, else nothing\n"
             "      --keylog FILE     append the NSS key log (SSLKEYLOGFILE format)\n"
             "      --pcap FILE       write the connection(s) as a pcap\n"
+            "      --pcapng FILE     write the connection(s) as a pcapng with their secrets\n"
+            "                        inside (Decryption Secrets Blocks): Wireshark, tshark\n"
+            "                        and tlsscope read decrypt it with no key log option\n"
+            "  -k, --insecure        a certificate that does not verify is reported (why,\n"
+            "                        on stderr and in the output) but not fatal: exit 0\n"
+            "                        (also --no-verify)\n"
             "      --timeout S       connect and read timeout in seconds (default 10); with\n"
             "                        --dtls the whole handshake's, retransmissions included\n"
             "%s"
             "\n"
             "exit status: 0 the handshake completed (and the certificate verified, unless\n"
-            "--no-verify), 1 it did not (the reason on stderr), 2 usage error.\n"
-            "      --no-verify       a verification failure is reported but not fatal\n",
+            "-k), 1 it did not (the reason on stderr), 2 usage error.\n",
             tsc_cli_common_help());
 }
 
 struct client_opts {
     const char *host, *port, *sni, *alpn, *ciphers, *suites, *groups, *cafile, *cert, *key;
-    const char *send, *keylog, *pcap;
+    const char *send, *keylog, *pcap, *pcapng;
     const char *min_arg, *max_arg; /* read once --dtls is known */
     int no_sni, min, max, legacy, reconnect, timeout, no_verify;
     int dtls, tls_only; /* tls_only: --tls1.2 or --tls1.3 was given */
@@ -159,17 +164,27 @@ static int dial(const char *host, const char *port, int timeout, int udp, char *
     return -1;
 }
 
-/* What OpenSSL made of the server's certificate, and resumption, on stderr. */
-static void verdict(SSL *ssl, const struct client_opts *co, int *verify_failed)
+/* What OpenSSL made of the server's certificate, on stderr and in the
+ * report (with the connection of the tap's client side), and resumption on
+ * stderr. */
+static void verdict(SSL *ssl, const struct client_opts *co, int *verify_failed, struct tsc_report *rep,
+                    const struct tsc_tap *tap)
 {
     long v = SSL_get_verify_result(ssl);
+    struct tsc_peer_verdict pv;
+    memset(&pv, 0, sizeof pv);
+    pv.client = tap->ep[0];
+    pv.insecure = co->no_verify;
+    pv.verified = v == X509_V_OK;
     if (v != X509_V_OK) {
-        fprintf(stderr, "tlsscope: %s: certificate verification failed: %s\n", co->host,
-                X509_verify_cert_error_string(v));
+        snprintf(pv.reason, sizeof pv.reason, "%s", X509_verify_cert_error_string(v));
+        fprintf(stderr, "tlsscope: %s: certificate verification failed: %s%s\n", co->host, pv.reason,
+                co->no_verify ? " (accepted: --insecure)" : "");
         *verify_failed = 1;
     } else {
         fprintf(stderr, "tlsscope: %s: certificate verified (chain and name)\n", co->host);
     }
+    tsc_report_peer_verdict(rep, &pv);
     if (SSL_session_reused(ssl))
         fprintf(stderr, "tlsscope: %s: session resumed\n", co->host);
 }
@@ -220,8 +235,16 @@ static int dial_ends(const struct client_opts *co, int udp, struct sockaddr_stor
 }
 
 /* One connection. Returns 0 when the handshake completed. */
-static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, struct tsc_pipeline *pl,
-               struct tsc_pcap_writer *w, const char *payload, size_t payload_len, int *verify_failed)
+/* Where a connection's packets go. */
+struct client_out {
+    struct tsc_report *rep;
+    struct tsc_pipeline *pl;
+    struct tsc_pcap_writer *w;
+    struct tsc_pcapng_writer *ng;
+};
+
+static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, const struct client_out *out,
+               const char *payload, size_t payload_len, int *verify_failed)
 {
     char why[512];
     struct sockaddr_storage local, peer;
@@ -229,7 +252,9 @@ static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, s
     if (fd < 0)
         return -1;
     struct tsc_tap tap;
-    tsc_tap_init(&tap, &local, &peer, pl, NULL, w);
+    tsc_tap_init(&tap, &local, &peer, out->pl, NULL, out->w);
+    if (out->ng)
+        tsc_tap_pcapng(&tap, out->ng, 1);
     SSL *ssl = SSL_new(ctx);
     int rc = -1;
     errno = 0;
@@ -250,7 +275,8 @@ static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, s
         ERR_clear_error();
         goto done;
     }
-    verdict(ssl, co, verify_failed);
+    tsc_tap_secrets_known(&tap);
+    verdict(ssl, co, verify_failed, out->rep, &tap);
     if (payload_len && SSL_write(ssl, payload, (int)payload_len) <= 0)
         fprintf(stderr, "tlsscope: %s: write failed: %s\n", co->host, tsc_peer_ssl_error(why, sizeof why));
     /* read what comes back (and TLS 1.3 tickets) until the server closes or goes quiet */
@@ -261,6 +287,8 @@ static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, s
         if (SSL_pending(ssl) == 0 && poll(&p, 1, quiet_ms) <= 0)
             break;
         int k = SSL_read(ssl, buf, sizeof buf); /* the report counts it; it is not printed */
+        if (k <= 0 && SSL_get_error(ssl, k) == SSL_ERROR_WANT_READ)
+            continue; /* a record that was not data (a TLS 1.3 ticket): wait again, as long as quiet_ms */
         if (k <= 0)
             break;
         quiet_ms = 300;
@@ -281,8 +309,8 @@ done:
 /* One DTLS connection over a connected UDP socket: the handshake driven
  * with OpenSSL's retransmission timer and an overall deadline (a server that
  * never answers cannot hold the client), every datagram tapped whole. */
-static int one_dtls(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, struct tsc_pipeline *pl,
-                    struct tsc_pcap_writer *w, const char *payload, size_t payload_len, int *verify_failed)
+static int one_dtls(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, const struct client_out *out,
+                    const char *payload, size_t payload_len, int *verify_failed)
 {
     char why[512];
     struct sockaddr_storage local, peer;
@@ -293,11 +321,13 @@ static int one_dtls(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **se
     int rc = -1;
     SSL *ssl = NULL;
     BIO *bio = NULL;
-    if (tsc_tap_init_udp(&tap, &local, &peer, pl, NULL, w) != 0 || !(ssl = SSL_new(ctx)) ||
+    if (tsc_tap_init_udp(&tap, &local, &peer, out->pl, NULL, out->w) != 0 || !(ssl = SSL_new(ctx)) ||
         !(bio = tsc_peer_dgram_bio(fd, &peer))) {
         fprintf(stderr, "tlsscope: %s: out of memory\n", co->host);
         goto done;
     }
+    if (out->ng)
+        tsc_tap_pcapng(&tap, out->ng, 1);
     SSL_set_bio(ssl, bio, bio);
     if (tsc_peer_dtls_mtu(ssl, co->mtu, why, sizeof why) != 0) {
         fprintf(stderr, "tlsscope: client: %s\n", why);
@@ -319,7 +349,8 @@ static int one_dtls(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **se
             fprintf(stderr, "tlsscope: %s: handshake failed: %s\n", co->host, why);
         goto done;
     }
-    verdict(ssl, co, verify_failed);
+    tsc_tap_secrets_known(&tap);
+    verdict(ssl, co, verify_failed, out->rep, &tap);
     if (payload_len && tsc_peer_dtls_write(ssl, payload, payload_len) != 0)
         fprintf(stderr, "tlsscope: %s: write failed: %s\n", co->host, tsc_peer_ssl_error(why, sizeof why));
     /* read what comes back until the server closes or goes quiet */
@@ -350,7 +381,7 @@ done:
 enum {
     O_SNI = TSC_OPT_FIRST_OWN, O_NO_SNI, O_ALPN, O_TLS12, O_TLS13, O_MIN, O_MAX, O_CIPHERS, O_SUITES, O_GROUPS,
     O_CAFILE, O_CERT, O_KEY, O_LEGACY, O_RECONNECT, O_SEND, O_KEYLOG, O_PCAP, O_TIMEOUT, O_NO_VERIFY,
-    O_DTLS, O_DTLS10, O_DTLS12, O_MTU,
+    O_DTLS, O_DTLS10, O_DTLS12, O_MTU, O_PCAPNG,
 };
 
 int tsc_cmd_client(int argc, char **argv)
@@ -366,7 +397,8 @@ int tsc_cmd_client(int argc, char **argv)
         {"key", required_argument, NULL, O_KEY}, {"legacy", no_argument, NULL, O_LEGACY},
         {"reconnect", no_argument, NULL, O_RECONNECT}, {"send", required_argument, NULL, O_SEND},
         {"keylog", required_argument, NULL, O_KEYLOG}, {"pcap", required_argument, NULL, O_PCAP},
-        {"timeout", required_argument, NULL, O_TIMEOUT}, {"no-verify", no_argument, NULL, O_NO_VERIFY},
+        {"timeout", required_argument, NULL, O_TIMEOUT}, {"insecure", no_argument, NULL, 'k'},
+        {"no-verify", no_argument, NULL, O_NO_VERIFY}, {"pcapng", required_argument, NULL, O_PCAPNG},
         {"dtls", no_argument, NULL, O_DTLS}, {"dtls1.0", no_argument, NULL, O_DTLS10},
         {"dtls1.2", no_argument, NULL, O_DTLS12}, {"mtu", required_argument, NULL, O_MTU},
         {NULL, 0, NULL, 0},
@@ -379,7 +411,7 @@ int tsc_cmd_client(int argc, char **argv)
     o.quiet = 1;
     int ch;
     struct tsc_cli_getopt g; /* the output formats' options, then these */
-    if (tsc_cli_getopt_init(&g, opts, "qh") != 0)
+    if (tsc_cli_getopt_init(&g, opts, "qhk") != 0)
         return TSC_EXIT_USAGE;
     optind = 1;
     while ((ch = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
@@ -425,6 +457,8 @@ int tsc_cmd_client(int argc, char **argv)
         case O_SEND: co.send = optarg; break;
         case O_KEYLOG: co.keylog = optarg; break;
         case O_PCAP: co.pcap = optarg; break;
+        case O_PCAPNG: co.pcapng = optarg; break;
+        case 'k':
         case O_NO_VERIFY: co.no_verify = 1; break;
         case O_TIMEOUT: {
             size_t v;
@@ -473,6 +507,7 @@ int tsc_cmd_client(int argc, char **argv)
     int status = TSC_EXIT_INPUT;
     SSL_SESSION *sess = NULL;
     struct tsc_pcap_writer *w = NULL;
+    struct tsc_pcapng_writer *ng = NULL;
     struct tsc_report *rep = NULL;
     struct tsc_pipeline *pl = NULL;
     SSL_CTX *ctx = SSL_CTX_new(co.dtls ? DTLS_client_method() : TLS_client_method());
@@ -529,12 +564,22 @@ int tsc_cmd_client(int argc, char **argv)
         goto out;
     }
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT);
+    /* SSL_read returns after a record that holds no data (TLS 1.3's tickets)
+     * instead of blocking for the next one until --timeout: a server that
+     * sends its tickets and waits is left after 300 ms of quiet, not 10 s */
+    SSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
     if (co.keylog && tsc_peer_keylog(ctx, co.keylog) != 0) {
         fprintf(stderr, "tlsscope: %s: %s\n", co.keylog, strerror(errno));
         goto out;
     }
     if (co.pcap && !(w = tsc_pcap_writer_open(co.pcap))) {
         fprintf(stderr, "tlsscope: %s: %s\n", co.pcap, strerror(errno));
+        goto out;
+    }
+    /* the client's run is short: the whole file in memory, all its secrets
+     * before the first packet (see peer/tap.c) */
+    if (co.pcapng && !(ng = tsc_pcapng_writer_open(co.pcapng, TSC_PCAPNG_WHOLE))) {
+        fprintf(stderr, "tlsscope: %s: %s\n", co.pcapng, strerror(errno));
         goto out;
     }
     char payload[65536];
@@ -548,15 +593,20 @@ int tsc_cmd_client(int argc, char **argv)
     pl = rep ? tsc_cli_pipeline_new(&o.lim, tsc_report_sink(rep), tsc_peer_decrypt_cfg(ctx)) : NULL;
     if (!pl)
         goto out;
+    tsc_peer_keylog_taps(ctx); /* --pcapng: each connection's key log lines to its tap */
     int verify_failed = 0;
-    int (*connect_one)(SSL_CTX *, const struct client_opts *, SSL_SESSION **, struct tsc_pipeline *,
-                       struct tsc_pcap_writer *, const char *, size_t, int *) = co.dtls ? one_dtls : one;
-    int rc = connect_one(ctx, &co, &sess, pl, w, payload, payload_len, &verify_failed);
+    struct client_out dest = {rep, pl, w, ng};
+    int (*connect_one)(SSL_CTX *, const struct client_opts *, SSL_SESSION **, const struct client_out *,
+                       const char *, size_t, int *) = co.dtls ? one_dtls : one;
+    int rc = connect_one(ctx, &co, &sess, &dest, payload, payload_len, &verify_failed);
     if (rc == 0 && co.reconnect)
-        rc = connect_one(ctx, &co, &sess, pl, w, payload, payload_len, &verify_failed);
+        rc = connect_one(ctx, &co, &sess, &dest, payload, payload_len, &verify_failed);
     tsc_pipeline_finish(pl);
     (void)tsc_report_flush(rep);
     status = rc == 0 && (!verify_failed || co.no_verify) ? TSC_EXIT_OK : TSC_EXIT_INPUT;
+    if (tsc_cli_pcapng_close(co.pcapng, ng) != 0)
+        status = TSC_EXIT_INPUT;
+    ng = NULL;
     if (status == TSC_EXIT_OK && o.fail_on >= 0 && tsc_report_max_severity(rep) >= o.fail_on)
         status = TSC_EXIT_FINDINGS;
 out:
@@ -565,6 +615,7 @@ out:
     SSL_SESSION_free(sess);
     SSL_CTX_free(ctx);
     tsc_pcap_writer_close(w);
+    (void)tsc_pcapng_writer_close(ng, NULL); /* an early exit: the file is not the point then */
     tsc_peer_keylog_close();
     return status;
 }

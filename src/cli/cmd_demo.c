@@ -118,8 +118,10 @@ out:
 }
 
 /* The DTLS demo's run: the server in a thread, the client here, its tap
- * writing w. 0 when the client's side went through. */
-static int demo_dtls(SSL_CTX *sctx, SSL_CTX *cctx, struct tsc_pcap_writer *w, int *server_ok)
+ * writing w (and ng, --pcapng, when not NULL). 0 when the client's side went
+ * through. */
+static int demo_dtls(SSL_CTX *sctx, SSL_CTX *cctx, struct tsc_pcap_writer *w, struct tsc_pcapng_writer *ng,
+                     int *server_ok)
 {
     char why[256];
     struct demo_dtls_server ds;
@@ -159,6 +161,8 @@ static int demo_dtls(SSL_CTX *sctx, SSL_CTX *cctx, struct tsc_pcap_writer *w, in
         fprintf(stderr, "tlsscope: demo: out of memory\n");
         goto out;
     }
+    if (ng)
+        tsc_tap_pcapng(&tap, ng, 1);
     SSL_set_bio(ssl, bio, bio);
     /* as on Ethernet: the loopback's 64 KiB would put a whole flight in one datagram */
     if (tsc_peer_dtls_mtu(ssl, 1500, why, sizeof why) != 0) {
@@ -174,6 +178,7 @@ static int demo_dtls(SSL_CTX *sctx, SSL_CTX *cctx, struct tsc_pcap_writer *w, in
         fprintf(stderr, "tlsscope: demo: the handshake failed: %s\n", why);
         goto out;
     }
+    tsc_tap_secrets_known(&tap);
     static const char req[] = "GET / HTTP/1.0\r\nHost: " DEMO_NAME "\r\n\r\n";
     char buf[4096];
     if (tsc_peer_dtls_write(ssl, req, sizeof req - 1) == 0)
@@ -197,7 +202,7 @@ out:
 
 static void demo_usage(FILE *f)
 {
-    fputs("usage: tlsscope demo [--tls13 | --legacy | --dtls] [--dir DIR]\n"
+    fputs("usage: tlsscope demo [--tls13 | --legacy | --dtls] [--dir DIR] [--pcapng FILE]\n"
           "\n"
           "Run a TLS server and client on the loopback, record their handshake to\n"
           "DIR/demo.pcap with its key log DIR/demo.keys (default DIR: the current\n"
@@ -209,14 +214,17 @@ static void demo_usage(FILE *f)
           "                  OpenSSL 3 gets to the classic RC4 capture (it has no RC4)\n"
           "      --dtls      DTLS 1.2 over UDP: the cookie exchange (HelloVerifyRequest\n"
           "                  and the second ClientHello), then the TLS 1.2 handshake\n"
-          "      --dir DIR   where demo.pcap and demo.keys go\n",
+          "      --dir DIR   where demo.pcap and demo.keys go\n"
+          "      --pcapng FILE  also write the handshake as a pcapng with its secrets\n"
+          "                  inside (a Decryption Secrets Block): Wireshark and tshark\n"
+          "                  decrypt it with no key log option\n",
           f);
 }
 
 int tsc_cmd_demo(int argc, char **argv)
 {
     int tls13 = 0, legacy = 0, dtls = 0;
-    const char *dir = ".";
+    const char *dir = ".", *pcapng = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--tls13") == 0)
             tls13 = 1;
@@ -226,6 +234,8 @@ int tsc_cmd_demo(int argc, char **argv)
             dtls = 1;
         else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
             dir = argv[++i];
+        else if (strcmp(argv[i], "--pcapng") == 0 && i + 1 < argc)
+            pcapng = argv[++i];
         else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             demo_usage(stdout);
             return TSC_EXIT_OK;
@@ -249,6 +259,7 @@ int tsc_cmd_demo(int argc, char **argv)
     SSL_CTX *cctx = SSL_CTX_new(dtls ? DTLS_client_method() : TLS_client_method());
     SSL *ssl = NULL;
     struct tsc_pcap_writer *w = NULL;
+    struct tsc_pcapng_writer *ng = NULL;
     pthread_t th;
     int started = 0;
     struct demo_server ds = {sctx, -1, 0};
@@ -282,8 +293,13 @@ int tsc_cmd_demo(int argc, char **argv)
         fprintf(stderr, "tlsscope: %s: %s\n", pcap_path, strerror(errno));
         goto out;
     }
+    if (pcapng && !(ng = tsc_pcapng_writer_open(pcapng, TSC_PCAPNG_WHOLE))) {
+        fprintf(stderr, "tlsscope: %s: %s\n", pcapng, strerror(errno));
+        goto out;
+    }
+    tsc_peer_keylog_taps(cctx); /* --pcapng: the client's key log lines to its tap */
     if (dtls) {
-        if (demo_dtls(sctx, cctx, w, &ds.ok) != 0)
+        if (demo_dtls(sctx, cctx, w, ng, &ds.ok) != 0)
             goto out;
         goto recorded;
     }
@@ -315,6 +331,8 @@ int tsc_cmd_demo(int argc, char **argv)
     getpeername(cfd, (struct sockaddr *)&peer, &pl2);
     struct tsc_tap tap;
     tsc_tap_init(&tap, &local, &peer, NULL, NULL, w);
+    if (ng)
+        tsc_tap_pcapng(&tap, ng, 1);
     ssl = SSL_new(cctx);
     SSL_set_fd(ssl, cfd);
     SSL_set_tlsext_host_name(ssl, DEMO_NAME);
@@ -322,8 +340,10 @@ int tsc_cmd_demo(int argc, char **argv)
     tsc_peer_tap_ssl(ssl, &tap, 1);
     if (SSL_connect(ssl) != 1) {
         fprintf(stderr, "tlsscope: demo: the handshake failed: %s\n", tsc_peer_ssl_error(why, sizeof why));
+        tsc_tap_close(&tap);
         goto out;
     }
+    tsc_tap_secrets_known(&tap);
     static const char req[] = "GET / HTTP/1.0\r\nHost: " DEMO_NAME "\r\n\r\n";
     SSL_write(ssl, req, (int)sizeof req - 1);
     char buf[4096];
@@ -339,12 +359,21 @@ recorded:
     tsc_pcap_writer_close(w);
     w = NULL;
     tsc_peer_keylog_close();
+    if (tsc_cli_pcapng_close(pcapng, ng) != 0) {
+        ng = NULL;
+        goto out;
+    }
+    ng = NULL;
 
     printf("tlsscope demo: a %s client and server (OpenSSL %s) talked %son the loopback.\n"
            "Their handshake is in %s; the session keys in %s (open both in Wireshark:\n"
            "Preferences, Protocols, TLS, (Pre)-Master-Secret log filename).\n",
            dtls ? "DTLS 1.2" : legacy ? "TLS 1.0" : tls13 ? "TLS 1.3" : "TLS 1.2",
            OpenSSL_version(OPENSSL_VERSION_STRING), dtls ? "over UDP " : "", pcap_path, keys_path);
+    if (pcapng)
+        printf("The same with its secrets inside is in %s: Wireshark and tshark decrypt it with\n"
+               "no settings at all.\n",
+               pcapng);
     if (legacy)
         printf("\n--legacy: TLS 1.0 with ECDHE-RSA and AES-CBC-SHA1 at OpenSSL's security level 0. The\n"
                "classic capture negotiates TLS_ECDHE_RSA_WITH_RC4_128_SHA; OpenSSL 3 has no RC4, so this\n"
@@ -399,6 +428,7 @@ out:
     EVP_PKEY_free(pk);
     X509_free(x);
     tsc_pcap_writer_close(w);
+    (void)tsc_pcapng_writer_close(ng, NULL); /* a failed run: the file is not the point then */
     tsc_peer_keylog_close();
     return status;
 }

@@ -31,7 +31,9 @@ static void read_usage(FILE *f)
             "authentication; key exchange and the switch to encryption; finish),\n"
             "with every code point named. Connections are listed in order of their\n"
             "first packet. A pcapng file's Decryption Secrets Blocks (editcap\n"
-            "--inject-secrets) are used as a key log, as --keylog's.\n"
+            "--inject-secrets, tlsscope client --pcapng) before its first packet are\n"
+            "used as a key log, together with --keylog's; blocks of other secrets\n"
+            "types (WireGuard, SSH, ...) are skipped, and said so on stderr.\n"
             "\n"
             "%s"
             "      --progress        a progress line on stderr (default: on a terminal,\n"
@@ -81,17 +83,86 @@ static void progress_tick(void *arg, uint64_t bytes, uint64_t packets)
     pg->shown = 1;
 }
 
-/* A pcapng Decryption Secrets Block: an NSS key log (other kinds, WireGuard
- * or ZigBee keys, are not TLS's), added to the run's key log. */
+/* The secrets types of the pcapng specification that are not TLS's. */
+static const struct {
+    uint32_t type;
+    const char *name;
+} dsb_names[] = {
+    {0x5353484bu, "SSH key log"},   {0x55414b4cu, "OPC UA key log"}, {0x57474b4cu, "WireGuard key log"},
+    {0x5a4e574bu, "ZigBee NWK key"}, {0x5a415053u, "ZigBee APS key"},
+};
+
+/* One file's Decryption Secrets Blocks of other types, to say which were
+ * skipped: a user who embedded WireGuard keys should not wonder. */
+#define DSB_KINDS 8
+struct dsb_read {
+    struct tsc_cli_opts *o;
+    uint32_t type[DSB_KINDS];
+    unsigned count[DSB_KINDS];
+    size_t kinds;
+    unsigned skipped, other; /* all skipped; those of types past DSB_KINDS */
+};
+
+/* A pcapng Decryption Secrets Block: an NSS key log is added to the run's
+ * key log (after --keylog's lines: both are used); other kinds are counted. */
 static void dsb_secrets(void *arg, uint32_t type, const uint8_t *p, size_t n)
 {
-    struct tsc_cli_opts *o = arg;
-    if (type != TSC_PCAPNG_SECRETS_TLS)
+    struct dsb_read *d = arg;
+    struct tsc_cli_opts *o = d->o;
+    if (type != TSC_PCAPNG_SECRETS_TLS) {
+        size_t i = 0;
+        while (i < d->kinds && d->type[i] != type)
+            i++;
+        if (i == d->kinds && d->kinds < DSB_KINDS)
+            d->type[d->kinds++] = type;
+        if (i < d->kinds)
+            d->count[i]++;
+        else
+            d->other++;
+        d->skipped++;
         return;
+    }
     if (!o->dec.keylog && !(o->dec.keylog = tsc_keylog_new()))
         return;
     (void)tsc_keylog_parse(o->dec.keylog, p, n);
     (void)tsc_keylog_parse_end(o->dec.keylog);
+}
+
+static void dsb_type_name(uint32_t type, char *buf, size_t n)
+{
+    for (size_t i = 0; i < sizeof dsb_names / sizeof dsb_names[0]; i++)
+        if (dsb_names[i].type == type) {
+            snprintf(buf, n, "%s", dsb_names[i].name);
+            return;
+        }
+    snprintf(buf, n, "0x%08x", (unsigned)type);
+}
+
+/* "tlsscope: FILE: 1 Decryption Secrets Block of type WireGuard key log
+ * skipped: tlsscope reads TLS key logs", one line per file. */
+static void dsb_say_skipped(const char *path, const struct dsb_read *d)
+{
+    char name[32], line[512];
+    if (!d->skipped)
+        return;
+    if (d->kinds == 1 && !d->other) {
+        dsb_type_name(d->type[0], name, sizeof name);
+        fprintf(stderr, "tlsscope: %s: %u Decryption Secrets Block%s of type %s skipped: tlsscope reads TLS key logs\n",
+                path, d->skipped, d->skipped == 1 ? "" : "s", name);
+        return;
+    }
+    size_t k = 0;
+    line[0] = 0;
+    for (size_t i = 0; i < d->kinds && k < sizeof line; i++) {
+        dsb_type_name(d->type[i], name, sizeof name);
+        int m = snprintf(line + k, sizeof line - k, "%s%u %s", i ? ", " : "", d->count[i], name);
+        if (m > 0)
+            k += (size_t)m;
+    }
+    if (d->other && k < sizeof line)
+        snprintf(line + k, sizeof line - k, ", %u of other types", d->other);
+    fprintf(stderr, "tlsscope: %s: %u Decryption Secrets Blocks skipped (%s): tlsscope reads TLS key logs\n", path,
+            d->skipped, line);
 }
 
 int tsc_cmd_read(int argc, char **argv)
@@ -164,8 +235,13 @@ int tsc_cmd_read(int argc, char **argv)
     /* keys carried in the files themselves (pcapng Decryption Secrets
      * Blocks, as editcap --inject-secrets writes them): read before any
      * connection, like --keylog */
-    for (int i = optind; i < argc; i++)
-        (void)tsc_pcapfile_secrets(argv[i], dsb_secrets, &o);
+    for (int i = optind; i < argc; i++) {
+        struct dsb_read d;
+        memset(&d, 0, sizeof d);
+        d.o = &o;
+        (void)tsc_pcapfile_secrets(argv[i], dsb_secrets, &d);
+        dsb_say_skipped(argv[i], &d);
+    }
     if (o.dec.keylog && !o.dec.active) {
         o.dec.active = 1;
         o.dec.cfg.keylog = o.dec.keylog;

@@ -56,6 +56,10 @@ static void server_usage(FILE *f)
             "                        (/json: the same as JSON; not with --dtls)\n"
             "      --keylog FILE     append the NSS key log\n"
             "      --pcap FILE       write every connection to a pcap\n"
+            "      --pcapng FILE     write every connection to a pcapng with its secrets\n"
+            "                        inside (a Decryption Secrets Block before its\n"
+            "                        encrypted packets): Wireshark and tshark decrypt it\n"
+            "                        with no key log option\n"
             "      --max-clients N   connections served at once (default 256)\n"
             "      --handshake-timeout S  drop clients that stall (default 10); with --dtls\n"
             "                        also clients silent that long after the handshake\n"
@@ -72,6 +76,7 @@ struct server {
     struct tsc_report *rep;
     pthread_mutex_t lock; /* the pipeline and the report */
     struct tsc_pcap_writer *w;
+    struct tsc_pcapng_writer *ng;
     int echo, http, timeout;
     long mtu;
     atomic_int active;
@@ -201,6 +206,8 @@ static void *serve(void *arg)
     setsockopt(cl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     tsc_tap_init(&cl->tap, &cl->peer, &cl->local, s->pl, &s->lock, s->w);
+    if (s->ng)
+        tsc_tap_pcapng(&cl->tap, s->ng, 1);
     SSL *ssl = SSL_new(s->ctx);
     SSL_set_fd(ssl, cl->fd);
     if (hc) /* the client's first bytes, for --http */
@@ -210,6 +217,7 @@ static void *serve(void *arg)
         fprintf(stderr, "tlsscope: server: a client failed its handshake: %s\n", tsc_peer_ssl_error(why, sizeof why));
         goto done;
     }
+    tsc_tap_secrets_known(&cl->tap);
     char buf[16384];
     if (s->http) {
         int k = SSL_read(ssl, buf, sizeof buf - 1);
@@ -301,6 +309,7 @@ static void *serve_dtls(void *arg)
                 addr_text(&cl->peer, who, sizeof who), k > 0 ? "it went quiet" : why);
         goto done;
     }
+    tsc_tap_secrets_known(&cl->tap);
     char buf[16384];
     for (;;) {
         int n = tsc_peer_dtls_read(ssl, cl->fd, buf, sizeof buf, tsc_peer_deadline(s->timeout));
@@ -389,6 +398,8 @@ static int dtls_take(struct server *s, SSL *ssl, const BIO_ADDR *from, const str
         fprintf(stderr, "tlsscope: server: out of memory\n");
         goto fail;
     }
+    if (s->ng)
+        tsc_tap_pcapng(&cl->tap, s->ng, 1);
     tsc_peer_tap_ssl(ssl, &cl->tap, 0); /* from now on this client's own tap */
     if (tsc_peer_dtls_mtu(ssl, s->mtu, why, sizeof why) != 0) {
         fprintf(stderr, "tlsscope: server: %s\n", why);
@@ -440,6 +451,8 @@ static void dtls_listen_loop(struct server *s, int lfd, const struct sockaddr_st
     if (tsc_tap_init_udp(&ltap, bound, bound, s->pl, &s->lock, s->w) != 0)
         fprintf(stderr, "tlsscope: server: out of memory: the cookie exchanges are not shown\n");
     ltap.follow_peer = 1; /* side 0: whoever the datagram came from */
+    if (s->ng) /* the cookie exchanges: in clear, nothing to wait for */
+        tsc_tap_pcapng(&ltap, s->ng, 0);
     while (!stopping && (!count || *accepted < count)) {
         if (!ssl) {
             BIO *b = BIO_new_dgram(lfd, BIO_NOCLOSE);
@@ -494,7 +507,7 @@ static void dtls_listen_loop(struct server *s, int lfd, const struct sockaddr_st
 enum {
     S_PORT = TSC_OPT_FIRST_OWN, S_BIND, S_CERT, S_KEY, S_CHAIN, S_NAME, S_TLS12, S_TLS13, S_MIN, S_MAX, S_CIPHERS,
     S_SUITES, S_GROUPS, S_LIFETIME, S_NO_TICKETS, S_REQ_CERT, S_ECHO, S_HTTP, S_KEYLOG, S_PCAP, S_MAXC, S_HTO, S_COUNT,
-    S_DTLS, S_DTLS10, S_DTLS12, S_MTU,
+    S_DTLS, S_DTLS10, S_DTLS12, S_MTU, S_PCAPNG,
 };
 
 int tsc_cmd_server(int argc, char **argv)
@@ -514,11 +527,12 @@ int tsc_cmd_server(int argc, char **argv)
         {"max-clients", required_argument, NULL, S_MAXC}, {"handshake-timeout", required_argument, NULL, S_HTO},
         {"count", required_argument, NULL, S_COUNT}, {"dtls", no_argument, NULL, S_DTLS},
         {"dtls1.0", no_argument, NULL, S_DTLS10}, {"dtls1.2", no_argument, NULL, S_DTLS12},
-        {"mtu", required_argument, NULL, S_MTU}, {NULL, 0, NULL, 0},
+        {"mtu", required_argument, NULL, S_MTU}, {"pcapng", required_argument, NULL, S_PCAPNG},
+        {NULL, 0, NULL, 0},
     };
     struct tsc_cli_opts o;
     const char *bind_addr = "127.0.0.1", *cert = NULL, *key = NULL, *chain = NULL, *name = "localhost";
-    const char *ciphers = NULL, *suites = NULL, *groups = NULL, *keylog = NULL, *pcap = NULL;
+    const char *ciphers = NULL, *suites = NULL, *groups = NULL, *keylog = NULL, *pcap = NULL, *pcapng = NULL;
     const char *min_arg = NULL, *max_arg = NULL; /* read once --dtls is known */
     int port = 4433, minv = 0, maxv = 0, no_tickets = 0, req_cert = 0, echo = 0, http = 0, dtls = 0, tls_only = 0;
     long mtu = 0;
@@ -578,6 +592,7 @@ int tsc_cmd_server(int argc, char **argv)
         case S_HTTP: http = 1; break;
         case S_KEYLOG: keylog = optarg; break;
         case S_PCAP: pcap = optarg; break;
+        case S_PCAPNG: pcapng = optarg; break;
         case S_LIFETIME:
         case S_MAXC:
         case S_HTO:
@@ -685,6 +700,13 @@ int tsc_cmd_server(int argc, char **argv)
         fprintf(stderr, "tlsscope: %s: %s\n", pcap, strerror(errno));
         goto out;
     }
+    /* a server runs for long: each connection's secrets are written before
+     * its encrypted packets as soon as its handshake is done (peer/tap.c) */
+    if (pcapng && !(s.ng = tsc_pcapng_writer_open(pcapng, 0))) {
+        fprintf(stderr, "tlsscope: %s: %s\n", pcapng, strerror(errno));
+        goto out;
+    }
+    tsc_peer_keylog_taps(s.ctx); /* --pcapng: each connection's key log lines to its tap */
     s.rep = tsc_report_new(&o.ro, stdout);
     /* the server knows its secrets: its reports show the encrypted part too */
     s.pl = s.rep ? tsc_cli_pipeline_new(&o.lim, tsc_report_sink(s.rep), tsc_peer_decrypt_cfg(s.ctx)) : NULL;
@@ -782,6 +804,8 @@ out:
         tsc_report_free(s.rep);
         SSL_CTX_free(s.ctx);
         tsc_pcap_writer_close(s.w);
+        if (tsc_cli_pcapng_close(pcapng, s.ng) != 0 && status == TSC_EXIT_OK)
+            status = TSC_EXIT_INPUT;
         tsc_peer_keylog_close(); /* the key logs too: no thread can still look a secret up */
     }
     EVP_PKEY_free(pk);

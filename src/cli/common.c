@@ -6,6 +6,7 @@
 #include "crypto/decrypt.h"
 #include "crypto/keylog.h"
 #include "analysis/findings.h" /* tsc_severity_parse: --fail-on */
+#include "peer/tap.h"               /* tsc_pcapng_writer_close: --pcapng */
 
 #include <sys/stat.h>
 
@@ -369,4 +370,28 @@ void tsc_cli_print_stats(const char *what, const struct tsc_pipeline_stats *st)
     fprintf(stderr, "tlsscope: %s: %llu packets, %llu TCP flows, %llu TLS connections%s\n", what,
             (unsigned long long)st->packets, (unsigned long long)st->flows, (unsigned long long)st->tls_connections,
             extra);
+}
+
+int tsc_cli_pcapng_close(const char *path, struct tsc_pcapng_writer *w)
+{
+    struct tsc_pcapng_stats st;
+    if (!w)
+        return 0;
+    int rc = tsc_pcapng_writer_close(w, &st);
+    if (rc != 0) {
+        fprintf(stderr, "tlsscope: %s: writing the pcapng failed: %s\n", path, strerror(st.write_errno));
+        return -1;
+    }
+    if (st.held_over)
+        fprintf(stderr,
+                "tlsscope: %s: %llu connection%s sent more than 1 MiB before its handshake was done: its secrets "
+                "were written with what was known then (a secret logged later is in a block after packets it "
+                "decrypts)\n",
+                path, (unsigned long long)st.held_over, st.held_over == 1 ? "" : "s");
+    if (st.whole_given_up)
+        fprintf(stderr,
+                "tlsscope: %s: more than 64 MiB: written as it came from then on, so secrets logged later are in "
+                "blocks after the first packet (Wireshark uses them; tlsscope read uses only those before it)\n",
+                path);
+    return 0;
 }

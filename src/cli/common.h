@@ -106,6 +106,11 @@ struct tsc_pipeline *tsc_cli_pipeline_new(const struct tsc_limits *lim, const st
 void tsc_cli_decrypt_free(struct tsc_cli_opts *o);
 /* "tlsscope: WHAT: N packets, ..." on stderr. */
 void tsc_cli_print_stats(const char *what, const struct tsc_pipeline_stats *st);
+/* --pcapng of client, server and demo: close the file (w may be NULL) and
+ * say on stderr what the reader should know (a write error, secrets that
+ * could not go before their packets). 0, or -1 when writing failed. */
+struct tsc_pcapng_writer;
+int tsc_cli_pcapng_close(const char *path, struct tsc_pcapng_writer *w);
 /* Parse a size like 1048576, 512K, 1M, 1G; 0 on success. */
 int tsc_parse_size(const char *s, size_t *out);
 

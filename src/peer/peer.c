@@ -109,8 +109,16 @@ static long tap_cb(BIO *b, int oper, const char *argp, size_t len, int argi, lon
     return ret;
 }
 
+/* The tap of an SSL, for its key log lines (--pcapng). */
+static int tap_index = -1;
+static pthread_once_t tap_index_once = PTHREAD_ONCE_INIT;
+static void tap_index_make(void) { tap_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
+
 void tsc_peer_tap_ssl(SSL *ssl, struct tsc_tap *tap, int is_client)
 {
+    pthread_once(&tap_index_once, tap_index_make);
+    if (tap_index >= 0)
+        SSL_set_ex_data(ssl, tap_index, tap);
     BIO *b = SSL_get_rbio(ssl);
     tap->local_is_client = is_client;
     BIO_set_callback_arg(b, (char *)tap);
@@ -129,7 +137,10 @@ static struct tsc_decrypt_cfg mem_cfg;
 
 static void keylog_cb(const SSL *ssl, const char *line)
 {
-    (void)ssl;
+    /* the connection's own tap (its thread, no lock): its pcapng secrets */
+    struct tsc_tap *tap = tap_index >= 0 ? SSL_get_ex_data(ssl, tap_index) : NULL;
+    if (tap)
+        tsc_tap_secret(tap, line);
     pthread_mutex_lock(&keylog_lock);
     if (keylog_file) {
         fprintf(keylog_file, "%s\n", line);
@@ -185,6 +196,11 @@ int tsc_peer_keylog(SSL_CTX *ctx, const char *path)
         return -1;
     SSL_CTX_set_keylog_callback(ctx, keylog_cb);
     return 0;
+}
+
+void tsc_peer_keylog_taps(SSL_CTX *ctx)
+{
+    SSL_CTX_set_keylog_callback(ctx, keylog_cb);
 }
 
 void tsc_peer_keylog_close(void)

@@ -17,6 +17,9 @@ void tsc_peer_tap_ssl(SSL *ssl, struct tsc_tap *tap, int is_client);
  * for every connection of ctx. 0 on success, -1 (errno) if it cannot be opened. */
 int tsc_peer_keylog(SSL_CTX *ctx, const char *path);
 void tsc_peer_keylog_close(void);
+/* Hand the key log lines of ctx's connections to their taps too
+ * (tsc_tap_secret: --pcapng writes them into the file). */
+void tsc_peer_keylog_taps(SSL_CTX *ctx);
 
 /* The peers show their own traffic decrypted: OpenSSL's key log lines for
  * ctx's connections are also kept in memory, and the returned configuration

@@ -218,6 +218,23 @@ const struct tsc_sink *tsc_report_sink(struct tsc_report *r) { return &r->wrap; 
 
 int tsc_report_max_severity(const struct tsc_report *r) { return tsc_analysis_max_severity(r->an); }
 
+void tsc_report_peer_verdict(struct tsc_report *r, const struct tsc_peer_verdict *v)
+{
+    if (r->impl.n_verdicts < TSC_REPORT_PEER_VERDICTS)
+        r->impl.verdicts[r->impl.n_verdicts++] = *v;
+}
+
+const struct tsc_peer_verdict *tsc_sink_peer_verdict(const struct tsc_sink_impl *s, const struct tsc_endpoint *client)
+{
+    for (size_t i = 0; i < s->n_verdicts; i++) {
+        const struct tsc_endpoint *e = &s->verdicts[i].client;
+        if (e->family == client->family && e->port == client->port &&
+            memcmp(e->addr, client->addr, e->family == 6 ? 16 : 4) == 0)
+            return &s->verdicts[i];
+    }
+    return NULL;
+}
+
 void tsc_report_out_flush(struct tsc_sink_impl *s, int force)
 {
     if (s->ob.len == 0 || (!force && s->ob.len < OUT_BLOCK))

@@ -932,6 +932,12 @@ static void json_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
     W(tsc_buf_putc(b, ']'));
     if (c->n_errors_total > c->n_errors)
         W(tsc_buf_printf(b, ",\"errors_count\":%u", c->n_errors_total));
+    const struct tsc_peer_verdict *pv = tsc_sink_peer_verdict(s, &c->client);
+    if (pv) {
+        W(tsc_buf_printf(b, ",\"peer_verify\":{\"verified\":%s,\"reason\":", pv->verified ? "true" : "false"));
+        W(tsc_json_cstr(b, pv->verified ? NULL : pv->reason));
+        W(tsc_buf_printf(b, ",\"insecure\":%s}", pv->insecure ? "true" : "false"));
+    }
     W(tsc_buf_puts(b, "}\n"));
     jc_free(data);
     tsc_report_out_flush(s, 0);

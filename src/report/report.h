@@ -89,6 +89,21 @@ int tsc_data_is_text(const uint8_t *p, size_t n);
  * page), with its facts (tsc_analysis_client_hello with TSC_NEED_FP_TEXT). */
 void tsc_json_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, const struct tsc_msg_facts *f);
 
+/* What a peer (tlsscope client) made of the server's certificate: OpenSSL's
+ * verification against its trust store and the name, which no capture
+ * shows. Rendered with the connection whose client endpoint it names (text:
+ * a line before the findings; JSON: "peer_verify", docs/json.md). Set from
+ * the thread that runs the pipeline, before the connection is reported. */
+#define TSC_REPORT_PEER_VERDICTS 8
+struct tsc_peer_verdict {
+    struct tsc_endpoint client;
+    int verified;     /* chain and name verified */
+    int insecure;     /* -k: a failure was not fatal */
+    char reason[160]; /* OpenSSL's reason when not verified */
+};
+/* Kept for the connection of v->client (the first TSC_REPORT_PEER_VERDICTS). */
+void tsc_report_peer_verdict(struct tsc_report *r, const struct tsc_peer_verdict *v);
+
 /* What a format's constructor fills, and what every renderer shares. */
 struct tsc_sink_impl {
     struct tsc_renderer render;
@@ -96,7 +111,11 @@ struct tsc_sink_impl {
     struct tsc_buf ob; /* output block */
     struct tsc_report_opts opts;
     int write_error;
+    struct tsc_peer_verdict verdicts[TSC_REPORT_PEER_VERDICTS];
+    size_t n_verdicts;
 };
+/* The peer's verdict on the connection of this client endpoint, or NULL. */
+const struct tsc_peer_verdict *tsc_sink_peer_verdict(const struct tsc_sink_impl *s, const struct tsc_endpoint *client);
 void tsc_report_out_flush(struct tsc_sink_impl *s, int force);
 
 #endif

@@ -861,6 +861,14 @@ static void text_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
             W(tsc_buf_putc(b, '\n'));
         }
     }
+    const struct tsc_peer_verdict *pv = tsc_sink_peer_verdict(s, &c->client);
+    if (pv && pv->verified) {
+        W(tsc_buf_puts(b, "   certificate verification (this client, OpenSSL): verified (chain and name)\n"));
+    } else if (pv) {
+        W(tsc_buf_printf(b, "   certificate verification (this client, OpenSSL): %sfailed%s: ", col.red, col.off));
+        W(tsc_text_cstr(b, pv->reason));
+        W(tsc_buf_puts(b, pv->insecure ? " (accepted: --insecure)\n" : "\n"));
+    }
     {
         const struct tsc_finding *fs = rep->findings;
         size_t nf = rep->n_findings;
