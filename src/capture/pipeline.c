@@ -37,7 +37,10 @@ struct tcpdir {
     uint8_t has_alt;
     uint32_t isn;
     uint32_t alt_isn; /* another ISN seen in a repeated SYN-ACK */
+    uint8_t hole_acked; /* from a file: the peer ACKed past a hole at hole_seq, at hole_us */
     uint32_t fin_seq; /* the FIN's sequence number: the direction's data ends before it */
+    uint32_t hole_seq;
+    int64_t hole_us;
     uint32_t next_seq;
     struct seg *ooo; /* sorted by seq, each starting after next_seq */
     size_t ooo_bytes;
@@ -496,9 +499,9 @@ static void flush_dir(struct tsc_pipeline *pl, struct flow *f, int side)
     }
 }
 
-/* Live: the peer acknowledged bytes up to `ack`: queued segments that end at
- * or before it will not get their holes filled by the capture (the peer has
- * the missing bytes, the capture does not). Deliver them now, with the gaps. */
+/* The peer acknowledged bytes up to `ack`: queued segments that end at or
+ * before it will not get their holes filled by the capture (the peer has the
+ * missing bytes, the capture does not). Deliver them now, with the gaps. */
 static void flush_acked(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t ack)
 {
     struct tcpdir *t = &f->tcp[side];
@@ -739,6 +742,44 @@ static void drain(struct tsc_pipeline *pl, struct flow *f, int side)
     }
 }
 
+/* Two SYN-ACKs with different ISNs: the first segment after them (data or a
+ * FIN) says which one the stream follows. */
+static void follow_alt_isn(struct tcpdir *t, uint32_t seq)
+{
+    if (t->has_alt && t->next_seq == t->isn + 1 && seq == t->alt_isn + 1 && !t->ooo) {
+        /* nothing came after the first ISN and the stream follows the other one */
+        t->isn = t->alt_isn;
+        t->next_seq = seq;
+    }
+    t->has_alt = 0;
+}
+
+/* The peer ACKed bytes up to `ack` of direction `side`, which has queued
+ * segments behind a hole. Live, the capture lost those bytes: what follows
+ * is shown now. From a file a copy can still come later (a retransmission
+ * the capture sees after the ACK, even after the FINs), so the hole stays
+ * open for TSC_FLOW_OVER_US of capture time after the first such ACK (the
+ * flow's end gives up on it sooner), which also bounds what a long lossy
+ * connection holds. */
+static void acked_past_hole(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t ack, int64_t ts)
+{
+    struct tcpdir *t = &f->tcp[side];
+    if ((int32_t)(ack - (t->ooo->seq + t->ooo->len)) < 0)
+        return; /* the queued bytes are not all acknowledged: the hole may still fill */
+    if (!pl->live) {
+        if (!t->hole_acked || t->hole_seq != t->next_seq) {
+            t->hole_acked = 1;
+            t->hole_seq = t->next_seq;
+            t->hole_us = ts;
+            return;
+        }
+        if (!(ts > t->hole_us && elapsed(ts, t->hole_us) > TSC_FLOW_OVER_US))
+            return;
+    }
+    t->hole_acked = 0;
+    flush_acked(pl, f, side, ack);
+}
+
 static void tcp_data(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t seq, const uint8_t *p, size_t n,
                      int64_t ts)
 {
@@ -748,12 +789,7 @@ static void tcp_data(struct tsc_pipeline *pl, struct flow *f, int side, uint32_t
         t->init = 1;
         t->next_seq = seq;
     }
-    if (t->has_alt && t->next_seq == t->isn + 1 && seq == t->alt_isn + 1 && !t->ooo) {
-        /* nothing came after the first ISN and the data follows the other one */
-        t->isn = t->alt_isn;
-        t->next_seq = seq;
-    }
-    t->has_alt = 0;
+    follow_alt_isn(t, seq);
     int32_t off = (int32_t)(seq - t->next_seq);
     if (off > 0 && (uint64_t)off <= (uint64_t)pl->lim.flow_buf_max * 4) {
         queue_segment(pl, f, side, seq, p, n, ts);
@@ -834,12 +870,8 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
             t->next_seq += missing;
         }
     }
-    /* Live, the peer acknowledging past a hole means the capture lost those
-     * bytes: what follows is shown now. From a file a copy can still come
-     * (a retransmission the capture sees after the ACK, even after the
-     * FINs), so the hole stays open until the flow ends or its buffer fills. */
-    if (pl->live && ack && f->tcp[side ^ 1].ooo)
-        flush_acked(pl, f, side ^ 1, pk->ack);
+    if (ack && f->tcp[side ^ 1].ooo)
+        acked_past_hole(pl, f, side ^ 1, pk->ack, ts);
     live_report(pl, f);
     if (pk->flags & TSC_TCP_RST) {
         /* live: done now. From a file: the other side's data already on the
@@ -853,7 +885,16 @@ static void tcp_packet(struct tsc_pipeline *pl, const struct tsc_packet *pk, int
     }
     if (pk->flags & TSC_TCP_FIN) {
         uint32_t fs = pk->seq + (syn ? 1u : 0u) + (uint32_t)pk->payload_wire;
-        if (!t->fin || (int32_t)(fs - t->fin_seq) > 0)
+        if (!pk->payload_len && !syn)
+            follow_alt_isn(t, pk->seq); /* a FIN that is the first thing after two SYN-ACKs */
+        /* A FIN says where the data ends only within reach of the stream
+         * (the bound tcp_data queues within): one far off (forged, or of
+         * another connection) must not make a hole of gigabytes. */
+        int32_t ahead = (int32_t)(fs - t->next_seq);
+        int in_reach = !t->init || (ahead >= 0 && (uint64_t)ahead <= (uint64_t)pl->lim.flow_buf_max * 4);
+        if (!t->fin)
+            t->fin_seq = in_reach ? fs : t->next_seq;
+        else if (in_reach && (int32_t)(fs - t->fin_seq) > 0)
             t->fin_seq = fs;
         t->fin = 1;
     }

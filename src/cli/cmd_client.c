@@ -64,7 +64,8 @@ static void client_usage(FILE *f)
             "                        and tlsscope read decrypt it with no key log option\n"
             "  -k, --insecure        a certificate that does not verify is reported (why,\n"
             "                        on stderr and in the output) but not fatal: exit 0\n"
-            "                        (also --no-verify)\n"
+            "                        (also --no-verify); without it the client stops\n"
+            "                        after the handshake: nothing sent, no --reconnect\n"
             "      --timeout S       connect and read timeout in seconds (default 10); with\n"
             "                        --dtls the whole handshake's, retransmissions included\n"
             "%s"
@@ -277,6 +278,13 @@ static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, c
     }
     tsc_tap_secrets_known(&tap);
     verdict(ssl, co, verify_failed, out->rep, &tap);
+    if (*verify_failed && !co->no_verify) {
+        /* as curl without -k: nothing is sent to a server that did not
+         * prove who it is, and it is not asked again (--reconnect) */
+        rc = 0;
+        SSL_shutdown(ssl);
+        goto done;
+    }
     if (payload_len && SSL_write(ssl, payload, (int)payload_len) <= 0)
         fprintf(stderr, "tlsscope: %s: write failed: %s\n", co->host, tsc_peer_ssl_error(why, sizeof why));
     /* read what comes back (and TLS 1.3 tickets) until the server closes or goes quiet */
@@ -351,6 +359,11 @@ static int one_dtls(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **se
     }
     tsc_tap_secrets_known(&tap);
     verdict(ssl, co, verify_failed, out->rep, &tap);
+    if (*verify_failed && !co->no_verify) { /* as for TLS: nothing sent, no --reconnect */
+        rc = 0;
+        SSL_shutdown(ssl);
+        goto done;
+    }
     if (payload_len && tsc_peer_dtls_write(ssl, payload, payload_len) != 0)
         fprintf(stderr, "tlsscope: %s: write failed: %s\n", co->host, tsc_peer_ssl_error(why, sizeof why));
     /* read what comes back until the server closes or goes quiet */
@@ -599,7 +612,7 @@ int tsc_cmd_client(int argc, char **argv)
     int (*connect_one)(SSL_CTX *, const struct client_opts *, SSL_SESSION **, const struct client_out *,
                        const char *, size_t, int *) = co.dtls ? one_dtls : one;
     int rc = connect_one(ctx, &co, &sess, &dest, payload, payload_len, &verify_failed);
-    if (rc == 0 && co.reconnect)
+    if (rc == 0 && co.reconnect && (!verify_failed || co.no_verify))
         rc = connect_one(ctx, &co, &sess, &dest, payload, payload_len, &verify_failed);
     tsc_pipeline_finish(pl);
     (void)tsc_report_flush(rep);

@@ -37,6 +37,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,7 +158,8 @@ static void w_put(struct tsc_pcapng_writer *w, const struct tsc_buf *keys, const
     }
     w_dsb(w, keys->data, keys->len);
     w_write(w, blocks->data, blocks->len);
-    fflush(w->f); /* a file being written can be read as it is */
+    if (fflush(w->f) != 0 && !w->st.write_errno) /* a file being written can be read as it is */
+        w->st.write_errno = errno ? errno : EIO;
 done:
     w->st.packets += npkts;
     pthread_mutex_unlock(&w->lock);
@@ -210,7 +212,8 @@ struct tsc_pcapng_writer *tsc_pcapng_writer_open(const char *path, unsigned flag
     le32_put(idb + 28, sizeof idb);
     w_write(w, shb, sizeof shb);
     w_write(w, idb, sizeof idb);
-    fflush(w->f);
+    if (fflush(w->f) != 0 && !w->st.write_errno)
+        w->st.write_errno = errno ? errno : EIO;
     return w;
 }
 
@@ -222,6 +225,8 @@ int tsc_pcapng_writer_close(struct tsc_pcapng_writer *w, struct tsc_pcapng_stats
         w_dsb(w, w->keys.data, w->keys.len);
         w_write(w, w->body.data, w->body.len);
     }
+    if (ferror(w->f) && !w->st.write_errno)
+        w->st.write_errno = EIO;
     if (fclose(w->f) != 0 && !w->st.write_errno)
         w->st.write_errno = errno ? errno : EIO;
     if (st)
@@ -352,9 +357,17 @@ void tsc_tap_init(struct tsc_tap *t, const struct sockaddr_storage *client, cons
     memset(t, 0, sizeof *t);
     endpoint_of(&t->ep[0], client);
     endpoint_of(&t->ep[1], server);
-    /* initial sequence numbers: anything consistent will do */
-    t->next_seq[0] = 0x10000000u ^ ((uint32_t)t->ep[0].port << 8);
-    t->next_seq[1] = 0x20000000u ^ ((uint32_t)t->ep[1].port << 8);
+    /* initial sequence numbers: each connection its own, as RFC 6528 has
+     * them (a clock of 4 us steps, and a count of this process's taps), so
+     * that a client reconnecting from the same port is a new connection to
+     * a reader, not the first one's SYN again */
+    static atomic_uint taps;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint32_t clk = (uint32_t)((uint64_t)now.tv_sec * 250000u + (uint64_t)now.tv_nsec / 4000u);
+    uint32_t n = atomic_fetch_add(&taps, 1u) * 0x01000193u;
+    t->next_seq[0] = (0x10000000u ^ ((uint32_t)t->ep[0].port << 8)) + clk + n;
+    t->next_seq[1] = (0x20000000u ^ ((uint32_t)t->ep[1].port << 8)) + clk + n;
     t->pl = pl;
     t->pl_lock = pl_lock;
     t->w = w;

@@ -37,6 +37,13 @@ static void *tls_ctx_new(const void *arg, const struct tsc_limits *lim)
     return ft;
 }
 
+void tsc_flow_tls_set_decrypt(void *ctx, const struct tsc_decrypt_cfg *dec)
+{
+    struct flow_tls *ft = ctx;
+    if (ft && dec && !ft->sc.dec)
+        tsc_session_set_decrypt(&ft->sc, dec);
+}
+
 static void tls_ctx_free(void *ctx)
 {
     struct flow_tls *ft = ctx;

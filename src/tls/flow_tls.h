@@ -25,4 +25,9 @@ struct tsc_flow_tls_cfg {
  * outlive the pipelines. */
 struct tsc_flow_factory tsc_flow_tls_factory(const struct tsc_flow_tls_cfg *cfg);
 
+/* Keys that arrive during the run (a pcapng's secrets block after the
+ * first packet) for a consumer context made without any: connections that
+ * begin from now on are decrypted. One thread only (the context's). */
+void tsc_flow_tls_set_decrypt(void *ctx, const struct tsc_decrypt_cfg *dec);
+
 #endif

@@ -315,8 +315,7 @@ void tsc_frame_dtls_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int
         return;
     }
     c->dir[dir].dg.datagrams++;
-    if (sc->dec && !c->dec.enabled)
-        c->dec.enabled = 1; /* the decryption report, as frame_tcp.c gives it */
+    tsc_dec_first_bytes(sc, c); /* the decryption report, as frame_tcp.c gives it */
     int cut = n < wire;
     size_t at = 0;
     while (at < n) {

@@ -800,8 +800,7 @@ void tsc_frame_quic_datagram(struct tsc_session_ctx *sc, struct tsc_conn *c, int
         return;
     }
     st->info.datagrams[dir]++;
-    if (sc->dec && !c->dec.enabled)
-        c->dec.enabled = 1;
+    tsc_dec_first_bytes(sc, c);
     int cut = n < wire;
     struct tsc_cursor cur = tsc_cursor_make(p, n);
     for (;;) {

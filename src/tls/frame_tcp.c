@@ -283,8 +283,7 @@ void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, 
         c->last_us = ts;
     if (n == 0)
         return;
-    if (sc->dec && !c->dec.enabled)
-        c->dec.enabled = 1; /* whatever the first bytes were (a direction may begin with a gap) */
+    tsc_dec_first_bytes(sc, c); /* whatever the first bytes were (a direction may begin with a gap) */
     struct tsc_tcp_framing *f = &c->dir[dir_of(c, side)].fr;
     if (f->state == ST_START && f->offset == 0 && f->hdr_have == 0) {
         size_t skip = tsc_sniff_proxy_header(p, n);

@@ -155,7 +155,7 @@ void tsc_dec_free(struct tsc_conn *c)
 
 static struct tsc_conn_dec *dec_of(struct tsc_session_ctx *sc, struct tsc_conn *c)
 {
-    if (!sc->dec)
+    if (!sc->dec || !c->dec.enabled)
         return NULL;
     if (!c->decp) {
         c->decp = calloc(1, sizeof *c->decp);

@@ -22,6 +22,18 @@
 
 #include "tls/session.h"
 
+/* Decryption is on for a connection when the run has keys at its first
+ * bytes: a key log that arrives later (a pcapng's secrets block in the
+ * middle of the file) serves the connections that begin after it, never
+ * one whose ClientHello was read without it. */
+static inline void tsc_dec_first_bytes(const struct tsc_session_ctx *sc, struct tsc_conn *c)
+{
+    if (!c->dec_decided) {
+        c->dec_decided = 1;
+        c->dec.enabled = sc->dec != NULL;
+    }
+}
+
 /* A record (or the part of one) as a stage hands it to the next. */
 struct tsc_rec_in {
     uint8_t type;       /* content type: the outer one as framed, the inner one once opened

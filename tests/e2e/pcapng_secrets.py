@@ -447,7 +447,7 @@ def part_e(r: Run):
 # ------------------------------------------------------------------ f
 
 def part_f(r: Run):
-    srv = Server(r, "f-srv", "--count", "5")
+    srv = Server(r, "f-srv", "--count", "7")
     if not r.check("f: server listens", srv.port is not None):
         srv.finish()
         return
@@ -474,6 +474,16 @@ def part_f(r: Run):
             p.returncode == 1 and f"certificate verification failed: {reason}\n" in p.stderr.decode()
             and conns and conns[0].get("peer_verify") == {"verified": False, "reason": reason, "insecure": False},
             f"{p.returncode} {p.stderr.decode()} {[c.get('peer_verify') for c in conns]}")
+    p = r.scope("client", "--json", "--send", "secret-password", "--reconnect", t)
+    conns = json_lines(p.stdout)
+    r.check("f: without -k: nothing sent to the server that did not verify, and no --reconnect",
+            p.returncode == 1 and len(conns) == 1 and conns[0]["app_data"]["c2s"]["records"] == 0,
+            f"{p.returncode} {len(conns)} {[c.get('app_data') for c in conns]}")
+    p = r.scope("client", "-k", "--json", "--send", "secret-password", t)
+    conns = json_lines(p.stdout)
+    r.check("f: with -k: the data is sent",
+            p.returncode == 0 and len(conns) == 1 and conns[0]["app_data"]["c2s"]["records"] >= 1,
+            f"{p.returncode} {[c.get('app_data') for c in conns]}")
     p = r.scope("client", "--help")
     r.check("f: --help documents -k, --insecure", "-k, --insecure" in p.stdout.decode())
     # an empty connection so that --count is reached

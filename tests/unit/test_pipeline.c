@@ -700,6 +700,68 @@ static void tcp_repeated_syn_and_port_reuse(void **state)
     tsc_pipeline_free(pl);
 }
 
+
+/* A FIN far from the stream (forged, or another connection's) says nothing
+ * about where the data ends: no hole of gigabytes. And a FIN that is the
+ * first thing after two SYN-ACKs with different ISNs follows the second. */
+static void tcp_fin_out_of_reach_and_after_two_syn_acks(void **state)
+{
+    (void)state;
+    struct tsc_pipeline *pl = new_pipeline(0, 0, 0);
+    struct tctx *t = g_ctx;
+    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
+    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+    tcp(pl, 1, 40000, 443, 101, 501, TSC_TCP_ACK, "hello", 3);
+    tcp(pl, 1, 40000, 443, 106u + 0x7fffff00u, 501, F_FA, NULL, 4); /* far off */
+    tcp(pl, 1, 40000, 443, 106, 501, F_FA, NULL, 5);
+    tcp(pl, 0, 40000, 443, 501, 107, F_FA, NULL, 6);
+    /* the second connection: the server answers twice, then only closes */
+    tcp(pl, 1, 40001, 443, 100, 0, TSC_TCP_SYN, NULL, 7);
+    tcp(pl, 0, 40001, 443, 500, 101, F_SA, NULL, 8);
+    tcp(pl, 0, 40001, 443, 9000, 101, F_SA, NULL, 9);
+    tcp(pl, 1, 40001, 443, 101, 9001, TSC_TCP_ACK, "hi", 10);
+    tcp(pl, 0, 40001, 443, 9001, 103, F_FA, NULL, 11);
+    tcp(pl, 1, 40001, 443, 103, 9002, F_FA, NULL, 12);
+    static const char *const want[] = {
+        "open 0 tcp start=1 client=0/1",
+        "bytes 0 side=0 hello",
+        "close 0 t=6",
+        "release 0 #1",
+        "open 1 tcp start=1 client=0/1",
+        "bytes 1 side=0 hi",
+        "close 1 t=12",
+        "release 1 #2",
+    };
+    assert_log(t, want, (int)(sizeof want / sizeof want[0]));
+    assert_int_equal(tsc_pipeline_stats(pl)->gaps, 0);
+    tsc_pipeline_finish(pl);
+    tsc_pipeline_free(pl);
+}
+
+/* From a file, a hole the peer ACKed stays open TSC_FLOW_OVER_US of capture
+ * time for a late copy; after that the next ACK gives up on it. */
+static void tcp_acked_hole_waits_then_gives_up(void **state)
+{
+    (void)state;
+    struct tsc_pipeline *pl = new_pipeline(0, 0, 0);
+    struct tctx *t = g_ctx;
+    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
+    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+    tcp(pl, 0, 40000, 443, 505, 101, TSC_TCP_ACK, "BB", 3); /* 4 bytes at 501 not captured */
+    tcp(pl, 1, 40000, 443, 101, 507, TSC_TCP_ACK, NULL, 4); /* the client has them all */
+    tcp(pl, 1, 40000, 443, 101, 507, TSC_TCP_ACK, NULL, 5 + TSC_FLOW_OVER_US / 2);
+    assert_int_equal(t->ncalls, 0); /* still waiting for a copy */
+    tcp(pl, 1, 40000, 443, 101, 507, TSC_TCP_ACK, NULL, 5 + TSC_FLOW_OVER_US);
+    static const char *const want[] = {
+        "open 0 tcp start=1 client=0/1",
+        "gap 0 side=1 4",
+        "bytes 0 side=1 BB",
+    };
+    assert_log(t, want, (int)(sizeof want / sizeof want[0]));
+    tsc_pipeline_finish(pl);
+    tsc_pipeline_free(pl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -715,6 +777,8 @@ int main(void)
         cmocka_unit_test(tcp_hole_before_fin_is_a_gap_at_the_end),
         cmocka_unit_test(tcp_waiting_after_fins_ends_after_the_grace),
         cmocka_unit_test(tcp_repeated_syn_and_port_reuse),
+        cmocka_unit_test(tcp_fin_out_of_reach_and_after_two_syn_acks),
+        cmocka_unit_test(tcp_acked_hole_waits_then_gives_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
