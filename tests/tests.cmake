@@ -116,6 +116,10 @@ add_test(NAME e2e/starttls COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/starttls.s
 set_tests_properties(e2e/starttls PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME e2e/live COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/live.sh $<TARGET_FILE:tlsscope>)
 set_tests_properties(e2e/live PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+# Linux NFLOG (issue 16): iptables -j NFLOG and tcpdump -i nflog:N in a
+# network namespace around real handshakes, read against tshark, and live.
+add_test(NAME e2e/nflog COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/nflog.sh $<TARGET_FILE:tlsscope>)
+set_tests_properties(e2e/nflog PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 add_test(NAME e2e/memory COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/memory.py --tlsscope $<TARGET_FILE:tlsscope>)
 if(TSC_SANITIZE)
   set_tests_properties(e2e/memory PROPERTIES ENVIRONMENT "TSC_SANITIZE=1")

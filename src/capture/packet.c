@@ -1,7 +1,9 @@
 /*
- * packet.c - link, IP and TCP header decoding (see packet.h).
+ * packet.c - Ethernet, LLC, IP, tunnel, TCP and UDP header decoding (see
+ * packet.h); the other link layers are link.c's.
  */
 #include "capture/packet.h"
+#include "capture/packet_int.h"
 
 #include <string.h>
 
@@ -18,47 +20,10 @@
 #define ETH_PPPOE 0x8864
 #define ETH_CISCO_METADATA 0x8909
 
-int tsc_link_supported(int linktype)
-{
-    switch (linktype) {
-    case TSC_LINK_NULL:
-    case TSC_LINK_ETHERNET:
-    case TSC_LINK_RAW:
-    case TSC_LINK_RAW_ALT:
-    case TSC_LINK_LOOP:
-    case TSC_LINK_LINUX_SLL:
-    case TSC_LINK_IPV4:
-    case TSC_LINK_IPV6:
-    case TSC_LINK_LINUX_SLL2:
-    case TSC_LINK_PPP:
-    case TSC_LINK_PPP_HDLC:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-const char *tsc_link_name(int linktype)
-{
-    switch (linktype) {
-    case TSC_LINK_NULL: return "BSD loopback";
-    case TSC_LINK_ETHERNET: return "Ethernet";
-    case TSC_LINK_RAW:
-    case TSC_LINK_RAW_ALT: return "raw IP";
-    case TSC_LINK_LOOP: return "OpenBSD loopback";
-    case TSC_LINK_LINUX_SLL: return "Linux cooked (SLL)";
-    case TSC_LINK_IPV4: return "raw IPv4";
-    case TSC_LINK_IPV6: return "raw IPv6";
-    case TSC_LINK_LINUX_SLL2: return "Linux cooked (SLL2)";
-    case TSC_LINK_PPP:
-    case TSC_LINK_PPP_HDLC: return "PPP";
-    default: return "unsupported";
-    }
-}
-
 static enum tsc_pkt_status ethertype(struct tsc_cursor *c, uint16_t type, struct tsc_packet *out, int depth);
 static enum tsc_pkt_status ip_by_version(struct tsc_cursor *c, struct tsc_packet *out, int depth);
 static enum tsc_pkt_status ethernet(struct tsc_cursor *c, struct tsc_packet *out, int depth);
+static enum tsc_pkt_status llc(struct tsc_cursor *c, struct tsc_packet *out, int depth);
 
 /* Tunnels nest: bound the depth so a crafted packet cannot recurse forever. */
 #define MAX_DEPTH 6
@@ -335,6 +300,18 @@ static enum tsc_pkt_status ethernet(struct tsc_cursor *c, struct tsc_packet *out
         return TSC_PKT_NOT_IP;
     if (!tsc_is_ok(tsc_cursor_skip(c, 12)) || !tsc_is_ok(tsc_cursor_u16(c, &type)))
         return TSC_PKT_TRUNCATED;
+    if (type <= 1500) {
+        /* IEEE 802.3: a length, and an 802.2 LLC header; the length bounds
+         * the frame (what follows is padding, or the FCS) */
+        struct tsc_view body;
+        int whole = tsc_is_ok(tsc_cursor_bytes(c, type, &body));
+        if (!whole)
+            body = tsc_cursor_rest(c);
+        struct tsc_cursor b = tsc_cursor_of(body);
+        enum tsc_pkt_status st = llc(&b, out, depth);
+        /* headers that run past a length the capture holds whole contradict it */
+        return st == TSC_PKT_TRUNCATED && whole ? TSC_PKT_MALFORMED : st;
+    }
     return ethertype(c, type, out, depth);
 }
 
@@ -398,62 +375,72 @@ enum tsc_pkt_status tsc_packet_decode_reassembled(const struct tsc_fragment *f, 
     return ip_payload(f->proto, &c, out, len, f->depth);
 }
 
-/* PPP (RFC 1661/1662): optional address/control 0xff 0x03, then the protocol. */
-static enum tsc_pkt_status ppp(struct tsc_cursor *c, struct tsc_packet *out)
+
+/*
+ * IEEE 802.2 LLC: DSAP, SSAP, control (one byte for unnumbered frames, two
+ * otherwise); with DSAP = SSAP = 0xAA and UI control, SNAP follows: an OUI
+ * and a protocol, an ethertype when the OUI is 00-00-00 (RFC 1042) or
+ * 00-00-F8 (802.1H bridge tunnel). DSAP 0x06 is IPv4 without SNAP.
+ */
+static enum tsc_pkt_status llc(struct tsc_cursor *c, struct tsc_packet *out, int depth)
 {
-    uint16_t proto = 0;
-    if (tsc_cursor_left(c) >= 2 && c->p[c->off] == 0xff && c->p[c->off + 1] == 0x03)
-        (void)tsc_cursor_skip(c, 2);
-    if (tsc_cursor_left(c) >= 1 && (c->p[c->off] & 1)) {
-        uint8_t p8 = 0; /* compressed one-byte protocol field */
-        (void)tsc_cursor_u8(c, &p8);
-        proto = p8;
-    } else if (!tsc_is_ok(tsc_cursor_u16(c, &proto))) {
+    uint8_t dsap = 0, ssap = 0, control = 0;
+    if (!tsc_is_ok(tsc_cursor_u8(c, &dsap)) || !tsc_is_ok(tsc_cursor_u8(c, &ssap)) ||
+        !tsc_is_ok(tsc_cursor_u8(c, &control)))
         return TSC_PKT_TRUNCATED;
+    if ((control & 3) != 3)
+        return TSC_PKT_NOT_IP; /* information and supervisory frames: LLC type 2 connections, not IP */
+    if (dsap == 0xaa && ssap == 0xaa) {
+        uint8_t oui[3];
+        uint16_t type = 0;
+        for (int i = 0; i < 3; i++)
+            if (!tsc_is_ok(tsc_cursor_u8(c, &oui[i])))
+                return TSC_PKT_TRUNCATED;
+        if (!tsc_is_ok(tsc_cursor_u16(c, &type)))
+            return TSC_PKT_TRUNCATED;
+        if (oui[0] != 0 || oui[1] != 0 || (oui[2] != 0 && oui[2] != 0xf8))
+            return TSC_PKT_NOT_IP;
+        return ethertype(c, type, out, depth);
     }
-    if (proto == 0x0021)
-        return ipv4(c, out, 0);
-    if (proto == 0x0057)
-        return ipv6(c, out, 0);
+    if (dsap == 0x06 && ssap == 0x06)
+        return ipv4(c, out, depth);
     return TSC_PKT_NOT_IP;
+}
+
+/* The seam for link.c (packet_int.h). */
+enum tsc_pkt_status tsc_pkt_ethernet(struct tsc_cursor *c, struct tsc_packet *out, int depth)
+{
+    return ethernet(c, out, depth);
+}
+
+enum tsc_pkt_status tsc_pkt_ethertype(struct tsc_cursor *c, uint16_t type, struct tsc_packet *out, int depth)
+{
+    return ethertype(c, type, out, depth);
+}
+
+enum tsc_pkt_status tsc_pkt_llc(struct tsc_cursor *c, struct tsc_packet *out, int depth)
+{
+    return llc(c, out, depth);
+}
+
+enum tsc_pkt_status tsc_pkt_ip(struct tsc_cursor *c, struct tsc_packet *out, int depth)
+{
+    return ip_by_version(c, out, depth);
+}
+
+enum tsc_pkt_status tsc_pkt_ipv4(struct tsc_cursor *c, struct tsc_packet *out, int depth)
+{
+    return ipv4(c, out, depth);
+}
+
+enum tsc_pkt_status tsc_pkt_ipv6(struct tsc_cursor *c, struct tsc_packet *out, int depth)
+{
+    return ipv6(c, out, depth);
 }
 
 enum tsc_pkt_status tsc_packet_decode(int linktype, const uint8_t *p, size_t caplen, struct tsc_packet *out)
 {
     struct tsc_cursor c = tsc_cursor_make(p, caplen);
-    uint16_t type;
     memset(out, 0, sizeof *out);
-    switch (linktype) {
-    case TSC_LINK_ETHERNET:
-        return ethernet(&c, out, 0);
-    case TSC_LINK_PPP:
-    case TSC_LINK_PPP_HDLC:
-        return ppp(&c, out);
-    case TSC_LINK_LINUX_SLL:
-        /* packet type, ARPHRD, address length, address[8], protocol */
-        if (!tsc_is_ok(tsc_cursor_skip(&c, 14)) || !tsc_is_ok(tsc_cursor_u16(&c, &type)))
-            return TSC_PKT_TRUNCATED;
-        return ethertype(&c, type, out, 0);
-    case TSC_LINK_LINUX_SLL2:
-        /* protocol, reserved, ifindex, ARPHRD, packet type, address length, address[8] */
-        if (!tsc_is_ok(tsc_cursor_u16(&c, &type)) || !tsc_is_ok(tsc_cursor_skip(&c, 18)))
-            return TSC_PKT_TRUNCATED;
-        return ethertype(&c, type, out, 0);
-    case TSC_LINK_NULL:
-    case TSC_LINK_LOOP: {
-        if (caplen < 4)
-            return TSC_PKT_TRUNCATED;
-        (void)tsc_cursor_skip(&c, 4);
-        return ip_by_version(&c, out, 0);
-    }
-    case TSC_LINK_RAW:
-    case TSC_LINK_RAW_ALT:
-        return ip_by_version(&c, out, 0);
-    case TSC_LINK_IPV4:
-        return ipv4(&c, out, 0);
-    case TSC_LINK_IPV6:
-        return ipv6(&c, out, 0);
-    default:
-        return TSC_PKT_LINK_UNSUPPORTED;
-    }
+    return tsc_link_decode(linktype, &c, out, 0);
 }

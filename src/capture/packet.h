@@ -1,6 +1,8 @@
 /*
  * packet.h - link layer -> IPv4/IPv6 (through tunnels) -> TCP or UDP, as
- * views into the captured bytes.
+ * views into the captured bytes. The link layers are link.c's (Ethernet,
+ * Linux cooked, loopback, PPP and HDLC, NFLOG, PFLOG, IPNET, 802.11 with
+ * radiotap/PPI/AVS/Prism headers, ERF, ...), the rest packet.c's.
  *
  * Every length is clamped to what was captured and to the IP total length
  * (and, for UDP, the UDP length). Nothing is allocated; the result points
@@ -15,17 +17,36 @@
 
 #include "core/types.h"
 
-/* Link types (LINKTYPE_* values as in pcap files). */
+/* Link types read (LINKTYPE_* values as in pcap files; tcpdump.org/linktypes.html). */
 #define TSC_LINK_NULL 0
 #define TSC_LINK_ETHERNET 1
 #define TSC_LINK_PPP 9
-#define TSC_LINK_PPP_HDLC 50
-#define TSC_LINK_RAW 101
+#define TSC_LINK_ATM_RFC1483_DLT 11 /* DLT_ATM_RFC1483, as libpcap hands LINKTYPE_ATM_RFC1483 */
 #define TSC_LINK_RAW_ALT 12 /* DLT_RAW on some systems */
+#define TSC_LINK_PPP_HDLC 50
+#define TSC_LINK_PPP_ETHER 51
+#define TSC_LINK_ATM_RFC1483 100
+#define TSC_LINK_RAW 101
+#define TSC_LINK_C_HDLC 104
+#define TSC_LINK_IEEE802_11 105
 #define TSC_LINK_LOOP 108
 #define TSC_LINK_LINUX_SLL 113
+#define TSC_LINK_PFLOG 117
+#define TSC_LINK_IEEE802_11_PRISM 119
+#define TSC_LINK_IEEE802_11_RADIOTAP 127
+#define TSC_LINK_IEEE802_11_AVS 163
+#define TSC_LINK_PPI 192
+#define TSC_LINK_ERF 197
+#define TSC_LINK_PPP_WITH_DIR 204
+#define TSC_LINK_C_HDLC_WITH_DIR 205
+#define TSC_LINK_IPNET 226
 #define TSC_LINK_IPV4 228
 #define TSC_LINK_IPV6 229
+#define TSC_LINK_NFLOG 239
+#define TSC_LINK_NETANALYZER 240
+#define TSC_LINK_NETANALYZER_TRANSPARENT 241
+#define TSC_LINK_IPOIB 242
+#define TSC_LINK_PKTAP 258
 #define TSC_LINK_LINUX_SLL2 276
 
 #define TSC_TCP_FIN 0x01
@@ -73,7 +94,13 @@ enum tsc_pkt_status tsc_packet_decode(int linktype, const uint8_t *p, size_t cap
 /* Continue decoding a reassembled IP payload (the fragments' data joined). */
 enum tsc_pkt_status tsc_packet_decode_reassembled(const struct tsc_fragment *f, const uint8_t *data, size_t len,
                                                   struct tsc_packet *out);
+/* Link types (link.c): whether one is read; its LINKTYPE_ name without the
+ * prefix ("USER0"), "unknown" for a value not in the table; the link types
+ * read, as the error message lists them; and that message for one that is
+ * not read ("link type 147 (USER0) is not supported: tlsscope reads ..."). */
 int tsc_link_supported(int linktype);
 const char *tsc_link_name(int linktype);
+void tsc_link_supported_list(char *buf, size_t n);
+void tsc_link_unsupported_message(int linktype, char *buf, size_t n);
 
 #endif

@@ -541,6 +541,7 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
     }
     tsc_source_result_end(res, rc, f.error);
     tsc_source_secrets_late(res, f.secrets_late);
+    tsc_source_links_unread(res, f.unsupported_packets, f.unsupported_link, f.unsupported_more);
 out:
     if (main_pl)
         tsc_pipeline_finish(main_pl);

@@ -3,6 +3,8 @@
  */
 #include "capture/pcapfile.h"
 
+#include "capture/packet.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -291,6 +293,16 @@ static void ng_idb_options(struct tsc_pcapfile *f, size_t ifc, const uint8_t *p,
     }
 }
 
+/* A packet from an interface whose link type is not read: counted, and
+ * the type kept for the message (the first one, and whether others). */
+static void unsupported(struct tsc_pcapfile *f, int linktype)
+{
+    if (f->unsupported_packets++ == 0)
+        f->unsupported_link = linktype;
+    else if (linktype != f->unsupported_link)
+        f->unsupported_more = 1;
+}
+
 static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
 {
     for (;;) {
@@ -349,6 +361,7 @@ static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
             if (f->n_ifaces < TSC_PCAPNG_MAX_IFACES) {
                 size_t i = f->n_ifaces;
                 f->iface[i].linktype = rd16(f, body);
+                f->iface[i].supported = tsc_link_supported(f->iface[i].linktype);
                 f->iface[i].binary = 0;
                 f->iface[i].res = 6;
                 ng_idb_options(f, i, body + 8, blen - 8);
@@ -370,6 +383,8 @@ static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
             if (ifc >= f->n_ifaces || ifc >= TSC_PCAPNG_MAX_IFACES)
                 continue; /* no such interface: nothing to decode it with */
             pkt->linktype = f->iface[ifc].linktype;
+            if (!f->iface[ifc].supported)
+                unsupported(f, pkt->linktype);
             pkt->ts_us = ng_ts_us(f, ifc, t);
             pkt->data = body + 20;
             pkt->caplen = caplen;
@@ -381,6 +396,8 @@ static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
             continue;
         uint32_t orig = rd32(f, body);
         pkt->linktype = f->iface[0].linktype;
+        if (!f->iface[0].supported)
+            unsupported(f, pkt->linktype);
         pkt->ts_us = 0;
         pkt->data = body + 4;
         pkt->caplen = orig < blen - 4 ? orig : blen - 4;

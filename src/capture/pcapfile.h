@@ -57,10 +57,16 @@ struct tsc_pcapfile {
     size_t n_ifaces; /* pcapng: interfaces of the current section */
     struct {
         int linktype;
+        int supported; /* tsc_link_supported(linktype) */
         int binary;    /* resolution 2^-res (else 10^-res) */
         uint8_t res;
     } iface[TSC_PCAPNG_MAX_IFACES];
     uint64_t packets_read;  /* packets handed out so far */
+    /* pcapng: packets handed out from interfaces of a link type tlsscope
+     * does not read (the pipeline counts them, the read names the type),
+     * the first such type, and whether there was another */
+    uint64_t unsupported_packets;
+    int unsupported_link, unsupported_more;
     uint32_t secrets_late;  /* pcapng Decryption Secrets Blocks after the first packet (not read) */
     char error[256];
 };

@@ -39,6 +39,24 @@ void tsc_source_secrets_late(struct tsc_source_result *res, uint32_t late)
                  (unsigned long)late, late == 1 ? "" : "s");
 }
 
+void tsc_source_links_unread(struct tsc_source_result *res, uint64_t unread, int linktype, int others)
+{
+    char why[sizeof res->error];
+    if (!unread || !res->ok)
+        return;
+    tsc_link_unsupported_message(linktype, why, sizeof why);
+    if (unread == res->packets) {
+        /* nothing the file holds can be read: as for a pcap file of that link type */
+        res->ok = 0;
+        snprintf(res->error, sizeof res->error, "%s%s", why, others ? " (nor are its other interfaces' link types)" : "");
+        return;
+    }
+    size_t n = strlen(res->error);
+    snprintf(res->error + n, sizeof res->error - n, "%s%llu of %llu packets not read: %s%s", n ? "; " : "",
+             (unsigned long long)unread, (unsigned long long)res->packets, why,
+             others ? " (nor other link types of its interfaces)" : "");
+}
+
 /* tlsscope's own reader; returns 0 when the file is not one it takes. */
 static int read_own(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
                        tsc_source_tick tick, void *tick_arg)
@@ -53,9 +71,7 @@ static int read_own(const char *path, struct tsc_pipeline *pl, struct tsc_source
     if (!f.ng) {
         res->linktype = f.linktype;
         if (!tsc_link_supported(f.linktype)) {
-            const char *n = pcap_datalink_val_to_name(f.linktype);
-            snprintf(res->error, sizeof res->error, "link type %d (%s) is not supported", f.linktype,
-                     n ? n : "unknown");
+            tsc_link_unsupported_message(f.linktype, res->error, sizeof res->error);
             tsc_pcapfile_close(&f);
             return -1;
         }
@@ -69,6 +85,7 @@ static int read_own(const char *path, struct tsc_pipeline *pl, struct tsc_source
     }
     tsc_source_result_end(res, rc, f.error);
     tsc_source_secrets_late(res, f.secrets_late);
+    tsc_source_links_unread(res, f.unsupported_packets, f.unsupported_link, f.unsupported_more);
     tsc_pcapfile_close(&f);
     return 1;
 }
@@ -101,9 +118,7 @@ void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_
     }
     res->linktype = pcap_datalink(p);
     if (!tsc_link_supported(res->linktype)) {
-        const char *n = pcap_datalink_val_to_name(res->linktype);
-        snprintf(res->error, sizeof res->error, "link type %d (%s) is not supported", res->linktype,
-                 n ? n : "unknown");
+        tsc_link_unsupported_message(res->linktype, res->error, sizeof res->error);
         pcap_close(p);
         return;
     }
@@ -199,9 +214,7 @@ void tsc_source_live(const struct tsc_live_opts *o, struct tsc_pipeline *pl, str
     lc.linktype = pcap_datalink(p);
     res->linktype = lc.linktype;
     if (!tsc_link_supported(lc.linktype)) {
-        const char *n = pcap_datalink_val_to_name(lc.linktype);
-        snprintf(res->error, sizeof res->error, "link type %d (%s) is not supported", lc.linktype,
-                 n ? n : "unknown");
+        tsc_link_unsupported_message(lc.linktype, res->error, sizeof res->error);
         pcap_close(p);
         return;
     }

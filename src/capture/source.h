@@ -25,6 +25,12 @@ void tsc_source_result_end(struct tsc_source_result *res, int rc, const char *wh
 /* A warning for pcapng secrets blocks the read passed over (see tsc_pcapfile_secrets). */
 void tsc_source_secrets_late(struct tsc_source_result *res, uint32_t late);
 
+/* pcapng interfaces of link types not read: `unread` packets came from them
+ * (the first one's type `linktype`, `others`: more types than it). When
+ * that is every packet, the read fails as a pcap file of that type does;
+ * otherwise a warning says how many packets were not read and why. */
+void tsc_source_links_unread(struct tsc_source_result *res, uint64_t unread, int linktype, int others);
+
 /* Called from the read loop about every 64 packets with the bytes read so far. */
 typedef void (*tsc_source_tick)(void *arg, uint64_t bytes_read, uint64_t packets);
 

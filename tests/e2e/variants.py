@@ -4,7 +4,11 @@ transformed into variants that a real network produces -- segments split
 into 1- to 7-byte pieces, adjacent segments swapped, every third segment
 duplicated, overlapping retransmissions, the SYN handshake removed, sequence numbers that wrap past 2^32, VLAN and
 QinQ tags, Linux cooked (SLL, SLL2), raw IP, IPv6, IPv4 fragments (also out
-of order) -- and each variant must give the same connection-level JSON as
+of order), and the other link types real captures come in: Linux NFLOG (TLVs
+in either byte order, IPv4 and IPv6), IEEE 802.11 data frames in LLC/SNAP
+(bare, under radiotap with the FCS and header padding, under PPI), BSD
+loopback with the family in the other byte order, Solaris IPNET, OpenBSD
+PFLOG, Endace ERF with extension headers -- and each variant must give the same connection-level JSON as
 the original (messages, suites, names, certificates, tickets, alerts,
 application data counts, errors), apart from timestamps and, for IPv6, the
 addresses.
@@ -211,6 +215,25 @@ def v_frag(pkts, rnd, shuffle=False):
     return out
 
 
+def v_link(fn):
+    """Every frame rewritten by fn(raw, index) as another link type captures it."""
+    def variant(pkts, rnd):
+        return [(s, u, fn(r, i)) for i, (s, u, r) in enumerate(pkts)]
+    return variant
+
+
+def v_ipv6_then(fn):
+    """The IPv6 variant, then rewritten as another link type."""
+    return lambda pkts, rnd: v_link(fn)(v_ipv6(pkts, rnd), rnd)
+
+
+def wlan_mixed(raw, i):
+    # plain data, QoS data, QoS data between access points (four addresses), in turn
+    return pcaplib.to_wlan(raw, qos=i % 3 != 0, four_addr=i % 3 == 2, seq=i)
+
+
+BIG_ENDIAN_FILE = {"big_endian_file": True}
+
 VARIANTS = [
     ("split-1-7", pcaplib.LINK_ETHERNET, v_split, False),
     ("swap-adjacent", pcaplib.LINK_ETHERNET, v_swap, False),
@@ -226,6 +249,23 @@ VARIANTS = [
     ("ipv6", pcaplib.LINK_ETHERNET, v_ipv6, True),
     ("ipv4-fragments", pcaplib.LINK_ETHERNET, v_frag, False),
     ("ipv4-fragments-shuffled", pcaplib.LINK_ETHERNET, lambda p, r: v_frag(p, r, True), False),
+    # other link types (issue 16): what firewalls, Wi-Fi monitors, capture
+    # cards and other systems write, rewritten from the Ethernet original
+    ("nflog-little-endian", pcaplib.LINK_NFLOG, v_link(lambda r, i: pcaplib.to_nflog(r, big=False)), False),
+    # a big-endian host's capture (a MIPS or PowerPC firewall): the file and the TLVs big-endian
+    ("nflog-big-endian", pcaplib.LINK_NFLOG, v_link(lambda r, i: pcaplib.to_nflog(r, big=True)), False,
+     BIG_ENDIAN_FILE),
+    # big-endian TLVs in a little-endian file (one converted without swapping them)
+    ("nflog-big-endian-tlvs", pcaplib.LINK_NFLOG, v_link(lambda r, i: pcaplib.to_nflog(r, big=True)), False),
+    ("nflog-ipv6", pcaplib.LINK_NFLOG, v_ipv6_then(lambda r, i: pcaplib.to_nflog(r, big=False)), True),
+    ("ieee802.11-llc-snap", pcaplib.LINK_IEEE802_11, v_link(wlan_mixed), False),
+    ("radiotap-802.11", pcaplib.LINK_RADIOTAP, v_link(lambda r, i: pcaplib.to_radiotap(r, seq=i)), False),
+    ("ppi-802.11", pcaplib.LINK_PPI, v_link(lambda r, i: pcaplib.to_ppi(r, seq=i)), False),
+    ("null-big-endian", pcaplib.LINK_NULL, v_link(lambda r, i: pcaplib.to_null(r, big=True)), False),
+    ("null-ipv6-af24", pcaplib.LINK_NULL, v_ipv6_then(lambda r, i: pcaplib.to_null(r, big=False, af6=24)), True),
+    ("ipnet", pcaplib.LINK_IPNET, v_link(lambda r, i: pcaplib.to_ipnet(r)), False),
+    ("pflog", pcaplib.LINK_PFLOG, v_link(lambda r, i: pcaplib.to_pflog(r)), False),
+    ("erf-ethernet", pcaplib.LINK_ERF, v_link(lambda r, i: pcaplib.to_erf(r)), False),
 ]
 
 
@@ -274,10 +314,11 @@ def main():
                 print("variants: %s: no TLS connection in the original" % cap)
                 failed += 1
                 continue
-            for name, vlink, fn, drop_ip in VARIANTS:
+            for name, vlink, fn, drop_ip, *opt in VARIANTS:
                 rnd = random.Random("%s/%s/%d" % (os.path.basename(cap), name, a.seed))
                 path = os.path.join(tmp, "%s.%s.pcap" % (os.path.basename(cap), name))
-                pcaplib.write_pcap(path, vlink, fn(pkts, rnd))
+                big = bool(opt and opt[0].get("big_endian_file"))
+                pcaplib.write_pcap(path, vlink, fn(pkts, rnd), big_endian=big)
                 try:
                     got = run(a.tlsscope, path)
                 except (RuntimeError, subprocess.TimeoutExpired) as e:

@@ -565,9 +565,56 @@ def quic_synthetic_hex():
     return [h.replace(" ", "") for h in hexes]
 
 
+# The packet target's first byte picks the link type: its index in
+# fuzz_packet.c's table (those after 8 came with issue 16).
+PACKET_LINKS = {"nflog": 9, "ieee802_11": 10, "radiotap": 11, "ppi": 12, "avs": 13, "prism": 14, "erf": 15,
+                "ipnet": 16, "pflog": 17, "c_hdlc": 18, "ppp_with_dir": 19, "c_hdlc_with_dir": 20,
+                "ppp_ether": 21, "atm_rfc1483": 22, "ipoib": 23, "netanalyzer": 24, "netanalyzer_transparent": 25,
+                "pktap": 26, "null": 4}
+
+
+def packet_link_seeds(raw):
+    """One Ethernet/IPv4 frame (a ClientHello) as every other link type
+    reads it, for the packet target: (name, seed)."""
+    ip = raw[14:]
+    wlan = pcaplib.to_wlan(raw, qos=True)
+    frames = [
+        ("nflog-le", "nflog", pcaplib.to_nflog(raw, big=False)),
+        ("nflog-be", "nflog", pcaplib.to_nflog(raw, big=True)),
+        ("ieee802_11-4addr", "ieee802_11", pcaplib.to_wlan(raw, qos=True, four_addr=True)),
+        ("radiotap", "radiotap", pcaplib.to_radiotap(raw)),
+        ("ppi", "ppi", pcaplib.to_ppi(raw)),
+        ("avs", "avs", struct.pack("!II", 0x80211001, 64) + b"\0" * 56 + wlan),
+        ("prism", "prism", struct.pack("<II", 0x44, 144) + b"\0" * 136 + wlan),
+        ("erf", "erf", pcaplib.to_erf(raw)),
+        ("ipnet", "ipnet", pcaplib.to_ipnet(raw)),
+        ("pflog", "pflog", pcaplib.to_pflog(raw)),
+        ("null-be", "null", pcaplib.to_null(raw, big=True)),
+        ("c_hdlc", "c_hdlc", b"\x0f\x00\x08\x00" + ip),
+        ("ppp_with_dir", "ppp_with_dir", b"\x01\xff\x03\x00\x21" + ip),
+        ("c_hdlc_with_dir", "c_hdlc_with_dir", b"\x00\x8f\x00\x08\x00" + ip),
+        ("ppp_ether", "ppp_ether", struct.pack("!BBHHH", 0x11, 0, 7, 2 + len(ip), 0x21) + ip),
+        ("atm_rfc1483", "atm_rfc1483", b"\xaa\xaa\x03\x00\x00\x00\x08\x00" + ip),
+        ("ipoib", "ipoib", b"\x08\x00\x00\x00" + ip),
+        ("netanalyzer", "netanalyzer", b"\0" * 4 + raw + pcaplib.fcs32(raw)),
+        ("netanalyzer_transparent", "netanalyzer_transparent", b"\0" * 4 + b"\x55" * 7 + b"\xd5" + raw),
+        ("pktap", "pktap", struct.pack("<III", 108, 1, 1) + b"\0" * 96 + raw),
+    ]
+    return [(name, bytes([PACKET_LINKS[link]]) + f) for name, link, f in frames]
+
+
+def is_client_hello(raw):
+    try:
+        p = pcaplib.Pkt(raw)
+    except (ValueError, struct.error):
+        return False
+    return p.tcp_ok and len(p.payload) > 5 and p.payload[0] == 22 and p.payload[5] == 1
+
+
 def main():
     global ONLY
     seen = {}
+    links_done = False
     args = sys.argv[1:]
     if args and args[0].startswith("--targets="):
         ONLY = set(args.pop(0).split("=", 1)[1].split(","))
@@ -580,6 +627,14 @@ def main():
         link, pkts = pcaplib.read_pcap(cap) if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4") else (None, [])
         for _, _, raw in pkts[:12]:
             put("packet", b"\x00" + raw, seen)
+        hello = next((r for _, _, r in pkts if link == pcaplib.LINK_ETHERNET and is_client_hello(r)), None)
+        if hello and not links_done and (ONLY is None or "packet" in ONLY):
+            # the other link types, from the first ClientHello: named seeds
+            # beside the LIMIT cut from the captures
+            links_done = True
+            for name, seed in packet_link_seeds(hello):
+                with open(os.path.join(OUT, "packet", "link-" + name), "wb") as f:
+                    f.write(seed)
         keys = read_keys(keyfile) if keyfile else None
         for i, dgs in enumerate(dtls_conns(link, pkts)):
             put("frame_dtls", frame_dtls_seed(i & 1, dgs), seen)

@@ -4,7 +4,8 @@
  * whatever the block size (packets straddling blocks, larger than a block),
  * the wait before a buffer is reused (never for bytes not yet returned), a
  * pcapng with skipped blocks and two sections, and the errors: cut short,
- * an impossible length, a file that becomes shorter while it is read.
+ * an impossible length, a file that becomes shorter while it is read;
+ * packets on pcapng interfaces of link types not read, counted.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -375,6 +376,62 @@ static void decryption_secrets(void **state)
     free(o.b);
 }
 
+/* pcapng interfaces of link types tlsscope does not read: their packets are
+ * handed out and counted, with the first such type and whether another. */
+static void ng_idb(struct out *o, uint16_t linktype)
+{
+    uint8_t idb[8] = {(uint8_t)linktype, (uint8_t)(linktype >> 8), 0, 0, 0, 0, 0, 0};
+    ng_block(o, 1, idb, sizeof idb);
+}
+
+static void ng_epb_on(struct out *o, uint32_t ifc)
+{
+    uint32_t h[5] = {ifc, 0, 1, 4, 4};
+    uint8_t body[24];
+    memcpy(body, h, 20);
+    memcpy(body + 20, "abcd", 4);
+    ng_block(o, 6, body, sizeof body);
+}
+
+static void unsupported_interfaces(void **state)
+{
+    (void)state;
+    struct out o = {0};
+    uint8_t shb[16] = {0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    ng_block(&o, 0x0a0d0d0au, shb, sizeof shb);
+    ng_idb(&o, 1);   /* Ethernet */
+    ng_idb(&o, 147); /* USER0 */
+    ng_idb(&o, 239); /* NFLOG: read */
+    ng_idb(&o, 189); /* USB_LINUX */
+    ng_epb_on(&o, 0);
+    ng_epb_on(&o, 1);
+    ng_epb_on(&o, 2);
+    ng_epb_on(&o, 1);
+    struct tsc_pcapfile f;
+    struct tsc_pcap_packet pk;
+    assert_int_equal(tsc_pcapfile_open_mem(&f, o.b, o.n), 1);
+    int seen[4] = {0};
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(tsc_pcapfile_next(&f, &pk), 1);
+        seen[k] = pk.linktype;
+    }
+    assert_int_equal(seen[1], 147);
+    assert_int_equal(seen[2], 239);
+    assert_int_equal(f.unsupported_packets, 2);
+    assert_int_equal(f.unsupported_link, 147);
+    assert_false(f.unsupported_more);
+    ng_epb_on(&o, 3);
+    tsc_pcapfile_close(&f);
+    assert_int_equal(tsc_pcapfile_open_mem(&f, o.b, o.n), 1);
+    while (tsc_pcapfile_next(&f, &pk) == 1)
+        ;
+    assert_int_equal(f.unsupported_packets, 3);
+    assert_int_equal(f.unsupported_link, 147);
+    assert_true(f.unsupported_more);
+    tsc_pcapfile_close(&f);
+    free(o.b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +442,7 @@ int main(void)
         cmocka_unit_test(shrinks_while_read),
         cmocka_unit_test(not_mine),
         cmocka_unit_test(decryption_secrets),
+        cmocka_unit_test(unsupported_interfaces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
