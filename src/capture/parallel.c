@@ -436,9 +436,34 @@ static void route_reassembled(void *arg, const struct tsc_packet *pk, int64_t ts
     push(&fr->p->w[route_hash(fr->p, pk) % (uint64_t)fr->p->n], &d);
 }
 
+/* A secrets block between packets: every packet pushed so far is through
+ * its worker (the workers are idle until the next push), then the keys go
+ * to every worker's consumer context. */
+struct par_secrets {
+    struct par *p;
+    const struct tsc_source_secrets *s;
+};
+
+static void par_secrets(void *arg, uint32_t type, const uint8_t *data, size_t n)
+{
+    struct par_secrets *ps = arg;
+    struct par *p = ps->p;
+    void *ctxs[TSC_PAR_MAX_WORKERS];
+    size_t k = 0;
+    for (int i = 0; i < p->n; i++) {
+        struct worker *w = &p->w[i];
+        while (atomic_load_explicit(&w->tail, memory_order_acquire) !=
+               atomic_load_explicit(&w->head, memory_order_relaxed))
+            nap(10000);
+        if (k < TSC_PAR_MAX_WORKERS)
+            ctxs[k++] = tsc_pipeline_consumer(w->pl);
+    }
+    ps->s->fn(ps->s->arg, type, data, n, ctxs, k);
+}
+
 int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limits *lim,
                            const struct tsc_flow_factory *fac, struct tsc_source_result *res,
-                           struct tsc_pipeline_stats *stats)
+                           struct tsc_pipeline_stats *stats, const struct tsc_source_secrets *secrets)
 {
     struct tsc_pcapfile f;
     memset(res, 0, sizeof *res);
@@ -494,6 +519,11 @@ int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limit
     }
     ready = 1;
     emitter_start(&p.em, fac->ops);
+    struct par_secrets ps = {&p, secrets};
+    if (secrets && secrets->fn) {
+        f.on_secrets = par_secrets;
+        f.on_secrets_arg = &ps;
+    }
     struct tsc_pcap_packet pkt;
     struct router rt = {0};
     while ((rc = tsc_pcapfile_next(&f, &pkt)) == 1) {

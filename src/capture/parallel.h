@@ -17,6 +17,8 @@
 #include "capture/pipeline.h"
 #include "capture/source.h"
 
+#define TSC_PAR_MAX_WORKERS 64 /* read -j's bound */
+
 /* Read `path` with `workers` threads, each pipeline's consumer made by
  * `fac` (whose ops->prepare runs first, before any thread starts). Returns
  * 0 when the file is not one tlsscope's own reader takes or the threads
@@ -26,6 +28,6 @@
  * key log line) sees only those of its own worker. */
 int tsc_parallel_read_file(const char *path, int workers, const struct tsc_limits *lim,
                            const struct tsc_flow_factory *fac, struct tsc_source_result *res,
-                           struct tsc_pipeline_stats *stats);
+                           struct tsc_pipeline_stats *stats, const struct tsc_source_secrets *secrets);
 
 #endif

@@ -336,8 +336,20 @@ static int ng_next(struct tsc_pcapfile *f, struct tsc_pcap_packet *pkt)
                      len > f->size - f->off ? "cut short inside a" : "bad length of a", f->off);
             return -1;
         }
-        if (type == NG_DSB && f->packets_read)
-            f->secrets_late++; /* tsc_pcapfile_secrets read those before the first packet */
+        if (type == NG_DSB && f->packets_read) { /* tsc_pcapfile_secrets read those before the first packet */
+            if (f->on_secrets && len >= 20 && len <= TSC_PCAPFILE_MAX_CAPLEN) {
+                const uint8_t *d = need(f, f->off, len);
+                if (!d)
+                    return -1;
+                uint32_t stype = rd32(f, d + 8), slen = rd32(f, d + 12);
+                if (slen <= len - 20)
+                    f->on_secrets(f->on_secrets_arg, stype, d + 16, slen);
+                else
+                    f->secrets_late++; /* its length does not fit its block: not used */
+            } else {
+                f->secrets_late++;
+            }
+        }
         if (type != NG_IDB && type != NG_EPB && type != NG_OPB && type != NG_SPB) {
             /* section header, statistics, name resolution, decryption
              * secrets...: skipped without reading their bodies */

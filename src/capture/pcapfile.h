@@ -68,6 +68,11 @@ struct tsc_pcapfile {
     uint64_t unsupported_packets;
     int unsupported_link, unsupported_more;
     uint32_t secrets_late;  /* pcapng Decryption Secrets Blocks after the first packet (not read) */
+    /* When set, a Decryption Secrets Block after the first packet is handed
+     * here as it is met (its secrets type and data) instead of counted in
+     * secrets_late: between two packets, as tshark reads them in one pass */
+    void (*on_secrets)(void *arg, uint32_t type, const uint8_t *p, size_t n);
+    void *on_secrets_arg;
     char error[256];
 };
 

@@ -57,11 +57,25 @@ void tsc_source_links_unread(struct tsc_source_result *res, uint64_t unread, int
              others ? " (nor other link types of its interfaces)" : "");
 }
 
+/* A secrets block between packets: one thread, the pipeline's context. */
+struct own_secrets {
+    const struct tsc_source_secrets *s;
+    struct tsc_pipeline *pl;
+};
+
+static void own_secrets(void *arg, uint32_t type, const uint8_t *p, size_t n)
+{
+    struct own_secrets *o = arg;
+    void *ctx = tsc_pipeline_consumer(o->pl);
+    o->s->fn(o->s->arg, type, p, n, &ctx, 1);
+}
+
 /* tlsscope's own reader; returns 0 when the file is not one it takes. */
 static int read_own(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
-                       tsc_source_tick tick, void *tick_arg)
+                    tsc_source_tick tick, void *tick_arg, const struct tsc_source_secrets *secrets)
 {
     struct tsc_pcapfile f;
+    struct own_secrets os = {secrets, pl};
     int rc = tsc_pcapfile_open(&f, path);
     if (rc <= 0) {
         if (rc < 0)
@@ -75,6 +89,10 @@ static int read_own(const char *path, struct tsc_pipeline *pl, struct tsc_source
             tsc_pcapfile_close(&f);
             return -1;
         }
+    }
+    if (secrets && secrets->fn) {
+        f.on_secrets = own_secrets;
+        f.on_secrets_arg = &os;
     }
     struct tsc_pcap_packet pk;
     while ((rc = tsc_pcapfile_next(&f, &pk)) == 1) {
@@ -91,7 +109,8 @@ static int read_own(const char *path, struct tsc_pipeline *pl, struct tsc_source
 }
 
 void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
-                          enum tsc_reader reader, tsc_source_tick tick, void *tick_arg)
+                          enum tsc_reader reader, tsc_source_tick tick, void *tick_arg,
+                          const struct tsc_source_secrets *secrets)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     memset(res, 0, sizeof *res);
@@ -105,7 +124,7 @@ void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_
         return;
     }
     if (reader == TSC_READER_AUTO) {
-        int rc = read_own(path, pl, res, tick, tick_arg);
+        int rc = read_own(path, pl, res, tick, tick_arg, secrets);
         if (rc != 0)
             return;
         res->error[0] = 0;

@@ -40,8 +40,20 @@ enum tsc_reader {
 };
 
 /* Read every packet of `path` into `pl`. Never exits; errors go to res. */
+/* A pcapng Decryption Secrets Block met after the first packet: called
+ * between two packets, once every packet before it has gone through the
+ * consumer contexts `ctxs` (one per reading thread), which are idle during
+ * the call. Keys given to them now serve the connections that begin after
+ * the block, as tshark's one pass does. */
+struct tsc_source_secrets {
+    void (*fn)(void *arg, uint32_t type, const uint8_t *p, size_t n, void *const *ctxs, size_t nctx);
+    void *arg;
+};
+
+/* `secrets` may be NULL: such blocks are then counted and warned about. */
 void tsc_source_read_file(const char *path, struct tsc_pipeline *pl, struct tsc_source_result *res,
-                          enum tsc_reader reader, tsc_source_tick tick, void *tick_arg);
+                          enum tsc_reader reader, tsc_source_tick tick, void *tick_arg,
+                          const struct tsc_source_secrets *secrets);
 
 struct tsc_live_opts {
     const char *iface;

@@ -395,7 +395,7 @@ recorded:
         goto out;
     }
     struct tsc_source_result res;
-    tsc_source_read_file(pcap_path, p, &res, TSC_READER_AUTO, NULL, NULL);
+    tsc_source_read_file(pcap_path, p, &res, TSC_READER_AUTO, NULL, NULL, NULL);
     tsc_pipeline_finish(p);
     (void)tsc_report_flush(rep);
     tsc_pipeline_free(p);

@@ -128,6 +128,24 @@ static void dsb_secrets(void *arg, uint32_t type, const uint8_t *p, size_t n)
     (void)tsc_keylog_parse_end(o->dec.keylog);
 }
 
+/* A Decryption Secrets Block after the first packet (a `server --pcapng`
+ * file has one before each connection): used from there on, as tshark's
+ * one pass does; decryption starts with it when the run had no keys. */
+static void dsb_late(void *arg, uint32_t type, const uint8_t *p, size_t n, void *const *ctxs, size_t nctx)
+{
+    struct dsb_read *d = arg;
+    struct tsc_cli_opts *o = d->o;
+    dsb_secrets(d, type, p, n);
+    if (type != TSC_PCAPNG_SECRETS_TLS || !o->dec.keylog)
+        return;
+    if (!o->dec.active) {
+        o->dec.active = 1;
+        o->dec.cfg.keylog = o->dec.keylog;
+    }
+    for (size_t i = 0; i < nctx; i++)
+        tsc_flow_tls_set_decrypt(ctxs[i], &o->dec.cfg);
+}
+
 static void dsb_type_name(uint32_t type, char *buf, size_t n)
 {
     for (size_t i = 0; i < sizeof dsb_names / sizeof dsb_names[0]; i++)
@@ -195,7 +213,7 @@ int tsc_cmd_read(int argc, char **argv)
         }
         if (ch == 'j') {
             size_t v;
-            if (tsc_parse_size(optarg, &v) || v < 1 || v > 64) {
+            if (tsc_parse_size(optarg, &v) || v < 1 || v > TSC_PAR_MAX_WORKERS) {
                 fprintf(stderr, "tlsscope: -j takes a number of threads from 1 to 64, not '%s'\n", optarg);
                 return TSC_EXIT_USAGE;
             }
@@ -253,12 +271,18 @@ int tsc_cmd_read(int argc, char **argv)
         return TSC_EXIT_INPUT;
     }
     int status = TSC_EXIT_OK;
-    struct tsc_flow_tls_cfg tc = {tsc_report_sink(rep), o.dec.active ? &o.dec.cfg : NULL};
-    struct tsc_flow_factory fac = tsc_flow_tls_factory(&tc);
+    struct tsc_flow_tls_cfg tc = {tsc_report_sink(rep), NULL};
     if (jobs > 1)
         tsc_fp_prepare(); /* the report's digests, used by every worker: fetched before they start */
     for (int i = optind; i < argc; i++) {
         const char *path = argv[i];
+        /* per file: an earlier file's late secrets blocks may have brought keys */
+        tc.dec = o.dec.active ? &o.dec.cfg : NULL;
+        struct tsc_flow_factory fac = tsc_flow_tls_factory(&tc);
+        struct dsb_read late;
+        memset(&late, 0, sizeof late);
+        late.o = &o;
+        struct tsc_source_secrets secrets = {dsb_late, &late};
         struct tsc_pipeline *pl = tsc_pipeline_new(&o.lim, &fac);
         if (!pl) {
             fprintf(stderr, "tlsscope: %s: out of memory\n", path);
@@ -274,10 +298,10 @@ int tsc_cmd_read(int argc, char **argv)
         struct tsc_pipeline_stats pstats;
         const struct tsc_pipeline_stats *st = NULL;
         if (jobs > 1 && reader == TSC_READER_AUTO &&
-            tsc_parallel_read_file(path, jobs, &o.lim, &fac, &res, &pstats)) {
+            tsc_parallel_read_file(path, jobs, &o.lim, &fac, &res, &pstats, &secrets)) {
             st = &pstats;
         } else {
-            tsc_source_read_file(path, pl, &res, reader, show ? progress_tick : NULL, &pg);
+            tsc_source_read_file(path, pl, &res, reader, show ? progress_tick : NULL, &pg, &secrets);
             tsc_pipeline_finish(pl);
             st = tsc_pipeline_stats(pl);
         }
@@ -298,6 +322,7 @@ int tsc_cmd_read(int argc, char **argv)
             if (!o.quiet)
                 tsc_cli_print_stats(path, st);
         }
+        dsb_say_skipped(path, &late); /* those of other types after the first packet */
         tsc_pipeline_free(pl);
     }
     if (tsc_report_export_error(rep)) {

@@ -163,8 +163,21 @@ static struct tsc_conn_dec *dec_of(struct tsc_session_ctx *sc, struct tsc_conn *
             tsc_buf_init(&c->decp->transcript, sc->lim.flow_buf_max);
         if (c->decp)
             c->decp->resync_budget[0] = c->decp->resync_budget[1] = RESYNC_BUDGET;
+
     }
     return c->decp;
+}
+
+/* The client random keys are found by: from the ClientHello as decryption
+ * read it, or, when the keys came after it was read (a secrets block
+ * between the ClientHello and the ServerHello), the one the session kept. */
+static int client_random_known(const struct tsc_conn *c, struct tsc_conn_dec *k)
+{
+    if (!k->have_cr && c->have_ch_random) {
+        memcpy(k->cr, c->ch_random, 32);
+        k->have_cr = 1;
+    }
+    return k->have_cr;
 }
 
 static void dec_note(struct tsc_conn *c, const char *why)
@@ -246,7 +259,7 @@ size_t tsc_dec_secret(struct tsc_session_ctx *sc, struct tsc_conn *c, int label,
     struct tsc_conn_dec *k = dec_of(sc, c);
     if (!k)
         return 0;
-    if (!k->have_cr) {
+    if (!client_random_known(c, k)) {
         dec_note(c, "the ClientHello was not seen: no client random to find keys by");
         return 0;
     }
@@ -285,7 +298,7 @@ static void dec_tls13_keys(struct tsc_session_ctx *sc, struct tsc_conn *c, int d
 {
     struct tsc_conn_dec *k = c->decp;
     const char *why;
-    if (!k->have_cr) {
+    if (!client_random_known(c, k)) {
         dec_note(c, "the ClientHello was not seen: no client random to find keys by");
         return;
     }
@@ -318,7 +331,7 @@ static void dec_tls12_keys(struct tsc_session_ctx *sc, struct tsc_conn *c)
     struct tsc_conn_dec *k = c->decp;
     const char *why;
     k->next_ready = 1;
-    if (!k->have_cr || !k->have_sr || !k->version) {
+    if (!client_random_known(c, k) || !k->have_sr || !k->version) {
         dec_note(c, "the hellos were not seen: no randoms to derive keys from");
         return;
     }

@@ -203,7 +203,6 @@ struct tsc_conn {
     uint8_t resumed, hello_retry, renegotiated, complete;
     uint8_t starttls;     /* TLS began after plaintext (STARTTLS, a proxy) */
     uint8_t midstream;    /* the capture began inside this connection (no SYN seen) */
-    uint8_t dec_decided;  /* whether to decrypt was decided at its first bytes (tsc_dec_first_bytes) */
     uint8_t saw_client_hello, saw_server_hello, saw_server_cert;
     uint16_t version;     /* negotiated, 0 unknown */
     uint16_t suite;       /* selected, valid when have_suite */

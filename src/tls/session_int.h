@@ -22,16 +22,16 @@
 
 #include "tls/session.h"
 
-/* Decryption is on for a connection when the run has keys at its first
- * bytes: a key log that arrives later (a pcapng's secrets block in the
- * middle of the file) serves the connections that begin after it, never
- * one whose ClientHello was read without it. */
+/* Decryption is on for a connection when the run has keys before its
+ * ServerHello: a key log that arrives during the run (a pcapng's secrets
+ * block in the middle of the file, as `server --pcapng` writes one before
+ * each connection, after a DTLS cookie exchange) serves the connections
+ * whose handshake it precedes (protect.c takes the client random from the
+ * ClientHello already read), never one half read without it. */
 static inline void tsc_dec_first_bytes(const struct tsc_session_ctx *sc, struct tsc_conn *c)
 {
-    if (!c->dec_decided) {
-        c->dec_decided = 1;
-        c->dec.enabled = sc->dec != NULL;
-    }
+    if (sc->dec && !c->dec.enabled && !c->saw_server_hello)
+        c->dec.enabled = 1;
 }
 
 /* A record (or the part of one) as a stage hands it to the next. */

@@ -305,11 +305,13 @@ def part_b(r: Run):
         r.check(f"{label}: tlsscope read exit 0, {n} connections", p.returncode == 0 and len(conns) == n,
                 f"{p.returncode} {len(conns)} {err}")
         dec = [c.get("decryption", {}).get("status") == "decrypted" for c in conns]
-        if not dtls:  # a DTLS server's file starts with a cookie exchange, in clear: no secrets before it
-            r.check(f"{label}: tlsscope read decrypts the connection whose secrets precede the first packet",
-                    any(dec), json.dumps([c.get("decryption") for c in conns]))
-        r.check(f"{label}: tlsscope read decrypts all, or names the file in its warning about later secrets",
-                all(dec) or f"tlsscope: {pcapng}: warning: " in err and "after the first packet" in err, err)
+        # each connection's secrets block comes before its handshake (after a
+        # DTLS cookie exchange): read in one pass, as tshark does
+        r.check(f"{label}: tlsscope read decrypts every connection with no key log, no warning",
+                dec and all(dec) and "warning" not in err, json.dumps([c.get("decryption") for c in conns]) + err)
+        p2 = r.scope("read", "-j", "2", "--json", pcapng)
+        r.check(f"{label}: the same with -j 2", p2.stdout == p.stdout and p2.returncode == 0,
+                p2.stderr.decode())
 
 
 # ------------------------------------------------------------------ c
@@ -413,14 +415,24 @@ def part_e(r: Run):
     p = r.scope("read", "--summary", one, base)
     err = p.stderr.decode()
     r.check("e: one line per file", err.count("skipped: tlsscope reads TLS key logs") == 1 and f"{one}: 1 " in err, err)
-    # secrets after the first packet: the warning names the file, with one thread and with two
+    # secrets after the first packet (the SYN) but before the handshake: used
+    # from there on, with one thread and with two; after the ServerHello, too
+    # late for that connection (tshark's one pass would take them, since it
+    # looks keys up at the first encrypted record: a known difference)
     late = write("e-late.pcapng", hdr[:2] + pkts[:1] + [hdr[2]] + pkts[1:])
+    sh = next(i for i, b in enumerate(pkts) if len(b) > 200 and i > 3)  # a packet after the ClientHello's
+    too_late = write("e-too-late.pcapng", hdr[:2] + pkts[:sh + 1] + [hdr[2]] + pkts[sh + 1:])
     for jobs in ("1", "2"):
-        p = r.scope("read", "--summary", "-j", jobs, late)
-        err = p.stderr.decode()
-        r.check(f"e: a block after the first packet: the warning names the file (-j {jobs})",
-                f"tlsscope: {late}: warning: 1 pcapng Decryption Secrets Block after the first packet not used" in err,
-                err)
+        p = r.scope("read", "--json", "-j", jobs, late)
+        conns = json_lines(p.stdout)
+        r.check(f"e: a block after the SYN: the connection is decrypted (-j {jobs})",
+                len(conns) == 1 and conns[0].get("decryption", {}).get("status") == "decrypted"
+                and "warning" not in p.stderr.decode(), p.stderr.decode() + json.dumps(conns)[:300])
+        p = r.scope("read", "--json", "-j", jobs, too_late)
+        conns = json_lines(p.stdout)
+        r.check(f"e: a block after the ServerHello: that connection is read as without keys (-j {jobs})",
+                len(conns) == 1 and "decryption" not in conns[0] and p.returncode == 0,
+                p.stderr.decode() + json.dumps(conns)[:300])
     # half of the key log embedded, the other half with --keylog: decrypted as with all of it
     with open(keys) as f:
         lines = [l for l in f if l.strip()]
