@@ -56,18 +56,26 @@
 #define NG_SECRETS_TLS 0x544c534bu
 #define UDP_MAX (65535 - 8 - 40) /* the largest UDP payload IPv6 carries without jumbograms */
 
-struct tsc_pcap_writer *tsc_pcap_writer_open(const char *path)
+/* The file a writer writes; NULL with errno set. */
+static FILE *writer_file(const char *path, void **w, size_t size)
 {
-    struct tsc_pcap_writer *w = calloc(1, sizeof *w);
-    if (!w)
-        return NULL;
-    w->f = fopen(path, "wb");
-    if (!w->f) {
-        int e = errno;
-        free(w);
-        errno = e;
+    FILE *f = fopen(path, "wb");
+    if (f && !(*w = calloc(1, size))) {
+        fclose(f);
+        errno = ENOMEM;
         return NULL;
     }
+    return f;
+}
+
+struct tsc_pcap_writer *tsc_pcap_writer_open(const char *path)
+{
+    void *mem = NULL;
+    FILE *f = writer_file(path, &mem, sizeof(struct tsc_pcap_writer));
+    if (!f)
+        return NULL;
+    struct tsc_pcap_writer *w = mem;
+    w->f = f;
     pthread_mutex_init(&w->lock, NULL);
     /* classic pcap, microseconds, Ethernet */
     const uint32_t hdr[6] = {0xa1b2c3d4u, 0x00040002u, 0, 0, 262144, 1};
@@ -167,16 +175,12 @@ done:
 
 struct tsc_pcapng_writer *tsc_pcapng_writer_open(const char *path, unsigned flags)
 {
-    struct tsc_pcapng_writer *w = calloc(1, sizeof *w);
-    if (!w)
+    void *mem = NULL;
+    FILE *f = writer_file(path, &mem, sizeof(struct tsc_pcapng_writer));
+    if (!f)
         return NULL;
-    w->f = fopen(path, "wb");
-    if (!w->f) {
-        int e = errno;
-        free(w);
-        errno = e;
-        return NULL;
-    }
+    struct tsc_pcapng_writer *w = mem;
+    w->f = f;
     pthread_mutex_init(&w->lock, NULL);
     w->whole = (flags & TSC_PCAPNG_WHOLE) != 0;
     tsc_buf_init(&w->keys, NG_KEYS_MAX * 64);
