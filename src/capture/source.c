@@ -34,8 +34,8 @@ void tsc_source_secrets_late(struct tsc_source_result *res, uint32_t late)
 {
     if (late && res->ok && !res->error[0])
         snprintf(res->error, sizeof res->error,
-                 "%lu pcapng Decryption Secrets Block%s after the first packet not used (secrets are read from the "
-                 "blocks before the packets, where editcap --inject-secrets puts them)",
+                 "%lu pcapng Decryption Secrets Block%s after the first packet not used (malformed, larger than any "
+                 "packet, or read by libpcap, which does not hand them on)",
                  (unsigned long)late, late == 1 ? "" : "s");
 }
 

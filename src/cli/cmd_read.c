@@ -140,10 +140,8 @@ static void dsb_late(void *arg, uint32_t type, const uint8_t *p, size_t n, void 
     dsb_secrets(d, type, p, n);
     if (type != TSC_PCAPNG_SECRETS_TLS || !o->dec.keylog)
         return;
-    if (!o->dec.active) {
-        o->dec.active = 1;
-        o->dec.cfg.keylog = o->dec.keylog;
-    }
+    o->dec.active = 1; /* also when only --rsa-key had made it so */
+    o->dec.cfg.keylog = o->dec.keylog;
     for (size_t i = 0; i < nctx; i++)
         tsc_flow_tls_set_decrypt(ctxs[i], &o->dec.cfg);
 }
@@ -262,7 +260,7 @@ int tsc_cmd_read(int argc, char **argv)
         (void)tsc_pcapfile_secrets(argv[i], dsb_secrets, &d);
         dsb_say_skipped(argv[i], &d);
     }
-    if (o.dec.keylog && !o.dec.active) {
+    if (o.dec.keylog) { /* also when only --rsa-key made decryption active */
         o.dec.active = 1;
         o.dec.cfg.keylog = o.dec.keylog;
     }

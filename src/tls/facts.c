@@ -68,6 +68,7 @@ static void on_client_hello(struct tsc_conn *c, const struct tsc_client_hello *c
         memcpy(c->ch_random, ch->random.p, 32);
         c->have_ch_random = 1;
     }
+    c->ch_early_data = tsc_ext_find(&ch->ext, TSC_EXT_EARLY_DATA) != NULL;
     c->sslv2 = (uint8_t)ch->sslv2;
     if (!ch->sslv2 && ch->session_id.len <= 32) {
         c->ch_session_id_len = (uint8_t)ch->session_id.len;

@@ -687,7 +687,7 @@ static size_t dtls13_secret(struct tsc_session_ctx *sc, struct tsc_conn *c, enum
 {
     struct tsc_conn_dec *k = c->decp;
     const char *why;
-    if (!k->have_cr) {
+    if (!client_random_known(c, k)) {
         dec_note(c, "the ClientHello was not seen: no client random to find keys by");
         return 0;
     }

@@ -257,6 +257,7 @@ struct tsc_conn {
     uint8_t ch_session_id[32];
     uint8_t ch_cid_offered; /* the ClientHello carried connection_id (RFC 9146) */
     uint8_t have_ch_random;
+    uint8_t ch_early_data; /* the first ClientHello offered early data (0-RTT) */
     uint8_t ch_random[32]; /* the first ClientHello's: a copy of it is no new connection */
     struct tsc_tlsdir dir[2];
     struct tsc_conn_dec *decp; /* keys and record states (only with a decrypt config) */

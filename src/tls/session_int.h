@@ -30,7 +30,8 @@
  * ClientHello already read), never one half read without it. */
 static inline void tsc_dec_first_bytes(const struct tsc_session_ctx *sc, struct tsc_conn *c)
 {
-    if (sc->dec && !c->dec.enabled && !c->saw_server_hello)
+    /* (early data already sent was not read with keys: not that one either) */
+    if (sc->dec && !c->dec.enabled && !c->saw_server_hello && !c->ch_early_data)
         c->dec.enabled = 1;
 }
 
