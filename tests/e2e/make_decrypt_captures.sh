@@ -380,11 +380,23 @@ EOF
 # ------------------------------------------------- per-scenario helpers ----
 # (beside those of capture_lib.sh; they run inside the per-attempt subshell)
 
-# mkpay FILE SIZE [FILTER]: a text line, SIZE random bytes, a text line
+# detbytes NAME SIZE: SIZE bytes that look random, the same for NAME on every
+# run (SHA-256 of NAME and a counter): a reading of them (text or hex, in
+# same_output's comparison too) does not change from run to run
+detbytes() {
+    python3 -c 'import hashlib, sys
+n, k, out, i = int(sys.argv[2]), sys.argv[1].encode(), bytearray(), 0
+while len(out) < n:
+    out += hashlib.sha256(k + i.to_bytes(8, "big")).digest()
+    i += 1
+sys.stdout.buffer.write(out[:n])' "$1" "$2"
+}
+
+# mkpay FILE SIZE [FILTER]: a text line, SIZE random-looking bytes, a text line
 mkpay() {
     {
         printf 'tlsscope decrypt test payload %s\n' "${1##*/}"
-        if [[ -n ${3:-} ]]; then head -c "$2" /dev/urandom | tr -d "$3"; else head -c "$2" /dev/urandom; fi
+        if [[ -n ${3:-} ]]; then detbytes "${1##*/}" "$2" | tr -d "$3"; else detbytes "${1##*/}" "$2"; fi
         printf '\nend of %s\n' "${1##*/}"
     } >"$1"
 }
