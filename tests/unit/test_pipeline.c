@@ -548,6 +548,13 @@ static void tls_consumer_reports_tcp_not_udp(void **state)
 #define F_SA (TSC_TCP_SYN | TSC_TCP_ACK)
 #define F_FA (TSC_TCP_FIN | TSC_TCP_ACK)
 
+/* The SYN (ISN 100) and SYN-ACK (ISN 500) of the client port 40000, at 1 and 2. */
+static void syn_synack(struct tsc_pipeline *pl)
+{
+    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
+    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+}
+
 /* The server's first segment is lost; both sides close; its retransmission
  * comes after both FINs. The bytes below the server's FIN still belong to
  * the stream: delivered in order, no gap, and the connection closes then. */
@@ -556,8 +563,7 @@ static void tcp_late_data_after_both_fins(void **state)
     (void)state;
     struct tsc_pipeline *pl = new_pipeline(0, 0, 0);
     struct tctx *t = g_ctx;
-    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
-    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+    syn_synack(pl);
     tcp(pl, 1, 40000, 443, 101, 501, TSC_TCP_ACK, "hello", 3);
     /* server's "AAAA" at 501 lost; "BB" at 505 arrives */
     tcp(pl, 0, 40000, 443, 505, 106, TSC_TCP_ACK, "BB", 4);
@@ -591,8 +597,7 @@ static void tcp_hole_before_fin_is_a_gap_at_the_end(void **state)
     (void)state;
     struct tsc_pipeline *pl = new_pipeline(0, 0, 0);
     struct tctx *t = g_ctx;
-    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
-    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+    syn_synack(pl);
     tcp(pl, 1, 40000, 443, 101, 501, TSC_TCP_ACK, "hello", 3);
     tcp(pl, 0, 40000, 443, 505, 106, F_FA, "BB", 4); /* data and FIN in one segment */
     tcp(pl, 1, 40000, 443, 106, 501, F_FA, NULL, 5);
@@ -622,8 +627,7 @@ static void tcp_waiting_after_fins_ends_after_the_grace(void **state)
     (void)state;
     struct tsc_pipeline *pl = new_pipeline(0, 0, 0);
     struct tctx *t = g_ctx;
-    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
-    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+    syn_synack(pl);
     tcp(pl, 1, 40000, 443, 101, 501, TSC_TCP_ACK, "hi", 3);
     tcp(pl, 0, 40000, 443, 503, 103, F_FA, "BB", 4); /* 2 bytes at 501 missing */
     tcp(pl, 1, 40000, 443, 103, 501, F_FA, NULL, 5);
@@ -662,8 +666,7 @@ static void tcp_repeated_syn_and_port_reuse(void **state)
     (void)state;
     struct tsc_pipeline *pl = new_pipeline(0, 0, 0);
     struct tctx *t = g_ctx;
-    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
-    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+    syn_synack(pl);
     tcp(pl, 1, 40000, 443, 101, 501, TSC_TCP_ACK, "one", 3);
     tcp(pl, 1, 40000, 443, 104, 501, F_FA, NULL, 4);
     tcp(pl, 0, 40000, 443, 501, 105, F_FA, NULL, 5);
@@ -709,8 +712,7 @@ static void tcp_fin_out_of_reach_and_after_two_syn_acks(void **state)
     (void)state;
     struct tsc_pipeline *pl = new_pipeline(0, 0, 0);
     struct tctx *t = g_ctx;
-    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
-    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+    syn_synack(pl);
     tcp(pl, 1, 40000, 443, 101, 501, TSC_TCP_ACK, "hello", 3);
     tcp(pl, 1, 40000, 443, 106u + 0x7fffff00u, 501, F_FA, NULL, 4); /* far off */
     tcp(pl, 1, 40000, 443, 106, 501, F_FA, NULL, 5);
@@ -745,8 +747,7 @@ static void tcp_acked_hole_waits_then_gives_up(void **state)
     (void)state;
     struct tsc_pipeline *pl = new_pipeline(0, 0, 0);
     struct tctx *t = g_ctx;
-    tcp(pl, 1, 40000, 443, 100, 0, TSC_TCP_SYN, NULL, 1);
-    tcp(pl, 0, 40000, 443, 500, 101, F_SA, NULL, 2);
+    syn_synack(pl);
     tcp(pl, 0, 40000, 443, 505, 101, TSC_TCP_ACK, "BB", 3); /* 4 bytes at 501 not captured */
     tcp(pl, 1, 40000, 443, 101, 507, TSC_TCP_ACK, NULL, 4); /* the client has them all */
     tcp(pl, 1, 40000, 443, 101, 507, TSC_TCP_ACK, NULL, 5 + TSC_FLOW_OVER_US / 2);
