@@ -349,6 +349,17 @@ def tshark_check(res, known, case, path, conns):
     res.check("%s: tshark" % case, not unknown, detail)
 
 
+def read_variant(res, binary, tmp, case, link, recs):
+    """Write a variant and read it: (path, connections), or (path, None)
+    when tlsscope failed on it (a failed check says so)."""
+    path = write(tmp, case, link, recs)
+    try:
+        return path, run_scope(binary, path)
+    except Failed as e:
+        res.check(case, False, str(e))
+        return path, None
+
+
 # ---------------------------------------------------------------- cases
 
 def case_late_hello(res, known, binary, tmp, cap):
@@ -385,11 +396,8 @@ def case_late_hello(res, known, binary, tmp, cap):
     want = norm(per_direction(base[0]))
     for vname, order in variants:
         case = "late-hello/%s/%s" % (cap.name, vname)
-        path = write(tmp, case, cap.link, build(cap, order))
-        try:
-            got = run_scope(binary, path)
-        except Failed as e:
-            res.check(case, False, str(e))
+        path, got = read_variant(res, binary, tmp, case, cap.link, build(cap, order))
+        if got is None:
             continue
         if not count_check(res, case, got, 1) and len(got) != 1:
             tshark_check(res, known, case, path, got)
@@ -433,11 +441,8 @@ def case_hole(res, known, binary, tmp, cap):
     if lost == 0:
         raise Failed("%s: no server message in the dropped segment(s)" % cap.name)
     case = "hole/%s" % cap.name
-    path = write(tmp, case, cap.link, [r for i, r in enumerate(cap.recs) if i not in hello])
-    try:
-        got = run_scope(binary, path)
-    except Failed as e:
-        res.check(case, False, str(e))
+    path, got = read_variant(res, binary, tmp, case, cap.link, [r for i, r in enumerate(cap.recs) if i not in hello])
+    if got is None:
         return
     if not count_check(res, case, got, 1) and len(got) != 1:
         tshark_check(res, known, case, path, got)
@@ -494,11 +499,8 @@ def case_repeated_syn(res, known, binary, tmp, cap):
                 order.append(i)
                 if i == after:
                     order += [(c, after) for c in copies]
-            path = write(tmp, case, cap.link, build(cap, order))
-            try:
-                got = run_scope(binary, path)
-            except Failed as e:
-                res.check(case, False, str(e))
+            path, got = read_variant(res, binary, tmp, case, cap.link, build(cap, order))
+            if got is None:
                 continue
             if count_check(res, case, got, 1) or len(got) == 1:
                 d = first_diff(want, norm(got[0]))
@@ -554,11 +556,8 @@ def case_port_reuse(res, known, binary, tmp, caps, spec):
     label = "%s#%d+%s#%d" % (cap1.name, n1 + 1, cap2.name, n2 + 1)
     for vname, recs1 in (("after-fins", recs_fin), ("after-rst", recs_rst)):
         case = "port-reuse/%s/%s" % (label, vname)
-        path = write(tmp, case, cap1.link, recs1 + recs2)
-        try:
-            got = run_scope(binary, path)
-        except Failed as e:
-            res.check(case, False, str(e))
+        path, got = read_variant(res, binary, tmp, case, cap1.link, recs1 + recs2)
+        if got is None:
             continue
         if count_check(res, case, got, 2) or len(got) == 2:
             for n, want in ((0, want1), (1, want2)):
