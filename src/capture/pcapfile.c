@@ -89,7 +89,9 @@ static const uint8_t *refill(struct tsc_pcapfile *f, size_t at, size_t n)
     if (want > b->cap) {
         /* mapped, not malloc'd: the pipeline's --max-memory counts the
          * heap, and these buffers are the reader's fixed cost */
-        void *d = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        /* populated at once: one call instead of a page fault per page on
+         * the first read into it (costly in a virtual machine) */
+        void *d = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
         if (d == MAP_FAILED) {
             snprintf(f->error, sizeof f->error, "out of memory for %zu bytes at byte %zu", want, at);
             return NULL;
@@ -142,11 +144,17 @@ static inline const uint8_t *peek(struct tsc_pcapfile *f, size_t at, size_t n, u
  * neither pcap nor pcapng, -1 when they cannot be read. */
 static int detect(struct tsc_pcapfile *f)
 {
-    const uint8_t *h = need(f, 0, f->size >= 28 ? 28 : 24);
-    if (!h) {
+    /* a few bytes, not a block: tsc_pcapfile_secrets opens every file, and
+     * a file that is not pcap or pcapng goes to libpcap */
+    size_t n = f->size >= 28 ? 28 : 24;
+    uint8_t tmp[28];
+    const uint8_t *h = have(f, 0, n);
+    if (!h && read_at(f, tmp, n, n, 0) < 0) {
         tsc_pcapfile_close(f);
         return -1;
     }
+    if (!h)
+        h = tmp;
     uint32_t magic = le32(h);
     if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS || __builtin_bswap32(magic) == PCAP_MAGIC_US ||
         __builtin_bswap32(magic) == PCAP_MAGIC_NS) {

@@ -29,7 +29,9 @@
 #include <stdint.h>
 
 #define TSC_PCAPNG_MAX_IFACES 256
-#define TSC_PCAPFILE_BLOCK ((size_t)1 << 20)
+/* Bytes read at a time: a block the size of a core's L2 cache is read and
+ * then parsed while it is still there (docs/performance.md). */
+#define TSC_PCAPFILE_BLOCK ((size_t)256 << 10)
 #define TSC_PCAPFILE_MAX_BUFS 16
 /* Largest packet (libpcap's own bound) and pcapng block read whole. */
 #define TSC_PCAPFILE_MAX_CAPLEN ((size_t)64 << 20)
