@@ -25,13 +25,22 @@ struct fp_text {
     int cut;
 };
 
+/* The digest's input is kept whole while it fits in `key` (real hellos'
+ * always do), so that it can be looked up in the thread's memo of digests
+ * already computed; a longer input (a hostile hello) is streamed to a
+ * digest context instead. */
+#define FP_KEY_MAX 1024
+
 struct fp_sink {
     struct fp_text *text;
-    EVP_MD_CTX *md;
-    size_t hashed; /* bytes given to the digest since the last start */
+    const EVP_MD *type;
+    int alg;         /* 0 MD5, 1 SHA-256 (the memo's key with the input) */
+    EVP_MD_CTX *md;  /* created when an input outgrows key[] */
+    int streaming;   /* the input is going to md, not key[] */
+    size_t hashed;   /* bytes given to the digest since the last start */
     int failed;
-    size_t npend; /* bytes waiting for the digest: one update per 256, not per item */
-    char pend[256];
+    size_t nkey;
+    char key[FP_KEY_MAX];
 };
 
 static void text_init(struct fp_text *t, char *s, size_t cap)
@@ -75,49 +84,126 @@ static const EVP_MD *fp_md(int sha256)
     return md[sha256];
 }
 
-static void sink_start(struct fp_sink *k, const EVP_MD *type)
+/*
+ * Digests already computed on this thread, by algorithm and whole input.
+ * A capture's clients send the same few hellos again and again (one browser,
+ * one curl), so each JA3, JA4 and JA3S text is hashed once: the digests were
+ * a quarter of the work per connection. Direct-mapped; an entry is used only
+ * when its input is the same byte for byte, so a hit gives exactly the digest
+ * a computation would.
+ */
+#define FP_MEMO_SLOTS 32
+
+struct fp_memo {
+    uint64_t h;
+    uint16_t n;
+    uint8_t alg, used;
+    uint8_t dn;
+    unsigned char d[32];
+    char key[FP_KEY_MAX];
+};
+
+static _Thread_local struct fp_memo fp_memo[FP_MEMO_SLOTS];
+
+static uint64_t memo_hash(int alg, const char *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15u ^ ((uint64_t)n << 1) ^ (uint64_t)alg;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
+        h = (h ^ (uint8_t)p[i]) * 0x100000001b3u;
+    return h ^ (h >> 29);
+}
+
+static void sink_start(struct fp_sink *k, int sha256)
 {
     k->hashed = 0;
-    k->npend = 0;
-    if (!k->failed && EVP_DigestInit_ex(k->md, type, NULL) != 1)
+    k->nkey = 0;
+    k->streaming = 0;
+    k->alg = sha256;
+    k->type = fp_md(sha256);
+    if (!k->type)
         k->failed = 1;
 }
 
-static void sink_flush(struct fp_sink *k)
+/* The input no longer fits key[]: from here on it goes to a context. */
+static void sink_stream(struct fp_sink *k)
 {
-    if (!k->failed && k->npend && EVP_DigestUpdate(k->md, k->pend, k->npend) != 1)
+    k->streaming = 1;
+    if (k->failed)
+        return;
+    if (!k->md)
+        k->md = EVP_MD_CTX_new();
+    if (!k->md || EVP_DigestInit_ex(k->md, k->type, NULL) != 1 ||
+        (k->nkey && EVP_DigestUpdate(k->md, k->key, k->nkey) != 1))
         k->failed = 1;
-    k->npend = 0;
+    k->nkey = 0;
 }
 
 static void sink_put(struct fp_sink *k, const char *p, size_t n)
 {
     text_put(k->text, p, n);
     k->hashed += n;
-    if (n > sizeof k->pend - k->npend) {
-        sink_flush(k);
-        if (n > sizeof k->pend) {
-            if (!k->failed && EVP_DigestUpdate(k->md, p, n) != 1)
-                k->failed = 1;
+    if (!k->streaming) {
+        if (n <= sizeof k->key - k->nkey) {
+            memcpy(k->key + k->nkey, p, n);
+            k->nkey += n;
             return;
         }
+        sink_stream(k);
     }
-    memcpy(k->pend + k->npend, p, n);
-    k->npend += n;
+    if (!k->failed && EVP_DigestUpdate(k->md, p, n) != 1)
+        k->failed = 1;
+}
+
+static void sink_done(struct fp_sink *k) { EVP_MD_CTX_free(k->md); }
+
+/* The digest of everything put since sink_start: from the memo, else
+ * computed (and remembered). 0 on failure. */
+static unsigned sink_digest(struct fp_sink *k, unsigned char d[EVP_MAX_MD_SIZE])
+{
+    unsigned int dn = 0;
+    if (k->failed)
+        return 0;
+    if (k->streaming) {
+        if (EVP_DigestFinal_ex(k->md, d, &dn) != 1)
+            k->failed = 1;
+        return k->failed ? 0 : dn;
+    }
+    uint64_t h = memo_hash(k->alg, k->key, k->nkey);
+    struct fp_memo *m = &fp_memo[h % FP_MEMO_SLOTS];
+    if (m->used && m->h == h && m->alg == k->alg && m->n == k->nkey && memcmp(m->key, k->key, k->nkey) == 0) {
+        memcpy(d, m->d, m->dn);
+        return m->dn;
+    }
+    if (EVP_Digest(k->key, k->nkey, d, &dn, k->type, NULL) != 1 || dn > sizeof m->d) {
+        k->failed = 1;
+        return 0;
+    }
+    m->used = 1;
+    m->h = h;
+    m->alg = (uint8_t)k->alg;
+    m->n = (uint16_t)k->nkey;
+    m->dn = (uint8_t)dn;
+    memcpy(m->d, d, dn);
+    memcpy(m->key, k->key, k->nkey);
+    return dn;
 }
 
 /* The digest as lowercase hex, at most `ndigits` digits, into out[ndigits+1]. */
 static void sink_finish_hex(struct fp_sink *k, char *out, size_t ndigits)
 {
     unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned int dn = 0;
     static const char hex[] = "0123456789abcdef";
     out[0] = '\0';
-    sink_flush(k);
-    if (k->failed || EVP_DigestFinal_ex(k->md, d, &dn) != 1) {
-        k->failed = 1;
+    unsigned dn = sink_digest(k, d);
+    if (k->failed)
         return;
-    }
     size_t i;
     for (i = 0; i < ndigits && i / 2 < dn; i++)
         out[i] = hex[(i % 2) ? (d[i / 2] & 0xf) : (d[i / 2] >> 4)];
@@ -229,16 +315,13 @@ int tsc_fp_ja3(const struct tsc_client_hello *ch, char *out, size_t n, char md5h
         return TSC_FP_NONE;
     int status = ext_incomplete(&ch->ext) ? TSC_FP_INCOMPLETE : TSC_FP_OK;
 
-    struct fp_sink k = {.text = &t, .md = EVP_MD_CTX_new()};
-    if (!k.md)
-        return TSC_FP_ERROR;
-    sink_start(&k, fp_md(0));
+    struct fp_sink k = {.text = &t};
+    sink_start(&k, 0);
 
-    char b[16];
-    int bn = snprintf(b, sizeof b, "%u,", (unsigned)ch->legacy_version);
-    if (bn > 0)
-        sink_put(&k, b, (size_t)bn);
     int first = 1;
+    put_dec(&k, &first, ch->legacy_version);
+    put_str(&k, ",");
+    first = 1;
     size_t ns = tsc_client_hello_n_suites(ch);
     for (size_t i = 0; i < ns; i++) {
         uint32_t s = tsc_client_hello_suite_at(ch, i);
@@ -254,7 +337,7 @@ int tsc_fp_ja3(const struct tsc_client_hello *ch, char *out, size_t n, char md5h
     ja3_list_field(&k, &ch->ext, TSC_EXT_EC_POINT_FORMATS, 1, 1);
 
     status = finish_md5(&k, &t, md5hex, status);
-    EVP_MD_CTX_free(k.md);
+    sink_done(&k);
     return status;
 }
 
@@ -265,19 +348,19 @@ int tsc_fp_ja3s(const struct tsc_server_hello *sh, char *out, size_t n, char md5
     md5hex[0] = '\0';
     int status = ext_incomplete(&sh->ext) ? TSC_FP_INCOMPLETE : TSC_FP_OK;
 
-    struct fp_sink k = {.text = &t, .md = EVP_MD_CTX_new()};
-    if (!k.md)
-        return TSC_FP_ERROR;
-    sink_start(&k, fp_md(0));
+    struct fp_sink k = {.text = &t};
+    sink_start(&k, 0);
 
-    char b[24];
-    int bn = snprintf(b, sizeof b, "%u,%u,", (unsigned)sh->legacy_version, (unsigned)sh->cipher_suite);
-    if (bn > 0)
-        sink_put(&k, b, (size_t)bn);
+    int first = 1;
+    put_dec(&k, &first, sh->legacy_version);
+    put_str(&k, ",");
+    first = 1;
+    put_dec(&k, &first, sh->cipher_suite);
+    put_str(&k, ",");
     ja3_ext_types(&k, &sh->ext);
 
     status = finish_md5(&k, &t, md5hex, status);
-    EVP_MD_CTX_free(k.md);
+    sink_done(&k);
     return status;
 }
 
@@ -444,8 +527,6 @@ static void ja4_alpn(const struct tsc_client_hello *ch, char out[3])
 static void ja4_hash12(struct fp_sink *k, char out[13])
 {
     if (k->hashed == 0) {
-        char d[EVP_MAX_MD_SIZE * 2 + 1];
-        sink_finish_hex(k, d, 12); /* close the digest all the same */
         memcpy(out, "000000000000", 13);
         return;
     }
@@ -472,24 +553,26 @@ int tsc_fp_ja4(const struct tsc_client_hello *ch, char ja4[TSC_FP_JA4_SIZE], cha
     size_t nc = count_kept(&ciphers), ne = count_kept(&exts_all);
     char alpn[3];
     ja4_alpn(ch, alpn);
-    char a[16];
-    snprintf(a, sizeof a, "%c%s%c%02u%02u%s", ch->dtls ? 'd' : 't', ja4_version_str(ja4_version(ch)),
-             tsc_ext_find(&ch->ext, TSC_EXT_SERVER_NAME) ? 'd' : 'i', (unsigned)(nc > 99 ? 99 : nc),
-             (unsigned)(ne > 99 ? 99 : ne), alpn);
+    /* part a: protocol, version, SNI or not, counts (two digits, at most
+     * 99), ALPN: always 10 characters */
+    const char *ver = ja4_version_str(ja4_version(ch));
+    nc = nc > 99 ? 99 : nc;
+    ne = ne > 99 ? 99 : ne;
+    char a[11] = {ch->dtls ? 'd' : 't', ver[0], ver[1], tsc_ext_find(&ch->ext, TSC_EXT_SERVER_NAME) ? 'd' : 'i',
+                  (char)('0' + nc / 10), (char)('0' + nc % 10), (char)('0' + ne / 10), (char)('0' + ne % 10),
+                  alpn[0], alpn[1], '\0'};
 
-    struct fp_sink k = {.text = &t, .md = EVP_MD_CTX_new()};
-    if (!k.md)
-        return TSC_FP_ERROR;
+    struct fp_sink k = {.text = &t};
     char b_hash[13], c_hash[13];
-    text_put(&t, a, strlen(a));
+    text_put(&t, a, 10);
     text_put(&t, "_", 1);
 
-    sink_start(&k, fp_md(1));
+    sink_start(&k, 1);
     put_sorted(&k, &ciphers);
     ja4_hash12(&k, b_hash);
     text_put(&t, "_", 1);
 
-    sink_start(&k, fp_md(1));
+    sink_start(&k, 1);
     put_sorted(&k, &exts_hashed);
     /* SignatureScheme supported_signature_algorithms<2..2^16-2>; in wire order */
     struct tsc_view sigs;
@@ -505,14 +588,20 @@ int tsc_fp_ja4(const struct tsc_client_hello *ch, char ja4[TSC_FP_JA4_SIZE], cha
         }
     }
     ja4_hash12(&k, c_hash);
-    EVP_MD_CTX_free(k.md);
+    sink_done(&k);
 
     if (k.failed) {
         if (t.cap)
             t.s[0] = '\0';
         return status | TSC_FP_ERROR;
     }
-    snprintf(ja4, TSC_FP_JA4_SIZE, "%s_%s_%s", a, b_hash, c_hash);
+    /* a_b_c: 10 + 1 + 12 + 1 + 12 characters */
+    memcpy(ja4, a, 10);
+    ja4[10] = '_';
+    memcpy(ja4 + 11, b_hash, 12);
+    ja4[23] = '_';
+    memcpy(ja4 + 24, c_hash, 12);
+    ja4[36] = '\0';
     return status | (t.cut ? TSC_FP_CUT : 0);
 }
 

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -596,6 +597,75 @@ static void test_cut_text(void **state)
     assert_string_equal(small, "");
 }
 
+/* Digests are remembered per thread (a capture repeats its hellos): what
+ * the memo gives must be what a thread that never saw the hello computes,
+ * for hellos of the same length that differ in one value, more of them than
+ * the memo has slots, seen in both orders. */
+#define MEMO_VARIANTS 80
+static struct tsc_fp_client memo_ref[MEMO_VARIANTS];
+static struct tsc_fp_server memo_ref_s[MEMO_VARIANTS];
+
+static void memo_variant(size_t i)
+{
+    uint16_t suites[] = {0x1301, (uint16_t)(0x0100 + i), 0xc02f};
+    ch_begin(TSC_TLS12, suites, 3);
+    tb_open(&t, 2);
+    ext_sni("memo.example");
+    tb_close(&t);
+}
+
+static void *memo_fresh(void *arg)
+{
+    size_t i = *(size_t *)arg;
+    memo_variant(i);
+    if (!tsc_is_ok(tsc_client_hello_parse(tb_view(&t), &ch)))
+        return arg; /* the failure is asserted on the test's own thread */
+    tsc_fp_client_hello(&ch, &memo_ref[i]);
+    sh.legacy_version = TSC_TLS12;
+    sh.cipher_suite = (uint16_t)(0x0100 + i);
+    tsc_fp_server_hello(&sh, &memo_ref_s[i]);
+    return NULL;
+}
+
+static void memo_check(size_t i)
+{
+    memo_variant(i);
+    ASSERT_OK(tsc_client_hello_parse(tb_view(&t), &ch));
+    tsc_fp_client_hello(&ch, &fc);
+    assert_string_equal(fc.ja3_md5, memo_ref[i].ja3_md5);
+    assert_string_equal(fc.ja4, memo_ref[i].ja4);
+    assert_string_equal(fc.ja3, memo_ref[i].ja3);
+    sh.legacy_version = TSC_TLS12;
+    sh.cipher_suite = (uint16_t)(0x0100 + i);
+    tsc_fp_server_hello(&sh, &fs);
+    assert_string_equal(fs.ja3s_md5, memo_ref_s[i].ja3s_md5);
+}
+
+static void test_digest_memo(void **state)
+{
+    (void)state;
+    memset(&sh, 0, sizeof sh);
+    for (size_t i = 0; i < MEMO_VARIANTS; i++) {
+        pthread_t th;
+        void *failed = &th;
+        assert_int_equal(pthread_create(&th, NULL, memo_fresh, &i), 0);
+        assert_int_equal(pthread_join(th, &failed), 0);
+        assert_null(failed);
+    }
+    for (size_t i = 1; i < MEMO_VARIANTS; i++)
+        assert_string_not_equal(memo_ref[i].ja4, memo_ref[i - 1].ja4);
+    for (size_t i = 0; i < MEMO_VARIANTS; i++)
+        memo_check(i);
+    for (size_t i = MEMO_VARIANTS; i-- > 0;)
+        memo_check(i);
+    /* one of them checked against a value computed elsewhere (Python's hashlib) */
+    memo_variant(0);
+    ASSERT_OK(tsc_client_hello_parse(tb_view(&t), &ch));
+    tsc_fp_client_hello(&ch, &fc);
+    assert_string_equal(fc.ja3, "771,4865-256-49199,0,,");
+    assert_string_equal(fc.ja3_md5, "cd9b39bcd71e616c712061f791e99319");
+}
+
 /* An SSLv2-format hello: no fingerprints (tshark gives no ja3 either). */
 static void test_sslv2(void **state)
 {
@@ -922,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_dtls_arkime_and_tshark),
         cmocka_unit_test(test_dtls_cookie_not_fingerprinted),
         cmocka_unit_test(test_ja4_dtls_version),
+        cmocka_unit_test(test_digest_memo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
