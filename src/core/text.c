@@ -59,6 +59,18 @@ static const uint8_t json_plain[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
+/* Nonzero when one of the 8 bytes in w is not written as it is: below
+ * 0x20, '"', '\\', DEL, or not ASCII. Each test is the classic "has a zero
+ * byte" check ((x - 0x01..) & ~x & 0x80..), which is exact as to whether
+ * some byte matches (a borrow only ever marks bytes above a true match). */
+static inline uint64_t json_special8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
+    uint64_t ctl = (w - ones * 0x20) & ~w;
+    return (ctl | ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((del - ones) & ~del) | w) & high;
+}
+
 tsc_result tsc_json_str(struct tsc_buf *b, const uint8_t *p, size_t n, int *replaced)
 {
     static const char hexd[] = "0123456789abcdef";
@@ -77,6 +89,11 @@ tsc_result tsc_json_str(struct tsc_buf *b, const uint8_t *p, size_t n, int *repl
             i++;
         } else if (c < 0x80) {
             size_t j = i + 1;
+            for (uint64_t w; j + 8 <= n; j += 8) { /* names and hostnames: 8 plain bytes a step */
+                memcpy(&w, p + j, 8);
+                if (json_special8(w))
+                    break;
+            }
             while (j < n && json_plain[p[j]])
                 j++;
             TSC_GUARD(tsc_buf_append(b, p + i, j - i));

@@ -274,6 +274,70 @@ static void check_json(const void *in, size_t n, const char *want, int want_repl
 
 #define JSON(lit, want, rep) check_json((lit), sizeof(lit) - 1, (want), (rep))
 
+/* A byte-at-a-time reference for ASCII input (no UTF-8 sequences). */
+static void json_ref_ascii(const uint8_t *in, size_t n, char *out)
+{
+    static const char hexd[] = "0123456789abcdef";
+    size_t k = 0;
+    out[k++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = in[i];
+        if (c == '"' || c == '\\') {
+            out[k++] = '\\';
+            out[k++] = (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            memcpy(out + k, "\\u00", 4);
+            out[k + 4] = hexd[c >> 4];
+            out[k + 5] = hexd[c & 15];
+            k += 6;
+        } else if (c >= 0x80) {
+            memcpy(out + k, "\xef\xbf\xbd", 3); /* a lone non-ASCII byte is not UTF-8 */
+            k += 3;
+        } else {
+            out[k++] = (char)c;
+        }
+    }
+    out[k++] = '"';
+    out[k] = '\0';
+}
+
+/* The scan takes plain bytes eight at a time: every byte that needs care,
+ * at every position of strings of 1 to 40 bytes (each 8-byte word, its
+ * edges, the tail), and random mixtures, give what the reference gives. */
+static void test_json_every_position(void **state)
+{
+    (void)state;
+    static const uint8_t special[] = {0x00, 0x01, 0x1f, '"', '\\', 0x7f, 0x80, 0xff, 0x20, '!', '#', '[', ']', '~'};
+    uint8_t in[64];
+    char want[64 * 6 + 3];
+    for (size_t n = 1; n <= 40; n++) {
+        for (size_t at = 0; at < n; at++) {
+            for (size_t k = 0; k < sizeof special; k++) {
+                for (size_t i = 0; i < n; i++)
+                    in[i] = (uint8_t)('a' + i % 26);
+                in[at] = special[k];
+                json_ref_ascii(in, n, want);
+                check_json(in, n, want, special[k] >= 0x80);
+            }
+        }
+    }
+    uint32_t x = 12345;
+    for (int round = 0; round < 2000; round++) {
+        size_t n = (size_t)(round % 64);
+        int rep = 0;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            uint8_t c = (uint8_t)(x >> 16);
+            in[i] = (x >> 8) % 4 ? (uint8_t)(0x20 + c % 0x5f) : c; /* mostly printable */
+            if (in[i] >= 0x80)
+                in[i] = (x >> 4) % 2 ? (uint8_t)(in[i] & 0x7f) : 0xc0; /* 0xc0 never starts UTF-8 */
+            rep |= in[i] >= 0x80;
+        }
+        json_ref_ascii(in, n, want);
+        check_json(in, n, want, rep);
+    }
+}
+
 static void test_json_plain(void **state)
 {
     (void)state;
@@ -541,6 +605,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_data_is_text),
+        cmocka_unit_test(test_json_every_position),
         cmocka_unit_test(test_buf_zero_init),
         cmocka_unit_test(test_buf_init),
         cmocka_unit_test(test_buf_max_enforced),
