@@ -276,6 +276,23 @@ void tsc_code_hex(uint16_t code, char out[7])
 
 void tsc_endpoint_ip(const struct tsc_endpoint *e, char *out, size_t n)
 {
+    if (e->family != 6 && n >= 16) {
+        /* dotted quad by hand: glibc's inet_ntop formats it with sprintf,
+         * and every connection's report writes two */
+        size_t k = 0;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = e->addr[i];
+            if (i)
+                out[k++] = '.';
+            if (v >= 100)
+                out[k++] = (char)('0' + v / 100);
+            if (v >= 10)
+                out[k++] = (char)('0' + v / 10 % 10);
+            out[k++] = (char)('0' + v % 10);
+        }
+        out[k] = '\0';
+        return;
+    }
     if (!inet_ntop(e->family == 6 ? AF_INET6 : AF_INET, e->addr, out, (socklen_t)n))
         snprintf(out, n, "?");
 }

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
@@ -338,6 +339,42 @@ static void test_json_every_position(void **state)
     }
 }
 
+/* IPv4 addresses are formatted by hand: the same text as inet_ntop for
+ * every value of every octet, and for random addresses; IPv6 as inet_ntop. */
+static void check_ip(const struct tsc_endpoint *e)
+{
+    char got[64], want[64];
+    tsc_endpoint_ip(e, got, sizeof got);
+    assert_non_null(inet_ntop(e->family == 6 ? AF_INET6 : AF_INET, e->addr, want, sizeof want));
+    assert_string_equal(got, want);
+}
+
+static void test_endpoint_ip(void **state)
+{
+    (void)state;
+    struct tsc_endpoint e;
+    memset(&e, 0, sizeof e);
+    e.family = 4;
+    for (int pos = 0; pos < 4; pos++) {
+        for (unsigned v = 0; v < 256; v++) {
+            memcpy(e.addr, "\x0a\x01\xc8\x07", 4);
+            e.addr[pos] = (uint8_t)v;
+            check_ip(&e);
+        }
+    }
+    uint32_t x = 7;
+    for (int i = 0; i < 1000; i++) {
+        x = x * 1103515245u + 12345u;
+        memcpy(e.addr, &x, 4);
+        check_ip(&e);
+    }
+    memcpy(e.addr, "\xff\xff\xff\xff", 4);
+    check_ip(&e);
+    e.family = 6;
+    memcpy(e.addr, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
+    check_ip(&e);
+}
+
 static void test_json_plain(void **state)
 {
     (void)state;
@@ -606,6 +643,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_data_is_text),
         cmocka_unit_test(test_json_every_position),
+        cmocka_unit_test(test_endpoint_ip),
         cmocka_unit_test(test_buf_zero_init),
         cmocka_unit_test(test_buf_init),
         cmocka_unit_test(test_buf_max_enforced),
