@@ -13,7 +13,11 @@
 #include "capture/pcapfile.h"
 #include "core/hash.h"
 
-#define RING 8192
+/* packets in flight per worker: 4,096 descriptors of about 112 bytes
+ * (0.45 MiB a worker); the file buffers (READ_BUFFERS) bound the lag in
+ * bytes anyway, and 8,192 made no difference in speed but 0.9 MiB of
+ * peak RSS at -j 2 (docs/performance.md) */
+#define RING 4096
 #define MERGE_EVERY 2048
 /* connections waiting to be written: few, since they are held outside
  * --max-memory, and the main thread waits (as it waited for the writes)
