@@ -56,7 +56,7 @@ tool() { # name, count-command, slow (0/1), command...
     shift 3
     cmds+=("$(printf '%q ' "$@")")
 }
-dports=(-d udp.port==4433,dtls -d udp.port==4434,dtls)
+dports=(-d "udp.port==4433,dtls" -d "udp.port==4434,dtls")
 tool "dd bs=1M (reading the file)" "echo -" 0 dd if="$cap" of=/dev/null bs=1M status=none
 hellos="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin for c in [json.loads(l)] if c.get(\"transport\") == \"dtls\" and c[\"client_hello\"]))'"
 tool "tlsscope read --json" "$hellos" 0 "$bin" read --json -q "$cap"
