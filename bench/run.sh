@@ -1,124 +1,170 @@
 #!/usr/bin/env bash
-# Run tlsscope, ssldump and tshark on one capture (default: make the
-# 3,000-connection capture with make_capture.sh) and print, for each, the best
-# wall time of RUNS rounds (slow tools: 3), the peak RSS, the handshakes
-# found, and the ratios.
-# With the capture's key log (CAPTURE minus .pcap plus .keys, as
-# make_capture.sh writes it), also decryption: tlsscope --keylog (connections
-# whose every record decrypted and verified) against ssldump -l (connections
-# whose Finished it decrypted).
-# With BASE=/path/to/another/tlsscope (e.g. a build of the previous main),
-# that binary runs in the same rounds (read --json, -j 2, --keylog) and the
-# ratios new/old are printed: a change measured against what it replaces.
-# usage: [BASE=OLD_BINARY] bench/run.sh [CAPTURE] [RUNS=3]   (installs ssldump and time when missing)
+# Time tlsscope against the floor of reading the capture, ssldump and tshark,
+# on one or more captures (by default the two shapes make_capture.sh makes:
+# 1514-byte frames, and the 64 KiB segments of a capture taken with
+# segmentation offload on), and print, for each, every tool's best wall time
+# over RUNS rounds (slow tools: 3), that run's peak RSS (/usr/bin/time -f %M),
+# the handshakes it found, and the ratios issue 17 sets as goals.
+#
+# The floors: `dd bs=1M` of the file to /dev/null (reading its bytes at all),
+# and a bare libpcap loop that touches one byte per packet (pcap_loop.c).
+# Rounds are interleaved: each round runs every tool on every capture once,
+# so a noisy moment on a shared machine hits every tool alike.
+# Before the rounds each capture is put in one page-cache state: evicted
+# (dd iflag=nocache) and read once with cat, so the kernel caches it the way
+# a read from disk does. (A file just written by tcpdump may sit in smaller
+# cache pages, from which every reader, dd included, copies 2 to 3 times
+# slower: runs of the same file would not compare.)
+# With a capture's key log beside it (CAPTURE minus .pcap plus .keys, as
+# make_capture.sh writes it), also decryption: tlsscope --keylog
+# (connections whose every record decrypted and verified) against ssldump -l
+# (connections whose two Finished it decrypted).
+# With BASE=/path/to/another/tlsscope, that build runs in the same rounds
+# (read --json, -j 2, --keylog) and the ratios new/old are printed.
+#
+# usage: [BASE=OLD_BINARY] [SKIP_SLOW=1] bench/run.sh [-r RUNS] [CAPTURE...]
+#   RUNS defaults to 7. With no capture, both shapes are made first
+#   (make_capture.sh, as root: about a minute each) in a temporary directory.
+#   SKIP_SLOW=1 leaves out tshark and ssldump -l (seconds per run).
+# Installs ssldump, time, tshark when missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-cap=${1:-}
-runs=${2:-3}
+runs=7
+if [[ ${1:-} == -r ]]; then
+    runs=$2
+    shift 2
+fi
+caps=("$@")
 for p in ssldump time tshark; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
 done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-if [[ -z $cap ]]; then
-    cap=$tmp/bench.pcap
-    bash "$here/make_capture.sh" "$cap" 3000 131072 >/dev/null
+if ((${#caps[@]} == 0)); then
+    bash "$here/make_capture.sh" "$tmp/frames.pcap" 3000 131072 frames >/dev/null
+    bash "$here/make_capture.sh" "$tmp/tso.pcap" 3000 131072 tso >/dev/null
+    caps=("$tmp/frames.pcap" "$tmp/tso.pcap")
 fi
 gcc -O2 -o "$tmp/pcap_loop" "$here/pcap_loop.c" -lpcap
 bin=$root/build/tlsscope
-cat "$cap" >/dev/null # warm the page cache
+base=${BASE:-}
+for c in "${caps[@]}"; do
+    [[ -r $c ]] || { echo "run.sh: $c: cannot read it" >&2; exit 1; }
+    dd if="$c" iflag=nocache count=0 status=none
+    cat "$c" >/dev/null
+done
 
-# Tools are registered, then run in rounds (each round runs every tool
-# once), so a noisy moment on a shared machine hits every tool alike; each
-# keeps its best time. Slow tools (seconds per run) run at most 3 rounds.
-names=() counts=() cmds=() slow=()
-tool() { # name, count-command, slow (0/1), command...
-    names+=("$1")
-    counts+=("$2")
-    slow+=("$3")
-    shift 3
+# Tools are registered per capture, then run in rounds.
+names=() counts=() cmds=() slow=() capof=()
+tool() { # capture index, name, count-command, slow (0/1), command...
+    capof+=("$1")
+    names+=("$2")
+    counts+=("$3")
+    slow+=("$4")
+    shift 4
     cmds+=("$(printf '%q ' "$@")")
 }
-tool "bare libpcap loop" "echo -" 0 "$tmp/pcap_loop" "$cap"
 hellos="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"client_hello\"]))'"
-tool "tlsscope read --json" "$hellos" 0 "$bin" read --json -q "$cap"
-tool "tlsscope read --json -j 2" "$hellos" 0 "$bin" read --json -q -j 2 "$cap"
-tool "tlsscope read --json --reader libpcap" "$hellos" 0 "$bin" read --json -q --reader libpcap "$cap"
-base=${BASE:-}
-if [[ -n $base ]]; then
-    tool "base read --json" "$hellos" 0 "$base" read --json -q "$cap"
-    tool "base read --json -j 2" "$hellos" 0 "$base" read --json -q -j 2 "$cap"
-fi
-tool "ssldump -n" "grep -c ClientHello" 0 ssldump -n -r "$cap"
-tool "tshark (two hello fields)" "wc -l" 1 tshark -r "$cap" -Y "tls.handshake.type==1" -T fields \
-    -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite
-keys=${cap%.pcap}.keys
-if [[ -s $keys ]]; then
-    decrypted="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"decryption\"][\"status\"] == \"decrypted\"))'"
-    tool "tlsscope read --json --keylog" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" "$cap"
-    tool "tlsscope read --json --keylog -j 2" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" -j 2 "$cap"
+decrypted="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"decryption\"][\"status\"] == \"decrypted\"))'"
+# ssldump prints a "Finished" line per direction it could decrypt: count the
+# connections with both (its TLS 1.3 records stay encrypted)
+finished="awk '/^[0-9]+ [0-9]+ / {c=\$1} /Finished/ {f[c]++} END {n=0; for (k in f) if (f[k]>=2) n++; print n}'"
+for ((ci = 0; ci < ${#caps[@]}; ci++)); do
+    cap=${caps[ci]}
+    keys=${cap%.pcap}.keys
+    tool "$ci" "dd bs=1M (reading the file)" "echo -" 0 dd if="$cap" of=/dev/null bs=1M status=none
+    tool "$ci" "libpcap loop, a byte per packet" "echo -" 0 "$tmp/pcap_loop" "$cap"
+    tool "$ci" "tlsscope read --json" "$hellos" 0 "$bin" read --json -q "$cap"
+    tool "$ci" "tlsscope read --json -j 2" "$hellos" 0 "$bin" read --json -q -j 2 "$cap"
+    tool "$ci" "tlsscope --json --reader libpcap" "$hellos" 0 "$bin" read --json -q --reader libpcap "$cap"
     if [[ -n $base ]]; then
-        tool "base read --json --keylog" "$decrypted" 0 "$base" read --json -q --keylog "$keys" "$cap"
+        tool "$ci" "base read --json" "$hellos" 0 "$base" read --json -q "$cap"
+        tool "$ci" "base read --json -j 2" "$hellos" 0 "$base" read --json -q -j 2 "$cap"
     fi
-    # ssldump prints a "Finished" line per direction it could decrypt: count
-    # the connections with both (its TLS 1.3 records stay encrypted)
-    tool "ssldump -n -l (key log)" \
-        "awk '/^[0-9]+ [0-9]+ / {c=\$1} /Finished/ {f[c]++} END {n=0; for (k in f) if (f[k]>=2) n++; print n}'" \
-        1 ssldump -n -l "$keys" -r "$cap"
-fi
+    tool "$ci" "ssldump -n" "grep -c ClientHello" 0 ssldump -n -r "$cap"
+    if [[ -z ${SKIP_SLOW:-} ]]; then
+        tool "$ci" "tshark (two hello fields)" "wc -l" 1 tshark -r "$cap" -Y "tls.handshake.type==1" -T fields \
+            -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite
+    fi
+    if [[ -s $keys ]]; then
+        tool "$ci" "tlsscope read --json --keylog" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" "$cap"
+        tool "$ci" "tlsscope --json --keylog -j 2" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" -j 2 "$cap"
+        if [[ -n $base ]]; then
+            tool "$ci" "base read --json --keylog" "$decrypted" 0 "$base" read --json -q --keylog "$keys" "$cap"
+        fi
+        if [[ -z ${SKIP_SLOW:-} ]]; then
+            tool "$ci" "ssldump -n -l (key log)" "$finished" 1 ssldump -n -l "$keys" -r "$cap"
+        fi
+    fi
+done
+
 declare -a best bestm
 for ((k = 0; k < ${#names[@]}; k++)); do best[k]=999999; bestm[k]=0; done
 for ((i = 0; i < runs; i++)); do
     for ((k = 0; k < ${#names[@]}; k++)); do
         if [[ ${slow[k]} == 1 && $i -ge 3 ]]; then continue; fi
         # wall time to the microsecond from bash's clock (/usr/bin/time's %e
-        # has 10 ms steps, too coarse for ratios of 0.1 s runs); peak RSS
+        # has 10 ms steps, too coarse for ratios of 0.05 s runs); peak RSS
         # from /usr/bin/time; the output goes to a file, as a user's would
         t0=$EPOCHREALTIME
         eval "/usr/bin/time -f '%e %M' -o '$tmp/time' ${cmds[k]}" >"$tmp/out.$k" 2>"$tmp/err" || true
         t1=$EPOCHREALTIME
         read -r _ m <"$tmp/time"
-        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b - a}')
+        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b - a}')
         if awk "BEGIN{exit !($t < ${best[k]})}"; then best[k]=$t; bestm[k]=$m; fi
     done
 done
-printf 'capture: %s (%s bytes, %s packets)\n' "$cap" "$(stat -c %s "$cap")" "$("$tmp/pcap_loop" "$cap" | cut -d' ' -f1)"
-printf '%-38s %9s %12s %8s\n' tool time "peak RSS" handshakes
-for ((k = 0; k < ${#names[@]}; k++)); do
-    found=$(eval "${counts[k]}" <"$tmp/out.$k")
-    printf '%-38s %7.3f s %9.1f MB %8s\n' "${names[k]}" "${best[k]}" "$(awk "BEGIN{print ${bestm[k]}/1024}")" "$found"
-    echo "${names[k]} ${best[k]}" >>"$tmp/results"
+
+echo "tlsscope: $bin ($(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')); $runs rounds (slow tools 3); $(nproc) cores"
+for ((ci = 0; ci < ${#caps[@]}; ci++)); do
+    cap=${caps[ci]}
+    : >"$tmp/results"
+    echo
+    printf 'capture: %s (%s bytes, %s packets)\n' "$cap" "$(stat -c %s "$cap")" "$("$tmp/pcap_loop" "$cap" | cut -d' ' -f1)"
+    printf '%-36s %9s %10s %10s\n' tool time "peak RSS" handshakes
+    for ((k = 0; k < ${#names[@]}; k++)); do
+        [[ ${capof[k]} == "$ci" ]] || continue
+        found=$(eval "${counts[k]}" <"$tmp/out.$k")
+        printf '%-36s %7.4f s %7.1f MB %10s\n' "${names[k]}" "${best[k]}" "$(awk "BEGIN{print ${bestm[k]}/1024}")" "$found"
+        printf '%s\t%s\t%s\n' "${names[k]}" "${best[k]}" "${bestm[k]}" >>"$tmp/results"
+    done
+    get() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$tmp/results"; }
+    dd_t=$(get "dd bs=1M (reading the file)")
+    loop=$(get "libpcap loop, a byte per packet")
+    t1=$(get "tlsscope read --json")
+    t2=$(get "tlsscope read --json -j 2")
+    sd=$(get "ssldump -n")
+    tk=$(get "tshark (two hello fields)")
+    k1=$(get "tlsscope read --json --keylog")
+    k2=$(get "tlsscope --json --keylog -j 2")
+    sk=$(get "ssldump -n -l (key log)")
+    rss=$(awk -F'\t' '$1 ~ /^tlsscope/ && $3 > m {m = $3} END {printf "%.1f", m / 1024}' "$tmp/results")
+    awk -v dd="$dd_t" -v l="$loop" -v t="$t1" -v t2="$t2" -v s="$sd" -v k="$tk" -v k1="$k1" -v k2="$k2" \
+        -v sk="$sk" -v rss="$rss" 'function goal(v, ok) { return ok ? "met" : "not met" }
+    BEGIN {
+        printf "ratio                                      value  goal\n"
+        printf "tlsscope --json / dd                       %5.2f  <= 2     %s\n", t / dd, goal(t / dd, t / dd <= 2)
+        printf "tlsscope --json -j 2 / dd                  %5.2f  <= 1.5   %s\n", t2 / dd, goal(t2 / dd, t2 / dd <= 1.5)
+        printf "tlsscope --json / libpcap loop             %5.2f\n", t / l
+        printf "ssldump / tlsscope --json                  %5.2f  >= 3     %s\n", s / t, goal(s / t, s / t >= 3)
+        printf "ssldump / tlsscope --json -j 2             %5.2f\n", s / t2
+        printf "-j 1 / -j 2                                %5.2f\n", t / t2
+        if (k != "") printf "tshark / tlsscope --json                  %5.1f\n", k / t
+        if (k1 != "") printf "tlsscope --keylog / dd                     %5.2f\n", k1 / dd
+        if (sk != "") printf "ssldump -l / tlsscope --keylog             %5.1f  >= 20    %s\n", sk / k1, goal(sk / k1, sk / k1 >= 20)
+        if (sk != "" && k2 != "") printf "ssldump -l / tlsscope --keylog -j 2        %5.1f\n", sk / k2
+        printf "largest tlsscope peak RSS               %5.1f MB  <= 16   %s\n", rss, goal(rss, rss <= 16)
+    }'
+    if [[ -n $base ]]; then
+        b1=$(get "base read --json")
+        b2=$(get "base read --json -j 2")
+        bk=$(get "base read --json --keylog")
+        awk -v t="$t1" -v b="$b1" -v t2="$t2" -v b2="$b2" -v tk="$k1" -v bk="$bk" 'BEGIN {
+            printf "tlsscope / base, --json                    %5.3f\n", t / b
+            printf "tlsscope / base, --json -j 2               %5.3f\n", t2 / b2
+            if (tk != "" && bk != "") printf "tlsscope / base, --json --keylog           %5.3f\n", tk / bk
+        }'
+    fi
 done
-loop=$(awk '/^bare/ {print $NF}' "$tmp/results")
-tj=$(awk '/^tlsscope read --json [0-9]/ {print $NF}' "$tmp/results")
-sd=$(awk '/^ssldump/ {print $NF}' "$tmp/results")
-tk=$(awk '/^tshark/ {print $NF}' "$tmp/results")
-t2=$(awk '/^tlsscope read --json -j 2/ {print $NF}' "$tmp/results")
-tk1=$(awk '/^tlsscope read --json --keylog [0-9]/ {print $NF}' "$tmp/results")
-tk2=$(awk '/^tlsscope read --json --keylog -j 2/ {print $NF}' "$tmp/results")
-sk=$(awk '/^ssldump -n -l/ {print $NF}' "$tmp/results")
-awk -v l="$loop" -v t="$tj" -v s="$sd" -v k="$tk" -v t2="$t2" 'BEGIN {
-    printf "tlsscope --json / bare libpcap loop: %.2f\n", t / l
-    printf "ssldump / tlsscope --json:          %.2f\n", s / t
-    printf "ssldump / tlsscope --json -j 2:     %.2f\n", s / t2
-    printf "-j 1 / -j 2:                        %.2f\n", t / t2
-    printf "tshark / tlsscope --json:           %.1f\n", k / t
-}'
-if [[ -n $tk1 ]]; then
-    awk -v a="$tk1" -v b="$tk2" -v s="$sk" 'BEGIN {
-        printf "ssldump -l / tlsscope --keylog:      %.1f\n", s / a
-        printf "ssldump -l / tlsscope --keylog -j 2: %.1f\n", s / b
-    }'
-fi
-if [[ -n $base ]]; then
-    b1=$(awk '/^base read --json [0-9]/ {print $NF}' "$tmp/results")
-    b2=$(awk '/^base read --json -j 2/ {print $NF}' "$tmp/results")
-    bk=$(awk '/^base read --json --keylog/ {print $NF}' "$tmp/results")
-    awk -v t="$tj" -v b="$b1" -v t2="$t2" -v b2="$b2" -v tk="$tk1" -v bk="$bk" 'BEGIN {
-        printf "tlsscope / base, --json:            %.3f\n", t / b
-        printf "tlsscope / base, --json -j 2:       %.3f\n", t2 / b2
-        if (tk != "" && bk != "") printf "tlsscope / base, --json --keylog:   %.3f\n", tk / bk
-    }'
-fi
