@@ -23,7 +23,8 @@
 # (read --json, -j 2, --keylog) and the ratios new/old are printed.
 #
 # usage: [BASE=OLD_BINARY] [SKIP_SLOW=1] bench/run.sh [-r RUNS] [CAPTURE...]
-#   RUNS defaults to 7. With no capture, both shapes are made first
+#   RUNS defaults to 7 (a bare number among the captures is taken as RUNS,
+#   the usage before: run.sh CAPTURE RUNS). With no capture, both shapes are made first
 #   (make_capture.sh, as root: about a minute each) in a temporary directory.
 #   SKIP_SLOW=1 leaves out tshark and ssldump -l (seconds per run).
 # Installs ssldump, time, tshark when missing.
@@ -35,7 +36,12 @@ if [[ ${1:-} == -r ]]; then
     runs=$2
     shift 2
 fi
-caps=("$@")
+caps=()
+for a in "$@"; do
+    # the usage before issue 17, run.sh CAPTURE RUNS: a bare number that is
+    # not a file is the rounds
+    if [[ $a =~ ^[0-9]+$ && ! -e $a ]]; then runs=$a; else caps+=("$a"); fi
+done
 for p in ssldump time tshark; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
