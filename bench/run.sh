@@ -42,12 +42,10 @@ for a in "$@"; do
     # not a file is the rounds
     if [[ $a =~ ^[0-9]+$ && ! -e $a ]]; then runs=$a; else caps+=("$a"); fi
 done
-for p in ssldump time tshark; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
-done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+. "$here/rounds.sh"
+need_packages ssldump time tshark
 if ((${#caps[@]} == 0)); then
     bash "$here/make_capture.sh" "$tmp/frames.pcap" 3000 131072 frames >/dev/null
     bash "$here/make_capture.sh" "$tmp/tso.pcap" 3000 131072 tso >/dev/null
@@ -58,20 +56,10 @@ bin=$root/build/tlsscope
 base=${BASE:-}
 for c in "${caps[@]}"; do
     [[ -r $c ]] || { echo "run.sh: $c: cannot read it" >&2; exit 1; }
-    dd if="$c" iflag=nocache count=0 status=none
-    cat "$c" >/dev/null
 done
+settle_cache "${caps[@]}"
 
-# Tools are registered per capture, then run in rounds.
-names=() counts=() cmds=() slow=() capof=()
-tool() { # capture index, name, count-command, slow (0/1), command...
-    capof+=("$1")
-    names+=("$2")
-    counts+=("$3")
-    slow+=("$4")
-    shift 4
-    cmds+=("$(printf '%q ' "$@")")
-}
+# Tools are registered per capture (their group), then run in rounds.
 hellos="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"client_hello\"]))'"
 decrypted="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin if json.loads(l)[\"decryption\"][\"status\"] == \"decrypted\"))'"
 # ssldump prints a "Finished" line per direction it could decrypt: count the
@@ -106,37 +94,15 @@ for ((ci = 0; ci < ${#caps[@]}; ci++)); do
     fi
 done
 
-declare -a best bestm
-for ((k = 0; k < ${#names[@]}; k++)); do best[k]=999999; bestm[k]=0; done
-for ((i = 0; i < runs; i++)); do
-    for ((k = 0; k < ${#names[@]}; k++)); do
-        if [[ ${slow[k]} == 1 && $i -ge 3 ]]; then continue; fi
-        # wall time to the microsecond from bash's clock (/usr/bin/time's %e
-        # has 10 ms steps, too coarse for ratios of 0.05 s runs); peak RSS
-        # from /usr/bin/time; the output goes to a file, as a user's would
-        t0=$EPOCHREALTIME
-        eval "/usr/bin/time -f '%e %M' -o '$tmp/time' ${cmds[k]}" >"$tmp/out.$k" 2>"$tmp/err" || true
-        t1=$EPOCHREALTIME
-        read -r _ m <"$tmp/time"
-        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b - a}')
-        if awk "BEGIN{exit !($t < ${best[k]})}"; then best[k]=$t; bestm[k]=$m; fi
-    done
-done
+run_rounds "$runs"
 
 echo "tlsscope: $bin ($(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')); $runs rounds (slow tools 3); $(nproc) cores"
 for ((ci = 0; ci < ${#caps[@]}; ci++)); do
     cap=${caps[ci]}
-    : >"$tmp/results"
     echo
     printf 'capture: %s (%s bytes, %s packets)\n' "$cap" "$(stat -c %s "$cap")" "$("$tmp/pcap_loop" "$cap" | cut -d' ' -f1)"
-    printf '%-36s %9s %10s %10s\n' tool time "peak RSS" handshakes
-    for ((k = 0; k < ${#names[@]}; k++)); do
-        [[ ${capof[k]} == "$ci" ]] || continue
-        found=$(eval "${counts[k]}" <"$tmp/out.$k")
-        printf '%-36s %7.4f s %7.1f MB %10s\n' "${names[k]}" "${best[k]}" "$(awk "BEGIN{print ${bestm[k]}/1024}")" "$found"
-        printf '%s\t%s\t%s\n' "${names[k]}" "${best[k]}" "${bestm[k]}" >>"$tmp/results"
-    done
-    get() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$tmp/results"; }
+    print_rows "$ci" handshakes
+    get() { result "$ci" "$1"; }
     dd_t=$(get "dd bs=1M (reading the file)")
     loop=$(get "libpcap loop, a byte per packet")
     t1=$(get "tlsscope read --json")
@@ -146,7 +112,7 @@ for ((ci = 0; ci < ${#caps[@]}; ci++)); do
     k1=$(get "tlsscope read --json --keylog")
     k2=$(get "tlsscope --json --keylog -j 2")
     sk=$(get "ssldump -n -l (key log)")
-    rss=$(awk -F'\t' '$1 ~ /^tlsscope/ && $3 > m {m = $3} END {printf "%.1f", m / 1024}' "$tmp/results")
+    rss=$(awk -F'\t' '$1 ~ /^tlsscope/ && $3 > m {m = $3} END {printf "%.1f", m / 1024}' "$tmp/results.$ci")
     awk -v dd="$dd_t" -v l="$loop" -v t="$t1" -v t2="$t2" -v s="$sd" -v k="$tk" -v k1="$k1" -v k2="$k2" \
         -v sk="$sk" -v rss="$rss" 'function goal(v, ok) { return ok ? "met" : "not met" }
     BEGIN {

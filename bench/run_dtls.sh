@@ -26,12 +26,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 cap=${1:-}
 runs=${2:-7}
-for p in time tshark; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
-done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+. "$here/rounds.sh"
+need_packages time tshark
 if [[ -z $cap ]]; then
     cap=$tmp/dbench.pcap
     bash "$here/make_dtls_capture.sh" "$cap" 2000 32768 >/dev/null
@@ -39,71 +37,38 @@ fi
 keys=${cap%.pcap}.keys
 gcc -O2 -o "$tmp/pcap_loop" "$here/pcap_loop.c" -lpcap # only to count the packets
 bin=$root/build/tlsscope
-for f in "$cap" "$keys"; do
-    [[ -e $f ]] || continue
-    dd if="$f" iflag=nocache count=0 status=none # out of the page cache
-    cat "$f" >/dev/null                          # and in again
-done
+settle_cache "$cap" "$keys"
 
-# Tools are registered, then run in rounds (each round runs every tool
-# once), so a noisy moment on a shared machine hits every tool alike; each
-# keeps its best time. Slow tools (seconds per run) run at most 3 rounds.
-names=() counts=() cmds=() slow=()
-tool() { # name, count-command, slow (0/1), command...
-    names+=("$1")
-    counts+=("$2")
-    slow+=("$3")
-    shift 3
-    cmds+=("$(printf '%q ' "$@")")
-}
+# Tools are registered, then run in rounds (bench/rounds.sh).
 dports=(-d "udp.port==4433,dtls" -d "udp.port==4434,dtls")
-tool "dd bs=1M (reading the file)" "echo -" 0 dd if="$cap" of=/dev/null bs=1M status=none
+tool 0 "dd bs=1M (reading the file)" "echo -" 0 dd if="$cap" of=/dev/null bs=1M status=none
 hellos="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin for c in [json.loads(l)] if c.get(\"transport\") == \"dtls\" and c[\"client_hello\"]))'"
-tool "tlsscope read --json" "$hellos" 0 "$bin" read --json -q "$cap"
-tool "tlsscope read --json -j 2" "$hellos" 0 "$bin" read --json -q -j 2 "$cap"
+tool 0 "tlsscope read --json" "$hellos" 0 "$bin" read --json -q "$cap"
+tool 0 "tlsscope read --json -j 2" "$hellos" 0 "$bin" read --json -q -j 2 "$cap"
 # the ClientHello fields of the TLS bench, and the cookie's length to count
 # each connection once (its second ClientHello)
-tool "tshark (two hello fields)" "awk -F'\t' '\$3 > 0' | wc -l" 1 tshark -r "$cap" "${dports[@]}" \
+tool 0 "tshark (two hello fields)" "awk -F'\t' '\$3 > 0' | wc -l" 1 tshark -r "$cap" "${dports[@]}" \
     -Y "dtls.handshake.type==1" -T fields \
     -e dtls.handshake.extensions_server_name -e dtls.handshake.ciphersuite -e dtls.handshake.cookie_length
 if [[ -s $keys ]]; then
     decrypted="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin for c in [json.loads(l)] if c.get(\"transport\") == \"dtls\" and c[\"decryption\"][\"status\"] == \"decrypted\"))'"
-    tool "tlsscope read --json --keylog" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" "$cap"
-    tool "tlsscope read --json --keylog -j 2" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" -j 2 "$cap"
+    tool 0 "tlsscope read --json --keylog" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" "$cap"
+    tool 0 "tlsscope read --json --keylog -j 2" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" -j 2 "$cap"
     # per UDP conversation, the Finished messages (type 20) it decrypted
     # from the client and from the server (ports 4433/4434); a conversation
     # counts min(client's, server's) connections, as a 5-tuple can carry
     # two connections one after the other
-    tool "tshark -Y dtls (key log)" \
+    tool 0 "tshark -Y dtls (key log)" \
         "awk -F'\t' '{n = split(\$3, t, \",\"); for (i = 1; i <= n; i++) if (t[i] == 20) f[\$1 SUBSEP (\$2 == 4433 || \$2 == 4434)]++; s[\$1]} END {c = 0; for (k in s) c += (f[k SUBSEP 0] < f[k SUBSEP 1] ? f[k SUBSEP 0] : f[k SUBSEP 1]); print c + 0}'" \
         1 tshark -r "$cap" "${dports[@]}" -o "tls.keylog_file:$keys" -Y dtls -T fields \
         -e udp.stream -e udp.srcport -e dtls.handshake.type -e data.len
 fi
-declare -a best bestm
-for ((k = 0; k < ${#names[@]}; k++)); do best[k]=999999; bestm[k]=0; done
-for ((i = 0; i < runs; i++)); do
-    for ((k = 0; k < ${#names[@]}; k++)); do
-        if [[ ${slow[k]} == 1 && $i -ge 3 ]]; then continue; fi
-        # wall time to the microsecond from bash's clock; peak RSS from
-        # /usr/bin/time; the output goes to a file, as a user's would
-        t0=$EPOCHREALTIME
-        eval "/usr/bin/time -f '%e %M' -o '$tmp/time' ${cmds[k]}" >"$tmp/out.$k" 2>"$tmp/err" || true
-        t1=$EPOCHREALTIME
-        read -r _ m <"$tmp/time"
-        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b - a}')
-        if awk "BEGIN{exit !($t < ${best[k]})}"; then best[k]=$t; bestm[k]=$m; fi
-    done
-done
+run_rounds "$runs"
 printf 'capture: %s (%s bytes, %s packets)\n' "$cap" "$(stat -c %s "$cap")" "$("$tmp/pcap_loop" "$cap" | cut -d' ' -f1)"
-printf '%-38s %9s %12s %11s\n' tool time "peak RSS" connections
-for ((k = 0; k < ${#names[@]}; k++)); do
-    found=$(eval "${counts[k]}" <"$tmp/out.$k")
-    printf '%-38s %7.3f s %9.1f MB %11s\n' "${names[k]}" "${best[k]}" "$(awk "BEGIN{print ${bestm[k]}/1024}")" "$found"
-    echo "${names[k]} ${best[k]}" >>"$tmp/results"
-done
-get() { awk -v p="$1" 'index($0, p) == 1 {print $NF}' "$tmp/results"; }
-dd=$(get "dd bs=1M")
-tj=$(awk '/^tlsscope read --json [0-9]/ {print $NF}' "$tmp/results")
+print_rows 0 connections
+get() { result 0 "$1"; }
+dd=$(get "dd bs=1M (reading the file)")
+tj=$(get "tlsscope read --json")
 t2=$(get "tlsscope read --json -j 2")
 tk=$(get "tshark (two hello fields)")
 awk -v d="$dd" -v t="$tj" -v t2="$t2" -v k="$tk" 'BEGIN {
@@ -113,7 +78,7 @@ awk -v d="$dd" -v t="$tj" -v t2="$t2" -v k="$tk" 'BEGIN {
     printf "tshark / tlsscope --json -j 2:       %.1f\n", k / t2
 }'
 if [[ -s $keys ]]; then
-    tk1=$(awk '/^tlsscope read --json --keylog [0-9]/ {print $NF}' "$tmp/results")
+    tk1=$(get "tlsscope read --json --keylog")
     tk2=$(get "tlsscope read --json --keylog -j 2")
     sk=$(get "tshark -Y dtls (key log)")
     awk -v d="$dd" -v a="$tk1" -v b="$tk2" -v s="$sk" 'BEGIN {

@@ -21,82 +21,48 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 cap=${1:-}
 runs=${2:-3}
-for p in time tshark; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
-done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+. "$here/rounds.sh"
+need_packages time tshark
 if [[ -z $cap ]]; then
     cap=$tmp/qbench.pcap
     bash "$here/make_quic_capture.sh" "$cap" 3000 32768 >/dev/null
 fi
 gcc -O2 -o "$tmp/pcap_loop" "$here/pcap_loop.c" -lpcap
 bin=$root/build/tlsscope
-# one page-cache state for every run (see run.sh): out of the cache, then
-# read once, as a read from disk caches it
-dd if="$cap" iflag=nocache count=0 status=none
-cat "$cap" >/dev/null
+settle_cache "$cap"
 
-# Tools are registered, then run in rounds (each round runs every tool
-# once), so a noisy moment on a shared machine hits every tool alike; each
-# keeps its best time. Slow tools (seconds per run) run at most 3 rounds.
-names=() counts=() cmds=() slow=()
-tool() { # name, count-command, slow (0/1), command...
-    names+=("$1")
-    counts+=("$2")
-    slow+=("$3")
-    shift 3
-    cmds+=("$(printf '%q ' "$@")")
-}
-tool "dd bs=1M (reading the file)" "echo -" 0 dd if="$cap" of=/dev/null bs=1M status=none
-tool "libpcap loop, a byte per packet" "echo -" 0 "$tmp/pcap_loop" "$cap"
+# Tools are registered, then run in rounds (bench/rounds.sh).
+tool 0 "dd bs=1M (reading the file)" "echo -" 0 dd if="$cap" of=/dev/null bs=1M status=none
+tool 0 "libpcap loop, a byte per packet" "echo -" 0 "$tmp/pcap_loop" "$cap"
 hellos="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin for c in [json.loads(l)] if c.get(\"transport\") == \"quic\" and c[\"client_hello\"]))'"
-tool "tlsscope read --json" "$hellos" 0 "$bin" read --json -q "$cap"
-tool "tlsscope read --json -j 2" "$hellos" 0 "$bin" read --json -q -j 2 "$cap"
+tool 0 "tlsscope read --json" "$hellos" 0 "$bin" read --json -q "$cap"
+tool 0 "tlsscope read --json -j 2" "$hellos" 0 "$bin" read --json -q -j 2 "$cap"
 # the same with UDP flows closed after 1 s without a datagram (the default
 # is 600 s): the cost of holding every connection until the end of the file
-tool "tlsscope read --json --idle-timeout 1" "$hellos" 0 "$bin" read --json -q --idle-timeout 1 "$cap"
-tool "tshark (two hello fields)" "wc -l" 1 tshark -r "$cap" -d udp.port==4433,quic -Y "tls.handshake.type==1" -T fields \
+tool 0 "tlsscope read --json --idle-timeout 1" "$hellos" 0 "$bin" read --json -q --idle-timeout 1 "$cap"
+tool 0 "tshark (two hello fields)" "wc -l" 1 tshark -r "$cap" -d udp.port==4433,quic -Y "tls.handshake.type==1" -T fields \
     -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite
 keys=${cap%.pcap}.keys
 if [[ -s $keys ]]; then
     decrypted="python3 -c 'import sys,json; print(sum(1 for l in sys.stdin for c in [json.loads(l)] if c.get(\"transport\") == \"quic\" and c[\"decryption\"][\"status\"] == \"decrypted\" and not any(c[\"quic\"][\"packets\"][d][k] for d in (\"c2s\", \"s2c\") for k in (\"failed\", \"no_keys\"))))'"
-    tool "tlsscope read --json --keylog" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" "$cap"
-    tool "tlsscope read --json --keylog -j 2" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" -j 2 "$cap"
-    tool "tlsscope --keylog --idle-timeout 1" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" \
+    tool 0 "tlsscope read --json --keylog" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" "$cap"
+    tool 0 "tlsscope read --json --keylog -j 2" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" -j 2 "$cap"
+    tool 0 "tlsscope --keylog --idle-timeout 1" "$decrypted" 0 "$bin" read --json -q --keylog "$keys" \
         --idle-timeout 1 "$cap"
     # one line per QUIC packet (every 1-RTT packet decrypted and dissected);
     # count the connections where both Finished messages (type 20) appear
-    tool "tshark -Y quic (key log)" \
+    tool 0 "tshark -Y quic (key log)" \
         "awk -F'\t' '{n = split(\$2, t, \",\"); for (i = 1; i <= n; i++) if (t[i] == 20) f[\$1]++} END {c = 0; for (k in f) if (f[k] >= 2) c++; print c}'" \
         1 tshark -r "$cap" -d udp.port==4433,quic -o "tls.keylog_file:$keys" -Y quic -T fields -e quic.connection.number -e tls.handshake.type
 fi
-declare -a best bestm
-for ((k = 0; k < ${#names[@]}; k++)); do best[k]=999999; bestm[k]=0; done
-for ((i = 0; i < runs; i++)); do
-    for ((k = 0; k < ${#names[@]}; k++)); do
-        if [[ ${slow[k]} == 1 && $i -ge 3 ]]; then continue; fi
-        # wall time to the microsecond from bash's clock; peak RSS from
-        # /usr/bin/time; the output goes to a file, as a user's would
-        t0=$EPOCHREALTIME
-        eval "/usr/bin/time -f '%e %M' -o '$tmp/time' ${cmds[k]}" >"$tmp/out.$k" 2>"$tmp/err" || true
-        t1=$EPOCHREALTIME
-        read -r _ m <"$tmp/time"
-        t=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b - a}')
-        if awk "BEGIN{exit !($t < ${best[k]})}"; then best[k]=$t; bestm[k]=$m; fi
-    done
-done
+run_rounds "$runs"
 printf 'capture: %s (%s bytes, %s packets)\n' "$cap" "$(stat -c %s "$cap")" "$("$tmp/pcap_loop" "$cap" | cut -d' ' -f1)"
-printf '%-38s %9s %12s %11s\n' tool time "peak RSS" connections
-for ((k = 0; k < ${#names[@]}; k++)); do
-    found=$(eval "${counts[k]}" <"$tmp/out.$k")
-    printf '%-38s %7.3f s %9.1f MB %11s\n' "${names[k]}" "${best[k]}" "$(awk "BEGIN{print ${bestm[k]}/1024}")" "$found"
-    echo "${names[k]} ${best[k]}" >>"$tmp/results"
-done
-get() { awk -v p="$1" 'index($0, p) == 1 {print $NF}' "$tmp/results"; }
-dd=$(get "dd bs=1M")
-tj=$(awk '/^tlsscope read --json [0-9]/ {print $NF}' "$tmp/results")
+print_rows 0 connections
+get() { result 0 "$1"; }
+dd=$(get "dd bs=1M (reading the file)")
+tj=$(get "tlsscope read --json")
 t2=$(get "tlsscope read --json -j 2")
 tk=$(get "tshark (two hello fields)")
 awk -v d="$dd" -v t="$tj" -v t2="$t2" -v k="$tk" 'BEGIN {
@@ -106,7 +72,7 @@ awk -v d="$dd" -v t="$tj" -v t2="$t2" -v k="$tk" 'BEGIN {
     printf "tshark / tlsscope --json -j 2:       %.1f\n", k / t2
 }'
 if [[ -s $keys ]]; then
-    tk1=$(awk '/^tlsscope read --json --keylog [0-9]/ {print $NF}' "$tmp/results")
+    tk1=$(get "tlsscope read --json --keylog")
     tk2=$(get "tlsscope read --json --keylog -j 2")
     sk=$(get "tshark -Y quic (key log)")
     awk -v d="$dd" -v a="$tk1" -v b="$tk2" -v s="$sk" 'BEGIN {

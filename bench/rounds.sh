@@ -1,0 +1,79 @@
+# Shared by bench/run.sh, run_quic.sh and run_dtls.sh (sourced, not run):
+# the tools they time, registered with `tool` and run in interleaved
+# rounds by `run_rounds`, so a noisy moment on a shared machine hits every
+# tool alike and each keeps its best time. Needs $tmp (a scratch directory).
+
+# Install the Debian packages named when missing.
+need_packages() {
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
+    done
+}
+
+# One page-cache state for every run: each file out of the cache
+# (posix_fadvise DONTNEED), then read once with cat, as a read from disk
+# caches it. A file tcpdump has just written sits in small cache pages that
+# every reader, dd included, copies 2 to 3 times slower (docs/performance.md).
+settle_cache() {
+    local f
+    for f in "$@"; do
+        [[ -e $f ]] || continue
+        dd if="$f" iflag=nocache count=0 status=none
+        cat "$f" >/dev/null
+    done
+}
+
+names=() counts=() cmds=() slow=() group=()
+# tool GROUP NAME COUNT-COMMAND SLOW(0/1) COMMAND...: GROUP says which table
+# the row goes to (run.sh: one per capture); COUNT-COMMAND reads the tool's
+# output on stdin and prints what it found; SLOW tools (seconds per run)
+# run 3 rounds at most.
+tool() {
+    group+=("$1")
+    names+=("$2")
+    counts+=("$3")
+    slow+=("$4")
+    shift 4
+    cmds+=("$(printf '%q ' "$@")")
+}
+
+# run_rounds RUNS: every tool once per round; best[k] is tool k's best wall
+# time (bash's clock, to the microsecond: /usr/bin/time's %e has 10 ms
+# steps), bestm[k] that run's peak RSS in KB (/usr/bin/time -f %M). Each
+# tool's output goes to $tmp/out.k, as a user's would go to a file.
+declare -a best bestm
+run_rounds() {
+    local runs=$1 i k t0 t1 t m
+    for ((k = 0; k < ${#names[@]}; k++)); do best[k]=999999; bestm[k]=0; done
+    for ((i = 0; i < runs; i++)); do
+        for ((k = 0; k < ${#names[@]}; k++)); do
+            if [[ ${slow[k]} == 1 && $i -ge 3 ]]; then continue; fi
+            t0=$EPOCHREALTIME
+            eval "/usr/bin/time -f '%e %M' -o '$tmp/time' ${cmds[k]}" >"$tmp/out.$k" 2>"$tmp/err" || true
+            t1=$EPOCHREALTIME
+            read -r _ m <"$tmp/time"
+            t=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b - a}')
+            if awk "BEGIN{exit !($t < ${best[k]})}"; then best[k]=$t; bestm[k]=$m; fi
+        done
+    done
+}
+
+# print_rows GROUP COLUMN: the table of one group (time, peak RSS, what each
+# found, under the heading COLUMN), and $tmp/results.GROUP with a
+# "name<TAB>time<TAB>peak KB" line per tool for `result`.
+print_rows() {
+    local g=$1 k found
+    : >"$tmp/results.$g"
+    printf '%-38s %9s %10s %11s\n' tool time "peak RSS" "$2"
+    for ((k = 0; k < ${#names[@]}; k++)); do
+        [[ ${group[k]} == "$g" ]] || continue
+        found=$(eval "${counts[k]}" <"$tmp/out.$k")
+        printf '%-38s %7.4f s %7.1f MB %11s\n' "${names[k]}" "${best[k]}" "$(awk "BEGIN{print ${bestm[k]}/1024}")" "$found"
+        printf '%s\t%s\t%s\n' "${names[k]}" "${best[k]}" "${bestm[k]}" >>"$tmp/results.$g"
+    done
+}
+
+# result GROUP NAME: the best time of the tool NAME in GROUP (empty if none).
+result() { awk -F'\t' -v n="$2" '$1 == n {print $2}' "$tmp/results.$1"; }
