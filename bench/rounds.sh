@@ -69,7 +69,7 @@ print_rows() {
     printf '%-38s %9s %10s %11s\n' tool time "peak RSS" "$2"
     for ((k = 0; k < ${#names[@]}; k++)); do
         [[ ${group[k]} == "$g" ]] || continue
-        found=$(eval "${counts[k]}" <"$tmp/out.$k")
+        found=$(eval "${counts[k]}" <"$tmp/out.$k") || true # grep -c finding none fails
         printf '%-38s %7.4f s %7.1f MB %11s\n' "${names[k]}" "${best[k]}" "$(awk "BEGIN{print ${bestm[k]}/1024}")" "$found"
         printf '%s\t%s\t%s\n' "${names[k]}" "${best[k]}" "${bestm[k]}" >>"$tmp/results.$g"
     done
