@@ -802,7 +802,7 @@ static void json_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
     for (unsigned i = 0; i < c->n_alpn_offered; i++) {
         if (i)
             W(tsc_buf_putc(b, ','));
-        W(tsc_json_str(b, c->alpn_offered[i], c->alpn_offered_len[i], NULL));
+        W(tsc_json_str(b, c->alpn_offered + c->alpn_offered_off[i], c->alpn_offered_len[i], NULL));
     }
     W(tsc_buf_puts(b, "],\"selected\":"));
     if (c->has_alpn_selected)

@@ -47,18 +47,31 @@ static int phase_of(const struct tsc_conn *c, int dir, uint16_t type)
     }
 }
 
-static void copy_alpn_offered(struct tsc_conn *c, const struct tsc_ext *e)
+/* The first TSC_MAX_ALPN_COPY names (each cut at 255 bytes), packed. */
+static tsc_result copy_alpn_offered(struct tsc_conn *c, const struct tsc_ext *e)
 {
+    size_t total = 0, k = 0;
+    for (uint16_t i = 0; i < e->u.names.stored && k < TSC_MAX_ALPN_COPY; i++, k++)
+        total += e->u.names.v[i].len < 255 ? e->u.names.v[i].len : 255;
+    free(c->alpn_offered);
     c->n_alpn_offered = 0;
+    c->alpn_offered = malloc(total ? total : 1);
+    if (!c->alpn_offered)
+        return TSC_ERR(TSC_LIMIT, "out of memory for the offered ALPN names");
+    size_t at = 0;
     for (uint16_t i = 0; i < e->u.names.stored && c->n_alpn_offered < TSC_MAX_ALPN_COPY; i++) {
         struct tsc_view v = e->u.names.v[i];
         size_t n = v.len < 255 ? v.len : 255;
-        memcpy(c->alpn_offered[c->n_alpn_offered], v.p, n);
+        memcpy(c->alpn_offered + at, v.p, n);
+        c->alpn_offered_off[c->n_alpn_offered] = (uint16_t)at;
         c->alpn_offered_len[c->n_alpn_offered++] = (uint8_t)n;
+        at += n;
     }
+    return tsc_ok();
 }
 
-static void on_client_hello(struct tsc_conn *c, const struct tsc_client_hello *ch)
+static void on_client_hello(struct tsc_session_ctx *sc, struct tsc_conn *c, int dir, int64_t ts,
+                            const struct tsc_client_hello *ch)
 {
     if (c->saw_client_hello)
         return; /* the first ClientHello describes the connection */
@@ -89,8 +102,11 @@ static void on_client_hello(struct tsc_conn *c, const struct tsc_client_hello *c
         }
     }
     e = tsc_ext_find(&ch->ext, TSC_EXT_ALPN);
-    if (e && e->form == TSC_EXTF_NAMES)
-        copy_alpn_offered(c, e);
+    if (e && e->form == TSC_EXTF_NAMES) {
+        tsc_result r = copy_alpn_offered(c, e);
+        if (!tsc_is_ok(r))
+            tsc_sess_error_r(sc, c, dir, r, 0, ts);
+    }
     /* what the client offered that findings judge */
     size_t ns = tsc_client_hello_n_suites(ch);
     for (size_t i = 0; i < ns; i++) {
@@ -284,7 +300,7 @@ static void on_message(void *arg, uint8_t type, struct tsc_view body)
         case TSC_HS_CLIENT_HELLO:
             if (c->complete)
                 c->renegotiated = 1;
-            on_client_hello(c, &m->u.ch);
+            on_client_hello(hc->sc, c, hc->dir, hc->ts, &m->u.ch);
             break;
         case TSC_HS_SERVER_HELLO:
         case TSC_HS_HELLO_RETRY_REQUEST:
@@ -327,7 +343,7 @@ static void on_message(void *arg, uint8_t type, struct tsc_view body)
         /* a hello that breaks part way still tells what it got to: keep it */
         ev.partial = (type == TSC_HS_CLIENT_HELLO || type == TSC_HS_SERVER_HELLO) && m->u.ch.random.len == 32;
         if (ev.partial && type == TSC_HS_CLIENT_HELLO)
-            on_client_hello(c, &m->u.ch);
+            on_client_hello(hc->sc, c, hc->dir, hc->ts, &m->u.ch);
         else if (ev.partial && !m->u.sh.hrr)
             on_server_hello(c, &m->u.sh);
         else if (type == TSC_HS_SERVER_HELLO && dir == TSC_S2C)
@@ -787,7 +803,7 @@ void tsc_sess_sslv2_hello(struct tsc_session_ctx *sc, struct tsc_conn *c, int di
     sc->messages++;
     c->hs_messages[dir]++;
     if (tsc_is_ok(ev.status))
-        on_client_hello(c, &m->u.ch);
+        on_client_hello(sc, c, dir, ts, &m->u.ch);
     if (sc->dec)
         tsc_dec_on_message(sc, c, dir, TSC_HS_CLIENT_HELLO, v, m, tsc_is_ok(ev.status), 0);
     tsc_sess_emit(sc, &ev);

@@ -107,6 +107,7 @@ void tsc_conn_free(struct tsc_conn *c)
     }
     free(c->certs);
     free(c->cert_status);
+    free(c->alpn_offered);
     free(c);
 }
 

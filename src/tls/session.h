@@ -213,7 +213,9 @@ struct tsc_conn {
     uint8_t sni[256];
     uint8_t n_alpn_offered;
     uint8_t alpn_offered_len[TSC_MAX_ALPN_COPY];
-    uint8_t alpn_offered[TSC_MAX_ALPN_COPY][255];
+    uint16_t alpn_offered_off[TSC_MAX_ALPN_COPY];
+    uint8_t *alpn_offered; /* the names one after another (heap: a few bytes, where
+                            * room for 8 of 255 bytes each was 2 KB of every connection) */
     uint8_t has_alpn_selected;
     uint8_t alpn_selected_len;
     uint8_t alpn_selected[255];

@@ -499,7 +499,7 @@ static void check_full(const struct fx *f)
     assert_memory_equal(c->sni, "example.com", 11);
     assert_int_equal(c->n_alpn_offered, 2);
     assert_int_equal(c->alpn_offered_len[1], 8);
-    assert_memory_equal(c->alpn_offered[1], "http/1.1", 8);
+    assert_memory_equal(c->alpn_offered + c->alpn_offered_off[1], "http/1.1", 8);
     assert_int_equal(c->has_alpn_selected, 1);
     assert_int_equal(c->alpn_selected_len, 2);
     assert_memory_equal(c->alpn_selected, "h2", 2);
