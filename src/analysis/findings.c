@@ -172,12 +172,12 @@ static int cert_ok(const struct tsc_conn *c, size_t i)
  * sent along, which clients take from their own store (or not at all). */
 static int cert_judged(const struct tsc_conn *c, size_t i)
 {
-    return cert_ok(c, i) && (i == 0 || !c->certs[i].self_signed);
+    return cert_ok(c, i) && (i == 0 || !c->certs[i]->self_signed);
 }
 
 static void det_cert(struct det *d, const struct tsc_conn *c, size_t i)
 {
-    const struct tsc_x509_summary *s = &c->certs[i];
+    const struct tsc_x509_summary *s = c->certs[i];
     if (i == 0)
         det_str(d, "leaf");
     else
@@ -519,11 +519,11 @@ static int chk_expired(const struct ctx *x, struct det *d)
     if (x->now < TSC_PLAUSIBLE_EPOCH)
         return 0;
     for (size_t i = 0; i < c->n_certs; i++) {
-        if (!cert_judged(c, i) || c->certs[i].not_after_epoch >= x->now)
+        if (!cert_judged(c, i) || c->certs[i]->not_after_epoch >= x->now)
             continue;
         det_cert(d, c, i);
         det_str(d, ": ");
-        det_time(d, "not after", c->certs[i].not_after, x->now - c->certs[i].not_after_epoch);
+        det_time(d, "not after", c->certs[i]->not_after, x->now - c->certs[i]->not_after_epoch);
         det_str(d, " before the connection");
         return 1;
     }
@@ -536,11 +536,11 @@ static int chk_not_yet_valid(const struct ctx *x, struct det *d)
     if (x->now < TSC_PLAUSIBLE_EPOCH)
         return 0;
     for (size_t i = 0; i < c->n_certs; i++) {
-        if (!cert_judged(c, i) || c->certs[i].not_before_epoch <= x->now)
+        if (!cert_judged(c, i) || c->certs[i]->not_before_epoch <= x->now)
             continue;
         det_cert(d, c, i);
         det_str(d, ": ");
-        det_time(d, "not before", c->certs[i].not_before, c->certs[i].not_before_epoch - x->now);
+        det_time(d, "not before", c->certs[i]->not_before, c->certs[i]->not_before_epoch - x->now);
         det_str(d, " after the connection");
         return 1;
     }
@@ -619,7 +619,7 @@ static int chk_name_mismatch(const struct ctx *x, struct det *d)
     const struct tsc_conn *c = x->c;
     if (!c->has_sni || c->sni_len == 0 || !cert_ok(c, 0))
         return 0;
-    const struct tsc_x509_summary *leaf = &c->certs[0];
+    const struct tsc_x509_summary *leaf = c->certs[0];
     uint8_t ip[16];
     int family = 0;
     unsigned n_dns = 0, n_ip = 0;
@@ -677,7 +677,7 @@ static int chk_name_mismatch(const struct ctx *x, struct det *d)
 static int chk_self_signed(const struct ctx *x, struct det *d)
 {
     const struct tsc_conn *c = x->c;
-    if (!cert_ok(c, 0) || !c->certs[0].self_signed)
+    if (!cert_ok(c, 0) || !c->certs[0]->self_signed)
         return 0;
     det_cert(d, c, 0);
     return 1;
@@ -687,7 +687,7 @@ static int chk_weak_rsa(const struct ctx *x, struct det *d)
 {
     const struct tsc_conn *c = x->c;
     for (size_t i = 0; i < c->n_certs; i++) {
-        const struct tsc_x509_summary *s = &c->certs[i];
+        const struct tsc_x509_summary *s = c->certs[i];
         if (!cert_judged(c, i) || s->pubkey_bits <= 0 || s->pubkey_bits >= 2048)
             continue;
         if (strcmp(s->pubkey_algorithm, "RSA") != 0 && strcmp(s->pubkey_algorithm, "RSA-PSS") != 0)
@@ -728,7 +728,7 @@ static int chk_sig(const struct ctx *x, struct det *d, int (*weak)(const char *)
 {
     const struct tsc_conn *c = x->c;
     for (size_t i = 0; i < c->n_certs; i++) {
-        const struct tsc_x509_summary *s = &c->certs[i];
+        const struct tsc_x509_summary *s = c->certs[i];
         /* a self-signed certificate's own signature proves nothing anyway */
         if (!cert_ok(c, i) || s->self_signed || !weak(s->signature_algorithm))
             continue;
@@ -762,7 +762,7 @@ static int chk_validity(const struct ctx *x, struct det *d)
     const struct tsc_conn *c = x->c;
     if (!cert_ok(c, 0))
         return 0;
-    const struct tsc_x509_summary *s = &c->certs[0];
+    const struct tsc_x509_summary *s = c->certs[0];
     if (s->not_before_epoch < TSC_BR_398_START || s->not_after_epoch < s->not_before_epoch)
         return 0;
     int64_t period = s->not_after_epoch - s->not_before_epoch + 1;

@@ -557,7 +557,7 @@ static void json_event(void *ctx, const struct tsc_event *ev, const struct tsc_m
                 for (uint16_t i = 0; i < ev->n_certs; i++) {
                     if (j->n_ccerts++)
                         W(tsc_buf_putc(&j->ccerts, ','));
-                    j_cert(&j->ccerts, &ev->certs[i], ev->cert_status[i], i);
+                    j_cert(&j->ccerts, ev->certs[i], ev->cert_status[i], i);
                 }
             }
         } else if (msg->type == TSC_HS_NEW_SESSION_TICKET) {
@@ -839,7 +839,7 @@ static void json_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
     for (uint16_t i = 0; i < c->n_certs; i++) {
         if (i)
             W(tsc_buf_putc(b, ','));
-        j_cert(b, &c->certs[i], c->cert_status[i], i);
+        j_cert(b, c->certs[i], c->cert_status[i], i);
     }
     W(tsc_buf_putc(b, ']'));
     if (c->n_certs_total > c->n_certs)

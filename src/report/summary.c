@@ -43,9 +43,9 @@ static void summary_emit(void *ctx, const struct tsc_conn *c, const struct tsc_c
         W(tsc_buf_puts(b, " alpn="));
         W(tsc_text_str(b, c->alpn_selected, c->alpn_selected_len));
     }
-    if (c->n_certs > 0 && c->certs[0].subject_cn[0]) {
+    if (c->n_certs > 0 && c->certs[0]->subject_cn[0]) {
         W(tsc_buf_puts(b, " cert="));
-        W(tsc_text_cstr(b, c->certs[0].subject_cn));
+        W(tsc_text_cstr(b, c->certs[0]->subject_cn));
     }
     if (rep->ja3[0])
         W(tsc_buf_printf(b, " ja3=%s", rep->ja3));

@@ -486,7 +486,7 @@ static void hs_details(struct tsc_buf *b, const struct tsc_event *ev, const stru
     case TSC_HS_CERTIFICATE:
         W(tsc_buf_printf(b, " %u certificate%s\n", m->u.cert.n, m->u.cert.n == 1 ? "" : "s"));
         for (uint16_t i = 0; i < ev->n_certs; i++)
-            cert_block(b, &ev->certs[i], ev->cert_status[i], i, verbose);
+            cert_block(b, ev->certs[i], ev->cert_status[i], i, verbose);
         return;
     case TSC_HS_SERVER_KEY_EXCHANGE:
         ske_line(b, &m->u.ske, f);

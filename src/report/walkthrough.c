@@ -146,7 +146,7 @@ static void walk_event(void *ctx, const struct tsc_event *ev, const struct tsc_m
             break;
         case TSC_HS_CERTIFICATE:
             if (ev->n_certs && tsc_is_ok(ev->cert_status[0])) {
-                const struct tsc_x509_summary *s = &ev->certs[0];
+                const struct tsc_x509_summary *s = ev->certs[0];
                 snprintf(t, sizeof t, "Certificate: %u certificate%s, the first for %s", m->u.cert.n,
                          m->u.cert.n == 1 ? "" : "s", s->subject_cn[0] ? s->subject_cn : s->subject);
                 snprintf(x, sizeof x,

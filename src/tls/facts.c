@@ -190,50 +190,66 @@ static void on_server_hello(struct tsc_conn *c, const struct tsc_server_hello *s
     alpn_selected(c, &sh->ext);
 }
 
+/* The summary of one certificate (a reference for the caller) and its
+ * status: from the session's cache of recent certificates when the same
+ * DER was seen, else made (and cached). Out of memory: the empty summary,
+ * with a status that says so. */
 static void summarize_cached(struct tsc_session_ctx *sc, const uint8_t *der, size_t len,
-                             struct tsc_x509_summary *out, tsc_result *status)
+                             const struct tsc_x509_summary **out, tsc_result *status)
 {
     struct tsc_cert_cache_entry *cache = sc->cert_cache;
-    if (!cache || len > TSC_CERT_CACHE_MAX_DER) {
-        *status = tsc_x509_summarize(der, len, out);
+    uint64_t h = 0;
+    struct tsc_cert_cache_entry *victim = NULL;
+    if (cache && len <= TSC_CERT_CACHE_MAX_DER) {
+        h = tsc_siphash(&sc->cache_key, der, len);
+        victim = &cache[0];
+        sc->cache_clock++;
+        for (size_t i = 0; i < TSC_CERT_CACHE; i++) {
+            struct tsc_cert_cache_entry *e = &cache[i];
+            if (e->der && e->hash == h && e->len == len && memcmp(e->der, der, len) == 0) {
+                e->used = sc->cache_clock;
+                *out = tsc_cert_sum_ref(e->sum);
+                *status = e->status;
+                return;
+            }
+            if (e->used < victim->used)
+                victim = e;
+        }
+    }
+    struct tsc_cert_sum *p = tsc_cert_sum_new();
+    if (!p) {
+        *out = &tsc_cert_sum_none.s;
+        *status = TSC_ERR(TSC_LIMIT, "out of memory for a certificate summary");
         return;
     }
-    uint64_t h = tsc_siphash(&sc->cache_key, der, len);
-    struct tsc_cert_cache_entry *victim = &cache[0];
-    sc->cache_clock++;
-    for (size_t i = 0; i < TSC_CERT_CACHE; i++) {
-        struct tsc_cert_cache_entry *e = &cache[i];
-        if (e->der && e->hash == h && e->len == len && memcmp(e->der, der, len) == 0) {
-            e->used = sc->cache_clock;
-            *out = e->sum;
-            *status = e->status;
-            return;
-        }
-        if (e->used < victim->used)
-            victim = e;
-    }
-    *status = tsc_x509_summarize(der, len, out);
+    *status = tsc_x509_summarize(der, len, &p->s);
+    *out = &p->s;
+    if (!victim)
+        return;
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
-        return;
+        return; /* not cached: the connection holds the only reference */
     free(victim->der);
+    if (victim->sum)
+        tsc_cert_sum_unref(&victim->sum->s);
     memcpy(copy, der, len);
     victim->der = copy;
     victim->len = len;
     victim->hash = h;
     victim->used = sc->cache_clock;
-    victim->sum = *out;
+    victim->sum = p;
+    (void)tsc_cert_sum_ref(p);
     victim->status = *status;
 }
 
 static void on_certificate(struct tsc_session_ctx *sc, struct tsc_conn *c, struct tsc_event *ev,
-                           const struct tsc_certificate *cert, struct tsc_x509_summary **tmp,
+                           const struct tsc_certificate *cert, const struct tsc_x509_summary ***tmp,
                            tsc_result **tmp_status)
 {
     uint16_t n = cert->stored;
     if (n == 0)
         return;
-    struct tsc_x509_summary *sum = calloc(n, sizeof *sum);
+    const struct tsc_x509_summary **sum = calloc(n, sizeof *sum);
     tsc_result *st = calloc(n, sizeof *st);
     if (!sum || !st) {
         free(sum);
@@ -280,7 +296,7 @@ static void on_message(void *arg, uint8_t type, struct tsc_view body)
     struct tsc_hs_ctx hctx = {c->version, c->have_suite ? c->suite : 0, c->transport == TSC_TRANSPORT_DTLS};
     struct tsc_hs_msg *m = sc->scratch;
     struct tsc_event ev;
-    struct tsc_x509_summary *tmp = NULL;
+    const struct tsc_x509_summary **tmp = NULL;
     tsc_result *tmp_status = NULL;
 
     sc->messages++;
@@ -354,7 +370,7 @@ static void on_message(void *arg, uint8_t type, struct tsc_view body)
     if (sc->dec)
         tsc_dec_on_message(sc, c, dir, type, body, m, tsc_is_ok(ev.status), decrypted);
     tsc_sess_emit(sc, &ev);
-    free(tmp);
+    tsc_cert_sums_release(tmp, tmp ? ev.n_certs : 0);
     free(tmp_status);
 }
 

@@ -5,6 +5,7 @@
  * from TCP), protect.c (record protection), assemble.c (handshake
  * messages) and facts.c (what they mean); see session_int.h.
  */
+#include <stdatomic.h>
 #include "tls/session.h"
 
 #include <stdint.h>
@@ -48,8 +49,11 @@ void tsc_session_ctx_free(struct tsc_session_ctx *sc)
     free(sc->sess_cache);
     sc->sess_cache = NULL;
     if (sc->cert_cache) {
-        for (size_t i = 0; i < TSC_CERT_CACHE; i++)
+        for (size_t i = 0; i < TSC_CERT_CACHE; i++) {
             free(sc->cert_cache[i].der);
+            if (sc->cert_cache[i].sum)
+                tsc_cert_sum_unref(&sc->cert_cache[i].sum->s);
+        }
         free(sc->cert_cache);
         sc->cert_cache = NULL;
     }
@@ -105,10 +109,44 @@ void tsc_conn_free(struct tsc_conn *c)
         tsc_buf_free(&c->dir[d].fr.body);
         tsc_asm_free(&c->dir[d].hs);
     }
-    free(c->certs);
+    tsc_cert_sums_release(c->certs, c->n_certs);
     free(c->cert_status);
     free(c->alpn_offered);
     free(c);
+}
+
+struct tsc_cert_sum tsc_cert_sum_none = {1, {0}};
+
+struct tsc_cert_sum *tsc_cert_sum_new(void)
+{
+    struct tsc_cert_sum *p = calloc(1, sizeof *p);
+    if (p)
+        atomic_init(&p->refs, 1);
+    return p;
+}
+
+const struct tsc_x509_summary *tsc_cert_sum_ref(struct tsc_cert_sum *p)
+{
+    atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
+    return &p->s;
+}
+
+void tsc_cert_sum_unref(const struct tsc_x509_summary *s)
+{
+    if (!s || s == &tsc_cert_sum_none.s)
+        return;
+    struct tsc_cert_sum *p = (struct tsc_cert_sum *)((char *)(uintptr_t)s - offsetof(struct tsc_cert_sum, s));
+    if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1)
+        free(p);
+}
+
+void tsc_cert_sums_release(const struct tsc_x509_summary **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        tsc_cert_sum_unref(v[i]);
+    free(v);
 }
 
 /* ---------------------------------------------------------------- names */

@@ -224,7 +224,7 @@ struct tsc_conn {
     uint32_t ticket_len;
     uint16_t n_certs;                 /* server chain certificates stored */
     uint16_t n_certs_total;
-    struct tsc_x509_summary *certs;   /* n_certs summaries (heap) */
+    const struct tsc_x509_summary **certs; /* n_certs shared summaries (tsc_cert_sum) */
     tsc_result *cert_status;          /* per certificate: ok or why it did not parse */
     uint64_t app_bytes[2], app_records[2];
     uint64_t hs_messages[2];
@@ -290,7 +290,7 @@ struct tsc_event {
     tsc_result status;             /* HANDSHAKE: decode result */
     uint8_t partial;               /* HANDSHAKE: a hello that failed part way; msg holds what was read */
     uint8_t wire_type;             /* HANDSHAKE: the type byte on the wire */
-    const struct tsc_x509_summary *certs; /* HANDSHAKE certificate: summaries */
+    const struct tsc_x509_summary *const *certs; /* HANDSHAKE certificate: summaries */
     const tsc_result *cert_status;
     uint16_t n_certs;
     struct tsc_alert alert;        /* ALERT (plaintext) */
@@ -350,6 +350,28 @@ void tsc_conn_set_client_side(struct tsc_conn *c, int side, int fixed);
  * messages are picked up where they can be told apart. */
 void tsc_conn_set_midstream(struct tsc_conn *c, int midstream);
 void tsc_conn_free(struct tsc_conn *c);
+
+/* A certificate's summary, shared by the session's cache and every
+ * connection that sent the same certificate (a server sends the same chain
+ * to each of its clients; a copy per connection was 5.8 KB per certificate
+ * for as long as the connection lived). Reference counted, atomically: a
+ * connection is freed on another thread than the one whose cache holds it
+ * (-j). Immutable once made. */
+struct tsc_cert_sum {
+    _Atomic unsigned refs;
+    struct tsc_x509_summary s;
+};
+/* A new summary (zeroed) with one reference, or NULL. */
+struct tsc_cert_sum *tsc_cert_sum_new(void);
+/* One more reference to p's summary. */
+const struct tsc_x509_summary *tsc_cert_sum_ref(struct tsc_cert_sum *p);
+/* Drop a reference to a summary from tsc_cert_sum_new/_ref or
+ * tsc_cert_sum_none (never freed); NULL is ignored. */
+void tsc_cert_sum_unref(const struct tsc_x509_summary *s);
+/* Drop each of n references, then free the array. */
+void tsc_cert_sums_release(const struct tsc_x509_summary **v, size_t n);
+/* An empty summary that is never freed: where one could not be made. */
+extern struct tsc_cert_sum tsc_cert_sum_none;
 
 /* In-order bytes from flow side `side` (0 = endpoint a -> b). */
 void tsc_session_feed(struct tsc_session_ctx *sc, struct tsc_conn *c, int side, const uint8_t *p,

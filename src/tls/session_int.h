@@ -65,7 +65,7 @@ struct tsc_cert_cache_entry {
     uint64_t used;
     size_t len;
     uint8_t *der;
-    struct tsc_x509_summary sum;
+    struct tsc_cert_sum *sum; /* the cache's reference */
     tsc_result status;
 };
 

@@ -56,6 +56,15 @@ static void set_cert(struct tsc_x509_summary *s, const char *cn, int64_t nb, int
     snprintf(s->signature_algorithm, sizeof s->signature_algorithm, "sha256WithRSAEncryption");
 }
 
+#define GOOD_CERTS 3 /* good_conn's chain: leaf, intermediate, root */
+
+/* A certificate of a test connection, to set its fields: the summaries
+ * are the connection's own (made by tsc_cert_sum_new), shared with no one. */
+static struct tsc_x509_summary *cert(struct tsc_conn *c, int i)
+{
+    return (struct tsc_x509_summary *)(uintptr_t)c->certs[i];
+}
+
 /* A healthy TLS 1.2 connection: ECDHE-RSA-AES128-GCM, x25519, secure
  * renegotiation and EMS, SNI test.example, leaf (90 days) + intermediate +
  * the self-signed root sent along. Fires no rule. */
@@ -80,25 +89,30 @@ static struct tsc_conn *good_conn(void)
     c->ske_group = 0x001d;
     c->has_ticket = 1;
     c->ticket_lifetime = 7200;
-    c->n_certs = c->n_certs_total = 3;
-    c->certs = calloc(3, sizeof *c->certs);
+    c->n_certs = c->n_certs_total = GOOD_CERTS;
+    c->certs = calloc(GOOD_CERTS, sizeof *c->certs);
     assert_non_null(c->certs);
-    set_cert(&c->certs[0], "test.example", T0 - 30 * DAY, T0 + 60 * DAY);
+    for (int i = 0; i < GOOD_CERTS; i++) {
+        struct tsc_cert_sum *p = tsc_cert_sum_new();
+        assert_non_null(p);
+        c->certs[i] = &p->s;
+    }
+    set_cert(cert(c, 0), "test.example", T0 - 30 * DAY, T0 + 60 * DAY);
     static const char *const sans[] = {"DNS:test.example", "DNS:*.wild.example", "IP:127.0.0.1",
                                        "IP:::1", "email:admin@test.example"};
-    set_san(&c->certs[0], sans, 5);
-    set_cert(&c->certs[1], "Test Intermediate", T0 - 300 * DAY, T0 + 3000 * DAY);
-    c->certs[1].is_ca = 1;
-    set_cert(&c->certs[2], "Test Root", T0 - 400 * DAY, T0 + 3000 * DAY);
-    c->certs[2].is_ca = 1;
-    c->certs[2].self_signed = 1;
+    set_san(cert(c, 0), sans, 5);
+    set_cert(cert(c, 1), "Test Intermediate", T0 - 300 * DAY, T0 + 3000 * DAY);
+    cert(c, 1)->is_ca = 1;
+    set_cert(cert(c, 2), "Test Root", T0 - 400 * DAY, T0 + 3000 * DAY);
+    cert(c, 2)->is_ca = 1;
+    cert(c, 2)->self_signed = 1;
     return c;
 }
 
 static void free_conn(struct tsc_conn *c)
 {
     if (c) {
-        free(c->certs);
+        tsc_cert_sums_release(c->certs, c->certs ? GOOD_CERTS : 0); /* tests lower n_certs */
         free(c->cert_status);
         free(c);
     }
@@ -218,7 +232,7 @@ static void test_good_tls13_fires_nothing(void **state)
     c->suite = 0x1302;
     c->sh_reneg = c->sh_ems = 0;
     c->have_ske_group = 0;
-    free(c->certs);
+    tsc_cert_sums_release(c->certs, GOOD_CERTS);
     c->certs = NULL;
     c->n_certs = c->n_certs_total = 0;
     assert_int_equal(eval(c), 0);
@@ -667,27 +681,27 @@ static void test_cert_expired(void **state)
 {
     (void)state;
     struct tsc_conn *c = good_conn();
-    c->certs[0].not_after_epoch = T0 - 10 * DAY;
-    snprintf(c->certs[0].not_after, sizeof c->certs[0].not_after, "2025-12-22T00:00:00Z");
+    cert(c, 0)->not_after_epoch = T0 - 10 * DAY;
+    snprintf(cert(c, 0)->not_after, sizeof cert(c, 0)->not_after, "2025-12-22T00:00:00Z");
     static const char *const ids[] = {"cert-expired"};
     expect_only(c, ids, 1);
     assert_string_equal(fired("cert-expired"),
                         "leaf (test.example): not after 2025-12-22T00:00:00Z, 10 days before the connection");
     /* valid up to and including its notAfter second */
-    c->certs[0].not_after_epoch = T0;
+    cert(c, 0)->not_after_epoch = T0;
     expect_quiet(c, "cert-expired");
-    c->certs[0].not_after_epoch = T0 - 1;
+    cert(c, 0)->not_after_epoch = T0 - 1;
     expect_fires(c, "cert-expired");
     /* judged at the time given, not the wall clock */
     assert_int_equal(judge(c, T0 - 5, found, MAXF), 0);
-    c->certs[0].not_after_epoch = T0 + 60 * DAY;
+    cert(c, 0)->not_after_epoch = T0 + 60 * DAY;
     /* an expired intermediate */
-    c->certs[1].not_after_epoch = T0 - 2 * DAY;
+    cert(c, 1)->not_after_epoch = T0 - 2 * DAY;
     expect_fires(c, "cert-expired");
     assert_non_null(strstr(fired("cert-expired"), "certificate 1 (Test Intermediate)"));
-    c->certs[1].not_after_epoch = T0 + 60 * DAY;
+    cert(c, 1)->not_after_epoch = T0 + 60 * DAY;
     /* an expired self-signed root sent along is not judged */
-    c->certs[2].not_after_epoch = T0 - 2 * DAY;
+    cert(c, 2)->not_after_epoch = T0 - 2 * DAY;
     assert_int_equal(eval(c), 0);
     free_conn(c);
 }
@@ -696,14 +710,14 @@ static void test_cert_not_yet_valid(void **state)
 {
     (void)state;
     struct tsc_conn *c = good_conn();
-    c->certs[0].not_before_epoch = T0 + 3 * DAY;
+    cert(c, 0)->not_before_epoch = T0 + 3 * DAY;
     static const char *const ids[] = {"cert-not-yet-valid"};
     expect_only(c, ids, 1);
     assert_non_null(strstr(fired("cert-not-yet-valid"), "3 days after the connection"));
-    c->certs[0].not_before_epoch = T0 + 30;
+    cert(c, 0)->not_before_epoch = T0 + 30;
     expect_fires(c, "cert-not-yet-valid");
     assert_non_null(strstr(fired("cert-not-yet-valid"), "30 s after the connection"));
-    c->certs[0].not_before_epoch = T0;
+    cert(c, 0)->not_before_epoch = T0;
     expect_quiet(c, "cert-not-yet-valid");
     free_conn(c);
 }
@@ -715,14 +729,14 @@ static void test_cert_time_implausible(void **state)
     (void)state;
     struct tsc_conn *c = good_conn();
     c->n_certs = 1;
-    c->certs[0].not_before_epoch = 0;
-    c->certs[0].not_after_epoch = 1000;
+    cert(c, 0)->not_before_epoch = 0;
+    cert(c, 0)->not_after_epoch = 1000;
     assert_int_equal(judge(c, 500, found, MAXF), 0);
     assert_int_equal(judge(c, 788918399, found, MAXF), 0);
     assert_int_equal(judge(c, 788918400, found, MAXF), 1);
     assert_string_equal(found[0].rule->id, "cert-expired");
-    c->certs[0].not_before_epoch = T0 - DAY;
-    c->certs[0].not_after_epoch = T0 + DAY;
+    cert(c, 0)->not_before_epoch = T0 - DAY;
+    cert(c, 0)->not_after_epoch = T0 + DAY;
     assert_int_equal(judge(c, 0, found, MAXF), 0); /* not "not yet valid" either */
     free_conn(c);
 }
@@ -734,7 +748,7 @@ static void test_cert_unparsed_not_judged(void **state)
     c->cert_status = calloc(3, sizeof *c->cert_status);
     assert_non_null(c->cert_status);
     /* a certificate that did not parse has an all-zero summary */
-    memset(&c->certs[0], 0, sizeof c->certs[0]);
+    memset(cert(c, 0), 0, sizeof *cert(c, 0));
     c->cert_status[0] = TSC_ERR(TSC_OPENSSL, "not a certificate");
     assert_int_equal(eval(c), 0);
     free_conn(c);
@@ -744,12 +758,12 @@ static void test_cert_self_signed(void **state)
 {
     (void)state;
     struct tsc_conn *c = good_conn();
-    c->certs[0].self_signed = 1;
+    cert(c, 0)->self_signed = 1;
     static const char *const ids[] = {"cert-self-signed"};
     expect_only(c, ids, 1);
     assert_string_equal(fired("cert-self-signed"), "leaf (test.example)");
-    c->certs[0].self_signed = 0;
-    c->certs[1].self_signed = 1; /* a trust anchor after the leaf is normal */
+    cert(c, 0)->self_signed = 0;
+    cert(c, 1)->self_signed = 1; /* a trust anchor after the leaf is normal */
     assert_int_equal(eval(c), 0);
     free_conn(c);
 }
@@ -805,9 +819,9 @@ static void test_cert_name_san(void **state)
     expect_fires(c, "cert-name-mismatch");
     assert_string_equal(fired("cert-name-mismatch"), "SNI 10.0.0.1 not in IP:127.0.0.1, IP:::1");
     /* a SAN list cut short may hold the name: not judged */
-    c->certs[0].san_truncated = 1;
+    cert(c, 0)->san_truncated = 1;
     expect_quiet(c, "cert-name-mismatch");
-    c->certs[0].san_truncated = 0;
+    cert(c, 0)->san_truncated = 0;
     /* no SNI: nothing to compare */
     c->has_sni = 0;
     expect_quiet(c, "cert-name-mismatch");
@@ -820,7 +834,7 @@ static void test_cert_name_wildcards(void **state)
     struct tsc_conn *c = good_conn();
     static const char *const sans[] = {"DNS:*.example", "DNS:f*.part.example", "DNS:www.*.mid.example",
                                        "DNS:*.ok.example."};
-    set_san(&c->certs[0], sans, 4);
+    set_san(cert(c, 0), sans, 4);
     static const struct name_case cases[] = {
         {"x.example", 1},        /* "*.example": too wide */
         {"foo.part.example", 1}, /* partial wildcards are not honoured */
@@ -838,7 +852,7 @@ static void test_cert_name_cn(void **state)
     struct tsc_conn *c = good_conn();
     /* no DNS SAN: the CN is the name */
     static const char *const ip_only[] = {"IP:192.0.2.1"};
-    set_san(&c->certs[0], ip_only, 1);
+    set_san(cert(c, 0), ip_only, 1);
     static const struct name_case cases[] = {
         {"test.example", 0},
         {"Test.Example", 0},
@@ -847,7 +861,7 @@ static void test_cert_name_cn(void **state)
         {"192.0.2.2", 1},
     };
     run_names(c, cases, sizeof cases / sizeof cases[0]);
-    set_san(&c->certs[0], NULL, 0);
+    set_san(cert(c, 0), NULL, 0);
     snprintf((char *)c->sni, sizeof c->sni, "other.example");
     c->sni_len = 13;
     expect_fires(c, "cert-name-mismatch");
@@ -857,12 +871,12 @@ static void test_cert_name_cn(void **state)
     c->sni_len = 9;
     expect_quiet(c, "cert-name-mismatch");
     /* a wildcard CN */
-    snprintf(c->certs[0].subject_cn, sizeof c->certs[0].subject_cn, "*.test.example");
+    snprintf(cert(c, 0)->subject_cn, sizeof cert(c, 0)->subject_cn, "*.test.example");
     snprintf((char *)c->sni, sizeof c->sni, "www.test.example");
     c->sni_len = 16;
     expect_quiet(c, "cert-name-mismatch");
     /* no name at all */
-    c->certs[0].subject_cn[0] = '\0';
+    cert(c, 0)->subject_cn[0] = '\0';
     expect_quiet(c, "cert-name-mismatch");
     free_conn(c);
 }
@@ -894,25 +908,25 @@ static void test_cert_weak_rsa(void **state)
 {
     (void)state;
     struct tsc_conn *c = good_conn();
-    c->certs[0].pubkey_bits = 1024;
+    cert(c, 0)->pubkey_bits = 1024;
     static const char *const ids[] = {"cert-weak-rsa-key"};
     expect_only(c, ids, 1);
     assert_string_equal(fired("cert-weak-rsa-key"), "leaf (test.example): RSA 1024 bits");
-    c->certs[0].pubkey_bits = 2048;
-    c->certs[1].pubkey_bits = 1024;
+    cert(c, 0)->pubkey_bits = 2048;
+    cert(c, 1)->pubkey_bits = 1024;
     expect_fires(c, "cert-weak-rsa-key");
     assert_string_equal(fired("cert-weak-rsa-key"), "certificate 1 (Test Intermediate): RSA 1024 bits");
-    c->certs[1].pubkey_bits = 4096;
-    c->certs[2].pubkey_bits = 1024; /* the trust anchor */
+    cert(c, 1)->pubkey_bits = 4096;
+    cert(c, 2)->pubkey_bits = 1024; /* the trust anchor */
     expect_quiet(c, "cert-weak-rsa-key");
     /* EC keys are not RSA keys */
-    snprintf(c->certs[0].pubkey_algorithm, sizeof c->certs[0].pubkey_algorithm, "EC");
-    c->certs[0].pubkey_bits = 256;
+    snprintf(cert(c, 0)->pubkey_algorithm, sizeof cert(c, 0)->pubkey_algorithm, "EC");
+    cert(c, 0)->pubkey_bits = 256;
     expect_quiet(c, "cert-weak-rsa-key");
-    snprintf(c->certs[0].pubkey_algorithm, sizeof c->certs[0].pubkey_algorithm, "RSA-PSS");
-    c->certs[0].pubkey_bits = 1536;
+    snprintf(cert(c, 0)->pubkey_algorithm, sizeof cert(c, 0)->pubkey_algorithm, "RSA-PSS");
+    cert(c, 0)->pubkey_bits = 1536;
     expect_fires(c, "cert-weak-rsa-key");
-    c->certs[0].pubkey_bits = 0; /* undecodable key: not judged */
+    cert(c, 0)->pubkey_bits = 0; /* undecodable key: not judged */
     expect_quiet(c, "cert-weak-rsa-key");
     free_conn(c);
 }
@@ -937,7 +951,7 @@ static void test_cert_signatures(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         for (size_t at = 0; at < 3; at++) {
             struct tsc_conn *c = good_conn();
-            snprintf(c->certs[at].signature_algorithm, sizeof c->certs[at].signature_algorithm, "%s",
+            snprintf(cert(c, (int)at)->signature_algorithm, sizeof cert(c, (int)at)->signature_algorithm, "%s",
                      cases[i].alg);
             eval(c);
             /* the self-signed root (index 2) is never judged */
@@ -957,7 +971,7 @@ static void test_cert_validity(void **state)
 {
     (void)state;
     struct tsc_conn *c = good_conn();
-    struct tsc_x509_summary *leaf = &c->certs[0];
+    struct tsc_x509_summary *leaf = cert(c, 0);
     leaf->not_before_epoch = T0 - 30 * DAY;
     /* notBefore through notAfter inclusive: 398 days exactly is allowed */
     leaf->not_after_epoch = leaf->not_before_epoch + 398 * DAY - 1;
@@ -983,8 +997,8 @@ static void test_cert_validity(void **state)
     c->start_us = T0 * 1000000;
     leaf->not_before_epoch = T0 - 30 * DAY;
     leaf->not_after_epoch = T0 + 60 * DAY;
-    c->certs[1].not_before_epoch = T0 - DAY;
-    c->certs[1].not_after_epoch = T0 + 5000 * DAY;
+    cert(c, 1)->not_before_epoch = T0 - DAY;
+    cert(c, 1)->not_after_epoch = T0 + 5000 * DAY;
     assert_int_equal(eval(c), 0);
     free_conn(c);
 }
@@ -994,8 +1008,8 @@ static void test_no_certificates_no_cert_findings(void **state)
     (void)state;
     struct tsc_conn *c = good_conn();
     /* what would fire if the chain had been seen... */
-    c->certs[0].self_signed = 1;
-    c->certs[0].not_after_epoch = T0 - DAY;
+    cert(c, 0)->self_signed = 1;
+    cert(c, 0)->not_after_epoch = T0 - DAY;
     assert_int_equal(eval(c), 2);
     /* ...is not judged when it was not (resumption, TLS 1.3) */
     c->n_certs = 0;
@@ -1015,8 +1029,8 @@ static struct tsc_conn *bad_conn(void)
     c->sh_ems = 0;                          /* low */
     c->heartbeat_offered = 1;               /* low */
     c->have_ske_group = 0;
-    c->certs[0].not_after_epoch = T0 - DAY; /* high */
-    c->certs[0].self_signed = 1;            /* medium */
+    cert(c, 0)->not_after_epoch = T0 - DAY; /* high */
+    cert(c, 0)->self_signed = 1;            /* medium */
     add_alert(c, TSC_S2C, 0, 2, 40);        /* info */
     return c;
 }
