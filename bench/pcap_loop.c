@@ -29,12 +29,13 @@ int main(int argc, char **argv)
         return 1;
     }
     uint64_t sum[2] = {0, 0};
+    int rc = 0;
     if (pcap_loop(p, -1, cb, (u_char *)sum) == -1) {
+        /* a damaged end: the packets before it still count */
         fprintf(stderr, "pcap_loop: %s: %s\n", argv[1], pcap_geterr(p));
-        pcap_close(p);
-        return 1;
+        rc = 1;
     }
     pcap_close(p);
     printf("%llu packets, checksum %llu\n", (unsigned long long)sum[1], (unsigned long long)sum[0]);
-    return 0;
+    return rc;
 }

@@ -42,17 +42,25 @@ tool() {
 # run_rounds RUNS: every tool once per round; best[k] is tool k's best wall
 # time (bash's clock, to the microsecond: /usr/bin/time's %e has 10 ms
 # steps), bestm[k] that run's peak RSS in KB (/usr/bin/time -f %M). Each
-# tool's output goes to $tmp/out.k, as a user's would go to a file.
-declare -a best bestm
+# tool's output goes to $tmp/out.k, as a user's would go to a file. A run
+# that fails does not count (a tool that stops at once would look fast);
+# failed[k] says how many did, and its last stderr is in $tmp/err.k.
+declare -a best bestm failed
 run_rounds() {
-    local runs=$1 i k t0 t1 t m
-    for ((k = 0; k < ${#names[@]}; k++)); do best[k]=999999; bestm[k]=0; done
+    local runs=$1 i k t0 t1 t m ok
+    for ((k = 0; k < ${#names[@]}; k++)); do best[k]=999999; bestm[k]=0; failed[k]=0; done
     for ((i = 0; i < runs; i++)); do
         for ((k = 0; k < ${#names[@]}; k++)); do
             if [[ ${slow[k]} == 1 && $i -ge 3 ]]; then continue; fi
+            ok=1
             t0=$EPOCHREALTIME
-            eval "/usr/bin/time -f '%e %M' -o '$tmp/time' ${cmds[k]}" >"$tmp/out.$k" 2>"$tmp/err" || true
+            eval "/usr/bin/time -f '%e %M' -o '$tmp/time' ${cmds[k]}" >"$tmp/out.$k.new" 2>"$tmp/err.$k" || ok=0
             t1=$EPOCHREALTIME
+            if ((!ok)); then
+                failed[k]=$((failed[k] + 1))
+                continue
+            fi
+            mv "$tmp/out.$k.new" "$tmp/out.$k"
             read -r _ m <"$tmp/time"
             t=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b - a}')
             if awk "BEGIN{exit !($t < ${best[k]})}"; then best[k]=$t; bestm[k]=$m; fi
@@ -69,11 +77,25 @@ print_rows() {
     printf '%-38s %9s %10s %11s\n' tool time "peak RSS" "$2"
     for ((k = 0; k < ${#names[@]}; k++)); do
         [[ ${group[k]} == "$g" ]] || continue
+        if [[ ! -e $tmp/out.$k ]]; then
+            # every run failed: no time, and why
+            printf '%-38s %9s %10s %11s  (%s)\n' "${names[k]}" failed - - "$(tail -n 1 "$tmp/err.$k")"
+            continue
+        fi
         found=$(eval "${counts[k]}" <"$tmp/out.$k") || true # grep -c finding none fails
-        printf '%-38s %7.4f s %7.1f MB %11s\n' "${names[k]}" "${best[k]}" "$(awk "BEGIN{print ${bestm[k]}/1024}")" "$found"
+        printf '%-38s %7.4f s %7.1f MB %11s' "${names[k]}" "${best[k]}" "$(awk "BEGIN{print ${bestm[k]}/1024}")" "$found"
+        ((failed[k] == 0)) || printf '  (%d runs failed)' "${failed[k]}"
+        printf '\n'
         printf '%s\t%s\t%s\n' "${names[k]}" "${best[k]}" "${bestm[k]}" >>"$tmp/results.$g"
     done
 }
 
 # result GROUP NAME: the best time of the tool NAME in GROUP (empty if none).
 result() { awk -F'\t' -v n="$2" '$1 == n {print $2}' "$tmp/results.$1"; }
+
+# ratio LABEL A B [FORMAT]: A / B, printed when both tools ran (a row that
+# failed every run, or was left out, has no time).
+ratio() {
+    awk -v l="$1" -v a="$2" -v b="$3" -v f="${4:-%.2f}" \
+        'BEGIN { if (a != "" && b != "" && b + 0 > 0) printf "%-40s " f "\n", l ":", a / b }'
+}

@@ -33,9 +33,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 runs=7
 if [[ ${1:-} == -r ]]; then
-    runs=$2
-    shift 2
+    runs=${2:-}
+    shift 2 || true
 fi
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: -r takes a number of rounds (1 or more), not '$runs'" >&2; exit 2; }
 caps=()
 for a in "$@"; do
     # the usage before issue 17, run.sh CAPTURE RUNS: a bare number that is
@@ -113,30 +114,44 @@ for ((ci = 0; ci < ${#caps[@]}; ci++)); do
     k2=$(get "tlsscope --json --keylog -j 2")
     sk=$(get "ssldump -n -l (key log)")
     rss=$(awk -F'\t' '$1 ~ /^tlsscope/ && $3 > m {m = $3} END {printf "%.1f", m / 1024}' "$tmp/results.$ci")
+    # a ratio is shown only when both of its tools ran (a row that failed
+    # every run, or was left out, has no time)
     awk -v dd="$dd_t" -v l="$loop" -v t="$t1" -v t2="$t2" -v s="$sd" -v k="$tk" -v k1="$k1" -v k2="$k2" \
-        -v sk="$sk" -v rss="$rss" 'function goal(v, ok) { return ok ? "met" : "not met" }
+        -v sk="$sk" -v rss="$rss" '
+    function row(label, a, b, op, want, fmt,   v, g) {
+        if (a == "" || b == "" || b + 0 == 0)
+            return
+        v = a / b
+        g = ""
+        if (op == "<=") g = sprintf("%-2s %-4s  %s", op, want, v <= want ? "met" : "not met")
+        if (op == ">=") g = sprintf("%-2s %-4s  %s", op, want, v >= want ? "met" : "not met")
+        printf "%-40s " fmt "  %s\n", label, v, g
+    }
     BEGIN {
-        printf "ratio                                      value  goal\n"
-        printf "tlsscope --json / dd                       %5.2f  <= 2     %s\n", t / dd, goal(t / dd, t / dd <= 2)
-        printf "tlsscope --json -j 2 / dd                  %5.2f  <= 1.5   %s\n", t2 / dd, goal(t2 / dd, t2 / dd <= 1.5)
-        printf "tlsscope --json / libpcap loop             %5.2f\n", t / l
-        printf "ssldump / tlsscope --json                  %5.2f  >= 3     %s\n", s / t, goal(s / t, s / t >= 3)
-        printf "ssldump / tlsscope --json -j 2             %5.2f\n", s / t2
-        printf "-j 1 / -j 2                                %5.2f\n", t / t2
-        if (k != "") printf "tshark / tlsscope --json                  %5.1f\n", k / t
-        if (k1 != "") printf "tlsscope --keylog / dd                     %5.2f\n", k1 / dd
-        if (sk != "") printf "ssldump -l / tlsscope --keylog             %5.1f  >= 20    %s\n", sk / k1, goal(sk / k1, sk / k1 >= 20)
-        if (sk != "" && k2 != "") printf "ssldump -l / tlsscope --keylog -j 2        %5.1f\n", sk / k2
-        printf "largest tlsscope peak RSS               %5.1f MB  <= 16   %s\n", rss, goal(rss, rss <= 16)
+        printf "%-40s %6s  %s\n", "ratio", "value", "goal"
+        row("tlsscope --json / dd", t, dd, "<=", 2, "%6.2f")
+        row("tlsscope --json -j 2 / dd", t2, dd, "<=", 1.5, "%6.2f")
+        row("tlsscope --json / libpcap loop", t, l, "", 0, "%6.2f")
+        row("ssldump / tlsscope --json", s, t, ">=", 3, "%6.2f")
+        row("ssldump / tlsscope --json -j 2", s, t2, "", 0, "%6.2f")
+        row("-j 1 / -j 2", t, t2, "", 0, "%6.2f")
+        row("tshark / tlsscope --json", k, t, "", 0, "%6.1f")
+        row("tlsscope --keylog / dd", k1, dd, "", 0, "%6.2f")
+        row("ssldump -l / tlsscope --keylog", sk, k1, ">=", 20, "%6.1f")
+        row("ssldump -l / tlsscope --keylog -j 2", sk, k2, "", 0, "%6.1f")
+        if (rss + 0 > 0)
+            printf "%-40s %6.1f  %-2s %-4s  %s (MB)\n", "largest tlsscope peak RSS", rss, "<=", 16, rss <= 16 ? "met" : "not met"
     }'
     if [[ -n $base ]]; then
         b1=$(get "base read --json")
         b2=$(get "base read --json -j 2")
         bk=$(get "base read --json --keylog")
-        awk -v t="$t1" -v b="$b1" -v t2="$t2" -v b2="$b2" -v tk="$k1" -v bk="$bk" 'BEGIN {
-            printf "tlsscope / base, --json                    %5.3f\n", t / b
-            printf "tlsscope / base, --json -j 2               %5.3f\n", t2 / b2
-            if (tk != "" && bk != "") printf "tlsscope / base, --json --keylog           %5.3f\n", tk / bk
+        awk -v t="$t1" -v b="$b1" -v t2="$t2" -v b2="$b2" -v tk="$k1" -v bk="$bk" '
+        function row(label, x, y) { if (x != "" && y != "" && y + 0 > 0) printf "%-40s %6.3f\n", label, x / y }
+        BEGIN {
+            row("tlsscope / base, --json", t, b)
+            row("tlsscope / base, --json -j 2", t2, b2)
+            row("tlsscope / base, --json --keylog", tk, bk)
         }'
     fi
 done

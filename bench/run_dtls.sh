@@ -71,20 +71,16 @@ dd=$(get "dd bs=1M (reading the file)")
 tj=$(get "tlsscope read --json")
 t2=$(get "tlsscope read --json -j 2")
 tk=$(get "tshark (two hello fields)")
-awk -v d="$dd" -v t="$tj" -v t2="$t2" -v k="$tk" 'BEGIN {
-    printf "tlsscope --json / dd:                %.2f\n", t / d
-    printf "tlsscope --json -j 2 / dd:           %.2f\n", t2 / d
-    printf "tshark / tlsscope --json:            %.1f\n", k / t
-    printf "tshark / tlsscope --json -j 2:       %.1f\n", k / t2
-}'
+ratio "tlsscope --json / dd" "$tj" "$dd"
+ratio "tlsscope --json -j 2 / dd" "$t2" "$dd"
+ratio "tshark / tlsscope --json" "$tk" "$tj" %.1f
+ratio "tshark / tlsscope --json -j 2" "$tk" "$t2" %.1f
 if [[ -s $keys ]]; then
     tk1=$(get "tlsscope read --json --keylog")
     tk2=$(get "tlsscope read --json --keylog -j 2")
     sk=$(get "tshark -Y dtls (key log)")
-    awk -v d="$dd" -v a="$tk1" -v b="$tk2" -v s="$sk" 'BEGIN {
-        printf "tlsscope --keylog / dd:              %.2f\n", a / d
-        printf "tlsscope --keylog -j 2 / dd:         %.2f\n", b / d
-        printf "tshark (keys) / tlsscope --keylog:   %.1f\n", s / a
-        printf "tshark (keys) / tlsscope --keylog -j 2: %.1f\n", s / b
-    }'
+    ratio "tlsscope --keylog / dd" "$tk1" "$dd"
+    ratio "tlsscope --keylog -j 2 / dd" "$tk2" "$dd"
+    ratio "tshark (keys) / tlsscope --keylog" "$sk" "$tk1" %.1f
+    ratio "tshark (keys) / tlsscope --keylog -j 2" "$sk" "$tk2" %.1f
 fi

@@ -8,6 +8,7 @@
  * counted on its low byte, which keeps duplicates and costs O(n) per distinct
  * high byte.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,13 +76,22 @@ void tsc_fp_prepare(void)
 }
 
 /* The digests, fetched once: EVP_md5()/EVP_sha256() make OpenSSL 3 look the
- * algorithm up (under a lock) on every use, which dominated the profile. */
+ * algorithm up (under a lock) on every use, which dominated the profile.
+ * Once per process, whichever thread comes first (tlsscope server
+ * fingerprints on a thread per client). */
+static EVP_MD *fp_mds[2];
+static pthread_once_t fp_mds_once = PTHREAD_ONCE_INIT;
+
+static void fp_fetch(void)
+{
+    fp_mds[0] = EVP_MD_fetch(NULL, "MD5", NULL);
+    fp_mds[1] = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 static const EVP_MD *fp_md(int sha256)
 {
-    static EVP_MD *md[2];
-    if (!md[sha256])
-        md[sha256] = EVP_MD_fetch(NULL, sha256 ? "SHA256" : "MD5", NULL);
-    return md[sha256];
+    pthread_once(&fp_mds_once, fp_fetch);
+    return fp_mds[sha256];
 }
 
 /*

@@ -658,6 +658,24 @@ static void test_digest_memo(void **state)
         memo_check(i);
     for (size_t i = MEMO_VARIANTS; i-- > 0;)
         memo_check(i);
+    /* an MD5 input and a SHA-256 input can be the same bytes: JA3S
+     * "1234,1234,4865" and JA4's part b of the suites 0x1234, 0x4865,
+     * 0x1234 (sorted: "1234,1234,4865"); each digest is its own */
+    memset(&sh, 0, sizeof sh);
+    sh.legacy_version = 1234;
+    sh.cipher_suite = 1234;
+    sh.ext.n = sh.ext.stored = 1;
+    sh.ext.ext[0].type = 4865;
+    tsc_fp_server_hello(&sh, &fs);
+    assert_string_equal(fs.ja3s, "1234,1234,4865");
+    assert_string_equal(fs.ja3s_md5, "73ccab8a57651b4ec6d6286066033178");
+    static const uint16_t same_bytes[] = {0x1234, 0x4865, 0x1234};
+    ch_begin(TSC_TLS12, same_bytes, 3);
+    parse_ch();
+    assert_memory_equal(fc.ja4_r, "t12i030000_1234,1234,4865_", 26);
+    assert_memory_equal(fc.ja4 + 11, "31eb4d06b642", 12);
+    memset(&sh, 0, sizeof sh);
+
     /* one of them checked against a value computed elsewhere (Python's hashlib) */
     memo_variant(0);
     ASSERT_OK(tsc_client_hello_parse(tb_view(&t), &ch));
