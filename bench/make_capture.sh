@@ -15,21 +15,9 @@ size=${3:-131072}
 shape=${4:-frames}
 [[ $shape == frames || $shape == tso ]] || { echo "make_capture: SHAPE is frames or tso, not '$shape'" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "make_capture: needs root (ip netns, tcpdump)" >&2; exit 1; }
-ns=tsc-bench-$$
-tmp=$(mktemp -d)
-cleanup() {
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
-    sleep 0.2
-    ip netns del "$ns" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip -n "$ns" link set lo mtu 1500
-if [[ $shape == frames ]]; then
-    ip -n "$ns" link set lo gso_max_size 1500 gso_max_segs 1 2>/dev/null || ip -n "$ns" link set lo gso_max_segs 1 2>/dev/null || true
-fi
-ip -n "$ns" link set lo up
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/rounds.sh"
+if [[ $shape == frames ]]; then bench_netns tsc-bench off; else bench_netns tsc-bench on; fi
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 30 \
     -subj "/CN=bench.example" -addext "subjectAltName=DNS:bench.example" 2>/dev/null
 head -c "$size" /dev/urandom >"$tmp/page.bin"
@@ -57,4 +45,12 @@ sleep 0.5
 kill -INT %1 2>/dev/null || pkill -INT -f "tcpdump -i lo -n -s 0 -B 262144 -U -w $out" || true
 sleep 1
 cat "$tmp/tcpdump.log" >&2
+# a capture that lost packets, or holds none (tcpdump can stop before a
+# very short run's packets reach it), is no benchmark: say so
+captured=$(awk '/packets captured/ {print $1}' "$tmp/tcpdump.log")
+dropped=$(awk '/dropped by kernel/ {print $1}' "$tmp/tcpdump.log")
+if [[ ${captured:-0} == 0 || ${dropped:-0} != 0 ]]; then
+    echo "make_capture: $out: ${captured:-0} packets captured, ${dropped:-?} dropped by the kernel: not usable" >&2
+    exit 1
+fi
 ls -l "$out"

@@ -16,23 +16,10 @@ out=$(realpath -m "$1")
 n=${2:-3000}
 size=${3:-32768}
 [[ $(id -u) == 0 ]] || { echo "make_quic_capture: needs root (ip netns, tcpdump)" >&2; exit 1; }
-for p in ngtcp2-client ngtcp2-server tcpdump; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
-done
-ns=tsc-qbench-$$
-tmp=$(mktemp -d)
-cleanup() {
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
-    sleep 0.2
-    ip netns del "$ns" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip -n "$ns" link set lo mtu 1500
-ip -n "$ns" link set lo gso_max_size 1500 gso_max_segs 1 2>/dev/null || ip -n "$ns" link set lo gso_max_segs 1 2>/dev/null || true
-ip -n "$ns" link set lo up
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/rounds.sh"
+need_packages ngtcp2-client ngtcp2-server tcpdump
+bench_netns tsc-qbench off
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 30 \
     -subj "/CN=bench.example" -addext "subjectAltName=DNS:bench.example" 2>/dev/null
 mkdir "$tmp/htdocs" "$tmp/dl0" "$tmp/dl1"

@@ -1,7 +1,9 @@
-# Shared by bench/run.sh, run_quic.sh and run_dtls.sh (sourced, not run):
-# the tools they time, registered with `tool` and run in interleaved
-# rounds by `run_rounds`, so a noisy moment on a shared machine hits every
-# tool alike and each keeps its best time. Needs $tmp (a scratch directory).
+# Shared by the bench scripts (sourced, not run). The make_*capture.sh
+# scripts use need_packages and bench_netns; the runners (run.sh,
+# run_quic.sh, run_dtls.sh) the tools they time, registered with `tool`
+# and run in interleaved rounds by `run_rounds`, so a noisy moment on a
+# shared machine hits every tool alike and each keeps its best time. The
+# runners need $tmp (a scratch directory).
 
 # Install the Debian packages named when missing.
 need_packages() {
@@ -10,6 +12,31 @@ need_packages() {
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
             DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
     done
+}
+
+# bench_netns NAME OFFLOAD: a network namespace ($ns) whose loopback has
+# MTU 1500, and a scratch directory ($tmp); both go, with every process
+# left in the namespace, when the script exits. OFFLOAD "off" turns
+# segmentation offload off (every packet wire-sized), "on" leaves it.
+bench_netns() {
+    ns=$1-$$
+    tmp=$(mktemp -d)
+    trap bench_netns_cleanup EXIT
+    ip netns add "$ns"
+    ip -n "$ns" link set lo mtu 1500
+    if [[ $2 == off ]]; then
+        ip -n "$ns" link set lo gso_max_size 1500 gso_max_segs 1 2>/dev/null ||
+            ip -n "$ns" link set lo gso_max_segs 1 2>/dev/null || true
+    fi
+    ip -n "$ns" link set lo up
+}
+
+bench_netns_cleanup() {
+    local p
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+    sleep 0.2
+    ip netns del "$ns" 2>/dev/null || true
+    rm -rf "$tmp"
 }
 
 # One page-cache state for every run: each file out of the cache
