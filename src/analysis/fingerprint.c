@@ -246,6 +246,14 @@ static void put_hex4(struct fp_sink *k, int *first, unsigned v)
 
 static void put_str(struct fp_sink *k, const char *s) { sink_put(k, s, strlen(s)); }
 
+/* A JA3 field of one number: the number, then the field separator. */
+static void put_dec_field(struct fp_sink *k, unsigned v)
+{
+    int first = 1;
+    put_dec(k, &first, v);
+    put_str(k, ",");
+}
+
 /* ---- reading the hello ---- */
 
 static int ext_incomplete(const struct tsc_ext_list *l) { return l->n > l->stored; }
@@ -304,9 +312,11 @@ static void ja3_ext_types(struct fp_sink *k, const struct tsc_ext_list *l)
             put_dec(k, &first, l->ext[i].type);
 }
 
+/* JA3's and JA3S's end: the MD5 as hex, the sink's context freed. */
 static int finish_md5(struct fp_sink *k, struct fp_text *t, char md5hex[TSC_FP_MD5_HEX], int status)
 {
     sink_finish_hex(k, md5hex, 32);
+    sink_done(k);
     if (k->failed) {
         md5hex[0] = '\0';
         if (t->cap)
@@ -328,10 +338,8 @@ int tsc_fp_ja3(const struct tsc_client_hello *ch, char *out, size_t n, char md5h
     struct fp_sink k = {.text = &t};
     sink_start(&k, 0);
 
+    put_dec_field(&k, ch->legacy_version);
     int first = 1;
-    put_dec(&k, &first, ch->legacy_version);
-    put_str(&k, ",");
-    first = 1;
     size_t ns = tsc_client_hello_n_suites(ch);
     for (size_t i = 0; i < ns; i++) {
         uint32_t s = tsc_client_hello_suite_at(ch, i);
@@ -346,9 +354,7 @@ int tsc_fp_ja3(const struct tsc_client_hello *ch, char *out, size_t n, char md5h
     put_str(&k, ",");
     ja3_list_field(&k, &ch->ext, TSC_EXT_EC_POINT_FORMATS, 1, 1);
 
-    status = finish_md5(&k, &t, md5hex, status);
-    sink_done(&k);
-    return status;
+    return finish_md5(&k, &t, md5hex, status);
 }
 
 int tsc_fp_ja3s(const struct tsc_server_hello *sh, char *out, size_t n, char md5hex[TSC_FP_MD5_HEX])
@@ -361,17 +367,11 @@ int tsc_fp_ja3s(const struct tsc_server_hello *sh, char *out, size_t n, char md5
     struct fp_sink k = {.text = &t};
     sink_start(&k, 0);
 
-    int first = 1;
-    put_dec(&k, &first, sh->legacy_version);
-    put_str(&k, ",");
-    first = 1;
-    put_dec(&k, &first, sh->cipher_suite);
-    put_str(&k, ",");
+    put_dec_field(&k, sh->legacy_version);
+    put_dec_field(&k, sh->cipher_suite);
     ja3_ext_types(&k, &sh->ext);
 
-    status = finish_md5(&k, &t, md5hex, status);
-    sink_done(&k);
-    return status;
+    return finish_md5(&k, &t, md5hex, status);
 }
 
 /* ---- JA4 ---- */
