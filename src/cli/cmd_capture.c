@@ -156,11 +156,12 @@ int tsc_cmd_capture(int argc, char **argv)
         o.dec.cfg.keys_missing = keys_missing;
         o.dec.cfg.keys_missing_arg = &o;
     }
-    struct tsc_report *rep = tsc_report_new(&o.ro, stdout);
+    struct tsc_report *rep = tsc_cli_report_new(&o);
     struct tsc_pipeline *pl =
         rep ? tsc_cli_pipeline_new(&o.lim, tsc_report_sink(rep), o.dec.active ? &o.dec.cfg : NULL) : NULL;
     if (!pl) {
-        fprintf(stderr, "tlsscope: out of memory\n");
+        if (rep)
+            fprintf(stderr, "tlsscope: out of memory\n");
         tsc_report_free(rep);
         tsc_cli_decrypt_free(&o);
         return TSC_EXIT_INPUT;
@@ -183,7 +184,7 @@ int tsc_cmd_capture(int argc, char **argv)
     struct tsc_source_result res;
     tsc_source_live(&lo, pl, &res);
     tsc_pipeline_finish(pl);
-    int write_failed = tsc_report_flush(rep) != 0;
+    int write_failed = tsc_report_close(rep) != 0;
     int status = TSC_EXIT_OK;
     if (!res.ok) {
         fprintf(stderr, "tlsscope: %s: %s\n", lo.iface, res.error);
@@ -199,7 +200,7 @@ int tsc_cmd_capture(int argc, char **argv)
         }
     }
     if (write_failed) {
-        fprintf(stderr, "tlsscope: writing the report failed\n");
+        fprintf(stderr, "tlsscope: %s\n", tsc_report_error(rep));
         status = TSC_EXIT_INPUT;
     }
     if (tsc_report_export_error(rep)) {

@@ -601,7 +601,7 @@ int tsc_cmd_client(int argc, char **argv)
         payload_len = unescape(co.send, payload, sizeof payload);
     else if (!isatty(STDIN_FILENO))
         payload_len = fread(payload, 1, sizeof payload, stdin);
-    rep = tsc_report_new(&o.ro, stdout);
+    rep = tsc_cli_report_new(&o);
     /* the client knows its secrets: its report shows the encrypted part too */
     pl = rep ? tsc_cli_pipeline_new(&o.lim, tsc_report_sink(rep), tsc_peer_decrypt_cfg(ctx)) : NULL;
     if (!pl)

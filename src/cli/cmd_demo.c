@@ -380,9 +380,10 @@ recorded:
                "is as close as OpenSSL 3 can come; gnutls-serv can still do RC4.\n");
     printf("\n");
     fflush(stdout);
-    struct tsc_report_opts ro = {TSC_FMT_WALKTHROUGH, 0, 0, 0, NULL};
+    struct tsc_report_opts ro = {TSC_FMT_WALKTHROUGH, 0, 0, 0, NULL, NULL};
     struct tsc_limits lim = {TSC_DEFAULT_FLOW_BUF_MAX, TSC_DEFAULT_MAX_FLOWS, TSC_DEFAULT_MAX_MEMORY, 0};
-    struct tsc_report *rep = tsc_report_new(&ro, stdout);
+    char rerr[256];
+    struct tsc_report *rep = tsc_report_new(&ro, stdout, rerr, sizeof rerr);
     /* read it back as `tlsscope read --keylog` would: the encrypted part too */
     struct tsc_keylog *kl = tsc_keylog_new();
     struct tsc_decrypt_cfg dc = {0};

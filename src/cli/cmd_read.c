@@ -264,9 +264,8 @@ int tsc_cmd_read(int argc, char **argv)
         o.dec.active = 1;
         o.dec.cfg.keylog = o.dec.keylog;
     }
-    struct tsc_report *rep = tsc_report_new(&o.ro, stdout);
+    struct tsc_report *rep = tsc_cli_report_new(&o);
     if (!rep) {
-        fprintf(stderr, "tlsscope: out of memory\n");
         tsc_cli_decrypt_free(&o);
         return TSC_EXIT_INPUT;
     }
@@ -308,7 +307,7 @@ int tsc_cmd_read(int argc, char **argv)
         if (pg.shown)
             fprintf(stderr, "\r\033[K");
         if (tsc_report_flush(rep) != 0) {
-            fprintf(stderr, "tlsscope: writing the report failed: %s\n", strerror(errno));
+            fprintf(stderr, "tlsscope: %s\n", tsc_report_error(rep));
             tsc_pipeline_free(pl);
             status = TSC_EXIT_INPUT;
             break;
@@ -327,6 +326,10 @@ int tsc_cmd_read(int argc, char **argv)
     }
     if (tsc_report_export_error(rep)) {
         fprintf(stderr, "tlsscope: %s\n", tsc_report_export_error(rep));
+        status = TSC_EXIT_INPUT;
+    }
+    if (tsc_report_close(rep) != 0 && status != TSC_EXIT_INPUT) {
+        fprintf(stderr, "tlsscope: %s\n", tsc_report_error(rep));
         status = TSC_EXIT_INPUT;
     }
     if (status == TSC_EXIT_OK && o.fail_on >= 0 && tsc_report_max_severity(rep) >= o.fail_on)

@@ -707,7 +707,7 @@ int tsc_cmd_server(int argc, char **argv)
         goto out;
     }
     tsc_peer_keylog_taps(s.ctx); /* --pcapng: each connection's key log lines to its tap */
-    s.rep = tsc_report_new(&o.ro, stdout);
+    s.rep = tsc_cli_report_new(&o);
     /* the server knows its secrets: its reports show the encrypted part too */
     s.pl = s.rep ? tsc_cli_pipeline_new(&o.lim, tsc_report_sink(s.rep), tsc_peer_decrypt_cfg(s.ctx)) : NULL;
     if (!s.pl)

@@ -47,6 +47,16 @@ const char *tsc_cli_common_help(void)
             snprintf(lead, sizeof lead, "  -%c, ", f->short_flag);
         n += (size_t)snprintf(help + n, sizeof help - n, "%s--%-16s%s\n", lead, f->flag, f->help);
     }
+    n += (size_t)snprintf(help + n, sizeof help - n, "      --format NAME     any of the above by name, or:\n");
+    for (size_t i = 0; i < tsc_formats_count() && n < sizeof help; i++) {
+        const struct tsc_format_row *f = tsc_format_at(i);
+        if (f->flag || (f->flags & TSC_FORMAT_HIDDEN))
+            continue;
+        n += (size_t)snprintf(help + n, sizeof help - n, "        %-16s%s\n", f->name, f->help);
+    }
+    n += (size_t)snprintf(help + n, sizeof help - n,
+                          "      --output-dir DIR  a format that writes several logs writes them as\n"
+                          "                        files in DIR, created when missing\n");
     if (n < sizeof help)
         snprintf(help + n, sizeof help - n, "%s", common_options_help);
     return help;
@@ -139,6 +149,23 @@ int tsc_parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* "text, verbose, json, summary or zeek": every name --format takes */
+static const char *format_names(void)
+{
+    static char list[512];
+    size_t n = 0, k = 0, total = 0;
+    for (size_t i = 0; i < tsc_formats_count(); i++)
+        total += !(tsc_format_at(i)->flags & TSC_FORMAT_HIDDEN);
+    for (size_t i = 0; i < tsc_formats_count() && n < sizeof list; i++) {
+        const struct tsc_format_row *f = tsc_format_at(i);
+        if (f->flags & TSC_FORMAT_HIDDEN)
+            continue;
+        k++;
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", k == 1 ? "" : k == total ? " or " : ", ", f->name);
+    }
+    return list;
+}
+
 int tsc_cli_common_opt(struct tsc_cli_opts *o, int ch, const char *arg)
 {
     size_t v;
@@ -151,6 +178,20 @@ int tsc_cli_common_opt(struct tsc_cli_opts *o, int ch, const char *arg)
         }
     }
     switch (ch) {
+    case TSC_OPT_FORMAT_NAME:
+        for (size_t i = 0; i < tsc_formats_count(); i++) {
+            const struct tsc_format_row *f = tsc_format_at(i);
+            if (!(f->flags & TSC_FORMAT_HIDDEN) && strcmp(f->name, arg) == 0) {
+                o->ro.format = (enum tsc_format)i;
+                o->nformats++;
+                return 1;
+            }
+        }
+        fprintf(stderr, "tlsscope: --format takes %s, not '%s'\n", format_names(), arg);
+        return -1;
+    case TSC_OPT_OUTPUT_DIR:
+        o->ro.output_dir = arg;
+        return 1;
     case 'q': o->quiet = 1; return 1;
     case TSC_OPT_PROGRESS: o->progress = 1; return 1;
     case TSC_OPT_NO_PROGRESS: o->progress = 0; return 1;
@@ -243,7 +284,12 @@ int tsc_cli_opts_finish(struct tsc_cli_opts *o)
             else
                 n += (size_t)snprintf(list + n, sizeof list - n, "%s--%s", n ? ", " : "", f->flag);
         }
-        fprintf(stderr, "tlsscope: choose one of %s\n", list);
+        fprintf(stderr, "tlsscope: choose one of %s, --format NAME\n", list);
+        return -1;
+    }
+    if (o->ro.output_dir && !(tsc_format_at((size_t)o->ro.format)->flags & TSC_FORMAT_LOGS)) {
+        fprintf(stderr, "tlsscope: --output-dir is for a format that writes several logs, not --format %s\n",
+                tsc_format_at((size_t)o->ro.format)->name);
         return -1;
     }
     o->ro.color = strcmp(o->color, "always") == 0 ||
@@ -251,6 +297,26 @@ int tsc_cli_opts_finish(struct tsc_cli_opts *o)
     if (!(tsc_format_at((size_t)o->ro.format)->flags & TSC_FORMAT_COLOR))
         o->ro.color = 0;
     return 0;
+}
+
+struct tsc_report *tsc_cli_report_new(struct tsc_cli_opts *o)
+{
+    if (o->ro.output_dir) {
+        struct stat sb;
+        if (stat(o->ro.output_dir, &sb) != 0 && mkdir(o->ro.output_dir, 0755) != 0) {
+            fprintf(stderr, "tlsscope: %s: cannot create the directory: %s\n", o->ro.output_dir, strerror(errno));
+            return NULL;
+        }
+        if (stat(o->ro.output_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "tlsscope: %s: not a directory\n", o->ro.output_dir);
+            return NULL;
+        }
+    }
+    char err[256];
+    struct tsc_report *r = tsc_report_new(&o->ro, stdout, err, sizeof err);
+    if (!r)
+        fprintf(stderr, "tlsscope: %s\n", err);
+    return r;
 }
 
 int tsc_cli_decrypt_load(struct tsc_cli_opts *o, int live)

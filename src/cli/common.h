@@ -49,6 +49,8 @@ enum {
     TSC_OPT_RSA_KEY,
     TSC_OPT_DATA,
     TSC_OPT_EXPORT_STREAMS,
+    TSC_OPT_FORMAT_NAME,
+    TSC_OPT_OUTPUT_DIR,
     TSC_OPT_FIRST_OWN = 300, /* subcommands number their own options from here */
     TSC_OPT_FORMAT = 1000,   /* + the row of the format table (report.h) */
 };
@@ -65,6 +67,8 @@ enum {
         {"progress", no_argument, NULL, TSC_OPT_PROGRESS},                    \
         {"no-progress", no_argument, NULL, TSC_OPT_NO_PROGRESS},              \
         {"fail-on", required_argument, NULL, TSC_OPT_FAIL_ON},                \
+        {"format", required_argument, NULL, TSC_OPT_FORMAT_NAME},             \
+        {"output-dir", required_argument, NULL, TSC_OPT_OUTPUT_DIR},          \
         {"quiet", no_argument, NULL, 'q'},                                    \
         {"help", no_argument, NULL, 'h'}
 
@@ -74,6 +78,10 @@ enum {
         {"rsa-key", required_argument, NULL, TSC_OPT_RSA_KEY},                \
         {"data", optional_argument, NULL, TSC_OPT_DATA},                      \
         {"export-streams", required_argument, NULL, TSC_OPT_EXPORT_STREAMS}
+
+/* The report in the chosen format on stdout (its logs in --output-dir);
+ * NULL after saying why on stderr. */
+struct tsc_report *tsc_cli_report_new(struct tsc_cli_opts *o);
 
 /* The common options' help, the output formats first (from their table). */
 const char *tsc_cli_common_help(void);

@@ -188,20 +188,33 @@ int tsc_data_is_text(const uint8_t *p, size_t n)
 
 #define OUT_BLOCK ((size_t)1 << 16)
 
-struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out)
+struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out, char *err, size_t errlen)
 {
     struct tsc_report *r = calloc(1, sizeof *r);
-    if (!r)
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
         return NULL;
+    }
     r->impl.out = out;
     r->impl.opts = *opts;
     tsc_buf_init(&r->impl.ob, 0);
     const struct tsc_format_row *f = tsc_format_at((size_t)opts->format);
     if (!f)
         f = tsc_format_at(TSC_FMT_TEXT);
-    f->init(&r->impl);
+    if (f->init(&r->impl) != 0) {
+        snprintf(err, errlen, "%s", r->impl.error[0] ? r->impl.error : "out of memory");
+        if (r->impl.close)
+            (void)r->impl.close(&r->impl);
+        tsc_buf_free(&r->impl.ob);
+        free(r);
+        return NULL;
+    }
     r->an = tsc_analysis_new(&r->impl.render);
     if (!r->an) {
+        snprintf(err, errlen, "out of memory");
+        if (r->impl.close)
+            (void)r->impl.close(&r->impl);
+        tsc_buf_free(&r->impl.ob);
         free(r);
         return NULL;
     }
@@ -249,15 +262,36 @@ int tsc_report_flush(struct tsc_report *r)
     tsc_report_out_flush(&r->impl, 1);
     if (fflush(r->impl.out) != 0)
         r->impl.write_error = 1;
+    if (r->impl.write_error && !r->impl.error[0])
+        snprintf(r->impl.error, sizeof r->impl.error, "writing the output failed: %s", strerror(errno));
+    if (r->impl.flush && r->impl.flush(&r->impl) != 0)
+        r->impl.write_error = 1;
     return r->impl.write_error ? -1 : 0;
 }
+
+int tsc_report_close(struct tsc_report *r)
+{
+    if (r->impl.closed)
+        return r->impl.write_error ? -1 : 0;
+    int rc = tsc_report_flush(r);
+    r->impl.closed = 1;
+    if (r->impl.close && r->impl.close(&r->impl) != 0) {
+        r->impl.write_error = 1;
+        rc = -1;
+    }
+    return rc;
+}
+
+const char *tsc_report_error(const struct tsc_report *r) { return r->impl.error[0] ? r->impl.error : NULL; }
 
 void tsc_report_free(struct tsc_report *r)
 {
     if (!r)
         return;
-    tsc_buf_free(&r->impl.ob);
     tsc_analysis_free(r->an);
+    if (!r->impl.closed && r->impl.close)
+        (void)r->impl.close(&r->impl);
+    tsc_buf_free(&r->impl.ob);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }

@@ -5,16 +5,17 @@
  * is its renderer's file and one row here.
  *
  * The order is that of enum tsc_format for the built-in rows, and the order
- * of the options in --help.
+ * of the options in --help. Every row not TSC_FORMAT_HIDDEN is chosen by
+ * --format NAME; a row with a flag also by that flag.
  */
 #include "report/report.h"
 
 /* The constructors, one file each. */
-void tsc_text_sink_init(struct tsc_sink_impl *s);
-void tsc_verbose_sink_init(struct tsc_sink_impl *s);
-void tsc_json_sink_init(struct tsc_sink_impl *s);
-void tsc_summary_sink_init(struct tsc_sink_impl *s);
-void tsc_walkthrough_sink_init(struct tsc_sink_impl *s);
+int tsc_text_sink_init(struct tsc_sink_impl *s);
+int tsc_verbose_sink_init(struct tsc_sink_impl *s);
+int tsc_json_sink_init(struct tsc_sink_impl *s);
+int tsc_summary_sink_init(struct tsc_sink_impl *s);
+int tsc_walkthrough_sink_init(struct tsc_sink_impl *s);
 
 static const struct tsc_format_row formats[] = {
     [TSC_FMT_TEXT] = {"text", "text", 0, "the four phases per connection (default)", TSC_FORMAT_COLOR,
@@ -24,7 +25,7 @@ static const struct tsc_format_row formats[] = {
     [TSC_FMT_JSON] = {"json", "json", 0, "JSON Lines, one object per connection (docs/json.md)", 0,
                       tsc_json_sink_init},
     [TSC_FMT_SUMMARY] = {"summary", "summary", 0, "one line per connection", 0, tsc_summary_sink_init},
-    [TSC_FMT_WALKTHROUGH] = {"walkthrough", NULL, 0, "the demo's guided tour of a handshake", 0,
+    [TSC_FMT_WALKTHROUGH] = {"walkthrough", NULL, 0, "the demo's guided tour of a handshake", TSC_FORMAT_HIDDEN,
                              tsc_walkthrough_sink_init},
 };
 

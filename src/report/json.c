@@ -950,8 +950,8 @@ static void json_discard(void *ctx, const struct tsc_conn *c, void **data)
     jc_free(data);
 }
 
-void tsc_json_sink_init(struct tsc_sink_impl *s);
-void tsc_json_sink_init(struct tsc_sink_impl *s)
+int tsc_json_sink_init(struct tsc_sink_impl *s);
+int tsc_json_sink_init(struct tsc_sink_impl *s)
 {
     s->render.ctx = s;
     /* ja3 + ja3_string, ja4 + ja4_r, ja3s + ja3s_string; the suite in words */
@@ -959,6 +959,7 @@ void tsc_json_sink_init(struct tsc_sink_impl *s)
     s->render.event = json_event;
     s->render.emit = json_emit;
     s->render.discard = json_discard;
+    return 0;
 }
 
 void tsc_json_client_hello(struct tsc_buf *b, const struct tsc_client_hello *ch, const struct tsc_msg_facts *f)

@@ -30,17 +30,22 @@ enum tsc_format { TSC_FMT_TEXT, TSC_FMT_VERBOSE, TSC_FMT_JSON, TSC_FMT_SUMMARY, 
 
 struct tsc_sink_impl;
 
-#define TSC_FORMAT_COLOR 0x1 /* renders ANSI colour when asked (--color) */
+#define TSC_FORMAT_COLOR 0x1  /* renders ANSI colour when asked (--color) */
+#define TSC_FORMAT_LOGS 0x2   /* writes several logs: into --output-dir DIR when given */
+#define TSC_FORMAT_HIDDEN 0x4 /* not chosen on the command line (the demo's walkthrough) */
 
 /* One output format: a row of the table in formats.c. */
 struct tsc_format_row {
     const char *name;  /* "json" */
-    const char *flag;  /* command-line long option without "--": "json"; NULL: not on the command line */
+    const char *flag;  /* its own long option without "--": "json"; NULL: only --format NAME */
     char short_flag;   /* its one-letter form ('v'), or 0 */
     const char *help;  /* its text in --help */
     unsigned flags;    /* TSC_FORMAT_* */
-    /* Fill s->render (ctx, need, event, emit, discard); s->opts and s->out are set. */
-    void (*init)(struct tsc_sink_impl *s);
+    /* Fill s->render (ctx, need, event, emit, discard), and s->finish and
+     * s->close when the format writes more than s->out; s->opts and s->out
+     * are set. Returns 0, or -1 with the reason in s->error ("DIR/ssl.log:
+     * Permission denied"). */
+    int (*init)(struct tsc_sink_impl *s);
 };
 size_t tsc_formats_count(void);
 /* The i-th row (enum tsc_format for the built-in ones), NULL past the end. */
@@ -52,11 +57,14 @@ struct tsc_report_opts {
     int verbose;    /* text: list every suite and extension */
     size_t data_preview;    /* --data: bytes of each decrypted application record shown (0: none) */
     const char *export_dir; /* --export-streams: write each connection's plaintext here */
+    const char *output_dir; /* --output-dir: where a TSC_FORMAT_LOGS format writes its logs */
 };
 
 struct tsc_report;
 
-struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out);
+/* NULL with the reason in err (out of memory, or the format's own: a log it
+ * could not create). */
+struct tsc_report *tsc_report_new(const struct tsc_report_opts *opts, FILE *out, char *err, size_t errlen);
 /* The sink to hand to the pipeline; valid as long as the report. */
 const struct tsc_sink *tsc_report_sink(struct tsc_report *r);
 /* The most severe finding reported so far (enum tsc_severity), or -1: the
@@ -65,8 +73,15 @@ int tsc_report_max_severity(const struct tsc_report *r);
 /* The first error writing exported streams ("DIR/1-c2s.bin: No space left
  * on device"), or NULL. */
 const char *tsc_report_export_error(const struct tsc_report *r);
-/* Flush buffered output; returns 0, or -1 if writing failed. */
+/* Flush buffered output (and the format's own logs); returns 0, or -1 if
+ * writing failed, with the reason from tsc_report_error. */
 int tsc_report_flush(struct tsc_report *r);
+/* The end of the output: flush, then the format's trailers (Zeek's #close)
+ * and its own logs closed. Returns 0, or -1 with tsc_report_error. Once;
+ * tsc_report_free does it (ignoring errors) when it was not done. */
+int tsc_report_close(struct tsc_report *r);
+/* Why writing failed ("DIR/x509.log: No space left on device"), or NULL. */
+const char *tsc_report_error(const struct tsc_report *r);
 void tsc_report_free(struct tsc_report *r);
 
 /* ---- shared by the renderers (report/common.c) ---- */
@@ -111,6 +126,13 @@ struct tsc_sink_impl {
     struct tsc_buf ob; /* output block */
     struct tsc_report_opts opts;
     int write_error;
+    char error[256]; /* the format's reason for failing: init, finish */
+    /* A format with logs of its own: flush writes out what it buffered, close
+     * writes its trailers, closes its files and frees what init took (also
+     * after a failed init); each 0, or -1 with s->error. NULL: nothing. */
+    int (*flush)(struct tsc_sink_impl *s);
+    int (*close)(struct tsc_sink_impl *s);
+    int closed;
     struct tsc_peer_verdict verdicts[TSC_REPORT_PEER_VERDICTS];
     size_t n_verdicts;
 };

@@ -77,12 +77,13 @@ static void summary_emit(void *ctx, const struct tsc_conn *c, const struct tsc_c
     tsc_report_out_flush(s, 0);
 }
 
-void tsc_summary_sink_init(struct tsc_sink_impl *s);
-void tsc_summary_sink_init(struct tsc_sink_impl *s)
+int tsc_summary_sink_init(struct tsc_sink_impl *s);
+int tsc_summary_sink_init(struct tsc_sink_impl *s)
 {
     s->render.ctx = s;
     s->render.need = TSC_NEED_FP; /* the connection's fingerprints */
     s->render.event = NULL;       /* everything is in the connection and its report */
     s->render.emit = summary_emit;
     s->render.discard = NULL;
+    return 0;
 }

@@ -907,8 +907,8 @@ static void text_discard(void *ctx, const struct tsc_conn *c, void **data)
     tc_free(data);
 }
 
-void tsc_text_sink_init(struct tsc_sink_impl *s);
-void tsc_text_sink_init(struct tsc_sink_impl *s)
+int tsc_text_sink_init(struct tsc_sink_impl *s);
+int tsc_text_sink_init(struct tsc_sink_impl *s)
 {
     s->render.ctx = s;
     /* JA3 and JA4 of each ClientHello, JA3S of each ServerHello, the suite's
@@ -917,11 +917,12 @@ void tsc_text_sink_init(struct tsc_sink_impl *s)
     s->render.event = text_event;
     s->render.emit = text_emit;
     s->render.discard = text_discard;
+    return 0;
 }
 
-void tsc_verbose_sink_init(struct tsc_sink_impl *s);
-void tsc_verbose_sink_init(struct tsc_sink_impl *s)
+int tsc_verbose_sink_init(struct tsc_sink_impl *s);
+int tsc_verbose_sink_init(struct tsc_sink_impl *s)
 {
     s->opts.verbose = 1;
-    tsc_text_sink_init(s);
+    return tsc_text_sink_init(s);
 }

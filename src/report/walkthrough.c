@@ -306,12 +306,13 @@ static void walk_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
     tsc_report_out_flush(s, 0);
 }
 
-void tsc_walkthrough_sink_init(struct tsc_sink_impl *s);
-void tsc_walkthrough_sink_init(struct tsc_sink_impl *s)
+int tsc_walkthrough_sink_init(struct tsc_sink_impl *s);
+int tsc_walkthrough_sink_init(struct tsc_sink_impl *s)
 {
     s->render.ctx = s;
     s->render.need = TSC_NEED_SUITE; /* what the ServerHello's suite means; no fingerprints */
     s->render.event = walk_event;
     s->render.emit = walk_emit;
     s->render.discard = wc_free;
+    return 0;
 }

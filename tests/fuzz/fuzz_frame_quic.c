@@ -38,6 +38,7 @@
 
 #include "crypto/keylog.h"
 #include "report/report.h"
+#include "fuzz_format.h"
 #include "tls/session.h"
 
 #define MAX_CONNS 16 /* connections one input may start on its 5-tuple */
@@ -307,8 +308,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dc.keylog = kl;
         dc.app_data_events = (cfg & 4) != 0;
     }
-    struct tsc_report_opts ro = {cfg & 1 ? TSC_FMT_JSON : TSC_FMT_VERBOSE, 0, 1, cfg & 4 ? 64 : 0, NULL};
-    struct tsc_report *rep = tsc_report_new(&ro, devnull);
+    struct tsc_report_opts ro = {tsc_fuzz_format((unsigned)cfg >> 5), 0, 1, cfg & 4 ? 64 : 0, NULL, NULL};
+    char rerr[256];
+    struct tsc_report *rep = tsc_report_new(&ro, devnull, rerr, sizeof rerr);
     if (!rep) {
         tsc_keylog_free(kl);
         return 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "fuzz_format.h"
 #include "tls/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,8 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         devnull = fopen("/dev/null", "w");
     if (size < 1 || !devnull)
         return 0;
-    struct tsc_report_opts ro = {data[0] & 2 ? TSC_FMT_JSON : TSC_FMT_VERBOSE, 0, 1, 0, NULL};
-    struct tsc_report *rep = tsc_report_new(&ro, devnull);
+    struct tsc_report_opts ro = {tsc_fuzz_format((unsigned)(data[0] >> 4)), 0, 1, 0, NULL, NULL};
+    char rerr[256];
+    struct tsc_report *rep = tsc_report_new(&ro, devnull, rerr, sizeof rerr);
     if (!rep)
         return 0;
     const struct tsc_sink *sink = tsc_report_sink(rep);

@@ -15,6 +15,7 @@
 #include "capture/pcapfile.h"
 #include "capture/pipeline.h"
 #include "report/report.h"
+#include "fuzz_format.h"
 #include "tls/flow_tls.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,9 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (fd < 0 && (rc = tsc_pcapfile_open_mem(&f, data, size)) != 1)
         return 0;
-    struct tsc_report_opts ro = {data[size - 1] & 1 ? TSC_FMT_JSON : TSC_FMT_VERBOSE, 0, 1, 0, NULL};
+    struct tsc_report_opts ro = {tsc_fuzz_format((unsigned)(data[size - 1] >> 4)), 0, 1, 0, NULL, NULL};
     struct tsc_limits lim = {1 << 16, 64, 8 << 20, 60 * 1000000};
-    struct tsc_report *rep = tsc_report_new(&ro, devnull);
+    char rerr[256];
+    struct tsc_report *rep = tsc_report_new(&ro, devnull, rerr, sizeof rerr);
     struct tsc_flow_tls_cfg tc = {tsc_report_sink(rep), NULL};
     struct tsc_flow_factory fac = tsc_flow_tls_factory(&tc);
     struct tsc_pipeline *pl = tsc_pipeline_new(&lim, &fac);
