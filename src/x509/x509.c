@@ -214,6 +214,40 @@ static void put_name(struct strbuf *sb, const X509_NAME *name)
     }
 }
 
+/* The attributes one by one in DER order into a packed NUL-separated
+ * buffer (x509.h: subject_rdns); a prefix of them when it fills. */
+static void put_rdns(char *buf, size_t cap, uint16_t *count, int *truncated, const X509_NAME *name)
+{
+    size_t used = 0;
+    int prev_set = -1;
+
+    for (int i = 0; i < X509_NAME_entry_count(name); i++) {
+        const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+        char entry[TSC_X509_STR];
+        struct strbuf sb = sb_make(entry, sizeof entry);
+        int set;
+
+        if (e == NULL)
+            continue;
+        set = X509_NAME_ENTRY_set(e);
+        if (i > 0 && set == prev_set)
+            sb_puts(&sb, "+");
+        prev_set = set;
+        put_oid_short(&sb, X509_NAME_ENTRY_get_object(e));
+        sb_puts(&sb, "=");
+        put_asn1_text(&sb, X509_NAME_ENTRY_get_data(e));
+        if (sb.len + 1 > cap - used || *count == UINT16_MAX) {
+            *truncated = 1;
+            return;
+        }
+        memcpy(buf + used, entry, sb.len + 1);
+        used += sb.len + 1;
+        (*count)++;
+        if (sb.cut)
+            *truncated = 1;
+    }
+}
+
 /* The CN shown first in the RFC 2253 string: the last one in DER order. */
 static void put_cn(struct strbuf *sb, const X509_NAME *name)
 {
@@ -433,9 +467,20 @@ static void put_pubkey(struct tsc_x509_summary *out, const X509 *x)
                                             sizeof out->pubkey_curve, NULL))
             out->pubkey_curve[0] = '\0';
     }
-    if (alg.len == 0 &&
-        X509_PUBKEY_get0_param(&oid, NULL, NULL, NULL, X509_get_X509_PUBKEY(x)) == 1 && oid != NULL)
-        put_oid_short(&alg, oid);
+    if (X509_PUBKEY_get0_param(&oid, NULL, NULL, NULL, X509_get_X509_PUBKEY(x)) == 1 && oid != NULL) {
+        struct strbuf on = sb_make(out->pubkey_oid_name, sizeof out->pubkey_oid_name);
+        put_oid_long(&on, oid);
+        if (alg.len == 0)
+            put_oid_short(&alg, oid);
+    }
+    BIGNUM *e = NULL;
+    if (pk != NULL && EVP_PKEY_is_a(pk, "RSA") && EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) == 1) {
+        char *dec = BN_bn2dec(e);
+        if (dec != NULL && strlen(dec) < sizeof out->pubkey_exponent)
+            memcpy(out->pubkey_exponent, dec, strlen(dec) + 1);
+        OPENSSL_free(dec);
+    }
+    BN_free(e);
 }
 
 static void put_sigalg(struct tsc_x509_summary *out, const X509 *x)
@@ -491,24 +536,30 @@ static void put_sans(struct tsc_x509_summary *out, const X509 *x)
     }
 }
 
-static int get_is_ca(const X509 *x)
+static void put_basic_constraints(struct tsc_x509_summary *out, const X509 *x)
 {
     BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL, NULL);
-    int ca = bc != NULL && bc->ca != 0;
+    long pl;
 
+    out->path_len = -1;
+    if (bc == NULL)
+        return;
+    out->has_basic_constraints = 1;
+    out->is_ca = bc->ca != 0;
+    if (bc->pathlen != NULL && (pl = ASN1_INTEGER_get(bc->pathlen)) >= 0 && pl <= INT_MAX)
+        out->path_len = (int)pl;
     BASIC_CONSTRAINTS_free(bc);
-    return ca;
 }
 
-static tsc_result put_sha256(struct tsc_x509_summary *out, const uint8_t *der, size_t len)
+static tsc_result put_digest(char *hex, size_t cap, const EVP_MD *md, size_t want, const uint8_t *der, size_t len)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    struct strbuf sb = sb_make(out->sha256, sizeof out->sha256);
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
+    struct strbuf sb = sb_make(hex, cap);
 
-    if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-        return TSC_ERR(TSC_OPENSSL, "SHA-256 of the certificate failed");
-    sb_hex(&sb, md, mdlen);
+    if (EVP_Digest(der, len, d, &dlen, md, NULL) != 1 || dlen != want)
+        return TSC_ERR(TSC_OPENSSL, "a digest of the certificate failed");
+    sb_hex(&sb, d, dlen);
     return tsc_ok();
 }
 
@@ -597,6 +648,10 @@ tsc_result tsc_x509_summarize(const uint8_t *der, size_t len, struct tsc_x509_su
         put_name(&subj, X509_get_subject_name(x));
         put_name(&iss, X509_get_issuer_name(x));
         put_cn(&cn, X509_get_subject_name(x));
+        put_rdns(out->subject_rdns, sizeof out->subject_rdns, &out->subject_rdns_n, &out->rdns_truncated,
+                 X509_get_subject_name(x));
+        put_rdns(out->issuer_rdns, sizeof out->issuer_rdns, &out->issuer_rdns_n, &out->rdns_truncated,
+                 X509_get_issuer_name(x));
     }
     r = put_time(out->not_before, sizeof out->not_before, &out->not_before_epoch,
                  X509_get0_notBefore(x));
@@ -609,9 +664,13 @@ tsc_result tsc_x509_summarize(const uint8_t *der, size_t len, struct tsc_x509_su
     put_pubkey(out, x);
     put_sigalg(out, x);
     put_sans(out, x);
-    out->is_ca = get_is_ca(x);
+    put_basic_constraints(out, x);
     out->self_signed = X509_self_signed(x, 1) == 1;
-    r = put_sha256(out, der, len);
+    r = put_digest(out->sha256, sizeof out->sha256, EVP_sha256(), 32, der, len);
+    if (tsc_is_ok(r))
+        r = put_digest(out->sha1, sizeof out->sha1, EVP_sha1(), 20, der, len);
+    if (tsc_is_ok(r))
+        r = put_digest(out->md5, sizeof out->md5, EVP_md5(), 16, der, len);
 
 done:
     if (!tsc_is_ok(r) && out != NULL)
@@ -640,4 +699,24 @@ const char *tsc_x509_san_at(const struct tsc_x509_summary *s, unsigned i)
             return s->san_buf + off;
     }
     return NULL;
+}
+
+const char *tsc_x509_rdn_at(const struct tsc_x509_summary *s, int issuer, unsigned i)
+{
+    if (s == NULL)
+        return NULL;
+    const char *buf = issuer ? s->issuer_rdns : s->subject_rdns;
+    size_t cap = issuer ? sizeof s->issuer_rdns : sizeof s->subject_rdns;
+    unsigned n = issuer ? s->issuer_rdns_n : s->subject_rdns_n;
+    size_t off = 0;
+
+    if (i >= n)
+        return NULL;
+    for (unsigned k = 0; k < i; k++) {
+        const char *z = memchr(buf + off, '\0', cap - off);
+        if (z == NULL || (size_t)(z - buf) + 1 >= cap)
+            return NULL;
+        off = (size_t)(z - buf) + 1;
+    }
+    return memchr(buf + off, '\0', cap - off) ? buf + off : NULL;
 }

@@ -46,6 +46,13 @@
  *                      "#" + hex. E.g. "CN=example.com,O=Example,C=US".
  *   subject_cn         the first CN of `subject` as shown there (the most
  *                      specific one, i.e. the last in DER order), or "".
+ *   subject_rdns/_n,   the attributes of subject and issuer one by one, in
+ *   issuer_rdns/_n     DER order (least specific first, as Suricata and
+ *                      `openssl x509 -nameopt oneline` show them), each
+ *                      "TYPE=value" as in `subject` and NUL-terminated, packed
+ *                      one after another; an attribute that continues a
+ *                      multi-valued RDN starts with '+'. Read them with
+ *                      tsc_x509_rdn_at(). rdns_truncated as san_truncated.
  *   not_before/after   "2026-11-26T23:03:39Z"; *_epoch the same instant in
  *                      seconds since 1970-01-01T00:00:00Z (may be negative).
  *   pubkey_algorithm   "RSA", "RSA-PSS", "EC", "Ed25519", "Ed448", "X25519",
@@ -57,6 +64,11 @@
  *   pubkey_curve       OpenSSL's curve name for EC keys ("prime256v1",
  *                      "secp384r1"); "" for other keys and for EC keys with
  *                      explicit parameters.
+ *   pubkey_oid_name    the SubjectPublicKeyInfo algorithm as `openssl x509
+ *                      -text` names it ("rsaEncryption", "id-ecPublicKey",
+ *                      "ED25519"), or the dotted OID.
+ *   pubkey_exponent    an RSA key's public exponent in decimal ("65537"); ""
+ *                      for other keys.
  *   signature_algorithm the certificate's outer signatureAlgorithm as
  *                      `openssl x509 -text` names it ("sha256WithRSAEncryption",
  *                      "ecdsa-with-SHA256", "ED25519"), or the dotted OID.
@@ -71,9 +83,11 @@
  *                      TSC_X509_STR - 1 bytes, ending in "...") or entries were
  *                      left out because san_buf was full.
  *   is_ca              basicConstraints present, decodable and CA:TRUE.
+ *   has_basic_constraints  basicConstraints present and decodable.
+ *   path_len           its pathLenConstraint (0 to INT_MAX), -1 when absent.
  *   self_signed        subject matches issuer and the signature verifies with
  *                      the certificate's own key (X509_self_signed(x, 1)).
- *   sha256             lowercase hex SHA-256 of the `len` input bytes.
+ *   sha256, sha1, md5  lowercase hex digests of the `len` input bytes.
  */
 #ifndef TSC_X509_X509_H
 #define TSC_X509_X509_H
@@ -92,19 +106,29 @@ struct tsc_x509_summary {
     char subject[TSC_X509_STR];
     char issuer[TSC_X509_STR];
     char subject_cn[256];
+    char subject_rdns[TSC_X509_STR];
+    char issuer_rdns[TSC_X509_STR];
+    uint16_t subject_rdns_n, issuer_rdns_n;
+    int rdns_truncated;
     char not_before[32];
     char not_after[32];
     int64_t not_before_epoch, not_after_epoch;
     char pubkey_algorithm[32];
     int pubkey_bits;
     char pubkey_curve[32];
+    char pubkey_oid_name[64];
+    char pubkey_exponent[32];
     char signature_algorithm[64];
     char san_buf[TSC_X509_SAN_BUF];
     uint16_t san_count;
     int san_truncated;
     int is_ca;
+    int has_basic_constraints;
+    int path_len;
     int self_signed;
     char sha256[65];
+    char sha1[41];
+    char md5[33];
 };
 
 /* Summarize the one DER certificate in der[0..len). See the contract above. */
@@ -113,5 +137,9 @@ tsc_result tsc_x509_summarize(const uint8_t *der, size_t len, struct tsc_x509_su
 /* The i-th subjectAltName entry (a NUL-terminated string inside *s), or NULL
  * when i >= s->san_count. Safe on a zeroed summary; never reads past san_buf. */
 const char *tsc_x509_san_at(const struct tsc_x509_summary *s, unsigned i);
+
+/* The i-th attribute of subject_rdns (issuer 0) or issuer_rdns (issuer 1),
+ * or NULL past the last; safe on a zeroed summary. */
+const char *tsc_x509_rdn_at(const struct tsc_x509_summary *s, int issuer, unsigned i);
 
 #endif

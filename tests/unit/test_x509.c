@@ -122,6 +122,29 @@ static void sha256_hex(const struct der *d, char hex[65])
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
 
+/* Any digest of the DER as lowercase hex: the summary's sha1 and md5. */
+static void digest_hex(const struct der *d, const EVP_MD *md, char *hex, size_t cap)
+{
+    unsigned char b[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+
+    assert_int_equal(EVP_Digest(d->p, d->len, b, &n, md, NULL), 1);
+    assert_true(2 * (size_t)n < cap);
+    for (unsigned i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", b[i]);
+}
+
+static void assert_rdns(const struct tsc_x509_summary *s, int issuer, const char *const *want, unsigned n)
+{
+    assert_int_equal(issuer ? s->issuer_rdns_n : s->subject_rdns_n, n);
+    for (unsigned i = 0; i < n; i++) {
+        assert_non_null(tsc_x509_rdn_at(s, issuer, i));
+        assert_string_equal(tsc_x509_rdn_at(s, issuer, i), want[i]);
+    }
+    assert_null(tsc_x509_rdn_at(s, issuer, n));
+    assert_null(tsc_x509_rdn_at(s, issuer, n + 1000));
+}
+
 /* OpenSSL's own RFC 2253 rendering with UTF-8 left unescaped: the reference
  * for names whose values need no RFC 2253 escaping. */
 static void openssl_rfc2253(const X509_NAME *name, char *buf, size_t cap)
@@ -276,9 +299,24 @@ static void test_rsa_root(void **state)
     assert_sans(&s, sans, 5);
     assert_int_equal(s.san_truncated, 0);
     assert_int_equal(s.is_ca, 1);
+    assert_int_equal(s.has_basic_constraints, 1);
+    assert_int_equal(s.path_len, -1);
+    assert_string_equal(s.pubkey_oid_name, "rsaEncryption");
+    assert_string_equal(s.pubkey_exponent, "65537");
     assert_int_equal(s.self_signed, 1);
     sha256_hex(&fx.ca_der, want_sha);
     assert_string_equal(s.sha256, want_sha);
+    {
+        static const char *const rdns[] = {"C=US", "O=Ex\xc3\xa4mple \xc3\x96rg", "CN=Example Root CA"};
+        char h[2 * EVP_MAX_MD_SIZE + 1];
+        assert_rdns(&s, 0, rdns, 3);
+        assert_rdns(&s, 1, rdns, 3);
+        assert_int_equal(s.rdns_truncated, 0);
+        digest_hex(&fx.ca_der, EVP_sha1(), h, sizeof h);
+        assert_string_equal(s.sha1, h);
+        digest_hex(&fx.ca_der, EVP_md5(), h, sizeof h);
+        assert_string_equal(s.md5, h);
+    }
     /* The same name as OpenSSL spells it in RFC 2253. */
     openssl_rfc2253(X509_get_subject_name(fx.ca), ref, sizeof ref);
     assert_string_equal(s.subject, ref);
@@ -315,9 +353,21 @@ static void test_ec_leaf(void **state)
     assert_sans(&s, sans, 6);
     assert_int_equal(s.san_truncated, 0);
     assert_int_equal(s.is_ca, 0);
+    assert_int_equal(s.has_basic_constraints, 1);
+    assert_int_equal(s.path_len, -1);
+    assert_string_equal(s.pubkey_oid_name, "id-ecPublicKey");
+    assert_string_equal(s.pubkey_exponent, "");
     assert_int_equal(s.self_signed, 0);
     sha256_hex(&fx.leaf_der, want_sha);
     assert_string_equal(s.sha256, want_sha);
+    {
+        /* DER order; L joins the OU's RDN, and DER sorts that SET */
+        static const char *const rdns[] = {"C=DE", "O=Leaf Org", "OU=Web", "+L=Berlin", "CN=leaf.example"};
+        assert_rdns(&s, 0, rdns, 5);
+        assert_int_equal(s.issuer_rdns_n, 3);
+        assert_int_equal(strlen(s.sha1), 40);
+        assert_int_equal(strlen(s.md5), 32);
+    }
     openssl_rfc2253(X509_get_subject_name(fx.leaf), ref, sizeof ref);
     assert_string_equal(s.subject, ref);
 }
