@@ -2,12 +2,14 @@
  * cmd_demo.c - tlsscope demo: a client and a server on loopback (TLS over
  * TCP, or DTLS over UDP), the handshake recorded (demo.pcap, demo.keys),
  * then walked through in the four phases. No privileges needed: the
- * client's tap records the wire bytes.
+ * client's tap records the wire bytes. --classic runs GnuTLS's peers
+ * instead (demo_classic.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -23,6 +25,7 @@
 #include "crypto/keylog.h"
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/demo_classic.h"
 #include "peer/peer.h"
 #include "report/report.h"
 
@@ -200,21 +203,73 @@ out:
     return rc;
 }
 
+/* mkdir -p: DIR and its missing parents. */
+static int make_dirs(const char *dir)
+{
+    char p[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof p) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(p, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char keep = p[i];
+        p[i] = '\0';
+        struct stat sb;
+        if (stat(p, &sb) != 0 && mkdir(p, 0755) != 0 && errno != EEXIST)
+            return -1;
+        p[i] = keep;
+    }
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return -1;
+    if (!S_ISDIR(sb.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* The classic demo's certificate or key for gnutls-serv (the key 0600). */
+static int write_pem(const char *path, X509 *x, EVP_PKEY *pk)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    if (pk)
+        fchmod(fileno(f), 0600);
+    int ok = x ? PEM_write_X509(f, x) : PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL);
+    if (fclose(f) != 0 || ok != 1) {
+        if (errno == 0)
+            errno = EIO;
+        return -1;
+    }
+    return 0;
+}
+
 static void demo_usage(FILE *f)
 {
-    fputs("usage: tlsscope demo [--tls13 | --legacy | --dtls] [--dir DIR] [--pcapng FILE]\n"
+    fputs("usage: tlsscope demo [--classic | --tls13 | --legacy | --dtls] [--dir DIR] [--pcapng FILE]\n"
           "\n"
           "Run a TLS server and client on the loopback, record their handshake to\n"
           "DIR/demo.pcap with its key log DIR/demo.keys (default DIR: the current\n"
           "directory), and walk through it in four phases, in plain words.\n"
           "\n"
+          "      --classic   the textbook's handshake with real peers that still speak it:\n"
+          "                  gnutls-serv and gnutls-cli, TLS 1.0,\n"
+          "                  TLS_ECDHE_RSA_WITH_RC4_128_SHA, an empty session_ticket\n"
+          "                  extension and a ticket with its lifetime (run in a private\n"
+          "                  network namespace; needs gnutls-bin)\n"
           "      --tls13     a TLS 1.3 handshake (default: TLS 1.2 with a session ticket,\n"
           "                  as in the classic walk-through)\n"
           "      --legacy    TLS 1.0 with TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: the closest\n"
           "                  OpenSSL 3 gets to the classic RC4 capture (it has no RC4)\n"
           "      --dtls      DTLS 1.2 over UDP: the cookie exchange (HelloVerifyRequest\n"
           "                  and the second ClientHello), then the TLS 1.2 handshake\n"
-          "      --dir DIR   where demo.pcap and demo.keys go\n"
+          "      --dir DIR   where demo.pcap and demo.keys go (created when missing)\n"
           "      --pcapng FILE  also write the handshake as a pcapng with its secrets\n"
           "                  inside (a Decryption Secrets Block): Wireshark and tshark\n"
           "                  decrypt it with no key log option\n",
@@ -223,11 +278,13 @@ static void demo_usage(FILE *f)
 
 int tsc_cmd_demo(int argc, char **argv)
 {
-    int tls13 = 0, legacy = 0, dtls = 0;
+    int tls13 = 0, legacy = 0, dtls = 0, classic = 0;
     const char *dir = ".", *pcapng = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--tls13") == 0)
             tls13 = 1;
+        else if (strcmp(argv[i], "--classic") == 0)
+            classic = 1;
         else if (strcmp(argv[i], "--legacy") == 0)
             legacy = 1;
         else if (strcmp(argv[i], "--dtls") == 0)
@@ -244,11 +301,15 @@ int tsc_cmd_demo(int argc, char **argv)
             return TSC_EXIT_USAGE;
         }
     }
-    if (tls13 + legacy + dtls > 1) {
-        fprintf(stderr, "tlsscope: demo: choose one of --tls13, --legacy, --dtls\n");
+    if (tls13 + legacy + dtls + classic > 1) {
+        fprintf(stderr, "tlsscope: demo: choose one of --classic, --tls13, --legacy, --dtls\n");
         return TSC_EXIT_USAGE;
     }
-    char pcap_path[4096], keys_path[4096], why[256];
+    if (make_dirs(dir) != 0) {
+        fprintf(stderr, "tlsscope: %s: cannot create the directory: %s\n", dir, strerror(errno));
+        return TSC_EXIT_INPUT;
+    }
+    char pcap_path[4096], keys_path[4096], why[512];
     snprintf(pcap_path, sizeof pcap_path, "%s/demo.pcap", dir);
     snprintf(keys_path, sizeof keys_path, "%s/demo.keys", dir);
     unlink(keys_path);
@@ -263,7 +324,7 @@ int tsc_cmd_demo(int argc, char **argv)
     pthread_t th;
     int started = 0;
     struct demo_server ds = {sctx, -1, 0};
-    if (!sctx || !cctx || tsc_peer_self_signed_key(DEMO_NAME, 30, legacy, &pk, &x) != 0 ||
+    if (!sctx || !cctx || tsc_peer_self_signed_key(DEMO_NAME, 30, legacy || classic, &pk, &x) != 0 ||
         SSL_CTX_use_certificate(sctx, x) != 1 || SSL_CTX_use_PrivateKey(sctx, pk) != 1) {
         fprintf(stderr, "tlsscope: demo: %s\n", tsc_peer_ssl_error(why, sizeof why));
         goto out;
@@ -281,6 +342,22 @@ int tsc_cmd_demo(int argc, char **argv)
         SSL_CTX_set_security_level(cctx, 0);
         SSL_CTX_set_cipher_list(sctx, "ECDHE-RSA-AES128-SHA:@SECLEVEL=0");
         SSL_CTX_set_cipher_list(cctx, "ECDHE-RSA-AES128-SHA:@SECLEVEL=0");
+    }
+    if (classic) {
+        char crt[4096], key[4096];
+        snprintf(crt, sizeof crt, "%s/demo-classic.crt", dir);
+        snprintf(key, sizeof key, "%s/demo-classic.key", dir);
+        if (write_pem(crt, x, NULL) != 0 || write_pem(key, NULL, pk) != 0) {
+            fprintf(stderr, "tlsscope: %s: %s\n", dir, strerror(errno));
+            goto out;
+        }
+        struct tsc_demo_classic dc = {crt, key, DEMO_NAME, pcap_path, keys_path, pcapng};
+        if (tsc_demo_classic(&dc, why, sizeof why) != 0) {
+            fprintf(stderr, "tlsscope: demo --classic: %s\n", why);
+            goto out;
+        }
+        ds.ok = 1;
+        goto recorded;
     }
     X509_STORE_add_cert(SSL_CTX_get_cert_store(cctx), x); /* the client trusts the demo's own certificate */
     SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
@@ -365,6 +442,12 @@ recorded:
     }
     ng = NULL;
 
+    if (classic)
+        printf("tlsscope demo --classic: gnutls-cli and gnutls-serv (GnuTLS) talked TLS 1.0 with RC4 on a\n"
+               "private loopback, through tlsscope, which recorded what it relayed. Their handshake is in\n"
+               "%s; the session keys (from gnutls-cli's SSLKEYLOGFILE) in %s.\n",
+               pcap_path, keys_path);
+    else
     printf("tlsscope demo: a %s client and server (OpenSSL %s) talked %son the loopback.\n"
            "Their handshake is in %s; the session keys in %s (open both in Wireshark:\n"
            "Preferences, Protocols, TLS, (Pre)-Master-Secret log filename).\n",

@@ -130,5 +130,32 @@ check "demo --tls13: the encrypted flights shown decrypted with the demo's key l
 (cd "$tmp" && "$bin" demo --legacy >"$tmp/dl.out" 2>&1) &&
     grep -q "ServerHello: TLS 1.0, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" "$tmp/dl.out"
 check "demo --legacy" $?
+
+# 8. demo --classic: the textbook's handshake by gnutls-serv and gnutls-cli,
+# in a directory that does not exist yet, read back by tlsscope and tshark
+cdir=$tmp/classic/sub
+"$bin" demo --classic --dir "$cdir" >"$tmp/dc.out" 2>&1
+check "demo --classic --dir (new directory): exit 0 ($(tail -n 1 "$tmp/dc.out"))" $?
+for ph in "ServerHello: TLS 1.0, TLS_ECDHE_RSA_WITH_RC4_128_SHA" "session_ticket extension is empty" \
+    "NewSessionTicket: lifetime 21600 s" "Finished from the server (decrypted)"; do
+    grep -q "$ph" "$tmp/dc.out"; check "demo --classic: '$ph'" $?
+done
+"$bin" read --json --keylog "$cdir/demo.keys" "$cdir/demo.pcap" 2>/dev/null | python3 -c '
+import json, sys
+c = json.loads(sys.stdin.readline())
+ext = [e for e in c["client_hello"]["extensions"] if e["name"] == "session_ticket"]
+assert c["version"] == "TLS 1.0" and c["cipher_suite"]["code"] == "0xc011", c["cipher_suite"]
+assert ext and ext[0]["length"] == 0, ext
+assert c["session_ticket"]["lifetime_hint"] == 21600 and c["decryption"]["status"] == "decrypted", c["decryption"]
+assert c["app_data"]["c2s"]["plaintext_bytes"] > 0
+'
+check "demo --classic: read --json: TLS 1.0, 0xc011, empty session_ticket, ticket lifetime, decrypted" $?
+tshark -r "$cdir/demo.pcap" -o "tls.keylog_file:$cdir/demo.keys" -Y http.request 2>/dev/null | grep -q GET
+check "demo --classic: tshark decrypts demo.pcap with demo.keys" $?
+[[ $(stat -c %a "$cdir/demo-classic.key") == 600 ]]; check "demo --classic: the server key is private (0600)" $?
+printf 'x' >"$tmp/notadir"
+"$bin" demo --dir "$tmp/notadir/d" >/dev/null 2>"$tmp/nd.err"
+[[ $? == 1 ]] && grep -q "notadir/d: cannot create the directory" "$tmp/nd.err"
+check "demo --dir under a file: clear error ($(cat "$tmp/nd.err"))" $?
 echo "peers: $pass passed, $fail failed"
 ((fail == 0))
