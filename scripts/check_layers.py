@@ -2,7 +2,7 @@
 """The module graph runs one way (docs/architecture.md): fail when a file
 under src/MODULE includes a header of a module that MODULE may not use.
 
-    core < registry < crypto, x509 < tls < analysis < capture, report < peer < cli
+    core < registry < crypto, x509 < tls < analysis < capture, report < api, peer < cli
 
 The table below says which modules each may include; it matches the PRIVATE
 link dependencies of CMakeLists.txt. OpenSSL headers are allowed only in
@@ -22,8 +22,13 @@ MAY_USE = {
     "capture": {"core"},
     "report": {"core", "registry", "crypto", "x509", "tls", "analysis"},
     "peer": {"core", "registry", "crypto", "x509", "tls", "analysis", "capture", "report"},
-    "cli": {"core", "registry", "crypto", "x509", "tls", "analysis", "capture", "report", "peer"},
+    "api": {"core", "registry", "crypto", "x509", "tls", "analysis", "capture", "report"},
+    "cli": {"core", "registry", "crypto", "x509", "tls", "analysis", "capture", "report", "api", "peer"},
 }
+# The public API (include/tlsscope/): what implements it and what uses it.
+PUBLIC_USERS = {"api", "cli"}
+# A public header includes only these: no OpenSSL, pcap or internal types.
+PUBLIC_MAY_INCLUDE = {"stddef.h", "stdint.h"}
 SYSTEM = {
     "openssl/": {"crypto", "x509", "analysis", "peer", "cli"},
     "pcap": {"capture"},
@@ -52,6 +57,10 @@ def main():
             text = open(os.path.join(path, name), encoding="utf-8", errors="replace").read()
             for m in INCLUDE.finditer(text):
                 kind, inc = m.group(1), m.group(2)
+                if kind == '"' and inc.startswith("tlsscope/"):
+                    if mod not in PUBLIC_USERS:
+                        bad.append(f"{rel}: includes the public \"{inc}\": only {', '.join(sorted(PUBLIC_USERS))} may")
+                    continue
                 if kind == '"':
                     other = inc.split("/", 1)[0] if "/" in inc else mod
                     if other == mod:
@@ -64,6 +73,16 @@ def main():
                     for prefix, allowed in SYSTEM.items():
                         if inc.startswith(prefix) and mod not in allowed:
                             bad.append(f"{rel}: includes <{inc}>, allowed only in {', '.join(sorted(allowed))}")
+    pub = os.path.join(top, "include", "tlsscope")
+    for name in sorted(os.listdir(pub)) if os.path.isdir(pub) else []:
+        if not name.endswith(".h"):
+            continue
+        files += 1
+        text = open(os.path.join(pub, name), encoding="utf-8", errors="replace").read()
+        for m in INCLUDE.finditer(text):
+            if m.group(2) not in PUBLIC_MAY_INCLUDE:
+                bad.append(f"include/tlsscope/{name}: includes {m.group(2)}: a public header includes only "
+                           f"{', '.join(sorted(PUBLIC_MAY_INCLUDE))}")
     for line in bad:
         print("check-layers: " + line, file=sys.stderr)
     if bad:

@@ -250,7 +250,7 @@ const struct tsc_peer_verdict *tsc_sink_peer_verdict(const struct tsc_sink_impl 
 
 void tsc_report_out_flush(struct tsc_sink_impl *s, int force)
 {
-    if (s->ob.len == 0 || (!force && s->ob.len < OUT_BLOCK))
+    if (!s->out || s->ob.len == 0 || (!force && s->ob.len < OUT_BLOCK))
         return;
     if (fwrite(s->ob.data, 1, s->ob.len, s->out) != s->ob.len)
         s->write_error = 1;

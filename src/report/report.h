@@ -122,7 +122,8 @@ void tsc_report_peer_verdict(struct tsc_report *r, const struct tsc_peer_verdict
 /* What a format's constructor fills, and what every renderer shares. */
 struct tsc_sink_impl {
     struct tsc_renderer render;
-    FILE *out;
+    FILE *out;         /* NULL: the output stays in ob for its owner (libtlsscope takes
+                        * each connection's JSON from there) */
     struct tsc_buf ob; /* output block */
     struct tsc_report_opts opts;
     int write_error;
