@@ -305,10 +305,11 @@ class Batcher:
         self.batch = batch
         self.pending = {t: [] for t in TABLES}
         self.held = 0
-        self.marks = None   # where the current file's rows start
-        self.file_sent = False
+        self.sent = {t: 0 for t in TABLES}
+        self.begin_file()
 
     def begin_file(self):
+        # where the next file's rows start
         self.marks = {t: len(rows) for t, rows in self.pending.items()}
         self.file_sent = False
 
@@ -334,6 +335,7 @@ class Batcher:
                 names = sorted({r["capture"] for rows in self.pending.values() for r in rows})
                 raise InsertError("%s; these captures may be partly loaded (remove their rows before "
                                   "loading them again): %s" % (e, ", ".join(names))) from None
+            self.sent[t] += len(self.pending[t])
             self.pending[t] = []
         self.held = 0
         self.marks = {t: 0 for t in TABLES}
@@ -343,7 +345,6 @@ class Batcher:
 def load(stream, capture, batcher):
     """Queue one file's connections; returns its rows per table."""
     counts = {t: 0 for t in TABLES}
-    batcher.begin_file()
     for lineno, line in enumerate(stream, 1):
         if not line.strip():
             continue
@@ -393,6 +394,7 @@ def main(argv=None):
     try:
         for path in args.files:
             capture = args.capture if args.capture is not None else capture_name(path)
+            batcher.begin_file()
             try:
                 if path == "-":
                     counts = load(sys.stdin, capture, batcher)
@@ -401,16 +403,20 @@ def main(argv=None):
                         counts = load(f, capture, batcher)
             except (OSError, UnicodeDecodeError, LoadError) as e:
                 partly = batcher.drop_file()
-                print("tlsscope_load: %s: %s (%s)" % (path, e, "some of its rows were inserted before this"
-                                                     if partly else "none of its rows were inserted"),
+                print("tlsscope_load: %s: %s (%s)" % (path, e, "some of its rows were sent before this"
+                                                     if partly else "none of its rows were sent"),
                       file=sys.stderr)
                 status = 1
                 continue
             if not args.quiet:
-                print("tlsscope_load: %s: capture %s: %d connections, %d certificates, %d findings"
+                print("tlsscope_load: %s: capture %s: read %d connections, %d certificates, %d findings"
                       % (path, capture, counts["connections"], counts["certificates"], counts["findings"]),
                       file=sys.stderr)
         batcher.flush()
+        if not args.quiet:
+            print("tlsscope_load: %s %d connections, %d certificates, %d findings"
+                  % ("wrote" if args.out_dir else "inserted", batcher.sent["connections"],
+                     batcher.sent["certificates"], batcher.sent["findings"]), file=sys.stderr)
     except InsertError as e:
         print("tlsscope_load: insert failed: %s" % e, file=sys.stderr)
         return 1
