@@ -499,7 +499,7 @@ struct zconn {
     char history[HISTORY_MAX + 1];
     size_t hist_len;
     int established;
-    uint8_t ccs[2];
+    uint8_t ccs[2]; /* per side: encrypted from now on (Zeek's STATE_ENCRYPTED) */
     int last_alert; /* -1: none */
     int have_curve;
     uint16_t curve;
@@ -753,6 +753,14 @@ static void keep_cert(struct zeek *zk, struct zconn *z, const struct tsc_x509_su
     x509_row_tail(&r, s, host, client);
 }
 
+/* Zeek's test for "TLS 1.3 or the like": a negotiated version that is not
+ * SSL 2, SSL 3, TLS 1.0 to 1.2 (nor DTLS 1.0 or 1.2, which have CCS). */
+static int past_tls12(uint16_t v)
+{
+    return v && v != 0x0002 && v != 0x0300 && v != 0x0301 && v != 0x0302 && v != 0x0303 && v != 0xfeff &&
+           v != 0xfefd;
+}
+
 static void zeek_event(void *ctx, const struct tsc_event *ev, const struct tsc_msg_facts *f, void **data)
 {
     struct zeek *zk = ctx;
@@ -765,11 +773,16 @@ static void zeek_event(void *ctx, const struct tsc_event *ev, const struct tsc_m
         z->have_first = 1;
     }
     int quic = ev->conn && ev->conn->transport == TSC_TRANSPORT_QUIC;
-    /* Zeek reads records in the clear only: a record it cannot read after
-     * both sides' ChangeCipherSpec establishes the connection. */
+    /* Zeek reads records in the clear only. A side is encrypted after its
+     * ChangeCipherSpec or, once a version past TLS 1.2 (and DTLS 1.2) was
+     * negotiated, its first application_data record; a record it cannot
+     * read when both sides are encrypted establishes the connection
+     * (ssl-dtls-analyzer.pac, determine_state). QUIC has no records. */
     int opaque = ev->decrypted || ev->type == TSC_EV_ENCRYPTED_HS || ev->type == TSC_EV_APP_DATA ||
                  ((ev->type == TSC_EV_ALERT || ev->type == TSC_EV_HEARTBEAT) && ev->encrypted);
     if (opaque && !quic) {
+        if (ev->conn && past_tls12(ev->conn->version))
+            z->ccs[ev->dir & 1] = 1;
         if (z->ccs[0] && z->ccs[1])
             z->established = 1;
     }
@@ -782,11 +795,19 @@ static void zeek_event(void *ctx, const struct tsc_event *ev, const struct tsc_m
             hist_add(z, ev->dir, hs_letter(type));
         if (ok && m && (m->type == TSC_HS_SERVER_HELLO || m->type == TSC_HS_HELLO_RETRY_REQUEST)) {
             const struct tsc_ext_list *l = &m->u.sh.ext;
-            for (uint16_t i = 0; i < l->stored; i++)
-                if (l->ext[i].type == TSC_EXT_KEY_SHARE && l->ext[i].form == TSC_EXTF_U16) {
+            for (uint16_t i = 0; i < l->stored; i++) {
+                if (l->ext[i].type != TSC_EXT_KEY_SHARE)
+                    continue;
+                /* a HelloRetryRequest's selected group, or the ServerHello's
+                 * one share (Zeek's ssl_extension_key_share: one group) */
+                if (l->ext[i].form == TSC_EXTF_U16) {
                     z->have_curve = 1;
                     z->curve = (uint16_t)l->ext[i].u.num;
+                } else if (l->ext[i].form == TSC_EXTF_KEY_SHARE && l->ext[i].u.key_share.n == 1) {
+                    z->have_curve = 1;
+                    z->curve = l->ext[i].u.key_share.s[0].group;
                 }
+            }
         }
         if (ok && m && m->type == TSC_HS_CERTIFICATE && ev->n_certs) {
             z->saw_certs = 1;
@@ -1021,9 +1042,13 @@ static void zeek_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
     conn_uid(c, uid);
     int64_t ts = z->have_first ? z->first_us : c->start_us;
     int established = z->established;
-    if (!established && c->transport != TSC_TRANSPORT_QUIC && z->ccs[0] && z->ccs[1] &&
-        (c->app_records[0] || c->app_records[1]))
-        established = 1; /* application data is read after both CCS: Zeek's first ciphertext record */
+    if (!established && c->transport != TSC_TRANSPORT_QUIC) {
+        /* application data records (no events without keys) */
+        int enc0 = z->ccs[0] || (past_tls12(c->version) && c->app_records[0]);
+        int enc1 = z->ccs[1] || (past_tls12(c->version) && c->app_records[1]);
+        if (enc0 && enc1 && (c->app_records[0] || c->app_records[1]))
+            established = 1;
+    }
     int path = !zk->to_dir;
 
     /* ---- x509.log: the certificates in the order they came ---- */
@@ -1040,8 +1065,10 @@ static void zeek_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
         log_flush(zk, LOG_X509, 0);
     }
 
-    /* ---- ssl.log ---- */
-    {
+    /* ---- ssl.log: a connection Zeek's SSL analyzer would have taken up
+     * (it starts on a hello; records alone, as in a capture that begins
+     * mid-connection, make no row) ---- */
+    if (c->saw_client_hello || c->saw_server_hello || c->sslv2) {
         struct tsc_buf *b = log_buf(zk, LOG_SSL);
         struct zrow r;
         row_open(&r, b, zk->json, LOG_SSL, zk->json && path);
