@@ -380,13 +380,24 @@ static void put_double(struct zrow *r, double v)
         W(tsc_buf_puts(r->b, t));
         return;
     }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(t, sizeof t, "%.*g", prec, v);
-        if (strtod(t, NULL) == v)
+    /* the fewest significant digits that read back, written in decimal
+     * notation ("3600.0", "1767225600.001") as rapidjson's Prettify does
+     * for the magnitudes of times and intervals */
+    int decimals = 6;
+    for (int prec = 0; prec <= 16; prec++) {
+        snprintf(t, sizeof t, "%.*e", prec, v);
+        if (strtod(t, NULL) == v) {
+            const char *e = strchr(t, 'e');
+            int exp = e ? (int)strtol(e + 1, NULL, 10) : 0;
+            decimals = prec - exp > 0 ? prec - exp : 0;
             break;
+        }
     }
+    if (decimals > 17)
+        decimals = 17;
+    snprintf(t, sizeof t, "%.*f", decimals, v);
     W(tsc_buf_puts(r->b, t));
-    if (!strpbrk(t, ".eEn"))
+    if (decimals == 0)
         W(tsc_buf_puts(r->b, ".0"));
 }
 
