@@ -105,6 +105,12 @@ add_test(NAME e2e/corpus_diff COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/corp
          --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --tlsscope $<TARGET_FILE:tlsscope>
          --known ${CMAKE_SOURCE_DIR}/tests/e2e/corpus_known_disagreements.tsv -j 2)
 set_tests_properties(e2e/corpus_diff PROPERTIES TIMEOUT 900)
+# --format zeek (issue 18) against Zeek's own ssl.log and x509.log baselines in
+# the corpus, field by field; each difference a line of tests/e2e/zeek_known.tsv.
+add_test(NAME e2e/zeek_diff COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/zeek_diff.py
+         --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --tlsscope $<TARGET_FILE:tlsscope>
+         --known ${CMAKE_SOURCE_DIR}/tests/e2e/zeek_known.tsv -j 2)
+set_tests_properties(e2e/zeek_diff PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 
 # The capture layer (issue 3): real captures transformed into what networks
 # do to them must read the same; a hole in a certificate; STARTTLS for seven

@@ -16,6 +16,8 @@ int tsc_verbose_sink_init(struct tsc_sink_impl *s);
 int tsc_json_sink_init(struct tsc_sink_impl *s);
 int tsc_summary_sink_init(struct tsc_sink_impl *s);
 int tsc_walkthrough_sink_init(struct tsc_sink_impl *s);
+int tsc_zeek_sink_init(struct tsc_sink_impl *s);
+int tsc_zeek_json_sink_init(struct tsc_sink_impl *s);
 
 static const struct tsc_format_row formats[] = {
     [TSC_FMT_TEXT] = {"text", "text", 0, "the four phases per connection (default)", TSC_FORMAT_COLOR,
@@ -27,6 +29,9 @@ static const struct tsc_format_row formats[] = {
     [TSC_FMT_SUMMARY] = {"summary", "summary", 0, "one line per connection", 0, tsc_summary_sink_init},
     [TSC_FMT_WALKTHROUGH] = {"walkthrough", NULL, 0, "the demo's guided tour of a handshake", TSC_FORMAT_HIDDEN,
                              tsc_walkthrough_sink_init},
+    {"zeek", NULL, 0, "Zeek's ssl, x509 and notice logs (docs/zeek.md)", TSC_FORMAT_LOGS, tsc_zeek_sink_init},
+    {"zeek-json", NULL, 0, "the same logs in Zeek's JSON form (docs/zeek.md)", TSC_FORMAT_LOGS,
+     tsc_zeek_json_sink_init},
 };
 
 #define N_FORMATS (sizeof formats / sizeof formats[0])
