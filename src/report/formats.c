@@ -16,6 +16,7 @@ int tsc_verbose_sink_init(struct tsc_sink_impl *s);
 int tsc_json_sink_init(struct tsc_sink_impl *s);
 int tsc_summary_sink_init(struct tsc_sink_impl *s);
 int tsc_walkthrough_sink_init(struct tsc_sink_impl *s);
+int tsc_ecs_sink_init(struct tsc_sink_impl *s);
 
 static const struct tsc_format_row formats[] = {
     [TSC_FMT_TEXT] = {"text", "text", 0, "the four phases per connection (default)", TSC_FORMAT_COLOR,
@@ -27,6 +28,8 @@ static const struct tsc_format_row formats[] = {
     [TSC_FMT_SUMMARY] = {"summary", "summary", 0, "one line per connection", 0, tsc_summary_sink_init},
     [TSC_FMT_WALKTHROUGH] = {"walkthrough", NULL, 0, "the demo's guided tour of a handshake", TSC_FORMAT_HIDDEN,
                              tsc_walkthrough_sink_init},
+    {"ecs", NULL, 0, "Elastic Common Schema 8.17: a JSON document per connection and per finding (docs/ecs.md)", 0,
+     tsc_ecs_sink_init},
 };
 
 #define N_FORMATS (sizeof formats / sizeof formats[0])
