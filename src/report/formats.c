@@ -28,7 +28,7 @@ static const struct tsc_format_row formats[] = {
     [TSC_FMT_SUMMARY] = {"summary", "summary", 0, "one line per connection", 0, tsc_summary_sink_init},
     [TSC_FMT_WALKTHROUGH] = {"walkthrough", NULL, 0, "the demo's guided tour of a handshake", TSC_FORMAT_HIDDEN,
                              tsc_walkthrough_sink_init},
-    {"ecs", NULL, 0, "Elastic Common Schema 8.17: a JSON document per connection and per finding (docs/ecs.md)", 0,
+    {"ecs", NULL, 0, "Elastic Common Schema 8.17 documents (docs/ecs.md)", 0,
      tsc_ecs_sink_init},
 };
 
