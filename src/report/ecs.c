@@ -562,14 +562,15 @@ static void ecs_event(void *ctx, const struct tsc_event *ev, const struct tsc_ms
             e->suites[i] = tsc_client_hello_suite_at(ch, i);
         e->n_suites = n;
     } else if (msg->type == TSC_HS_SERVER_HELLO) {
+        /* TLS 1.3: the server's KeyShareEntry names the group */
         const struct tsc_ext *ks = tsc_ext_find(&msg->u.sh.ext, TSC_EXT_KEY_SHARE);
-        if (!ks || ks->form != TSC_EXTF_U16 || !tsc_is_ok(ks->status))
+        if (!ks || !tsc_is_ok(ks->status) || ks->form != TSC_EXTF_KEY_SHARE || ks->u.key_share.stored < 1)
             return;
         struct econn *e = ec_of(data);
         if (!e || e->have_group)
             return;
         e->have_group = 1;
-        e->group = (uint16_t)ks->u.num;
+        e->group = ks->u.key_share.s[0].group;
     } else if (msg->type == TSC_HS_CERTIFICATE && ev->dir == TSC_C2S && ev->n_certs && ev->certs &&
                ev->certs[0] && (!ev->cert_status || tsc_is_ok(ev->cert_status[0]))) {
         struct econn *e = ec_of(data);

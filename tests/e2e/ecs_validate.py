@@ -19,7 +19,8 @@ Per document (one JSON object per line, UTF-8, no duplicate keys, no NaN):
     hashes and serial numbers in uppercase hex, as ECS asks.
 Per capture, against `tlsscope read --json` of the same capture: one event
 document per JSON connection, with the same client and server, SNI, JA3,
-JA3S, JA4, cipher, and one alert per finding, in the same order.
+JA3S, JA4, cipher, curve, ALPN, resumed/established, leaf certificate
+(SHA-256, serial, subject), and one alert per finding, in the same order.
 
 Every field of both lists must be written somewhere in the run, when the
 corpus is there (a field never written is a stale line, or a renderer that
@@ -279,6 +280,15 @@ def compare_json(ecs_docs, json_conns, errors):
             "tls.established": (tls.get("established"), jc.get("complete")),
             "tls.next_protocol": (tls.get("next_protocol"), (jc.get("alpn") or {}).get("selected") or None),
         }
+        # the key exchange's group: TLS 1.3's ServerHello key_share, else the
+        # ECDHE ServerKeyExchange's
+        curve = None
+        for x in sh.get("extensions") or []:
+            if x.get("name") == "key_share" and x.get("shares"):
+                curve = (x["shares"][0].get("group") or {}).get("name")
+        if curve is None:
+            curve = ((jc.get("server_key_exchange") or {}).get("group") or {}).get("name")
+        want["tls.curve"] = (tls.get("curve"), curve)
         for name, (got, exp) in want.items():
             # the hellos' fingerprints in --json are of the first hello that
             # decoded; a hello cut part way shows null there and may still

@@ -294,9 +294,28 @@ static void test_alerts(void **state)
     snprintf(rep.findings[0].detail, sizeof rep.findings[0].detail, "quote \" and \\x1b");
     rep.findings[1].rule = fatal;
 
+    /* TLS 1.3's group: the ServerHello's KeyShareEntry */
+    static struct tsc_hs_msg shm;
+    memset(&shm, 0, sizeof shm);
+    shm.type = TSC_HS_SERVER_HELLO;
+    shm.u.sh.ext.n = shm.u.sh.ext.stored = 1;
+    struct tsc_ext *ks = &shm.u.sh.ext.ext[0];
+    ks->type = TSC_EXT_KEY_SHARE;
+    ks->form = TSC_EXTF_KEY_SHARE;
+    ks->status = tsc_ok();
+    ks->u.key_share.n = ks->u.key_share.stored = 1;
+    ks->u.key_share.s[0].group = 0x001d;
+    struct tsc_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = TSC_EV_HANDSHAKE;
+    ev.dir = TSC_S2C;
+    ev.msg = &shm;
+    ev.status = tsc_ok();
+
     struct out o;
-    render(&c, &rep, NULL, 0, &o);
+    render(&c, &rep, &ev, 1, &o);
     assert_int_equal(check_clean(&o), 3);
+    has(&o, "\"curve\":\"x25519\"");
     has(&o, "\"network\":{\"transport\":\"udp\",\"iana_number\":\"17\",\"type\":\"ipv6\",\"protocol\":\"quic\"}");
     has(&o, "\"source\":{\"address\":\"::1\",\"ip\":\"::1\",\"port\":50000}");
     has(&o, "\"ja4\":\"q13d0310h3_55b375c5d22e_cd85d2d88918\"");
