@@ -254,3 +254,11 @@ add_test(NAME e2e/same_output COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/same
 set_tests_properties(e2e/same_output PROPERTIES FIXTURES_REQUIRED "captures;decrypt_captures;weak_captures"
                      SKIP_RETURN_CODE 77 TIMEOUT 1500)
 endif()
+
+# Elastic Common Schema (issue 18): every field of every `--format ecs`
+# document over the corpus and the golden captures checked against ECS 8.17's
+# types (tests/e2e/ecs_fields.tsv, from ecs_flat.yml) and the custom list,
+# and each capture's documents against its --json.
+add_test(NAME e2e/ecs_validate COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/ecs_validate.py
+         --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus -j 2 ${TSC_GOLDEN_CAPTURES})
+set_tests_properties(e2e/ecs_validate PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900)

@@ -18,6 +18,7 @@ int tsc_summary_sink_init(struct tsc_sink_impl *s);
 int tsc_walkthrough_sink_init(struct tsc_sink_impl *s);
 int tsc_zeek_sink_init(struct tsc_sink_impl *s);
 int tsc_zeek_json_sink_init(struct tsc_sink_impl *s);
+int tsc_ecs_sink_init(struct tsc_sink_impl *s);
 
 static const struct tsc_format_row formats[] = {
     [TSC_FMT_TEXT] = {"text", "text", 0, "the four phases per connection (default)", TSC_FORMAT_COLOR,
@@ -32,6 +33,7 @@ static const struct tsc_format_row formats[] = {
     {"zeek", NULL, 0, "Zeek's ssl, x509 and notice logs (docs/zeek.md)", TSC_FORMAT_LOGS, tsc_zeek_sink_init},
     {"zeek-json", NULL, 0, "the same logs in Zeek's JSON form (docs/zeek.md)", TSC_FORMAT_LOGS,
      tsc_zeek_json_sink_init},
+    {"ecs", NULL, 0, "Elastic Common Schema 8.17 documents (docs/ecs.md)", 0, tsc_ecs_sink_init},
 };
 
 #define N_FORMATS (sizeof formats / sizeof formats[0])
