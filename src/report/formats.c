@@ -19,6 +19,7 @@ int tsc_walkthrough_sink_init(struct tsc_sink_impl *s);
 int tsc_zeek_sink_init(struct tsc_sink_impl *s);
 int tsc_zeek_json_sink_init(struct tsc_sink_impl *s);
 int tsc_ecs_sink_init(struct tsc_sink_impl *s);
+int tsc_eve_sink_init(struct tsc_sink_impl *s);
 
 static const struct tsc_format_row formats[] = {
     [TSC_FMT_TEXT] = {"text", "text", 0, "the four phases per connection (default)", TSC_FORMAT_COLOR,
@@ -34,6 +35,7 @@ static const struct tsc_format_row formats[] = {
     {"zeek-json", NULL, 0, "the same logs in Zeek's JSON form (docs/zeek.md)", TSC_FORMAT_LOGS,
      tsc_zeek_json_sink_init},
     {"ecs", NULL, 0, "Elastic Common Schema 8.17 documents (docs/ecs.md)", 0, tsc_ecs_sink_init},
+    {"eve", NULL, 0, "Suricata EVE JSON: tls events, alerts (docs/eve.md)", 0, tsc_eve_sink_init},
 };
 
 #define N_FORMATS (sizeof formats / sizeof formats[0])
