@@ -262,3 +262,9 @@ endif()
 add_test(NAME e2e/ecs_validate COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/ecs_validate.py
          --tlsscope $<TARGET_FILE:tlsscope> --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus -j 2 ${TSC_GOLDEN_CAPTURES})
 set_tests_properties(e2e/ecs_validate PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900)
+# Suricata EVE (issue 18): --format eve against the tls-event checks of the
+# corpus's suricata-verify tests (reviewed disagreements:
+# tests/e2e/eve_known.tsv); skips when ../shared is absent.
+add_test(NAME e2e/eve_diff COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/eve_diff.py
+         --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --tlsscope $<TARGET_FILE:tlsscope> -j 2)
+set_tests_properties(e2e/eve_diff PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)

@@ -32,6 +32,7 @@ struct econn {
     char *ja3;                /* the JA3 string of the hello whose MD5 is ja3_md5 */
     char ja3s_md5[TSC_FP_MD5_HEX];
     char *ja3s;
+    uint16_t sh_legacy;       /* the first ServerHello's legacy_version */
     struct tsc_buf client;    /* the client certificate's fields, rendered (`"subject":...`) */
     uint8_t have_client;
 };
@@ -231,6 +232,12 @@ static void eve_dn(struct tsc_buf *b, const struct tsc_x509_summary *s, int issu
         } else if (i) {
             W(tsc_buf_puts(&t, ", "));
         }
+        /* x509-parser, which Suricata names with, says Email where
+         * OpenSSL says emailAddress; the other usual names agree */
+        if (strncmp(a, "emailAddress=", 13) == 0) {
+            W(tsc_buf_puts(&t, "Email"));
+            a += 12;
+        }
         W(tsc_buf_puts(&t, a));
     }
     W(tsc_json_str(b, t.data, t.len, NULL));
@@ -333,6 +340,8 @@ static void eve_event(void *ctx, const struct tsc_event *ev, const struct tsc_ms
         memcpy(e->ja3s_md5, f->sh.ja3s_md5, sizeof e->ja3s_md5);
         e->ja3s = dup_str(f->sh.ja3s);
     }
+    if (m->type == TSC_HS_SERVER_HELLO && !e->sh_legacy)
+        e->sh_legacy = m->u.sh.legacy_version;
     /* the client's certificate: Suricata's "client" object */
     if (m->type == TSC_HS_CERTIFICATE && ev->dir == TSC_C2S && !e->have_client && ev->n_certs &&
         tsc_is_ok(ev->cert_status[0])) {
@@ -458,6 +467,10 @@ static void eve_tls_fields(struct tsc_buf *b, const struct tsc_conn *c, const st
     char v[24];
     /* the server's version; the client's without a ServerHello (as Suricata 8) */
     eve_version(c->version ? c->version : c->client_version, v);
+    /* TLS 1.3 drafts 1 to 15 put 0x0304 in the ServerHello's version
+     * itself, which Suricata names so (the RFC's goes in supported_versions) */
+    if (c->version == 0x0304 && e && e->sh_legacy == 0x0304)
+        snprintf(v, sizeof v, "TLS 1.3 draft-<16");
     ekey(b, &first, "version");
     W(tsc_json_cstr(b, v));
     if (s)
