@@ -12,6 +12,7 @@
  * report; what the event needs of a message (the JA3 and JA3S strings, the
  * client certificate, when the handshake ended) is kept as its event goes by.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,34 @@ static void eve_dn(struct tsc_buf *b, const struct tsc_x509_summary *s, int issu
     tsc_buf_free(&t);
 }
 
+/* A subjectAltName entry as Suricata 8 writes it: DNS names and URIs as
+ * they are, an address as the list of its bytes ("[10, 0, 0, 1]", Rust's
+ * debug form); other kinds as the summary has them ("email:a@b"). */
+static void eve_san(struct tsc_buf *b, const char *san)
+{
+    if (strncmp(san, "DNS:", 4) == 0 || strncmp(san, "URI:", 4) == 0) {
+        W(tsc_json_cstr(b, san + 4));
+        return;
+    }
+    uint8_t a[16];
+    int n = 0;
+    if (strncmp(san, "IP:", 3) == 0) {
+        if (inet_pton(AF_INET, san + 3, a) == 1)
+            n = 4;
+        else if (inet_pton(AF_INET6, san + 3, a) == 1)
+            n = 16;
+    }
+    if (!n) {
+        W(tsc_json_cstr(b, san));
+        return;
+    }
+    W(tsc_buf_putc(b, '"'));
+    W(tsc_buf_putc(b, '['));
+    for (int i = 0; i < n; i++)
+        W(tsc_buf_printf(b, i ? ", %u" : "%u", a[i]));
+    W(tsc_buf_puts(b, "]\""));
+}
+
 /* A key and a JSON string: `,"key":"..."` (first: no comma). */
 static void ekey(struct tsc_buf *b, int *first, const char *key)
 {
@@ -431,17 +460,14 @@ static void eve_tls_fields(struct tsc_buf *b, const struct tsc_conn *c, const st
     if (s) {
         eve_cert_names(b, &first, s);
         if (s->san_count) {
-            /* Suricata lists the DNS names (x509-parser's GeneralName::DNSName) */
             int any = 0;
             const char *san;
             for (unsigned i = 0; (san = tsc_x509_san_at(s, i)) != NULL; i++) {
-                if (strncmp(san, "DNS:", 4) != 0)
-                    continue;
                 if (!any)
                     ekey(b, &first, "subjectaltname"), W(tsc_buf_putc(b, '['));
                 else
                     W(tsc_buf_putc(b, ','));
-                W(tsc_json_cstr(b, san + 4));
+                eve_san(b, san);
                 any = 1;
             }
             if (any)

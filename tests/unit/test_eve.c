@@ -96,6 +96,9 @@ static void run(const struct spec *sp, char *out, size_t n)
     pack(s->issuer_rdns, sizeof s->issuer_rdns, &s->issuer_rdns_n, issuer, 4);
     snprintf(s->serial, sizeof s->serial, "%s", sp->serial);
     snprintf(s->sha1, sizeof s->sha1, "3a0b3b23152c445c27ac6a0c41d6fa74afb4095b");
+    static const char sans[] = "DNS:a.example\0IP:10.0.0.1\0URI:https://x/\0email:a@b";
+    memcpy(s->san_buf, sans, sizeof sans);
+    s->san_count = 4;
     s->not_before_epoch = -86400;        /* 1969-12-31T00:00:00 */
     s->not_after_epoch = 2177367003;     /* 2038-12-31T00:10:03 */
     c->certs = malloc(sizeof *c->certs);
@@ -171,6 +174,8 @@ static void test_suricata_spellings(void **state)
     assert_null(strstr(out, "in_iface"));
     assert_non_null(strstr(out, "\"tls\":{\"subject\":\"C=FR, ST=IDF, CN=SELKS\","
                                 "\"issuerdn\":\"C=US, O=Example CA + OU=Issuing, Email=ca@example.com\""));
+    assert_non_null(strstr(out, "\"subjectaltname\":[\"a.example\",\"[10, 0, 0, 1]\",\"https://x/\","
+                                "\"email:a@b\"]"));
     assert_non_null(strstr(out, "\"serial\":\"00:97:E6:47:09:8E:EA:C9:B4\""));
     assert_non_null(strstr(out, "\"fingerprint\":\"3a:0b:3b:23:15:2c:44:5c:27:ac:6a:0c:41:d6:fa:74:af:b4:09:5b\""));
     assert_non_null(strstr(out, "\"sni\":\"example.com\",\"version\":\"TLSv1\","
