@@ -272,7 +272,8 @@ static void demo_usage(FILE *f)
           "      --dir DIR   where demo.pcap and demo.keys go (created when missing)\n"
           "      --pcapng FILE  also write the handshake as a pcapng with its secrets\n"
           "                  inside (a Decryption Secrets Block): Wireshark and tshark\n"
-          "                  decrypt it with no key log option\n",
+          "                  decrypt it with no key log option\n"
+          "  -h, --help      this text\n",
           f);
 }
 

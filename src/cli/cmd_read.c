@@ -188,6 +188,8 @@ int tsc_cmd_read(int argc, char **argv)
     static const struct option opts[] = {
         TSC_CLI_COMMON_LONGOPTS,
         TSC_CLI_DECRYPT_LONGOPTS,
+        {"progress", no_argument, NULL, TSC_OPT_PROGRESS}, /* read only: capture, client, server have no file size */
+        {"no-progress", no_argument, NULL, TSC_OPT_NO_PROGRESS},
         {"reader", required_argument, NULL, TSC_OPT_FIRST_OWN},
         {"jobs", required_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},

@@ -17,7 +17,9 @@ int tsc_cmd_rules(int argc, char **argv)
             json = 1;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             printf("usage: tlsscope rules [--json]\n\nThe rules behind findings: id, severity, title, "
-                   "explanation and reference.\n");
+                   "explanation and reference.\n\n"
+                   "      --json      one JSON object per rule (JSON Lines)\n"
+                   "  -h, --help      this text\n");
             return TSC_EXIT_OK;
         } else {
             fprintf(stderr, "tlsscope: rules: unknown argument '%s'\n", argv[i]);

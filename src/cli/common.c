@@ -20,6 +20,7 @@
 static const char common_options_help[] =
     "options:\n"
     "      --color WHEN      auto (default: only on a terminal), always, never\n"
+    "                        (also spelt --colour)\n"
     "      --max-flows N     flows tracked at once (default 1048576)\n"
     "      --max-memory N    memory for flows and buffered segments (default 1G;\n"
     "                        K, M, G suffixes); the least recently active flows\n"

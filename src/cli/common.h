@@ -56,7 +56,9 @@ enum {
 };
 
 /* The output formats' options (--text, -v/--verbose, --json, --summary) are
- * not here: they come from the format table, through tsc_cli_getopt_init. */
+ * not here: they come from the format table, through tsc_cli_getopt_init.
+ * Every option a table accepts is documented in the command's --help, its
+ * man page (docs/man/) and the README (tests/e2e/options_documented.py). */
 #define TSC_CLI_COMMON_LONGOPTS                                               \
     {"color", required_argument, NULL, TSC_OPT_COLOR},                        \
         {"colour", required_argument, NULL, TSC_OPT_COLOR},                   \
@@ -64,8 +66,6 @@ enum {
         {"flow-buffer", required_argument, NULL, TSC_OPT_FLOW_BUFFER},        \
         {"max-memory", required_argument, NULL, TSC_OPT_MAX_MEMORY},          \
         {"idle-timeout", required_argument, NULL, TSC_OPT_IDLE_TIMEOUT},      \
-        {"progress", no_argument, NULL, TSC_OPT_PROGRESS},                    \
-        {"no-progress", no_argument, NULL, TSC_OPT_NO_PROGRESS},              \
         {"fail-on", required_argument, NULL, TSC_OPT_FAIL_ON},                \
         {"format", required_argument, NULL, TSC_OPT_FORMAT_NAME},             \
         {"output-dir", required_argument, NULL, TSC_OPT_OUTPUT_DIR},          \

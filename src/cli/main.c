@@ -19,8 +19,8 @@ static void usage(FILE *f)
           "  server           a TLS or DTLS (--dtls) server showing each client's handshake\n"
           "  demo             a client and server on the loopback, their handshake explained\n"
           "  rules            the rules behind findings (weak choices flagged)\n"
-          "  help [COMMAND]   this text, or a command's own help\n"
-          "  version          print the version\n"
+          "  help [COMMAND]   this text (also -h, --help), or a command's own help\n"
+          "  version          print the version (also --version)\n"
           "\n"
           "'tlsscope COMMAND --help' lists the options of a command.\n",
           f);
