@@ -1,6 +1,9 @@
 # tlsscope: `make` builds build/tlsscope, `make test` builds and runs every
 # test (plain and ASan+UBSan builds), `make demo` records a real handshake and
 # shows it. Each installs the Debian packages it needs first.
+# `make install` puts the command, its man pages and shell completions under
+# PREFIX (default /usr/local; DESTDIR for staging, GNU style); `make
+# uninstall` with the same PREFIX and DESTDIR removes exactly that.
 
 BUILD ?= build
 SAN_BUILD ?= build-asan
@@ -9,7 +12,12 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps test test-plain test-asan demo clean check-banned check-layers fuzz
+PREFIX ?= /usr/local
+DESTDIR ?=
+# CMake install components (cli; empty: all of them)
+COMPONENTS ?=
+
+.PHONY: all deps test test-plain test-asan demo clean check-banned check-layers fuzz install uninstall
 
 all: deps $(BUILD)/tlsscope
 
@@ -35,6 +43,19 @@ test-asan: $(SAN_BUILD)/Makefile
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
+
+# Builds first, as GNU's install depends on all; a build directory that is
+# already configured keeps its own configuration (the tests install the ASan
+# build too), a missing one is configured as `make` does.
+install: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+	@DESTDIR="$(DESTDIR)" sh scripts/install.sh install "$(BUILD)" "$(PREFIX)" $(COMPONENTS)
+
+uninstall:
+	@DESTDIR="$(DESTDIR)" sh scripts/install.sh uninstall "$(BUILD)" "$(PREFIX)"
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
 check-banned:
 	@sh scripts/check_banned.sh
