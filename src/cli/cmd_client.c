@@ -71,7 +71,8 @@ static void client_usage(FILE *f)
             "%s"
             "\n"
             "exit status: 0 the handshake completed (and the certificate verified, unless\n"
-            "-k), 1 it did not (the reason on stderr), 2 usage error.\n",
+            "-k), 1 it did not (the reason on stderr), 2 usage error, 3 a finding at or\n"
+            "above --fail-on.\n",
             tsc_cli_common_help());
 }
 
