@@ -14,8 +14,11 @@ FUZZ_SECONDS ?= 60
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-# CMake install components (cli; empty: all of them)
+# CMake install components (cli; empty: all of them), and the CMake targets
+# they install, built first (not the tests: a no-op build of everything
+# costs seconds)
 COMPONENTS ?=
+INSTALL_TARGETS ?= tlsscope
 
 .PHONY: all deps test test-plain test-asan demo clean check-banned check-layers fuzz install uninstall
 
@@ -44,11 +47,12 @@ test-asan: $(SAN_BUILD)/Makefile
 	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
 
-# Builds first, as GNU's install depends on all; a build directory that is
-# already configured keeps its own configuration (the tests install the ASan
-# build too), a missing one is configured as `make` does.
+# Builds what it installs first, as GNU's install depends on all; a build
+# directory that is already configured keeps its own configuration (the
+# tests install the ASan build too), a missing one is configured as `make`
+# does.
 install: $(BUILD)/CMakeCache.txt
-	cmake --build $(BUILD) -j $(JOBS)
+	cmake --build $(BUILD) -j $(JOBS) --target $(INSTALL_TARGETS)
 	@DESTDIR="$(DESTDIR)" sh scripts/install.sh install "$(BUILD)" "$(PREFIX)" $(COMPONENTS)
 
 uninstall:

@@ -10,11 +10,14 @@
 # DESTDIR comes from the environment (may be empty). COMPONENTs: the CMake
 # install components (cli; lib and dev once libtlsscope installs); none: all.
 #
-# What install wrote is BUILD/install_manifest.txt (CMake's own list, one
-# path a line, DESTDIR included). The directories it created are in
-# BUILD/install_dirs.txt: before the real install, the same rules are run
-# into a scratch directory to learn the paths, and every directory on them
-# that does not exist yet is recorded.
+# What install wrote is kept per destination, $DESTDIR$PREFIX, in
+# BUILD/installed/KEY/ (KEY: a checksum of that path, which is in its file
+# `root`): install_manifest.txt, CMake's list of the files with DESTDIR put
+# in front, and install_dirs.txt, the directories the install created. So
+# an install to a staging DESTDIR (as the tests make) does not lose the
+# record of a real one from the same build. To learn the directories, the
+# same rules first run into a scratch directory, and every directory on the
+# paths that does not exist yet is recorded.
 set -eu
 
 die() { echo "tlsscope: $*" >&2; exit 1; }
@@ -28,8 +31,9 @@ case $DESTDIR in /* | "") ;; *) DESTDIR=$(pwd)/$DESTDIR ;; esac
 prefix=${prefix%/}
 DESTDIR=${DESTDIR%/}
 root=$DESTDIR$prefix
-manifest=$build/install_manifest.txt
-dirs=$build/install_dirs.txt
+state=$build/installed/$(printf '%s' "$root" | cksum | cut -d' ' -f1)
+manifest=$state/install_manifest.txt
+dirs=$state/install_dirs.txt
 
 # cmake --install for the components asked for (all when none), into
 # DESTDIR $1; the paths it wrote, DESTDIR included, go to $2. (CMake's
@@ -58,6 +62,8 @@ run_install() {
 
 do_install() {
     [ -f "$build/CMakeCache.txt" ] || die "$build is not a configured build directory: run make first"
+    mkdir -p "$state"
+    printf '%s\n' "$root" >"$state/root"
     stage=$(mktemp -d)
     trap 'rm -rf "$stage"' EXIT
     # the paths, learned in the scratch directory
@@ -88,11 +94,11 @@ do_install() {
 }
 
 do_uninstall() {
-    [ -f "$manifest" ] || die "$manifest: no record of an install (make install writes it)"
+    [ -f "$manifest" ] || die "no record of an install to $root in $build/installed (give make uninstall the PREFIX and DESTDIR of the install)"
     while IFS= read -r f; do
         case $f in
         "$root"/*) ;;
-        *) die "the last make install wrote $f, not under $root: give make uninstall the PREFIX and DESTDIR of that install" ;;
+        *) die "$manifest lists $f, not under $root" ;;
         esac
     done <"$manifest"
     while IFS= read -r f; do
@@ -111,9 +117,9 @@ do_uninstall() {
                 echo "removed $d/"
             fi
         done
-        rm -f "$dirs"
     fi
-    rm -f "$manifest"
+    rm -f "$manifest" "$dirs" "$state/root"
+    rmdir "$state" "$build/installed" 2>/dev/null || true
 }
 
 case $action in
