@@ -280,3 +280,15 @@ add_test(NAME e2e/eve_diff COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/eve_dif
          --corpus ${CMAKE_SOURCE_DIR}/../shared/corpus --tlsscope $<TARGET_FILE:tlsscope> -j 2)
 set_tests_properties(e2e/eve_diff PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 endif()
+
+# Issue 21: installing. The options each parser in src/cli/ takes (read from
+# the source and from --help) documented in --help, the man pages, the README
+# tables and both completions, with a self-test on fake pages
+# (tests/e2e/options_documented.py); the completions run as bash and a real
+# zsh run them (tests/e2e/completion.py); make install / make uninstall into
+# a DESTDIR with this build (tests/e2e/install.sh).
+add_test(NAME e2e/options_documented COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/options_documented.py
+         --tlsscope $<TARGET_FILE:tlsscope> --source ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e/completion COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/completion.py --source ${CMAKE_SOURCE_DIR})
+add_test(NAME e2e/install COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/install.sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+set_tests_properties(e2e/options_documented e2e/completion e2e/install PROPERTIES TIMEOUT 300)
