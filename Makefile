@@ -1,8 +1,8 @@
 # tlsscope: `make` builds build/tlsscope, `make test` builds and runs every
 # test (plain and ASan+UBSan builds), `make demo` records a real handshake and
 # shows it. Each installs the Debian packages it needs first.
-# `make install` puts the command, its man pages and shell completions under
-# PREFIX (default /usr/local; DESTDIR for staging, GNU style); `make
+# `make install` puts the command, its man pages and shell completions, and
+# libtlsscope (the shared library, its header, libtlsscope.pc) under PREFIX (default /usr/local; DESTDIR for staging, GNU style); `make
 # uninstall` with the same PREFIX and DESTDIR removes exactly that.
 
 BUILD ?= build
@@ -14,11 +14,11 @@ FUZZ_SECONDS ?= 60
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-# CMake install components (cli; empty: all of them), and the CMake targets
-# they install, built first (not the tests: a no-op build of everything
-# costs seconds)
+# CMake install components (cli, library, development; empty: all of them),
+# and the CMake targets they install, built first (not the tests: a no-op
+# build of everything costs seconds)
 COMPONENTS ?=
-INSTALL_TARGETS ?= tlsscope
+INSTALL_TARGETS ?= tlsscope tlsscope_shared
 
 .PHONY: all deps test test-plain test-asan demo clean check-banned check-layers fuzz install uninstall
 

@@ -8,12 +8,13 @@
 #   scripts/install.sh uninstall BUILD PREFIX
 #
 # DESTDIR comes from the environment (may be empty). COMPONENTs: the CMake
-# install components (cli; lib and dev once libtlsscope installs); none: all.
+# install components (cli, library, development); none: all.
 #
 # What install wrote is kept per destination, $DESTDIR$PREFIX, in
 # BUILD/installed/KEY/ (KEY: a checksum of that path, which is in its file
-# `root`): install_manifest.txt, CMake's list of the files with DESTDIR put
-# in front, and install_dirs.txt, the directories the install created. So
+# `root`): install_manifest.txt, CMake's lists of the files with DESTDIR put
+# in front (of every install there: components installed one after another
+# add up), and install_dirs.txt, the directories the installs created. So
 # an install to a staging DESTDIR (as the tests make) does not lose the
 # record of a real one from the same build. To learn the directories, the
 # same rules first run into a scratch directory, and every directory on the
@@ -83,14 +84,17 @@ do_install() {
     [ ! -f "$dirs" ] || cat "$dirs" >>"$created"
     sort -u "$created" >"$dirs"
     rm -f "$created"
-    # written before the real install too, so that a failed one can be undone
-    awk -v p="$DESTDIR" '{ print p $0 }' "$stage/rel" >"$manifest"
-    rm -f "$stage/rel"
-    run_install "$DESTDIR" "$manifest.new" "$@"
-    mv "$manifest.new" "$manifest"
+    # added to what earlier installs to the same place wrote (one component
+    # after another), before the real install too, so that a failed one can
+    # be undone
+    [ -f "$manifest" ] || : >"$manifest"
+    awk -v p="$DESTDIR" '{ print p $0 }' "$stage/rel" | cat "$manifest" - | sort -u >"$stage/before"
+    cp "$stage/before" "$manifest"
+    run_install "$DESTDIR" "$stage/now" "$@"
+    cat "$stage/before" "$stage/now" | sort -u >"$manifest"
     while IFS= read -r f; do
         echo "installed $f"
-    done <"$manifest"
+    done <"$stage/now"
 }
 
 do_uninstall() {

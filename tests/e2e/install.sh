@@ -41,19 +41,28 @@ fi
 root=$dest/usr/local
 pages=()
 for p in "$src"/docs/man/*.1; do pages+=("$(basename "$p")"); done
-want=(bin/tlsscope share/bash-completion/completions/tlsscope share/zsh/site-functions/_tlsscope)
+libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt")
+version=$("$build/tlsscope" version | cut -d' ' -f2)
+want=(bin/tlsscope share/bash-completion/completions/tlsscope share/zsh/site-functions/_tlsscope
+    include/tlsscope/tlsscope.h "$libdir/libtlsscope.so" "$libdir/libtlsscope.so.0" "$libdir/libtlsscope.so.$version"
+    "$libdir/pkgconfig/libtlsscope.pc")
 for p in "${pages[@]}"; do want+=("share/man/man1/$p"); done
 for cmd in read capture client server demo rules; do
     [[ " ${pages[*]} " == *" tlsscope-$cmd.1 "* ]] || bad "docs/man has tlsscope-$cmd.1"
 done
 for f in "${want[@]}"; do
-    check "installed $f" test -f "$root/$f"
+    check "installed $f" test -e "$root/$f"
 done
-check "the installed tlsscope is executable and runs" test "$("$root/bin/tlsscope" version)" = "tlsscope $("$build/tlsscope" version | cut -d' ' -f2)"
-# exactly these files, nothing else
-got=$(cd "$dest" && find . -type f | sed 's|^\./usr/local/||' | sort)
-check "nothing installed beyond the binary, the pages and the completions" \
+check "the installed tlsscope is executable and runs" test "$("$root/bin/tlsscope" version)" = "tlsscope $version"
+# exactly these files (and links), nothing else
+got=$(cd "$dest" && find . ! -type d | sed 's|^\./usr/local/||' | sort)
+check "nothing installed beyond the binary, pages, completions and libtlsscope" \
     test "$got" = "$(printf '%s\n' "${want[@]}" | sort)"
+out=$(PKG_CONFIG_PATH=$root/$libdir/pkgconfig PKG_CONFIG_SYSROOT_DIR= pkg-config --cflags --libs libtlsscope 2>&1)
+inc=$(sed -n 's/.*-I\([^ ]*\).*/\1/p' <<<"$out")
+libs=$(sed -n 's/.*-L\([^ ]*\).*/\1/p' <<<"$out")
+check "pkg-config --cflags --libs libtlsscope: the installed header and library ($out)" \
+    test -f "$inc/tlsscope/tlsscope.h" -a -e "$libs/libtlsscope.so" -a "$(cd "$inc" 2>/dev/null && pwd -P)" = "$(cd "$root/include" && pwd -P)"
 
 # ---- the pages: lint clean, rendered, found through MANPATH
 for p in "${pages[@]}"; do
@@ -105,11 +114,14 @@ mk uninstall DESTDIR="$dest" PREFIX=/opt/tls >/dev/null 2>&1
 after=$(cd "$dest" && find . | sort)
 check "uninstall leaves exactly what was there before (other.1, bin/, man1/)" test "$before" = "$after"
 
-# ---- a component by name (cli is all there is for now), into a DESTDIR
-# that does not exist yet: uninstall removes it too
+# ---- components by name, into a DESTDIR that does not exist yet:
+# uninstall removes it too
 dest=$tmp/new/comp
 mk install DESTDIR="$dest" PREFIX=/usr COMPONENTS=cli >/dev/null 2>&1
 check "make install COMPONENTS=cli PREFIX=/usr" test -f "$dest/usr/share/man/man1/tlsscope.1"
+check "... installs no library" test -z "$(find "$dest" -name 'libtlsscope*')"
+mk install DESTDIR="$dest" PREFIX=/usr COMPONENTS="library development" >/dev/null 2>&1
+check "then COMPONENTS=\"library development\": the header too" test -f "$dest/usr/include/tlsscope/tlsscope.h"
 mk uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
 check "... and its uninstall removes the DESTDIR it created" test ! -e "$tmp/new"
 check "no install record is left in the build directory" test ! -e "$build/installed"
