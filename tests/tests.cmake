@@ -292,3 +292,6 @@ add_test(NAME e2e/options_documented COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e
 add_test(NAME e2e/completion COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/completion.py --source ${CMAKE_SOURCE_DIR})
 add_test(NAME e2e/install COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/install.sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR})
 set_tests_properties(e2e/options_documented e2e/completion e2e/install PROPERTIES TIMEOUT 300)
+# cmake --install writes its manifests into the build directory: one install
+# test at a time
+set_tests_properties(e2e/install e2e/library PROPERTIES RESOURCE_LOCK cmake_install_manifest)
