@@ -10,7 +10,7 @@
 # added there fails that test until it is added here.
 
 _tlsscope_commands="read capture client server demo rules help version"
-_tlsscope_formats="text verbose json summary"
+_tlsscope_formats="text verbose json summary zeek zeek-json ecs eve"
 _tlsscope_format_opts="--text -v --verbose --json --summary --format --output-dir"
 _tlsscope_common_opts="--color --colour --max-flows --max-memory --flow-buffer --idle-timeout --fail-on -q --quiet -h --help"
 _tlsscope_decrypt_opts="--keylog --rsa-key --data --export-streams"
