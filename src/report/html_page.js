@@ -470,9 +470,15 @@
         var t0 = null, i;
         for (i = 0; i < items.length; i++) if (items[i].t !== null && (t0 === null || items[i].t < t0)) t0 = items[i].t;
         /* the phases as bands */
+        /* a row without a phase (a gap, the application data) joins the band it sits in */
+        var phaseAt = function (k) {
+            for (var j = k; j >= 0; j--) if (items[j].m) return items[j].m.phase;
+            for (j = k; j < items.length; j++) if (items[j].m) return items[j].m.phase;
+            return 4;
+        };
         var bands = [], cur = null;
         for (i = 0; i < items.length; i++) {
-            var p = items[i].m ? items[i].m.phase : (cur ? cur.p : 4);
+            var p = phaseAt(i);
             if (!cur || cur.p !== p) { cur = {p: p, from: i, to: i}; bands.push(cur); } else cur.to = i;
         }
         bands.forEach(function (b) {
@@ -505,7 +511,7 @@
                 var ty = y - 26;
                 svg.appendChild(sv('g', {'class': 'turn'}, [
                     sv('line', {x1: x1 - 40, x2: x1 + 40, y1: ty, y2: ty}),
-                    sv('text', {x: c2s ? x1 - 44 : x1 + 44, y: ty + 4, 'text-anchor': c2s ? 'end' : 'start'},
+                    sv('text', {x: c2s ? x1 - 44 : x1 + 44, y: ty - 4, 'text-anchor': c2s ? 'end' : 'start'},
                        [(c2s ? 'client' : 'server') + ' encrypts from here'])]));
             }
             if (it.kind === 'gap' || it.kind === 'error') {
@@ -516,7 +522,7 @@
                     sv('polyline', {points: zig.join(' ')}),
                     sv('text', {x: mid, y: y, 'text-anchor': 'middle'},
                        [g.kind === 'gap' ? 'Gap: ' + g.missing + ' bytes from the ' + (c2s ? 'client' : 'server') +
-                                           ' missing in the capture'
+                                           ' missing (' + g.reason + ')'
                                          : g.kind + ' (' + (c2s ? 'client' : 'server') + '): ' + g.reason]),
                     sv('title', null, [g.reason || ''])]));
                 return;

@@ -415,6 +415,35 @@ def check_many(b, tlsscope, work, tmp, n):
     b.screenshot("many.png")
 
 
+def check_golden(b, tlsscope, work, captures):
+    """Every golden capture in one page (TLS, DTLS, QUIC, gaps, alerts,
+    malformed messages; with their key logs): each connection draws with no error."""
+    html = os.path.join(work, "golden.html")
+    files = sorted(os.path.join(captures, f) for f in os.listdir(captures) if f.endswith((".pcap", ".pcapng")))
+    keys = os.path.join(work, "golden.keys")  # the key logs beside them, as one
+    with open(keys, "w") as out:
+        for f in files:
+            k = os.path.splitext(f)[0] + ".keys"
+            if os.path.exists(k):
+                with open(k) as kf:
+                    out.write(kf.read().rstrip("\n") + "\n")
+    cmd = [tlsscope, "read", "-q", "--summary", "--keylog", keys, "--html", html]
+    r = subprocess.run(cmd + files, capture_output=True, text=True)
+    if not check(os.path.exists(html), "golden: %d captures read into one page" % len(files)):
+        print(r.stderr[-500:])
+        return
+    check(b.open(html), "golden: page ready")
+    keys = b.js("return Array.prototype.map.call(document.querySelectorAll('script.tsc-conn'),"
+                " function (s) { return s.id.slice(6); })")
+    drawn = 0
+    for k in keys:
+        b.js("location.hash = '#c=' + arguments[0]", k)
+        if b.js("return !!document.getElementById('ladder') && document.getElementById('detail-h').textContent.length > 0"):
+            drawn += 1
+    check(drawn == len(keys) and keys, "golden: all %d connections drawn (%d)" % (len(keys), drawn))
+    no_errors(b, "golden")
+
+
 def check_corpus(b, tlsscope, work, corpus):
     pcap = os.path.join(corpus, "PcapPlusPlus/Tests/ExamplesTest/pcap_examples/tls2.pcap")
     if not os.path.exists(pcap):
@@ -495,6 +524,8 @@ def main():
             check_demo(b, a.tlsscope, a.artifacts)
             check_hostile(b, a.tlsscope, a.artifacts, tmp)
             check_many(b, a.tlsscope, a.artifacts, tmp, a.many)
+            check_golden(b, a.tlsscope, a.artifacts, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                   "..", "golden", "captures"))
             if a.corpus and os.path.isdir(a.corpus):
                 check_corpus(b, a.tlsscope, a.artifacts, a.corpus)
             else:
