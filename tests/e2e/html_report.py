@@ -339,6 +339,12 @@ def check_demo(b, tlsscope, work):
         txt = b.js("return document.getElementById('fields').textContent")
         check("subject" in txt and "not_after" in txt, "demo: Enter on the Certificate shows the chain's fields")
     b.screenshot("demo.png")
+    # printing: WebDriver's print (chromium's print-to-PDF, @media print applied)
+    pdf = base64.b64decode(b.s("POST", "/print", {"background": False}))
+    with open(os.path.join(work, "demo.pdf"), "wb") as f:
+        f.write(pdf)
+    check(pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") + pdf.count(b"/Type/Page") >= 1,
+          "demo: prints (demo.pdf, %d bytes)" % len(pdf))
 
 
 def check_hostile(b, tlsscope, work, tmp):
