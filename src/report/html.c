@@ -190,20 +190,20 @@ static void put_row(struct tsc_buf *b, const struct tsc_conn *c, const struct ts
     W(tsc_buf_printf(b, "],\"ok\":%d,\"al\":%u,\"d\":%d}", c->complete ? 1 : 0, c->n_alerts_total, detail));
 }
 
-/* The JSON renderer's object of this connection, taken from where it wrote it. */
+/* The JSON renderer's object of this connection, taken from where it wrote
+ * it: its output block, and before that, for a connection whose object
+ * outgrew the block, the memory stream it flushed the block to. */
 static void take_json(struct html *h, struct tsc_buf *out)
 {
-    tsc_report_out_flush(&h->json, 1);
-    if (h->jspill && fflush(h->jspill) == 0 && h->spill_len) {
+    if (fflush(h->jspill) == 0 && h->spill_len) {
         W(tsc_buf_append(out, h->spill_buf, h->spill_len));
-        /* a fresh stream for the next big connection */
-        fclose(h->jspill);
-        free(h->spill_buf);
-        h->spill_buf = NULL;
-        h->spill_len = 0;
-        h->jspill = open_memstream(&h->spill_buf, &h->spill_len);
-        h->json.out = h->jspill;
+        /* back to the start: the next flush makes the stream's size the
+         * position (POSIX open_memstream), so the buffer is reused */
+        (void)fseeko(h->jspill, 0, SEEK_SET);
+        (void)fflush(h->jspill);
     }
+    W(tsc_buf_append(out, h->json.ob.data, h->json.ob.len));
+    tsc_buf_reset(&h->json.ob);
 }
 
 static void html_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn_report *rep, void **data,
@@ -227,7 +227,6 @@ static void html_emit(void *ctx, const struct tsc_conn *c, const struct tsc_conn
         struct tsc_buf j;
         tsc_buf_init(&j, 0);
         take_json(h, &j);
-        tsc_buf_reset(&h->json.ob);
         while (j.len && (j.data[j.len - 1] == '\n'))
             j.len--;
         W(tsc_buf_printf(&s->ob, "<script type=\"application/json\" class=\"tsc-conn\" id=\"tsc-c-%s\">", key));

@@ -421,6 +421,34 @@ def check_many(b, tlsscope, work, tmp, n):
     b.screenshot("many.png")
 
 
+def page_objects(path):
+    """The connection objects a page embeds, parsed."""
+    with open(path, encoding="utf-8") as f:
+        page = f.read()
+    out = []
+    for part in page.split('<script type="application/json" class="tsc-conn"')[1:]:
+        out.append(json.loads(part[part.index(">") + 1:part.index("</script>")])["conn"])
+    return out
+
+
+def check_big(tlsscope, work, tmp):
+    """Connections whose objects are larger than the renderer's 64 KiB output
+    block (thousands of warning alerts), between small ones: the page holds
+    each object whole, as --json writes it."""
+    der = make_cert(tmp, "big.example", "Example")
+    pcap, html = os.path.join(work, "big.pcap"), os.path.join(work, "big.html")
+    p = Pcap(pcap)
+    for i in range(5):  # small, big (3,000 alerts), small, big (1,000), small
+        alerts = b"".join(tls_record(21, b"\x01\x5a") for _ in range((0, 3000, 0, 1000, 0)[i]))
+        p.connection(30001 + i, handshake("c%d.example" % i, ["h2"], "h2", [der], i) + ([(0, alerts)] if alerts else []))
+    p.close()
+    r = subprocess.run([tlsscope, "read", "-q", "--json", "--html", html, pcap], capture_output=True, text=True)
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    sizes = [len(l) for l in r.stdout.splitlines()]
+    check(r.returncode == 0 and page_objects(html) == lines and len(lines) == 5 and sorted(sizes)[-2] > 65536,
+          "big: a %d-byte connection object and its neighbours embedded whole" % max(sizes or [0]))
+
+
 def check_golden(b, tlsscope, work, captures):
     """Every golden capture in one page (TLS, DTLS, QUIC, gaps, alerts,
     malformed messages; with their key logs): each connection draws with no error."""
@@ -433,11 +461,16 @@ def check_golden(b, tlsscope, work, captures):
             if os.path.exists(k):
                 with open(k) as kf:
                     out.write(kf.read().rstrip("\n") + "\n")
-    cmd = [tlsscope, "read", "-q", "--summary", "--keylog", keys, "--html", html]
+    cmd = [tlsscope, "read", "-q", "--json", "--keylog", keys, "--html", html]
     r = subprocess.run(cmd + files, capture_output=True, text=True)
     if not check(os.path.exists(html), "golden: %d captures read into one page" % len(files)):
         print(r.stderr[-500:])
         return
+    # the page embeds each connection's --json object, byte for byte once unescaped
+    embedded = page_objects(html)
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    check(embedded == lines and lines, "golden: the page's %d connection objects are --json's (%d)" %
+          (len(embedded), len(lines)))
     check(b.open(html), "golden: page ready")
     keys = b.js("return Array.prototype.map.call(document.querySelectorAll('script.tsc-conn'),"
                 " function (s) { return s.id.slice(6); })")
@@ -530,6 +563,7 @@ def main():
             check_demo(b, a.tlsscope, a.artifacts)
             check_hostile(b, a.tlsscope, a.artifacts, tmp)
             check_many(b, a.tlsscope, a.artifacts, tmp, a.many)
+            check_big(a.tlsscope, a.artifacts, tmp)
             check_golden(b, a.tlsscope, a.artifacts, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                                    "..", "golden", "captures"))
             if a.corpus and os.path.isdir(a.corpus):
