@@ -273,7 +273,7 @@ static void put_head(struct tsc_buf *b)
 {
     W(tsc_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; base-uri 'none'; form-action 'none'; "
                       "img-src data:; style-src 'unsafe-inline'; script-src 'sha256-"));
     W(tsc_buf_puts(b, tsc_html_js_sha256));
     W(tsc_buf_puts(b, "'\">\n<meta name=\"generator\" content=\"tlsscope\">\n"

@@ -509,6 +509,17 @@ def check_corpus(b, tlsscope, work, corpus):
     want = sum(1 for c in conns if c.get("sni") and sni.lower() in c["sni"].lower())
     check(len(shown) == min(want, 100) and all(sni.lower() in s.lower() for s in shown),
           "corpus: filtering on %r shows %d rows, all matching (want %d)" % (sni, len(shown), want))
+    # the findings filter: medium or worse
+    b.js("var f = document.getElementById('filter'); f.value = ''; f.dispatchEvent(new Event('input'))")
+    time.sleep(0.4)
+    b.js("var s = document.getElementById('sev-filter'); s.value = '2'; s.dispatchEvent(new Event('change'))")
+    want = sum(1 for c in conns if any(f["severity"] in ("medium", "high") for f in c["findings"]))
+    txt = b.js("return document.getElementById('pager-text').textContent")
+    ok = b.js("return Array.prototype.every.call(document.querySelectorAll('#conn-rows tr'), function (tr) {"
+              " return /medium|high/.test(tr.lastChild.textContent); })")
+    check(ok and want > 0 and ("of %d " % want) in txt + " ",
+          "corpus: the findings filter keeps the %d connections with a medium or high finding (%s)" % (want, txt))
+    b.js("var s = document.getElementById('sev-filter'); s.value = '-1'; s.dispatchEvent(new Event('change'))")
     # open the complete TCP connection with the most handshake messages tshark can see, and compare
     def seen(c):
         return sum(1 for m in c["messages"] if m["type"] in HS_TYPES and not m.get("decrypted"))
