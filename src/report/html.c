@@ -19,6 +19,7 @@
  * the page lists the connection in the overview only, so that a capture of
  * a million connections gives a page a browser can open.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,10 +319,11 @@ static int html_close(struct tsc_sink_impl *s)
     W(tsc_buf_puts(&s->ob, "</script>\n</body>\n</html>\n"));
     tsc_report_out_flush(s, 1);
     int rc = 0;
-    if (fflush(s->out) != 0)
+    if (fflush(s->out) != 0 || ferror(s->out))
         s->write_error = 1;
     if (s->write_error) {
-        snprintf(s->error, sizeof s->error, "writing the HTML report failed");
+        if (!s->error[0]) /* the report's flush may have said why already */
+            snprintf(s->error, sizeof s->error, "writing the output failed: %s", strerror(errno));
         rc = -1;
     }
     if (h->jspill)

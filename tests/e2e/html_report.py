@@ -421,6 +421,18 @@ def check_many(b, tlsscope, work, tmp, n):
     b.screenshot("many.png")
 
 
+def check_write_errors(tlsscope, captures):
+    """A page that cannot be written is an error naming the file and why; the
+    output on stdout is complete all the same."""
+    cap = os.path.join(captures, "tls13-hrr.pcap")
+    plain = subprocess.run([tlsscope, "read", "-q", "--summary", cap], capture_output=True, text=True).stdout
+    for path, why in (("/dev/full", "No space left on device"), ("/nonexistent/x.html", "No such file or directory")):
+        r = subprocess.run([tlsscope, "read", "-q", "--summary", "--html", path, cap], capture_output=True, text=True)
+        check(r.returncode == 1 and ("tlsscope: %s: " % path) in r.stderr and why in r.stderr and
+              (r.stdout == plain or path != "/dev/full"),
+              "errors: --html %s exits 1 saying %r (%s)" % (path, why, r.stderr.strip()[:120]))
+
+
 def page_objects(path):
     """The connection objects a page embeds, parsed."""
     with open(path, encoding="utf-8") as f:
@@ -575,6 +587,8 @@ def main():
             check_hostile(b, a.tlsscope, a.artifacts, tmp)
             check_many(b, a.tlsscope, a.artifacts, tmp, a.many)
             check_big(a.tlsscope, a.artifacts, tmp)
+            check_write_errors(a.tlsscope, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden",
+                                                        "captures"))
             check_golden(b, a.tlsscope, a.artifacts, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                                    "..", "golden", "captures"))
             if a.corpus and os.path.isdir(a.corpus):
