@@ -153,8 +153,8 @@
                            'aria-label': titleText + ': ' + desc});
         for (i = 0; i < series.length; i++) {
             var y0 = top + i * rowH;
-            s.appendChild(sv('text', {x: left - 6, y: y0 + rowH - 9, 'text-anchor': 'end', 'font-size': 11},
-                             [short(series[i].name, 34)]));
+            s.appendChild(sv('text', {x: left - 6, y: y0 + rowH - 9, 'text-anchor': 'end', 'font-size': 10},
+                             [short(series[i].name, 36)]));
             s.appendChild(sv('line', {'class': 'axis', x1: left, x2: W - right, y1: y0 + rowH - 4, y2: y0 + rowH - 4}));
             for (j = 0; j < bins; j++) {
                 var v = series[i].b[j];
@@ -225,7 +225,7 @@
                                           v.bins + ' slices from ' + v.from + ' to ' + v.to + '; total at the right.'])]));
         var c = overTime('cs', 6);
         grid.appendChild(el('figure', null, [el('figcaption', null, ['Cipher suites over the capture']),
-            plotRows('Cipher suites over the capture', c.from + ' to ' + c.to, c.series, c.bins, 230),
+            plotRows('Cipher suites over the capture', c.from + ' to ' + c.to, c.series, c.bins, 250),
             el('p', {'class': 'legend'}, ['The six most common selected suites, one row each.'])]));
         var sev = [0, 0, 0, 0], none = 0, i;
         for (i = 0; i < rows.length; i++) {
@@ -298,20 +298,20 @@
             var link = r.d ? el('a', {href: '#c=' + r.k, 'aria-label': 'Open connection ' + (meta.files > 1 ? r.k : r.id)},
                                 [meta.files > 1 ? r.k : String(r.id)])
                            : el('span', {title: 'diagram not kept'}, [String(r.id)]);
-            var fs = el('td');
+            var fs = el('td', {'class': 'findings'});
             var shown = Math.min(r.f.length, 3);
             for (var j = 0; j < shown; j++) {
                 var ru = rules[r.f[j][0]];
                 fs.appendChild(el('span', {'class': 'finding-mini', title: ru ? ru.title : r.f[j][0]},
                                   [sevBadge(r.f[j][1]), r.f[j][0]]));
-                fs.appendChild(el('br'));
+                fs.appendChild(document.createTextNode(' '));
             }
-            if (r.f.length > shown) fs.appendChild(document.createTextNode('and ' + (r.f.length - shown) + ' more'));
+            if (r.f.length > shown) fs.appendChild(el('span', {'class': 'muted'}, ['+' + (r.f.length - shown) + ' more']));
             var tr = el('tr', {'data-key': r.k, 'class': state.selected === r.k ? 'sel' : null}, [
                 el('td', null, [link]), el('td', {'class': 'mono'}, [isoUs(r.t)]),
-                el('td', {'class': 'mono'}, [r.c]), el('td', {'class': 'mono'}, [r.s]),
+                el('td', {'class': 'mono addr'}, [r.c]), el('td', {'class': 'mono addr'}, [r.s]),
                 el('td', {'class': 'sni'}, [r.sni === null ? '-' : r.sni]), el('td', null, [r.v || '-']),
-                el('td', {'class': 'suite'}, [r.cs || '-']), el('td', {'class': 'mono'}, [r.ja4 || '-']), fs]);
+                el('td', {'class': 'suite'}, [r.cs || '-']), el('td', {'class': 'mono ja4'}, [r.ja4 || '-']), fs]);
             tbody.appendChild(tr);
         }
         var n = state.view.length;
