@@ -10,8 +10,8 @@
 # added there fails that test until it is added here.
 
 _tlsscope_commands="read capture client server demo rules help version"
-_tlsscope_formats="text verbose json summary zeek zeek-json ecs eve"
-_tlsscope_format_opts="--text -v --verbose --json --summary --format --output-dir"
+_tlsscope_formats="text verbose json summary zeek zeek-json ecs eve html"
+_tlsscope_format_opts="--text -v --verbose --json --summary --format --output-dir --html"
 _tlsscope_common_opts="--color --colour --max-flows --max-memory --flow-buffer --idle-timeout --fail-on -q --quiet -h --help"
 _tlsscope_decrypt_opts="--keylog --rsa-key --data --export-streams"
 _tlsscope_peer_opts="--dtls --dtls1.2 --dtls1.0 --mtu --tls1.2 --tls1.3 --min --max --ciphers --ciphersuites --groups
@@ -59,7 +59,7 @@ _tlsscope_value()
         ifs=$(command ls /sys/class/net 2>/dev/null)
         COMPREPLY=($(compgen -W "any $ifs" -- "$cur"))
         ;;
-    --keylog | --rsa-key | -w | --write | --pcap | --pcapng | --cert | --key | --cafile | --chain)
+    --keylog | --rsa-key | -w | --write | --pcap | --pcapng | --cert | --key | --cafile | --chain | --html)
         compopt -o filenames 2>/dev/null
         COMPREPLY=($(compgen -f -- "$cur"))
         ;;

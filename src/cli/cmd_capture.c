@@ -158,10 +158,11 @@ int tsc_cmd_capture(int argc, char **argv)
     }
     struct tsc_report *rep = tsc_cli_report_new(&o);
     struct tsc_pipeline *pl =
-        rep ? tsc_cli_pipeline_new(&o.lim, tsc_report_sink(rep), o.dec.active ? &o.dec.cfg : NULL) : NULL;
+        rep ? tsc_cli_pipeline_new(&o.lim, tsc_cli_report_sink(&o, rep), o.dec.active ? &o.dec.cfg : NULL) : NULL;
     if (!pl) {
         if (rep)
             fprintf(stderr, "tlsscope: out of memory\n");
+        tsc_cli_html_free(&o);
         tsc_report_free(rep);
         tsc_cli_decrypt_free(&o);
         return TSC_EXIT_INPUT;
@@ -207,9 +208,11 @@ int tsc_cmd_capture(int argc, char **argv)
         fprintf(stderr, "tlsscope: %s\n", tsc_report_export_error(rep));
         status = TSC_EXIT_INPUT;
     }
+    tsc_pipeline_free(pl);
+    if (tsc_cli_html_close(&o) != 0)
+        status = TSC_EXIT_INPUT;
     if (status == TSC_EXIT_OK && o.fail_on >= 0 && tsc_report_max_severity(rep) >= o.fail_on)
         status = TSC_EXIT_FINDINGS;
-    tsc_pipeline_free(pl);
     tsc_report_free(rep);
     tsc_cli_decrypt_free(&o);
     return status;

@@ -170,7 +170,7 @@ static int dial(const char *host, const char *port, int timeout, int udp, char *
  * report (with the connection of the tap's client side), and resumption on
  * stderr. */
 static void verdict(SSL *ssl, const struct client_opts *co, int *verify_failed, struct tsc_report *rep,
-                    const struct tsc_tap *tap)
+                    struct tsc_report *html, const struct tsc_tap *tap)
 {
     long v = SSL_get_verify_result(ssl);
     struct tsc_peer_verdict pv;
@@ -186,7 +186,7 @@ static void verdict(SSL *ssl, const struct client_opts *co, int *verify_failed, 
     } else {
         fprintf(stderr, "tlsscope: %s: certificate verified (chain and name)\n", co->host);
     }
-    tsc_report_peer_verdict(rep, &pv);
+    tsc_cli_peer_verdict(rep, html, &pv);
     if (SSL_session_reused(ssl))
         fprintf(stderr, "tlsscope: %s: session resumed\n", co->host);
 }
@@ -243,6 +243,7 @@ struct client_out {
     struct tsc_pipeline *pl;
     struct tsc_pcap_writer *w;
     struct tsc_pcapng_writer *ng;
+    struct tsc_report *html; /* --html: gets the peer's verdict too */
 };
 
 static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, const struct client_out *out,
@@ -278,7 +279,7 @@ static int one(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **sess, c
         goto done;
     }
     tsc_tap_secrets_known(&tap);
-    verdict(ssl, co, verify_failed, out->rep, &tap);
+    verdict(ssl, co, verify_failed, out->rep, out->html, &tap);
     if (*verify_failed && !co->no_verify) {
         /* as curl without -k: nothing is sent to a server that did not
          * prove who it is, and it is not asked again (--reconnect) */
@@ -359,7 +360,7 @@ static int one_dtls(SSL_CTX *ctx, const struct client_opts *co, SSL_SESSION **se
         goto done;
     }
     tsc_tap_secrets_known(&tap);
-    verdict(ssl, co, verify_failed, out->rep, &tap);
+    verdict(ssl, co, verify_failed, out->rep, out->html, &tap);
     if (*verify_failed && !co->no_verify) { /* as for TLS: nothing sent, no --reconnect */
         rc = 0;
         SSL_shutdown(ssl);
@@ -604,12 +605,12 @@ int tsc_cmd_client(int argc, char **argv)
         payload_len = fread(payload, 1, sizeof payload, stdin);
     rep = tsc_cli_report_new(&o);
     /* the client knows its secrets: its report shows the encrypted part too */
-    pl = rep ? tsc_cli_pipeline_new(&o.lim, tsc_report_sink(rep), tsc_peer_decrypt_cfg(ctx)) : NULL;
+    pl = rep ? tsc_cli_pipeline_new(&o.lim, tsc_cli_report_sink(&o, rep), tsc_peer_decrypt_cfg(ctx)) : NULL;
     if (!pl)
         goto out;
     tsc_peer_keylog_taps(ctx); /* --pcapng: each connection's key log lines to its tap */
     int verify_failed = 0;
-    struct client_out dest = {rep, pl, w, ng};
+    struct client_out dest = {rep, pl, w, ng, o.html};
     int (*connect_one)(SSL_CTX *, const struct client_opts *, SSL_SESSION **, const struct client_out *,
                        const char *, size_t, int *) = co.dtls ? one_dtls : one;
     int rc = connect_one(ctx, &co, &sess, &dest, payload, payload_len, &verify_failed);
@@ -625,6 +626,8 @@ int tsc_cmd_client(int argc, char **argv)
         status = TSC_EXIT_FINDINGS;
 out:
     tsc_pipeline_free(pl);
+    if (tsc_cli_html_close(&o) != 0 && status == TSC_EXIT_OK)
+        status = TSC_EXIT_INPUT;
     tsc_report_free(rep);
     SSL_SESSION_free(sess);
     SSL_CTX_free(ctx);

@@ -256,7 +256,8 @@ static void demo_usage(FILE *f)
           "\n"
           "Run a TLS server and client on the loopback, record their handshake to\n"
           "DIR/demo.pcap with its key log DIR/demo.keys (default DIR: the current\n"
-          "directory), and walk through it in four phases, in plain words.\n"
+          "directory), and walk through it in four phases, in plain words; the same\n"
+          "as an HTML page with a ladder diagram in DIR/demo.html.\n"
           "\n"
           "      --classic   the textbook's handshake with real peers that still speak it:\n"
           "                  gnutls-serv and gnutls-cli, TLS 1.0,\n"
@@ -269,7 +270,8 @@ static void demo_usage(FILE *f)
           "                  OpenSSL 3 gets to the classic RC4 capture (it has no RC4)\n"
           "      --dtls      DTLS 1.2 over UDP: the cookie exchange (HelloVerifyRequest\n"
           "                  and the second ClientHello), then the TLS 1.2 handshake\n"
-          "      --dir DIR   where demo.pcap and demo.keys go (created when missing)\n"
+          "      --dir DIR   where demo.pcap, demo.keys and demo.html go (created when\n"
+          "                  missing)\n"
           "      --pcapng FILE  also write the handshake as a pcapng with its secrets\n"
           "                  inside (a Decryption Secrets Block): Wireshark and tshark\n"
           "                  decrypt it with no key log option\n"
@@ -473,8 +475,19 @@ recorded:
     struct tsc_decrypt_cfg dc = {0};
     if (kl && tsc_is_ok(tsc_keylog_load(kl, keys_path)))
         dc.keylog = kl;
-    struct tsc_pipeline *p = rep ? tsc_cli_pipeline_new(&lim, tsc_report_sink(rep), dc.keylog ? &dc : NULL) : NULL;
+    /* and the same as a page with its ladder diagram, beside the capture */
+    char html_path[4096];
+    snprintf(html_path, sizeof html_path, "%s/demo.html", dir);
+    FILE *hf = NULL;
+    struct tsc_report *html = rep ? tsc_cli_html_open(&ro, html_path, &hf) : NULL;
+    struct tsc_tee *tee = html ? tsc_tee_new(tsc_report_sink(rep), tsc_report_sink(html)) : NULL;
+    struct tsc_pipeline *p =
+        tee ? tsc_cli_pipeline_new(&lim, tsc_tee_sink(tee), dc.keylog ? &dc : NULL) : NULL;
     if (!p) {
+        tsc_tee_free(tee);
+        tsc_report_free(html);
+        if (hf)
+            fclose(hf);
         tsc_report_free(rep);
         tsc_keylog_free(kl);
         goto out;
@@ -484,12 +497,23 @@ recorded:
     tsc_pipeline_finish(p);
     (void)tsc_report_flush(rep);
     tsc_pipeline_free(p);
+    tsc_tee_free(tee);
+    int html_ok = tsc_report_close(html) == 0;
+    tsc_report_free(html);
+    html_ok = fclose(hf) == 0 && html_ok;
     tsc_report_free(rep);
     tsc_keylog_free(kl);
     if (!res.ok) {
         fprintf(stderr, "tlsscope: %s: %s\n", pcap_path, res.error);
         goto out;
     }
+    if (!html_ok) {
+        fprintf(stderr, "tlsscope: %s: writing the HTML report failed\n", html_path);
+        goto out;
+    }
+    printf("The handshake drawn as a ladder, with every message's fields, is in %s\n"
+           "(open it in a browser; it needs no network).\n\n",
+           html_path);
     if (dtls)
         printf("DTLS is TLS made to survive datagrams: the same messages, each with a sequence number\n"
                "and cut into fragments where the path MTU demands, sent again when the answer does not\n"

@@ -272,7 +272,7 @@ int tsc_cmd_read(int argc, char **argv)
         return TSC_EXIT_INPUT;
     }
     int status = TSC_EXIT_OK;
-    struct tsc_flow_tls_cfg tc = {tsc_report_sink(rep), NULL};
+    struct tsc_flow_tls_cfg tc = {tsc_cli_report_sink(&o, rep), NULL};
     if (jobs > 1)
         tsc_fp_prepare(); /* the report's digests, used by every worker: fetched before they start */
     for (int i = optind; i < argc; i++) {
@@ -334,6 +334,8 @@ int tsc_cmd_read(int argc, char **argv)
         fprintf(stderr, "tlsscope: %s\n", tsc_report_error(rep));
         status = TSC_EXIT_INPUT;
     }
+    if (tsc_cli_html_close(&o) != 0 && status != TSC_EXIT_INPUT)
+        status = TSC_EXIT_INPUT;
     if (status == TSC_EXIT_OK && o.fail_on >= 0 && tsc_report_max_severity(rep) >= o.fail_on)
         status = TSC_EXIT_FINDINGS;
     tsc_report_free(rep);

@@ -709,7 +709,7 @@ int tsc_cmd_server(int argc, char **argv)
     tsc_peer_keylog_taps(s.ctx); /* --pcapng: each connection's key log lines to its tap */
     s.rep = tsc_cli_report_new(&o);
     /* the server knows its secrets: its reports show the encrypted part too */
-    s.pl = s.rep ? tsc_cli_pipeline_new(&o.lim, tsc_report_sink(s.rep), tsc_peer_decrypt_cfg(s.ctx)) : NULL;
+    s.pl = s.rep ? tsc_cli_pipeline_new(&o.lim, tsc_cli_report_sink(&o, s.rep), tsc_peer_decrypt_cfg(s.ctx)) : NULL;
     if (!s.pl)
         goto out;
     tsc_pipeline_set_live(s.pl, 1);
@@ -801,6 +801,9 @@ out:
         close(lfd);
     if (atomic_load(&s.active) == 0) {
         tsc_pipeline_free(s.pl);
+        /* --html: the page is finished once no client can add to it */
+        if (tsc_cli_html_close(&o) != 0 && status == TSC_EXIT_OK)
+            status = TSC_EXIT_INPUT;
         tsc_report_free(s.rep);
         SSL_CTX_free(s.ctx);
         tsc_pcap_writer_close(s.w);

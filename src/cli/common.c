@@ -57,7 +57,10 @@ const char *tsc_cli_common_help(void)
     }
     n += (size_t)snprintf(help + n, sizeof help - n,
                           "      --output-dir DIR  a format that writes several logs writes them as\n"
-                          "                        files in DIR, created when missing\n");
+                          "                        files in DIR, created when missing\n"
+                          "      --html FILE       also write the report as one self-contained HTML page:\n"
+                          "                        a ladder diagram per connection, an overview table and\n"
+                          "                        plots (docs/html.md); the output above is unchanged\n");
     if (n < sizeof help)
         snprintf(help + n, sizeof help - n, "%s", common_options_help);
     return help;
@@ -193,6 +196,9 @@ int tsc_cli_common_opt(struct tsc_cli_opts *o, int ch, const char *arg)
     case TSC_OPT_OUTPUT_DIR:
         o->ro.output_dir = arg;
         return 1;
+    case TSC_OPT_HTML:
+        o->html_path = arg;
+        return 1;
     case 'q': o->quiet = 1; return 1;
     case TSC_OPT_PROGRESS: o->progress = 1; return 1;
     case TSC_OPT_NO_PROGRESS: o->progress = 0; return 1;
@@ -315,9 +321,102 @@ struct tsc_report *tsc_cli_report_new(struct tsc_cli_opts *o)
     }
     char err[256];
     struct tsc_report *r = tsc_report_new(&o->ro, stdout, err, sizeof err);
-    if (!r)
+    if (!r) {
         fprintf(stderr, "tlsscope: %s\n", err);
+        return NULL;
+    }
+    if (o->html_path) {
+        o->html = tsc_cli_html_open(&o->ro, o->html_path, &o->html_file);
+        o->tee = o->html ? tsc_tee_new(tsc_report_sink(r), tsc_report_sink(o->html)) : NULL;
+        if (!o->tee) {
+            if (o->html)
+                fprintf(stderr, "tlsscope: out of memory\n");
+            tsc_cli_html_free(o);
+            tsc_report_free(r);
+            return NULL;
+        }
+    }
     return r;
+}
+
+/* The row of the HTML format in the format table. */
+static size_t html_format(void)
+{
+    for (size_t i = 0; i < tsc_formats_count(); i++)
+        if (strcmp(tsc_format_at(i)->name, "html") == 0)
+            return i;
+    return TSC_FMT_TEXT; /* not reached: formats.c has the row */
+}
+
+struct tsc_report *tsc_cli_html_open(const struct tsc_report_opts *ro, const char *path, FILE **file)
+{
+    struct tsc_report_opts h = *ro;
+    h.format = (enum tsc_format)html_format();
+    h.color = 0;
+    h.export_dir = NULL; /* the chosen report exports the streams, once */
+    h.output_dir = NULL;
+    *file = fopen(path, "w");
+    if (!*file) {
+        fprintf(stderr, "tlsscope: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char err[256];
+    struct tsc_report *r = tsc_report_new(&h, *file, err, sizeof err);
+    if (!r) {
+        fprintf(stderr, "tlsscope: %s: %s\n", path, err);
+        fclose(*file);
+        *file = NULL;
+    }
+    return r;
+}
+
+const struct tsc_sink *tsc_cli_report_sink(struct tsc_cli_opts *o, struct tsc_report *r)
+{
+    return o->tee ? tsc_tee_sink(o->tee) : tsc_report_sink(r);
+}
+
+void tsc_cli_peer_verdict(struct tsc_report *r, struct tsc_report *html, const struct tsc_peer_verdict *v)
+{
+    tsc_report_peer_verdict(r, v);
+    if (html)
+        tsc_report_peer_verdict(html, v);
+}
+
+int tsc_cli_html_close(struct tsc_cli_opts *o)
+{
+    if (!o->html)
+        return 0;
+    int rc = 0;
+    if (tsc_report_close(o->html) != 0) {
+        fprintf(stderr, "tlsscope: %s: %s\n", o->html_path,
+                tsc_report_error(o->html) ? tsc_report_error(o->html) : "writing failed");
+        rc = -1;
+    }
+    if (fclose(o->html_file) != 0 && rc == 0) {
+        fprintf(stderr, "tlsscope: %s: %s\n", o->html_path, strerror(errno));
+        rc = -1;
+    }
+    o->html_file = NULL;
+    if (rc == 0 && o->tee && tsc_tee_dropped(o->tee)) {
+        fprintf(stderr, "tlsscope: %s: out of memory: %llu events are missing from both reports\n", o->html_path,
+                (unsigned long long)tsc_tee_dropped(o->tee));
+        rc = -1;
+    }
+    if (rc == 0 && !o->quiet)
+        fprintf(stderr, "tlsscope: HTML report written to %s\n", o->html_path);
+    tsc_cli_html_free(o);
+    return rc;
+}
+
+void tsc_cli_html_free(struct tsc_cli_opts *o)
+{
+    tsc_tee_free(o->tee);
+    o->tee = NULL;
+    tsc_report_free(o->html);
+    o->html = NULL;
+    if (o->html_file)
+        fclose(o->html_file);
+    o->html_file = NULL;
 }
 
 int tsc_cli_decrypt_load(struct tsc_cli_opts *o, int live)

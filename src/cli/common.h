@@ -10,6 +10,7 @@
 
 #include "capture/pipeline.h"
 #include "report/report.h"
+#include "report/tee.h"
 #include "tls/flow_tls.h"
 
 #define TSC_CLI_MAX_RSA_KEYS 16
@@ -34,6 +35,12 @@ struct tsc_cli_opts {
     int nformats;
     int progress; /* -1 auto, 0 off, 1 on */
     int fail_on;  /* exit 3 when a finding at or above this severity is reported; -1 off */
+    /* --html FILE: a second report, the HTML page, beside the chosen format
+     * (report/tee.h hands it the same events) */
+    const char *html_path;
+    FILE *html_file;
+    struct tsc_report *html;
+    struct tsc_tee *tee;
 };
 
 enum {
@@ -51,6 +58,7 @@ enum {
     TSC_OPT_EXPORT_STREAMS,
     TSC_OPT_FORMAT_NAME,
     TSC_OPT_OUTPUT_DIR,
+    TSC_OPT_HTML,
     TSC_OPT_FIRST_OWN = 300, /* subcommands number their own options from here */
     TSC_OPT_FORMAT = 1000,   /* + the row of the format table (report.h) */
 };
@@ -69,6 +77,7 @@ enum {
         {"fail-on", required_argument, NULL, TSC_OPT_FAIL_ON},                \
         {"format", required_argument, NULL, TSC_OPT_FORMAT_NAME},             \
         {"output-dir", required_argument, NULL, TSC_OPT_OUTPUT_DIR},          \
+        {"html", required_argument, NULL, TSC_OPT_HTML},                      \
         {"quiet", no_argument, NULL, 'q'},                                    \
         {"help", no_argument, NULL, 'h'}
 
@@ -79,9 +88,24 @@ enum {
         {"data", optional_argument, NULL, TSC_OPT_DATA},                      \
         {"export-streams", required_argument, NULL, TSC_OPT_EXPORT_STREAMS}
 
-/* The report in the chosen format on stdout (its logs in --output-dir);
- * NULL after saying why on stderr. */
+/* The report in the chosen format on stdout (its logs in --output-dir),
+ * and with --html FILE the HTML report into FILE; NULL after saying why on
+ * stderr. */
 struct tsc_report *tsc_cli_report_new(struct tsc_cli_opts *o);
+/* The sink to hand to the pipeline: the report's, or with --html a tee to
+ * both reports. */
+const struct tsc_sink *tsc_cli_report_sink(struct tsc_cli_opts *o, struct tsc_report *r);
+/* A peer's verdict for the report and the HTML report (tsc_report_peer_verdict). */
+void tsc_cli_peer_verdict(struct tsc_report *r, struct tsc_report *html, const struct tsc_peer_verdict *v);
+/* --html: finish the page (after the pipeline finished), close FILE and say
+ * on stderr where it is (unless quiet); 0, or -1 after saying why writing
+ * failed. Nothing without --html; safe to call twice. */
+int tsc_cli_html_close(struct tsc_cli_opts *o);
+/* --html: free what is left (an early exit); after tsc_cli_html_close too. */
+void tsc_cli_html_free(struct tsc_cli_opts *o);
+/* Open a standalone HTML report into `path` (the demo's demo.html) with
+ * these options; NULL after saying why on stderr. */
+struct tsc_report *tsc_cli_html_open(const struct tsc_report_opts *ro, const char *path, FILE **file);
 
 /* The common options' help, the output formats first (from their table). */
 const char *tsc_cli_common_help(void);

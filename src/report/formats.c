@@ -20,6 +20,7 @@ int tsc_zeek_sink_init(struct tsc_sink_impl *s);
 int tsc_zeek_json_sink_init(struct tsc_sink_impl *s);
 int tsc_ecs_sink_init(struct tsc_sink_impl *s);
 int tsc_eve_sink_init(struct tsc_sink_impl *s);
+int tsc_html_sink_init(struct tsc_sink_impl *s);
 
 static const struct tsc_format_row formats[] = {
     [TSC_FMT_TEXT] = {"text", "text", 0, "the four phases per connection (default)", TSC_FORMAT_COLOR,
@@ -36,6 +37,7 @@ static const struct tsc_format_row formats[] = {
      tsc_zeek_json_sink_init},
     {"ecs", NULL, 0, "Elastic Common Schema 8.17 documents (docs/ecs.md)", 0, tsc_ecs_sink_init},
     {"eve", NULL, 0, "Suricata EVE JSON: tls events, alerts (docs/eve.md)", 0, tsc_eve_sink_init},
+    {"html", NULL, 0, "one HTML page: ladder diagrams (docs/html.md)", 0, tsc_html_sink_init},
 };
 
 #define N_FORMATS (sizeof formats / sizeof formats[0])
