@@ -48,12 +48,16 @@ static void on_signal(int sig)
 struct live_ctx {
     struct tsc_report *rep;
     struct tsc_cli_opts *o;
+    int said; /* a write failure was reported */
 };
 
 static void after_batch(void *arg)
 {
     struct live_ctx *lc = arg;
-    (void)tsc_report_flush(lc->rep);
+    /* a report that cannot be written (disk full) ends the capture now,
+     * not when someone finally stops it */
+    if (tsc_cli_report_write(lc->rep, 0, &lc->said) != 0)
+        tsc_source_live_stop();
     if (lc->o->dec.keylog)
         (void)tsc_keylog_refresh(lc->o->dec.keylog);
 }
@@ -170,7 +174,7 @@ int tsc_cmd_capture(int argc, char **argv)
     /* with keys, a connection is shown when it ends: what follows the
      * handshake (tickets, data, alerts) is readable too */
     tsc_pipeline_set_live(pl, o.dec.active ? 2 : 1);
-    struct live_ctx lc = {rep, &o};
+    struct live_ctx lc = {rep, &o, 0};
     lo.after_batch = after_batch;
     lo.arg = &lc;
     struct sigaction sa;
@@ -185,7 +189,7 @@ int tsc_cmd_capture(int argc, char **argv)
     struct tsc_source_result res;
     tsc_source_live(&lo, pl, &res);
     tsc_pipeline_finish(pl);
-    int write_failed = tsc_report_close(rep) != 0;
+    int write_failed = tsc_cli_report_write(rep, 1, &lc.said) != 0;
     int status = TSC_EXIT_OK;
     if (!res.ok) {
         fprintf(stderr, "tlsscope: %s: %s\n", lo.iface, res.error);
@@ -200,10 +204,8 @@ int tsc_cmd_capture(int argc, char **argv)
                     (unsigned long long)res.interface_dropped);
         }
     }
-    if (write_failed) {
-        fprintf(stderr, "tlsscope: %s\n", tsc_report_error(rep));
+    if (write_failed) /* said when it happened */
         status = TSC_EXIT_INPUT;
-    }
     if (tsc_report_export_error(rep)) {
         fprintf(stderr, "tlsscope: %s\n", tsc_report_export_error(rep));
         status = TSC_EXIT_INPUT;

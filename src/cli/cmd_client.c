@@ -617,8 +617,9 @@ int tsc_cmd_client(int argc, char **argv)
     if (rc == 0 && co.reconnect && (!verify_failed || co.no_verify))
         rc = connect_one(ctx, &co, &sess, &dest, payload, payload_len, &verify_failed);
     tsc_pipeline_finish(pl);
-    (void)tsc_report_flush(rep);
-    status = rc == 0 && (!verify_failed || co.no_verify) ? TSC_EXIT_OK : TSC_EXIT_INPUT;
+    int said = 0;
+    int write_failed = tsc_cli_report_write(rep, 1, &said) != 0;
+    status = rc == 0 && (!verify_failed || co.no_verify) && !write_failed ? TSC_EXIT_OK : TSC_EXIT_INPUT;
     if (tsc_cli_pcapng_close(co.pcapng, ng) != 0)
         status = TSC_EXIT_INPUT;
     ng = NULL;

@@ -81,6 +81,7 @@ struct server {
     long mtu;
     atomic_int active;
     atomic_ulong served;
+    int write_said; /* a report write failure was said (under lock) */
     struct client *dtls_clients; /* DTLS: the clients being served (peers_lock) */
     pthread_mutex_t peers_lock;
 };
@@ -192,7 +193,7 @@ static void client_end(struct server *s, struct client *cl)
     close(cl->fd);
     tsc_tap_close(&cl->tap);
     pthread_mutex_lock(&s->lock);
-    (void)tsc_report_flush(s->rep);
+    (void)tsc_cli_report_write(s->rep, 0, &s->write_said); /* said once; the exit status says it too */
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -473,7 +474,7 @@ static void dtls_listen_loop(struct server *s, int lfd, const struct sockaddr_st
             last_tick = now;
             pthread_mutex_lock(&s->lock);
             tsc_pipeline_tick(s->pl, now);
-            (void)tsc_report_flush(s->rep);
+            (void)tsc_cli_report_write(s->rep, 0, &s->write_said);
             pthread_mutex_unlock(&s->lock);
         }
         struct pollfd p = {lfd, POLLIN, 0};
@@ -792,7 +793,7 @@ int tsc_cmd_server(int argc, char **argv)
         usleep(50000);
     pthread_mutex_lock(&s.lock);
     tsc_pipeline_finish(s.pl);
-    (void)tsc_report_flush(s.rep);
+    (void)tsc_cli_report_write(s.rep, 0, &s.write_said);
     pthread_mutex_unlock(&s.lock);
     fprintf(stderr, "tlsscope: server: %lu connections served\n", (unsigned long)atomic_load(&s.served));
     status = TSC_EXIT_OK;
@@ -804,12 +805,20 @@ out:
         /* --html: the page is finished once no client can add to it */
         if (tsc_cli_html_close(&o) != 0 && status == TSC_EXIT_OK)
             status = TSC_EXIT_INPUT;
+        if (s.rep && tsc_cli_report_write(s.rep, 1, &s.write_said) != 0)
+            status = TSC_EXIT_INPUT;
         tsc_report_free(s.rep);
         SSL_CTX_free(s.ctx);
         tsc_pcap_writer_close(s.w);
         if (tsc_cli_pcapng_close(pcapng, s.ng) != 0 && status == TSC_EXIT_OK)
             status = TSC_EXIT_INPUT;
         tsc_peer_keylog_close(); /* the key logs too: no thread can still look a secret up */
+    } else if (s.rep) {
+        /* a client thread may still write: the report cannot be closed */
+        fprintf(stderr, "tlsscope: server: %d clients still being served at exit: the report is left as it is "
+                        "(logs without their trailers, an HTML page unfinished)\n", atomic_load(&s.active));
+        if (status == TSC_EXIT_OK)
+            status = TSC_EXIT_INPUT;
     }
     EVP_PKEY_free(pk);
     X509_free(x);

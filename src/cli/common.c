@@ -419,6 +419,16 @@ void tsc_cli_html_free(struct tsc_cli_opts *o)
     o->html_file = NULL;
 }
 
+int tsc_cli_report_write(struct tsc_report *r, int close, int *said)
+{
+    if ((close ? tsc_report_close(r) : tsc_report_flush(r)) == 0)
+        return 0;
+    if (!*said)
+        fprintf(stderr, "tlsscope: %s\n", tsc_report_error(r));
+    *said = 1;
+    return -1;
+}
+
 int tsc_cli_decrypt_load(struct tsc_cli_opts *o, int live)
 {
     struct tsc_cli_decrypt *d = &o->dec;

@@ -92,6 +92,10 @@ enum {
  * and with --html FILE the HTML report into FILE; NULL after saying why on
  * stderr. */
 struct tsc_report *tsc_cli_report_new(struct tsc_cli_opts *o);
+/* Flush (or, close 1, close) the report; the first failure is said on
+ * stderr ("tlsscope: DIR/ssl.log: No space left on device") and *said set,
+ * so a long-running command says it once. 0, or -1 when writing failed. */
+int tsc_cli_report_write(struct tsc_report *r, int close, int *said);
 /* The sink to hand to the pipeline: the report's, or with --html a tee to
  * both reports. */
 const struct tsc_sink *tsc_cli_report_sink(struct tsc_cli_opts *o, struct tsc_report *r);

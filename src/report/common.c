@@ -252,18 +252,23 @@ void tsc_report_out_flush(struct tsc_sink_impl *s, int force)
 {
     if (!s->out || s->ob.len == 0 || (!force && s->ob.len < OUT_BLOCK))
         return;
-    if (fwrite(s->ob.data, 1, s->ob.len, s->out) != s->ob.len)
+    if (fwrite(s->ob.data, 1, s->ob.len, s->out) != s->ob.len) {
+        /* the reason now, while errno is fwrite's */
+        if (!s->error[0])
+            snprintf(s->error, sizeof s->error, "writing the output failed: %s", strerror(errno));
         s->write_error = 1;
+    }
     tsc_buf_reset(&s->ob);
 }
 
 int tsc_report_flush(struct tsc_report *r)
 {
     tsc_report_out_flush(&r->impl, 1);
-    if (fflush(r->impl.out) != 0)
+    if (fflush(r->impl.out) != 0) {
+        if (!r->impl.error[0])
+            snprintf(r->impl.error, sizeof r->impl.error, "writing the output failed: %s", strerror(errno));
         r->impl.write_error = 1;
-    if (r->impl.write_error && !r->impl.error[0])
-        snprintf(r->impl.error, sizeof r->impl.error, "writing the output failed: %s", strerror(errno));
+    }
     if (r->impl.flush && r->impl.flush(&r->impl) != 0)
         r->impl.write_error = 1;
     return r->impl.write_error ? -1 : 0;
@@ -282,7 +287,13 @@ int tsc_report_close(struct tsc_report *r)
     return rc;
 }
 
-const char *tsc_report_error(const struct tsc_report *r) { return r->impl.error[0] ? r->impl.error : NULL; }
+const char *tsc_report_error(const struct tsc_report *r)
+{
+    if (r->impl.error[0])
+        return r->impl.error;
+    /* a format that failed without saying why still failed */
+    return r->impl.write_error ? "writing the report failed" : NULL;
+}
 
 void tsc_report_free(struct tsc_report *r)
 {

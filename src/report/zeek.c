@@ -938,6 +938,9 @@ static void version_string(uint16_t v, char *out, size_t n)
     case 0xfefc: snprintf(out, n, "DTLSv13"); return;
     default: break;
     }
+    /* Zeek's own arithmetic (base/protocols/ssl/consts.zeek), quirk and
+     * all: it also calls 0x7e81..0x7eff drafts, and so must we to write
+     * what Zeek writes */
     if (v / 0xff == 0x7f)
         snprintf(out, n, "TLSv13-draft%u", (unsigned)(v % 0x7f));
     else
@@ -1248,6 +1251,8 @@ static int zeek_flush(struct tsc_sink_impl *s)
 {
     struct zeek *zk = s->render.ctx;
     int rc = 0;
+    if (!zk) /* closed */
+        return 0;
     for (int i = 0; i < N_LOGS; i++) {
         if (!zk->log[i].f)
             continue;
@@ -1281,8 +1286,11 @@ static int zeek_close(struct tsc_sink_impl *s)
     }
     if (!zk->log[LOG_SSL].f) {
         tsc_report_out_flush(s, 1);
-        if (s->out && fflush(s->out) != 0)
+        if (s->out && fflush(s->out) != 0) {
+            if (!s->error[0])
+                snprintf(s->error, sizeof s->error, "writing the output failed: %s", strerror(errno));
             s->write_error = 1;
+        }
         if (s->write_error)
             rc = -1;
     }
@@ -1324,7 +1332,11 @@ static int zeek_init(struct tsc_sink_impl *s, int json)
     if (zk->to_dir) {
         for (int i = 0; i < N_LOGS; i++) {
             struct zlog *l = &zk->log[i];
-            snprintf(l->path, sizeof l->path, "%s/%s.log", s->opts.output_dir, log_path[i]);
+            int k = snprintf(l->path, sizeof l->path, "%s/%s.log", s->opts.output_dir, log_path[i]);
+            if (k < 0 || (size_t)k >= sizeof l->path) {
+                snprintf(s->error, sizeof s->error, "%.200s...: %s", s->opts.output_dir, strerror(ENAMETOOLONG));
+                return -1;
+            }
             l->f = fopen(l->path, "w");
             if (!l->f) {
                 snprintf(s->error, sizeof s->error, "%s: %s", l->path, strerror(errno));
