@@ -2,11 +2,11 @@
 """The module graph runs one way (docs/architecture.md): fail when a file
 under src/MODULE includes a header of a module that MODULE may not use.
 
-    core < registry < crypto, x509 < tls < analysis < capture, report < api, peer < cli
+    core < registry < crypto, x509 < tls < analysis < capture, report < api, peer < probe < cli
 
 The table below says which modules each may include; it matches the PRIVATE
 link dependencies of CMakeLists.txt. OpenSSL headers are allowed only in
-crypto, x509, analysis (digests), peer and cli; pcap.h only in capture.
+crypto, x509, analysis (digests), peer, probe and cli; pcap.h only in capture.
 Exit 0 and one line when the graph holds, 1 and a line per violation."""
 import os
 import re
@@ -23,14 +23,15 @@ MAY_USE = {
     "report": {"core", "registry", "crypto", "x509", "tls", "analysis"},
     "peer": {"core", "registry", "crypto", "x509", "tls", "analysis", "capture", "report"},
     "api": {"core", "registry", "crypto", "x509", "tls", "analysis", "capture", "report"},
-    "cli": {"core", "registry", "crypto", "x509", "tls", "analysis", "capture", "report", "api", "peer"},
+    "probe": {"core", "registry", "crypto", "x509", "tls", "analysis", "capture", "report", "peer"},
+    "cli": {"core", "registry", "crypto", "x509", "tls", "analysis", "capture", "report", "api", "peer", "probe"},
 }
 # The public API (include/tlsscope/): what implements it and what uses it.
 PUBLIC_USERS = {"api", "cli"}
 # A public header includes only these: no OpenSSL, pcap or internal types.
 PUBLIC_MAY_INCLUDE = {"stddef.h", "stdint.h"}
 SYSTEM = {
-    "openssl/": {"crypto", "x509", "analysis", "peer", "cli"},
+    "openssl/": {"crypto", "x509", "analysis", "peer", "probe", "cli"},
     "pcap": {"capture"},
     "zlib.h": {"crypto"},
 }
