@@ -781,8 +781,37 @@ static int chk_validity(const struct ctx *x, struct det *d)
 
 struct rule_row {
     struct tsc_rule rule;
-    int (*check)(const struct ctx *x, struct det *d);
+    int (*check)(const struct ctx *x, struct det *d); /* a connection's; NULL for a probe-only rule */
+    int (*check_server)(const struct tsc_server_profile *p, struct det *d); /* a probe's; may be NULL */
 };
+
+/* ---- what only a probe knows (tsc_findings_eval_server) ---- */
+
+static int chk_untrusted(const struct tsc_server_profile *p, struct det *d)
+{
+    if (p->chain_verified != 0)
+        return 0;
+    det_str(d, p->verify_error && *p->verify_error ? p->verify_error : "the chain does not verify");
+    return 1;
+}
+
+static int chk_fallback(const struct tsc_server_profile *p, struct det *d)
+{
+    if (p->fallback_scsv_honoured != 0)
+        return 0;
+    const char *name = tsc_version_name(p->fallback_version);
+    det_printf(d, "accepted %s with TLS_FALLBACK_SCSV", name ? name : "a lower version");
+    return 1;
+}
+
+static int chk_client_order(const struct tsc_server_profile *p, struct det *d)
+{
+    if (p->follows_client_order != 1)
+        return 0;
+    const char *name = tsc_version_name(p->order_version);
+    det_printf(d, "%s: picks the client's first acceptable suite", name ? name : "the best version");
+    return 1;
+}
 
 /* Most severe first; see docs/findings.md for the same table in prose. */
 static const struct rule_row rules[] = {
@@ -790,185 +819,202 @@ static const struct rule_row rules[] = {
     {{"sslv2-negotiated", TSC_SEV_HIGH, "SSL 2.0 negotiated",
       "SSL 2.0 is broken beyond repair: weak MAC construction, no handshake integrity, export "
       "ciphers. Any server still speaking it also exposes its RSA key to DROWN.",
-      "RFC 6176"},
-     chk_sslv2},
+      "RFC 6176", TSC_SCOPE_SERVER},
+     chk_sslv2, NULL},
     {{"sslv3-negotiated", TSC_SEV_HIGH, "SSL 3.0 negotiated",
       "SSL 3.0 has no secure CBC padding (POODLE) and only RC4 as an alternative; it is prohibited.",
-      "RFC 7568"},
-     chk_sslv3},
+      "RFC 7568", TSC_SCOPE_SERVER},
+     chk_sslv3, NULL},
     {{"null-cipher-negotiated", TSC_SEV_HIGH, "Cipher suite without encryption negotiated",
       "A NULL-cipher suite sends application data in the clear, readable by anyone on the path.",
-      "RFC 9325"},
-     chk_null_neg},
+      "RFC 9325", TSC_SCOPE_SERVER},
+     chk_null_neg, NULL},
     {{"anonymous-suite-negotiated", TSC_SEV_HIGH, "Anonymous (unauthenticated) key exchange negotiated",
       "An anonymous (EC)DH suite authenticates neither peer, so an active attacker can sit in the "
       "middle unnoticed.",
-      "RFC 9325"},
-     chk_anon_neg},
+      "RFC 9325", TSC_SCOPE_SERVER},
+     chk_anon_neg, NULL},
     {{"export-suite-negotiated", TSC_SEV_HIGH, "Export-grade cipher suite negotiated",
       "Export suites use 40- or 56-bit keys and 512-bit key exchange that can be broken quickly "
       "(FREAK, Logjam).",
-      "CVE-2015-0204"},
-     chk_export_neg},
+      "CVE-2015-0204", TSC_SCOPE_SERVER},
+     chk_export_neg, NULL},
     {{"rc4-negotiated", TSC_SEV_HIGH, "RC4 cipher suite negotiated",
       "RC4 keystream biases let an attacker recover plaintext repeated across many connections, "
       "such as cookies; RC4 is prohibited in TLS.",
-      "RFC 7465"},
-     chk_rc4_neg},
+      "RFC 7465", TSC_SCOPE_SERVER},
+     chk_rc4_neg, NULL},
     {{"des-negotiated", TSC_SEV_HIGH, "Single-DES cipher suite negotiated",
       "Single DES has a 56-bit key that can be searched exhaustively in hours; its suites were "
       "removed from TLS.",
-      "RFC 5469"},
-     chk_des_neg},
+      "RFC 5469", TSC_SCOPE_SERVER},
+     chk_des_neg, NULL},
     {{"cert-expired", TSC_SEV_HIGH, "Certificate expired",
       "A certificate of the server's chain (leaf or intermediate) was past its notAfter time when "
       "the connection was made, so a verifying client rejects it.",
-      "RFC 5280"},
-     chk_expired},
+      "RFC 5280", TSC_SCOPE_SERVER},
+     chk_expired, NULL},
     {{"cert-not-yet-valid", TSC_SEV_HIGH, "Certificate not yet valid",
       "A certificate of the server's chain had a notBefore time after the connection was made, so "
       "a verifying client rejects it (often a wrong clock on either side).",
-      "RFC 5280"},
-     chk_not_yet_valid},
+      "RFC 5280", TSC_SCOPE_SERVER},
+     chk_not_yet_valid, NULL},
     {{"cert-name-mismatch", TSC_SEV_HIGH, "Certificate does not match the server name (SNI)",
       "The name the client asked for is not among the leaf certificate's DNS names (or its CN when "
       "it has none), so a verifying client rejects the connection; it can also mean interception.",
-      "RFC 6125"},
-     chk_name_mismatch},
+      "RFC 6125", TSC_SCOPE_SERVER},
+     chk_name_mismatch, NULL},
     {{"cert-md5-signature", TSC_SEV_HIGH, "Certificate signed with MD5 (or MD2/MD4)",
       "MD5 collisions are practical and have been used to forge CA certificates; a certificate "
       "signed with it proves little.",
-      "RFC 6151"},
-     chk_md5_sig},
+      "RFC 6151", TSC_SCOPE_SERVER},
+     chk_md5_sig, NULL},
+    {{"cert-untrusted", TSC_SEV_HIGH, "Certificate chain does not verify",
+      "The server's chain does not lead to a trusted root for this name (self-signed, an unknown "
+      "or missing intermediate, a name or date problem); a verifying client refuses it. Judged "
+      "by tlsscope probe, which verifies the chain with OpenSSL.",
+      "RFC 5280 6", TSC_SCOPE_SERVER},
+     NULL, chk_untrusted},
     /* ---- medium ---- */
     {{"tls10-negotiated", TSC_SEV_MEDIUM, "TLS 1.0 negotiated",
       "TLS 1.0 is deprecated: it relies on SHA-1 and MD5 in the handshake and has no modern AEAD "
       "ciphers (BEAST affects its CBC suites).",
-      "RFC 8996"},
-     chk_tls10},
+      "RFC 8996", TSC_SCOPE_SERVER},
+     chk_tls10, NULL},
     {{"tls11-negotiated", TSC_SEV_MEDIUM, "TLS 1.1 negotiated",
       "TLS 1.1 is deprecated: it relies on SHA-1 and MD5 in the handshake and has no AEAD ciphers.",
-      "RFC 8996"},
-     chk_tls11},
+      "RFC 8996", TSC_SCOPE_SERVER},
+     chk_tls11, NULL},
     {{"dtls10-negotiated", TSC_SEV_MEDIUM, "DTLS 1.0 negotiated",
       "DTLS 1.0 is deprecated with TLS 1.1, which it is built on: SHA-1 and MD5 in the handshake, "
       "no AEAD ciphers.",
-      "RFC 8996"},
-     chk_dtls10},
+      "RFC 8996", TSC_SCOPE_SERVER},
+     chk_dtls10, NULL},
     {{"3des-negotiated", TSC_SEV_MEDIUM, "3DES cipher suite negotiated",
       "3DES has a 64-bit block: long connections repeat blocks and leak plaintext (Sweet32); it "
       "is also slow and offers only 112-bit security.",
-      "CVE-2016-2183"},
-     chk_3des_neg},
+      "CVE-2016-2183", TSC_SCOPE_SERVER},
+     chk_3des_neg, NULL},
     {{"no-forward-secrecy", TSC_SEV_MEDIUM, "Key exchange without forward secrecy",
       "Static RSA key transport or static (EC)DH means that whoever obtains the server's private "
       "key later can decrypt every recorded connection; use ECDHE or DHE.",
-      "RFC 9325"},
-     chk_no_fs},
+      "RFC 9325", TSC_SCOPE_SERVER},
+     chk_no_fs, NULL},
     {{"compression-negotiated", TSC_SEV_MEDIUM, "TLS compression negotiated",
       "Compressing secrets together with attacker-chosen data leaks the secrets through the "
       "record lengths (CRIME).",
-      "CVE-2012-4929"},
-     chk_compression},
+      "CVE-2012-4929", TSC_SCOPE_SERVER},
+     chk_compression, NULL},
     {{"no-secure-renegotiation", TSC_SEV_MEDIUM, "Secure renegotiation not negotiated",
       "Without the renegotiation_info extension an attacker can splice its own data in front of "
       "the client's by renegotiating (TLS 1.2 and below).",
-      "RFC 5746"},
-     chk_no_reneg},
+      "RFC 5746", TSC_SCOPE_SERVER},
+     chk_no_reneg, NULL},
     {{"weak-dh-group", TSC_SEV_MEDIUM, "Finite-field DH group under 2048 bits",
       "The server's DHE prime is shorter than 2048 bits; 1024-bit groups are within reach of "
       "well-funded attackers and 512-bit ones of anyone (Logjam).",
-      "CVE-2015-4000"},
-     chk_weak_dh},
+      "CVE-2015-4000", TSC_SCOPE_SERVER},
+     chk_weak_dh, NULL},
     {{"weak-ecdhe-curve", TSC_SEV_MEDIUM, "Weak or deprecated ECDHE curve",
       "The server's ECDHE curve is not one of x25519, x448, secp256r1, secp384r1, secp521r1 (or "
       "Brainpool, SM2, an ML-KEM hybrid): curves under 256 bits, binary and explicit curves are "
       "weak or deprecated.",
-      "RFC 8422"},
-     chk_weak_curve},
+      "RFC 8422", TSC_SCOPE_SERVER},
+     chk_weak_curve, NULL},
     {{"cert-self-signed", TSC_SEV_MEDIUM, "Self-signed server certificate",
       "The leaf certificate is signed by its own key, so nothing but prior knowledge (pinning) "
       "tells a client that it belongs to the server.",
-      "RFC 5280"},
-     chk_self_signed},
+      "RFC 5280", TSC_SCOPE_SERVER},
+     chk_self_signed, NULL},
     {{"cert-weak-rsa-key", TSC_SEV_MEDIUM, "RSA key under 2048 bits in the certificate chain",
       "RSA keys shorter than 2048 bits (leaf or intermediate) are disallowed by NIST and the CA/"
       "Browser Forum; 512-bit keys have been factored cheaply.",
-      "NIST SP 800-131A"},
-     chk_weak_rsa},
+      "NIST SP 800-131A", TSC_SCOPE_SERVER},
+     chk_weak_rsa, NULL},
     {{"cert-sha1-signature", TSC_SEV_MEDIUM, "Certificate signed with SHA-1",
       "SHA-1 collisions are practical (SHAttered, chosen-prefix); a leaf or intermediate signed "
       "with SHA-1 can be forged. Trust anchors are not judged.",
-      "RFC 9155"},
-     chk_sha1_sig},
+      "RFC 9155", TSC_SCOPE_SERVER},
+     chk_sha1_sig, NULL},
     /* ---- low ---- */
     {{"cbc-sha1-negotiated", TSC_SEV_LOW, "CBC cipher with HMAC-SHA1 negotiated",
       "MAC-then-encrypt CBC suites have a history of padding-oracle and timing attacks (Lucky "
       "Thirteen, POODLE for TLS); prefer AEAD suites.",
-      "CVE-2013-0169"},
-     chk_cbc_sha1},
+      "CVE-2013-0169", TSC_SCOPE_SERVER},
+     chk_cbc_sha1, NULL},
     {{"no-extended-master-secret", TSC_SEV_LOW, "Extended master secret not negotiated",
       "Without extended_master_secret (TLS 1.0 to 1.2) the master secret is not bound to the "
       "handshake, which enables the triple handshake attack.",
-      "RFC 7627"},
-     chk_no_ems},
+      "RFC 7627", TSC_SCOPE_SERVER},
+     chk_no_ems, NULL},
     {{"sslv2-client-hello", TSC_SEV_LOW, "Client sent an SSL 2.0-format ClientHello",
       "Clients must not send the SSL 2.0-compatible ClientHello; one that also offers SSL 2.0 "
       "cipher kinds would speak SSL 2.0 to a server that accepts it.",
-      "RFC 6176"},
-     chk_sslv2_hello},
+      "RFC 6176", TSC_SCOPE_CLIENT},
+     chk_sslv2_hello, NULL},
     {{"null-cipher-offered", TSC_SEV_LOW, "Client offered cipher suites without encryption",
       "The client would accept a NULL-cipher suite (no encryption) if a server chose one.",
-      "RFC 9325"},
-     chk_null_off},
+      "RFC 9325", TSC_SCOPE_CLIENT},
+     chk_null_off, NULL},
     {{"anonymous-suite-offered", TSC_SEV_LOW, "Client offered anonymous key exchange",
       "The client would accept an unauthenticated (EC)DH suite if a server, or an attacker in the "
       "middle, chose one.",
-      "RFC 9325"},
-     chk_anon_off},
+      "RFC 9325", TSC_SCOPE_CLIENT},
+     chk_anon_off, NULL},
     {{"export-suite-offered", TSC_SEV_LOW, "Client offered export-grade cipher suites",
       "The client still offers 40/56-bit export suites.",
-      "CVE-2015-0204"},
-     chk_export_off},
+      "CVE-2015-0204", TSC_SCOPE_CLIENT},
+     chk_export_off, NULL},
     {{"rc4-offered", TSC_SEV_LOW, "Client offered RC4 cipher suites",
       "RFC 7465 forbids clients to offer RC4 suites.",
-      "RFC 7465"},
-     chk_rc4_off},
+      "RFC 7465", TSC_SCOPE_CLIENT},
+     chk_rc4_off, NULL},
     {{"des-offered", TSC_SEV_LOW, "Client offered single-DES cipher suites",
       "The client would accept 56-bit DES if a server chose it.",
-      "RFC 5469"},
-     chk_des_off},
+      "RFC 5469", TSC_SCOPE_CLIENT},
+     chk_des_off, NULL},
     {{"compression-offered", TSC_SEV_LOW, "Client offered TLS compression",
       "The client offered a compression method besides null; the server did not select it here, "
       "but another server could (CRIME).",
-      "CVE-2012-4929"},
-     chk_compression_off},
+      "CVE-2012-4929", TSC_SCOPE_CLIENT},
+     chk_compression_off, NULL},
     {{"heartbeat-offered", TSC_SEV_LOW, "Heartbeat extension offered",
       "The client offered the heartbeat extension, which nothing needs over TCP and whose "
       "implementation bug (Heartbleed) leaked server memory (DTLS, which has a use for it, is not "
       "flagged).",
-      "CVE-2014-0160"},
-     chk_heartbeat},
+      "CVE-2014-0160", TSC_SCOPE_CLIENT},
+     chk_heartbeat, NULL},
     {{"ticket-lifetime-over-7-days", TSC_SEV_LOW, "Session ticket lifetime over 7 days",
       "A long-lived ticket keeps the session (and, with a long-lived ticket key, its secrecy) open "
       "to replay and key compromise; TLS 1.3 caps the lifetime at 604800 s.",
-      "RFC 8446"},
-     chk_ticket_lifetime},
+      "RFC 8446", TSC_SCOPE_SERVER},
+     chk_ticket_lifetime, NULL},
     {{"cert-validity-over-398-days", TSC_SEV_LOW, "Leaf certificate valid for more than 398 days",
       "Publicly trusted server certificates issued since 2020-09-01 may be valid for at most 398 "
       "days; longer ones are rejected by major browsers.",
-      "CA/B Forum BR 6.3.2"},
-     chk_validity},
+      "CA/B Forum BR 6.3.2", TSC_SCOPE_SERVER},
+     chk_validity, NULL},
+    {{"fallback-scsv-ignored", TSC_SEV_LOW, "TLS_FALLBACK_SCSV ignored",
+      "The server accepted a hello for a lower version than its best that carried "
+      "TLS_FALLBACK_SCSV, so a client that retries with a lower version after a failure can be "
+      "downgraded by an attacker who breaks its first attempt. Judged by tlsscope probe.",
+      "RFC 7507", TSC_SCOPE_SERVER},
+     NULL, chk_fallback},
+    {{"server-follows-client-order", TSC_SEV_LOW, "Server follows the client's suite order",
+      "The server picks the first suite the client offers that it accepts, not the best it has, so "
+      "a client that lists a weak suite first gets it. Judged by tlsscope probe.",
+      "RFC 9325 4.2", TSC_SCOPE_SERVER},
+     NULL, chk_client_order},
     /* ---- info ---- */
     {{"3des-offered", TSC_SEV_INFO, "Client offered 3DES cipher suites",
       "The client still offers 3DES (64-bit block, Sweet32) suites, usually as a last resort.",
-      "CVE-2016-2183"},
-     chk_3des_off},
+      "CVE-2016-2183", TSC_SCOPE_CLIENT},
+     chk_3des_off, NULL},
     {{"fatal-alert", TSC_SEV_INFO, "Fatal alert sent in the clear",
       "A peer aborted the connection with a fatal alert; the description says why (e.g. no "
       "common cipher suite, a certificate the client rejected).",
-      "RFC 8446"},
-     chk_fatal_alert},
+      "RFC 8446", TSC_SCOPE_CONNECTION},
+     chk_fatal_alert, NULL},
 };
 
 #define N_RULES (sizeof rules / sizeof rules[0])
@@ -1036,12 +1082,37 @@ size_t tsc_findings_eval(const struct tsc_conn *c, const struct tsc_conn_report 
     size_t fired = 0;
     for (int sev = TSC_SEV_HIGH; sev >= TSC_SEV_INFO; sev--) {
         for (size_t i = 0; i < N_RULES; i++) {
-            if ((int)rules[i].rule.severity != sev)
+            if ((int)rules[i].rule.severity != sev || !rules[i].check)
                 continue;
             char detail[TSC_FINDING_DETAIL];
             struct det d;
             det_init(&d, detail, sizeof detail);
             if (!rules[i].check(&x, &d))
+                continue;
+            det_finish(&d);
+            if (out && fired < max) {
+                out[fired].rule = &rules[i].rule;
+                memcpy(out[fired].detail, detail, sizeof detail);
+            }
+            fired++;
+        }
+    }
+    return fired;
+}
+
+size_t tsc_findings_eval_server(const struct tsc_server_profile *p, struct tsc_finding *out, size_t max)
+{
+    if (!p)
+        return 0;
+    size_t fired = 0;
+    for (int sev = TSC_SEV_HIGH; sev >= TSC_SEV_INFO; sev--) {
+        for (size_t i = 0; i < N_RULES; i++) {
+            if ((int)rules[i].rule.severity != sev || !rules[i].check_server)
+                continue;
+            char detail[TSC_FINDING_DETAIL];
+            struct det d;
+            det_init(&d, detail, sizeof detail);
+            if (!rules[i].check_server(p, &d))
                 continue;
             det_finish(&d);
             if (out && fired < max) {

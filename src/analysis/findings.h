@@ -48,12 +48,18 @@
 
 enum tsc_severity { TSC_SEV_INFO, TSC_SEV_LOW, TSC_SEV_MEDIUM, TSC_SEV_HIGH };
 
+/* What a rule judges: what the server chose or holds (its version, suite,
+ * certificate; what a probe asks about), what the client offered, or the
+ * connection as a whole (an alert either side sent). */
+enum tsc_rule_scope { TSC_SCOPE_SERVER, TSC_SCOPE_CLIENT, TSC_SCOPE_CONNECTION };
+
 struct tsc_rule {
     const char *id;          /* stable, kebab-case: "tls10-negotiated" */
     enum tsc_severity severity;
     const char *title;       /* one line */
     const char *explanation; /* 1-3 sentences */
     const char *reference;   /* RFC or advisory: "RFC 8996", "CVE-2014-0160" */
+    enum tsc_rule_scope scope;
 };
 
 #define TSC_FINDING_DETAIL 160
@@ -80,5 +86,24 @@ struct tsc_conn_report;
  * contract above); 0 when c or rep is NULL. */
 size_t tsc_findings_eval(const struct tsc_conn *c, const struct tsc_conn_report *rep, int64_t now_epoch,
                          struct tsc_finding *out, size_t max);
+
+/*
+ * What only a probe of the server (tlsscope probe) can know, judged by the
+ * rules of the same table that need it (cert-untrusted,
+ * fallback-scsv-ignored, server-follows-client-order). Each field is -1 when
+ * it could not be asked. tsc_findings_eval_server writes what fired as
+ * tsc_findings_eval does (same order, same return value); the connection
+ * rules are not judged here (a probe judges each of its connections with
+ * tsc_findings_eval).
+ */
+struct tsc_server_profile {
+    int chain_verified;        /* the chain verified against the trust anchors */
+    const char *verify_error;  /* why not (may be NULL) */
+    int fallback_scsv_honoured;/* an inappropriate_fallback alert to a downgraded hello with the SCSV */
+    uint16_t fallback_version; /* the version that hello asked for */
+    int follows_client_order;  /* picks the client's first acceptable suite */
+    uint16_t order_version;    /* the version asked */
+};
+size_t tsc_findings_eval_server(const struct tsc_server_profile *p, struct tsc_finding *out, size_t max);
 
 #endif

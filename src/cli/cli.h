@@ -1,7 +1,7 @@
 /*
  * cli.h - the tlsscope command: one cmd_<name>.c per subcommand.
  * Only the CLI calls exit(). Exit codes: 0 done, 1 an input could not be
- * read, 2 usage error.
+ * read (probe: the server could not be probed), 2 usage error.
  */
 #ifndef TSC_CLI_CLI_H
 #define TSC_CLI_CLI_H
@@ -19,5 +19,6 @@ int tsc_cmd_rules(int argc, char **argv);
 int tsc_cmd_client(int argc, char **argv);
 int tsc_cmd_server(int argc, char **argv);
 int tsc_cmd_demo(int argc, char **argv);
+int tsc_cmd_probe(int argc, char **argv);
 
 #endif

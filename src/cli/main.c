@@ -18,6 +18,7 @@ static void usage(FILE *f)
           "  client HOST[:PORT]  a TLS or DTLS (--dtls) client (OpenSSL) showing its own handshake\n"
           "  server           a TLS or DTLS (--dtls) server showing each client's handshake\n"
           "  demo             a client and server on the loopback, their handshake explained\n"
+          "  probe HOST[:PORT]   ask a server what it accepts (versions, suites, groups, ...)\n"
           "  rules            the rules behind findings (weak choices flagged)\n"
           "  help [COMMAND]   this text (also -h, --help), or a command's own help\n"
           "  version          print the version (also --version)\n"
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
         return tsc_cmd_server(argc - 1, argv + 1);
     if (strcmp(cmd, "demo") == 0)
         return tsc_cmd_demo(argc - 1, argv + 1);
+    if (strcmp(cmd, "probe") == 0)
+        return tsc_cmd_probe(argc - 1, argv + 1);
     if (strcmp(cmd, "rules") == 0)
         return tsc_cmd_rules(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
@@ -55,7 +58,8 @@ int main(int argc, char **argv)
                 const char *name;
                 int (*fn)(int, char **);
             } cmds[] = {{"read", tsc_cmd_read},     {"capture", tsc_cmd_capture}, {"client", tsc_cmd_client},
-                        {"server", tsc_cmd_server}, {"demo", tsc_cmd_demo},       {"rules", tsc_cmd_rules}};
+                        {"server", tsc_cmd_server}, {"demo", tsc_cmd_demo},       {"probe", tsc_cmd_probe},
+                        {"rules", tsc_cmd_rules}};
             for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
                 if (strcmp(argv[2], cmds[i].name) == 0) {
                     char *av[] = {argv[2], "--help", NULL};

@@ -189,7 +189,7 @@ static void run_one(struct tsc_sink_impl *s)
     struct tsc_conn_report *rep = calloc(1, sizeof *rep);
     assert_non_null(rep);
     snprintf(rep->ja3, sizeof rep->ja3, "0123456789abcdef0123456789abcdef");
-    static const struct tsc_rule rule = {"test-rule", TSC_SEV_HIGH, "A\ttitle", "", ""};
+    static const struct tsc_rule rule = {"test-rule", TSC_SEV_HIGH, "A\ttitle", "", "", TSC_SCOPE_SERVER};
     rep->n_findings = 1;
     rep->findings[0].rule = &rule;
     snprintf(rep->findings[0].detail, sizeof rep->findings[0].detail, "-");
