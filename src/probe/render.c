@@ -368,6 +368,8 @@ static int render_text(struct tsc_buf *b, int verbose, int color, const struct t
     if (r->error[0])
         W(tsc_buf_printf(b, "error: %s\n", r->error));
 
+    if (!accepted_versions(r) && !r->versions[TSC_PROBE_N_VERSIONS - 1].asked)
+        return ok; /* it could not run: the error says why */
     W(tsc_buf_puts(b, "\nVersions\n"));
     for (int i = 0; i < TSC_PROBE_N_VERSIONS; i++) {
         if (!r->versions[i].asked)
@@ -381,6 +383,8 @@ static int render_text(struct tsc_buf *b, int verbose, int color, const struct t
         }
         W(tsc_buf_putc(b, '\n'));
     }
+    if (!accepted_versions(r))
+        return ok; /* nothing more was asked: the error says why */
     for (int i = TSC_PROBE_N_VERSIONS - 1; i >= 0; i--)
         if (r->suites[i].asked && !text_list(b, "Cipher suites", &r->suites[i], TSC_REG_CIPHER_SUITE, verbose))
             ok = 0;

@@ -173,7 +173,7 @@ static int open_conn(struct scan *s)
     close(fd);
     s->stop = 1;
     if (w == 0)
-        fail(s, "cannot connect: no answer in %s", "the timeout");
+        fail(s, "cannot connect: no answer in %.3g s", s->cfg->timeout_ms / 1000.0);
     else
         fail(s, "cannot connect: %s", strerror(soerr ? soerr : errno));
     return -1;
@@ -381,7 +381,16 @@ static void registry_lists(struct scan *s)
 static void step_versions(struct scan *s, struct tsc_buf *hb)
 {
     progress(s, "versions");
-    for (int i = 0; i < TSC_PROBE_N_VERSIONS && !s->stop; i++) {
+    /* TLS 1.2 and 1.3 first: when neither gets a TLS answer (no answer at
+     * all, or bytes that are not TLS), the older ones are not asked */
+    static const int order[TSC_PROBE_N_VERSIONS] = {4, 5, 3, 2, 1, 0};
+    for (int k = 0; k < TSC_PROBE_N_VERSIONS && !s->stop; k++) {
+        int i = order[k];
+        if (k == 2) {
+            enum tsc_probe_kind a = s->res->versions[4].ans.kind, b = s->res->versions[5].ans.kind;
+            if ((a == TSC_ANS_TIMEOUT || a == TSC_ANS_NOT_TLS) && (b == TSC_ANS_TIMEOUT || b == TSC_ANS_NOT_TLS))
+                break;
+        }
         uint16_t v = version_codes[i];
         struct tsc_probe_hello h;
         int ok;
@@ -689,11 +698,6 @@ static int is_cbc(uint16_t c)
 static void step_features(struct scan *s, struct tsc_buf *hb, struct tsc_server_profile *prof)
 {
     struct tsc_probe_features *f = &s->res->feat;
-    f->secure_renegotiation = f->extended_master_secret = f->encrypt_then_mac = f->ocsp_stapling = -1;
-    f->session_id = f->session_ticket = f->fallback_scsv = -1;
-    f->compression_null = f->compression_deflate = -1;
-    f->ticket_lifetime = -1;
-    prof->fallback_scsv_honoured = -1;
     int bi = best_version(s->res, 1);
     if (bi >= 0) {
         progress(s, "features");
@@ -957,6 +961,11 @@ int tsc_probe_run(const struct tsc_probe_cfg *cfg, struct tsc_probe_result *res)
     memset(res, 0, sizeof *res);
     res->complete = 1;
     res->hrr = -1;
+    struct tsc_probe_features *f = &res->feat;
+    f->secure_renegotiation = f->extended_master_secret = f->encrypt_then_mac = f->ocsp_stapling = -1;
+    f->session_id = f->session_ticket = f->fallback_scsv = -1;
+    f->compression_null = f->compression_deflate = -1;
+    f->ticket_lifetime = -1;
     static struct scan s; /* 2 KiB of lists: off the stack */
     memset(&s, 0, sizeof s);
     s.cfg = cfg;
@@ -986,7 +995,7 @@ int tsc_probe_run(const struct tsc_probe_cfg *cfg, struct tsc_probe_result *res)
             else if (b->kind == TSC_ANS_NOT_TLS || a->kind == TSC_ANS_NOT_TLS)
                 fail(&s, "%s", "not TLS: the server answered bytes that are no TLS record");
             else if (b->kind == TSC_ANS_TIMEOUT)
-                fail(&s, "no answer to a ClientHello in %s", "the timeout");
+                fail(&s, "no answer to a ClientHello in %.3g s", cfg->timeout_ms / 1000.0);
             else if (b->kind == TSC_ANS_RESET)
                 fail(&s, "%s", "the server reset the connection after the ClientHello");
             else if (b->kind == TSC_ANS_CLOSED)
@@ -1016,10 +1025,10 @@ int tsc_probe_run(const struct tsc_probe_cfg *cfg, struct tsc_probe_result *res)
         }
     }
     /* the probe-only rules; the connections' own come through the pipeline */
-    struct tsc_finding f[8];
-    size_t n = tsc_findings_eval_server(&prof, f, 8);
+    struct tsc_finding pf[8];
+    size_t n = tsc_findings_eval_server(&prof, pf, 8);
     for (size_t i = 0; i < n && i < 8 && res->n_findings < TSC_PROBE_MAX_FINDINGS; i++)
-        res->findings[res->n_findings++] = f[i];
+        res->findings[res->n_findings++] = pf[i];
     tsc_buf_free(&s.in);
     tsc_buf_free(&hb);
     return rc;
