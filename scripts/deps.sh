@@ -6,7 +6,7 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 for p in build-essential cmake pkg-config libpcap-dev libssl-dev zlib1g-dev libcmocka-dev \
          openssl gnutls-bin tshark wireshark-common tcpdump iptables curl python3 iproute2 clang libclang-rt-14-dev \
          ngtcp2-client ngtcp2-server clickhouse-server clickhouse-client python3-yaml \
-         man-db groff-base bsdextrautils zsh debhelper lintian chromium chromium-driver; do
+         man-db groff-base bsdextrautils zsh debhelper lintian chromium chromium-driver nmap testssl.sh; do
     have_pkg "$p" || need="$need $p"
 done
 [ -z "$need" ] && exit 0
