@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A scripted plaintext server for one STARTTLS exchange, then a real TLS
 handshake (Python's ssl module, i.e. OpenSSL) on the same connection.
-Serves one connection and exits.
+Serves one connection and exits; with --forever, serves connections, each
+in its own thread, until it is killed (a connection that breaks off, during
+the plaintext or the handshake, is noted on stderr and the server goes on).
 
-usage: starttls_server.py PROTO PORT CERT KEY
+usage: starttls_server.py [--forever] PROTO PORT CERT KEY
 PROTO: smtp imap pop3 ftp xmpp ldap postgres"""
 import socket
 import ssl
 import sys
+import threading
 import time
 
 
@@ -97,16 +100,8 @@ def postgres(c):
 PROTOS = {"smtp": smtp, "pop3": pop3, "imap": imap, "ftp": ftp, "xmpp": xmpp, "ldap": ldap, "postgres": postgres}
 
 
-def main():
-    proto, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
-    s.listen(1)
-    s.settimeout(20)
-    c, _ = s.accept()
+def serve_one(c, proto, ctx):
+    """The plaintext exchange, then TLS on the same connection."""
     c.settimeout(10)
     PROTOS[proto](c)
     t = ctx.wrap_socket(c, server_side=True)
@@ -120,7 +115,45 @@ def main():
     except (ssl.SSLError, OSError, ValueError):
         pass
     t.close()
-    s.close()
+
+
+def serve_thread(c, peer, proto, ctx):
+    try:
+        serve_one(c, proto, ctx)
+    except Exception as e:  # one broken connection does not end the server
+        print("starttls_server: %s:%d: %s: %s" % (peer[0], peer[1], type(e).__name__, e), file=sys.stderr, flush=True)
+    finally:
+        c.close()
+
+
+def main():
+    args = sys.argv[1:]
+    forever = "--forever" in args
+    args = [a for a in args if a != "--forever"]
+    if len(args) != 4 or args[0] not in PROTOS:
+        sys.exit("usage: starttls_server.py [--forever] PROTO PORT CERT KEY\nPROTO: " + " ".join(PROTOS))
+    proto, port, cert, key = args[0], int(args[1]), args[2], args[3]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    if not forever:
+        s.listen(1)
+        s.settimeout(20)
+        c, _ = s.accept()
+        serve_one(c, proto, ctx)
+        s.close()
+        return
+    s.listen(64)
+    try:
+        while True:
+            c, peer = s.accept()
+            threading.Thread(target=serve_thread, args=(c, peer, proto, ctx), daemon=True).start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        s.close()
 
 
 if __name__ == "__main__":
