@@ -211,10 +211,11 @@ static int feed(struct reader *r, const uint8_t *p, size_t n, struct tsc_probe_a
         if (r->have < 4) {
             r->msg[r->have++] = *p++;
             n--;
-            if (r->have == 4)
-                r->need = 4 + ((size_t)r->msg[1] << 16 | (size_t)r->msg[2] << 8 | r->msg[3]);
-            else
+            if (r->have < 4)
                 continue;
+            r->need = 4 + ((size_t)r->msg[1] << 16 | (size_t)r->msg[2] << 8 | r->msg[3]);
+            if (r->n_msgs == 0 && r->msg[0] != TSC_HS_SERVER_HELLO) /* no need to wait for its body */
+                return decide(a, TSC_ANS_MALFORMED, "the first handshake message is no ServerHello");
         } else {
             size_t take = r->need - r->have < n ? r->need - r->have : n;
             if (r->have < sizeof r->msg) {
