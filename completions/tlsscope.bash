@@ -1,6 +1,6 @@
 # bash completion for tlsscope(1): commands, each command's options, the
-# values of --format, --color, --fail-on, --reader, --min/--max, files for
-# FILE arguments, directories for DIR, interfaces for capture -i.
+# values of --format, --color, --fail-on, --reader, --min/--max, --starttls,
+# files for FILE arguments, directories for DIR, interfaces for capture -i.
 # Installed as share/bash-completion/completions/tlsscope (bash-completion
 # loads it on first use), or `source` it from ~/.bashrc. Needs nothing from
 # bash-completion itself.
@@ -9,7 +9,7 @@
 # table in src/report/formats.c by tests/e2e/options_documented.py: an option
 # added there fails that test until it is added here.
 
-_tlsscope_commands="read capture client server demo rules help version"
+_tlsscope_commands="read capture client server demo probe rules help version"
 _tlsscope_formats="text verbose json summary zeek zeek-json ecs eve html"
 _tlsscope_format_opts="--text -v --verbose --json --summary --format --output-dir --html"
 _tlsscope_common_opts="--color --colour --max-flows --max-memory --flow-buffer --idle-timeout --fail-on -q --quiet -h --help"
@@ -38,6 +38,10 @@ _tlsscope_options()
             --ticket-lifetime --no-tickets --request-cert --echo --http --max-clients --handshake-timeout --count"
         ;;
     demo) echo "--classic --tls13 --legacy --dtls --dir --pcapng -h --help" ;;
+    probe)
+        echo "--sni --no-sni --starttls -4 -6 --timeout --rate --max-connections --ca --pcap --text -v --verbose
+            --json --summary --fail-on --color --colour -q --quiet -h --help"
+        ;;
     rules) echo "--json -h --help" ;;
     esac
 }
@@ -53,13 +57,14 @@ _tlsscope_value()
     --fail-on) COMPREPLY=($(compgen -W "info low medium high" -- "$cur")) ;;
     --reader) COMPREPLY=($(compgen -W "auto libpcap" -- "$cur")) ;;
     --min | --max) COMPREPLY=($(compgen -W "1.0 1.1 1.2 1.3" -- "$cur")) ;;
+    --starttls) COMPREPLY=($(compgen -W "smtp imap pop3 ftp xmpp ldap postgres" -- "$cur")) ;;
     -i | --interface)
         [ "$cmd" = capture ] || return 1
         local ifs
         ifs=$(command ls /sys/class/net 2>/dev/null)
         COMPREPLY=($(compgen -W "any $ifs" -- "$cur"))
         ;;
-    --keylog | --rsa-key | -w | --write | --pcap | --pcapng | --cert | --key | --cafile | --chain | --html)
+    --keylog | --rsa-key | -w | --write | --pcap | --pcapng | --cert | --key | --cafile | --ca | --chain | --html)
         compopt -o filenames 2>/dev/null
         COMPREPLY=($(compgen -f -- "$cur"))
         ;;
@@ -69,7 +74,7 @@ _tlsscope_value()
         ;;
     --max-flows | --max-memory | --flow-buffer | --idle-timeout | -j | --jobs | -c | --count | --mtu | \
         --sni | --alpn | --ciphers | --ciphersuites | --groups | --send | --timeout | --port | --bind | --name | \
-        --ticket-lifetime | --max-clients | --handshake-timeout)
+        --ticket-lifetime | --max-clients | --handshake-timeout | --rate | --max-connections)
         COMPREPLY=() # a number or a free value: nothing to offer
         ;;
     *) return 1 ;;
@@ -93,10 +98,10 @@ _tlsscope()
     local cmd=${COMP_WORDS[1]}
     case $cmd in
     help)
-        [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "read capture client server demo rules" -- "$cur"))
+        [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "read capture client server demo probe rules" -- "$cur"))
         return 0
         ;;
-    read | capture | client | server | demo | rules) ;;
+    read | capture | client | server | demo | probe | rules) ;;
     *) return 0 ;;
     esac
     # --opt=value: bash splits it at '=' (COMP_WORDBREAKS), or keeps it whole
