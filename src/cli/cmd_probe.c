@@ -272,7 +272,7 @@ int tsc_cmd_probe(int argc, char **argv)
         }
         case OPT_COLOR:
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
-                return usage_error("--color: '%s' is not one of auto, always, never", optarg);
+                return usage_error("--color takes auto, always or never, not '%s'", optarg);
             color = optarg;
             break;
         case ':':
@@ -301,7 +301,7 @@ int tsc_cmd_probe(int argc, char **argv)
         cfg.progress = on_progress;
         cfg.progress_ctx = NULL;
     }
-    int use_color = strcmp(color, "always") == 0 || (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO));
+    int use_color = strcmp(color, "always") == 0 || (strcmp(color, "auto") == 0 && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
 
     /* OpenSSL's context for the chain check, whose key log lets the
      * pipeline read that handshake's certificate in TLS 1.3 too */

@@ -364,7 +364,8 @@ static int render_text(struct tsc_buf *b, int verbose, int color, const struct t
         W(tsc_buf_printf(b, ", server name %s", cfg->sni));
     if (cfg->starttls != TSC_STARTTLS_NONE)
         W(tsc_buf_printf(b, ", STARTTLS %s", tsc_starttls_name(cfg->starttls)));
-    W(tsc_buf_printf(b, ": %u connections%s\n", r->connections, r->complete ? "" : ", incomplete"));
+    W(tsc_buf_printf(b, ": %u connection%s%s\n", r->connections, r->connections == 1 ? "" : "s",
+                     r->complete ? "" : ", incomplete"));
     if (r->error[0])
         W(tsc_buf_printf(b, "error: %s\n", r->error));
 

@@ -1012,7 +1012,12 @@ int tsc_probe_run(const struct tsc_probe_cfg *cfg, struct tsc_probe_result *res)
             step_alpn(&s, &hb);
             step_features(&s, &hb, &prof);
             step_certificate(&s, &prof);
-            int bi = -1;
+            /* whose order: judged where the choice matters most, TLS 1.2 (whose
+             * suites differ in key exchange and cipher mode; TLS 1.3's are all
+             * AEAD with forward secrecy), else the best version that was asked */
+            int bi = -1, i12 = vidx(TSC_TLS12);
+            if (res->suites[i12].order == TSC_ORDER_SERVER || res->suites[i12].order == TSC_ORDER_CLIENT)
+                bi = i12;
             for (int i = TSC_PROBE_N_VERSIONS - 1; i >= 1 && bi < 0; i--)
                 if (res->suites[i].order == TSC_ORDER_SERVER || res->suites[i].order == TSC_ORDER_CLIENT)
                     bi = i;

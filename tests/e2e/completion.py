@@ -99,8 +99,8 @@ def main():
         ifaces = set(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else set()
 
         cases = [
-            ("commands", ["tlsscope", ""], lambda g: {"read", "capture", "client", "server", "demo", "rules",
-                                                     "help", "version"} == set(g)),
+            ("commands", ["tlsscope", ""], lambda g: {"read", "capture", "client", "server", "demo", "probe",
+                                                     "rules", "help", "version"} == set(g)),
             ("a command by its prefix", ["tlsscope", "ca"], lambda g: g == ["capture"]),
             ("tlsscope's own options", ["tlsscope", "--"], lambda g: set(g) == {"--help", "--version"}),
             ("help COMMAND", ["tlsscope", "help", "c"], lambda g: set(g) == {"capture", "client"}),
