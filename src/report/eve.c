@@ -84,6 +84,10 @@ static const struct {
     {"cert-validity-over-398-days", EVE_SID_BASE + 35},
     {"3des-offered", EVE_SID_BASE + 36},
     {"fatal-alert", EVE_SID_BASE + 37},
+    /* judged by tlsscope probe only */
+    {"cert-untrusted", EVE_SID_BASE + 38},
+    {"fallback-scsv-ignored", EVE_SID_BASE + 39},
+    {"server-follows-client-order", EVE_SID_BASE + 40},
 };
 
 unsigned tsc_eve_signature_id(const char *rule_id);
