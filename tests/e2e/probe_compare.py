@@ -5,13 +5,15 @@ local servers: nmap's ssl-enum-ciphers script and testssl.sh.
 usage: probe_compare.py --tlsscope BIN [--known TSV] [--keep DIR]
                         [--baseline probe|config] [--ports LO-HI]
 
-Servers (on loopback, ports from --ports, default 24000-24499):
-  openssl  `openssl s_server`, RSA 2048 certificate, TLS 1.2 and 1.3 only,
-           with the -cipher and -ciphersuites sets of SERVERS below (RFC
-           suites, CCM, CCM_8, ARIA, Camellia, NULL);
-  gnutls   `gnutls-serv`, TLS 1.0 only, with a priority string that
-           enables RC4 (TLS_ECDHE_RSA_WITH_RC4_128_SHA and others), 3DES
-           and Camellia.
+Servers (ports from --ports, default 24000-24499), with a fresh RSA 2048
+certificate:
+  openssl  `openssl s_server` on 127.0.0.1, TLS 1.2 and 1.3 only, with the
+           -cipher and -ciphersuites sets OPENSSL_TLS12 and OPENSSL_TLS13
+           below (GCM, ChaCha20, CCM, CCM_8, ARIA, Camellia, NULL);
+  gnutls   `gnutls-serv`, TLS 1.0 only, with the priority string
+           GNUTLS_PRIORITY that enables RC4 (TLS_ECDHE_RSA_WITH_RC4_128_SHA
+           and three more), 3DES and Camellia. gnutls-serv has no option
+           for its address: it listens on every interface for the run.
 
 Each server is asked, one tool after the other (never two at a time: both
 servers answer one connection at a time), by
@@ -166,7 +168,6 @@ def nmap_cipher_table(by_name):
     """nmap's name -> code, read from its own nselib/tls.lua (the names
     ssl-enum-ciphers prints); the registry's unique names when absent."""
     table = dict(by_name)
-    out = subprocess.run(["nmap", "--version"], capture_output=True, text=True).stdout
     candidates = ["/usr/share/nmap/nselib/tls.lua", "/usr/local/share/nmap/nselib/tls.lua"]
     for path in candidates:
         if not os.path.exists(path):
@@ -181,7 +182,26 @@ def nmap_cipher_table(by_name):
                              src[start:end], re.M):
             table[m.group(1) or m.group(2)] = int(m.group(3), 16)
         return table, path
-    return table, "the registry (no nselib/tls.lua found; nmap %s)" % out.split("\n")[0]
+    return table, "the registry (no nselib/tls.lua in %s)" % " or ".join(candidates)
+
+
+def tool_versions():
+    """One line naming the versions of the tools, for the log."""
+    def first(cmd):
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        return (p.stdout.strip() or p.stderr.strip()).split("\n")[0]
+
+    out = []
+    out.append(first(["nmap", "--version"]))
+    try:
+        with open(shutil.which("testssl"), encoding="utf-8", errors="replace") as f:
+            m = re.search(r'^(?:declare -r )?VERSION="([^"]+)"', f.read(), re.M)
+        out.append("testssl " + (m.group(1) if m else "(version not found)"))
+    except OSError:
+        out.append("testssl (unreadable)")
+    out.append(first(["openssl", "version"]))
+    out.append(first(["gnutls-serv", "--version"]))
+    return "; ".join(out)
 
 
 def free_port(lo, hi, taken):
@@ -242,10 +262,30 @@ def stop_all():
 # A reading: {version: set(code)} for each accepted version (an accepted
 # version with no suite read has an empty set).
 
-def read_probe(binary, port, log):
+def run_tool(cmd, timeout, cwd=None):
+    """Run a tool in a process group of its own; on timeout the whole group
+    (testssl's openssl and socket helpers too) is killed."""
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, cwd=cwd, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        raise RuntimeError("%s: no end after %d s, stopped" % (cmd[0], timeout))
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
+
+
+def keep(tmp, name, text):
+    with open(os.path.join(tmp, name), "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def read_probe(binary, port, tmp, log):
     cmd = [binary, "probe", "--json", "-q", "127.0.0.1:%d" % port]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=150)
+    p = run_tool(cmd, 150)
     log.append("$ %s  -> exit %d" % (" ".join(cmd), p.returncode))
+    keep(tmp, "probe-%d.json" % port, p.stdout)
     if p.returncode != 0:
         raise RuntimeError("tlsscope probe exit %d: %s" % (p.returncode, p.stderr.strip()[-500:]))
     obj = json.loads(p.stdout)
@@ -266,10 +306,11 @@ def read_probe(binary, port, log):
     return reading
 
 
-def read_nmap(port, table, log):
+def read_nmap(port, table, tmp, log):
     cmd = ["nmap", "-n", "-Pn", "--script", "ssl-enum-ciphers", "-p", str(port), "127.0.0.1", "-oX", "-"]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    p = run_tool(cmd, 120)
     log.append("$ %s  -> exit %d" % (" ".join(cmd), p.returncode))
+    keep(tmp, "nmap-%d.xml" % port, p.stdout)
     if p.returncode != 0:
         raise RuntimeError("nmap exit %d: %s" % (p.returncode, p.stderr.strip()[-500:]))
     root = ET.fromstring(p.stdout)
@@ -302,10 +343,9 @@ def read_testssl(port, tmp, log):
     if os.path.exists(jf):
         os.unlink(jf)
     cmd = ["testssl", "--quiet", "--color", "0", "-n", "none", "--warnings", "off",
-           "--connect-timeout", "10", "--openssl-timeout", "10",
+           "--connect-timeout", "10",
            "--jsonfile", jf, "-p", "-E", "127.0.0.1:%d" % port]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=200, cwd=tmp,
-                       stdin=subprocess.DEVNULL)
+    p = run_tool(cmd, 180, cwd=tmp)
     log.append("$ %s  -> exit %d" % (" ".join(cmd), p.returncode))
     if not os.path.exists(jf):
         raise RuntimeError("testssl wrote no JSON (exit %d): %s" % (p.returncode, (p.stdout + p.stderr).strip()[-500:]))
@@ -448,8 +488,8 @@ def run(a, tmp, lo, hi, by_code, table, table_src, config, t0):
         PROCS.append(subprocess.Popen(cmds[server], stdin=subprocess.DEVNULL, stdout=errf,
                                       stderr=subprocess.STDOUT, start_new_session=True))
         wait_listening(ports[server], PROCS[-1], server)
-    print("%s: servers openssl on %d, gnutls on %d; nmap's suite names from %s"
-          % (NAME, ports["openssl"], ports["gnutls"], table_src))
+    print("%s: servers openssl on %d, gnutls on %d; nmap's suite names from %s\n%s: %s"
+          % (NAME, ports["openssl"], ports["gnutls"], table_src, NAME, tool_versions()))
 
     readings = {s: {"config": config[s]} for s in ports}
     logs = {s: [] for s in ports}
@@ -458,10 +498,10 @@ def run(a, tmp, lo, hi, by_code, table, table_src, config, t0):
 
     def ask(server):
         port, log = ports[server], logs[server]
-        steps = [("nmap", lambda: read_nmap(port, table, log)),
+        steps = [("nmap", lambda: read_nmap(port, table, tmp, log)),
                  ("testssl", lambda: read_testssl(port, tmp, log))]
         if a.baseline == "probe":
-            steps.insert(0, ("probe", lambda: read_probe(a.tlsscope, port, log)))
+            steps.insert(0, ("probe", lambda: read_probe(a.tlsscope, port, tmp, log)))
         for tool, fn in steps:
             t = time.monotonic()
             try:
