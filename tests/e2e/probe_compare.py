@@ -243,10 +243,17 @@ def wait_listening(port, proc, what, seconds=15.0):
     raise RuntimeError("%s not listening on %d after %.0f s" % (what, port, seconds))
 
 
-PROCS = []
+PROCS = []       # the servers
+TOOL_PROCS = []  # the tools, each the leader of its process group
 
 
 def stop_all():
+    for p in TOOL_PROCS:
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     for p in PROCS:
         if p.poll() is None:
             p.terminate()
@@ -267,6 +274,7 @@ def run_tool(cmd, timeout, cwd=None):
     (testssl's openssl and socket helpers too) is killed."""
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, cwd=cwd, start_new_session=True)
+    TOOL_PROCS.append(p)
     try:
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -515,7 +523,7 @@ def run(a, tmp, lo, hi, by_code, table, table_src, config, t0):
                 failures[server].append("%s: %s" % (tool, e))
             times[server][tool] = time.monotonic() - t
 
-    threads = [threading.Thread(target=ask, args=(s,)) for s in ports]
+    threads = [threading.Thread(target=ask, args=(s,), daemon=True) for s in ports]
     for t in threads:
         t.start()
     for t in threads:
