@@ -372,10 +372,9 @@ static int digit(uint8_t b)
  * starts with the first line's code and a space). The code, or -1; the last
  * line stays in c->buf. Sets *starttls when a line's first word is STARTTLS
  * (an EHLO keyword). */
-static int read_reply(struct conv *c, const char *doing, int ftp_style, int *starttls)
+static int read_reply(struct conv *c, int ftp_style, int *starttls)
 {
     int code = -1;
-    begin(c, doing);
     for (;;) {
         if (read_line(c))
             return -1;
@@ -385,12 +384,12 @@ static int read_reply(struct conv *c, const char *doing, int ftp_style, int *sta
         int lcode = has ? (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0') : -1;
         if (code < 0) {
             if (!has)
-                return FAIL_LINE(c, "not %s reply %s", ftp_style ? "an FTP" : "an SMTP", doing);
+                return FAIL_LINE(c, "not %s reply %s", ftp_style ? "an FTP" : "an SMTP", c->doing);
             code = lcode;
         } else if (lcode != code) {
             if (ftp_style)
                 continue; /* text inside a multi-line reply */
-            return FAIL_LINE(c, "a reply line with another code %s", doing);
+            return FAIL_LINE(c, "a reply line with another code %s", c->doing);
         }
         if (starttls && n > 4 && starts_word(l + 4, n - 4, "STARTTLS"))
             *starttls = 1;
@@ -403,7 +402,8 @@ static int smtp(struct conv *c, const char *host)
 {
     char line[300];
     unsigned char a[16];
-    int code = read_reply(c, "waiting for the greeting", 0, NULL);
+    begin(c, "waiting for the greeting");
+    int code = read_reply(c, 0, NULL);
     if (code < 0)
         return -1;
     if (code != 220)
@@ -418,7 +418,8 @@ static int smtp(struct conv *c, const char *host)
     if (send_all(c, line, strlen(line), "sending EHLO"))
         return -1;
     int offered = 0;
-    code = read_reply(c, "waiting for the EHLO reply", 0, &offered);
+    begin(c, "waiting for the EHLO reply");
+    code = read_reply(c, 0, &offered);
     if (code < 0)
         return -1;
     if (code != 250)
@@ -427,7 +428,8 @@ static int smtp(struct conv *c, const char *host)
         return FAIL(c, "server does not offer STARTTLS");
     if (send_all(c, "STARTTLS\r\n", 10, "sending STARTTLS"))
         return -1;
-    code = read_reply(c, "waiting for the STARTTLS reply", 0, NULL);
+    begin(c, "waiting for the STARTTLS reply");
+    code = read_reply(c, 0, NULL);
     if (code < 0)
         return -1;
     if (code != 220)
@@ -438,9 +440,11 @@ static int smtp(struct conv *c, const char *host)
 static int ftp(struct conv *c)
 {
     int code;
-    /* RFC 959 4.2: 120 "ready in nnn minutes", then 220 */
+    /* RFC 959 4.2: 120 "ready in nnn minutes", then 220; all within one
+     * wait, so a server cannot keep the client with 120s */
+    begin(c, "waiting for the greeting");
     do {
-        code = read_reply(c, "waiting for the greeting", 1, NULL);
+        code = read_reply(c, 1, NULL);
         if (code < 0)
             return -1;
     } while (code == 120);
@@ -448,7 +452,8 @@ static int ftp(struct conv *c)
         return FAIL_LINE(c, "server refused the session");
     if (send_all(c, "AUTH TLS\r\n", 10, "sending AUTH TLS"))
         return -1;
-    code = read_reply(c, "waiting for the AUTH TLS reply", 1, NULL);
+    begin(c, "waiting for the AUTH TLS reply");
+    code = read_reply(c, 1, NULL);
     if (code < 0)
         return -1;
     if (code != 234)

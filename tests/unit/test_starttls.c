@@ -492,6 +492,14 @@ static void test_ftp(void **state)
     expect_fail(TSC_STARTTLS_FTP, closed, "connection closed waiting for the greeting");
     static const struct step silent[] = {S("220 ready\r\n"), E("AUTH TLS\r\n"), DONE};
     expect_timeout(TSC_STARTTLS_FTP, silent, "timed out waiting for the AUTH TLS reply");
+    /* 120 after 120 does not stretch the wait */
+    static struct step again[64];
+    for (size_t i = 0; i < 62; i += 2) {
+        again[i] = (struct step){SEND, "120 soon\r\n", 10};
+        again[i + 1] = (struct step){PAUSE, NULL, 50};
+    }
+    again[62] = (struct step){END, NULL, 0};
+    expect_timeout(TSC_STARTTLS_FTP, again, "timed out waiting for the greeting");
     static const struct step garbage[] = {S("SSH-2.0-OpenSSH_9.6\r\n"), DONE};
     expect_fail(TSC_STARTTLS_FTP, garbage, "not an FTP reply waiting for the greeting: SSH-2.0-OpenSSH_9.6");
     static const struct step longline[] = {S("220-x\r\n"), BIG(big_line, sizeof big_line), DONE};
