@@ -19,7 +19,8 @@ Servers (a self-signed RSA certificate made with `openssl req` in a temp dir):
                     -> versions exactly {TLS 1.0 .. TLS 1.3}; findings hold
                     tls10-negotiated
   gnutls-rc4        gnutls-serv NORMAL:-VERS-ALL:+VERS-TLS1.0:+ARCFOUR-128
-                    -> versions {TLS 1.0}; suites hold 0xc011, findings hold
+                    -> versions {TLS 1.0} (the TLS 1.1 and 1.2 hellos answered
+                    server_hello_other); suites hold 0xc011, findings hold
                     rc4-negotiated; and (own case) the TLS 1.0 suites exactly
                     those of `gnutls-cli --priority P --list` an RSA key can use
   gnutls-gcm        gnutls-serv NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:
@@ -31,7 +32,8 @@ Servers (a self-signed RSA certificate made with `openssl req` in a temp dir):
                     "connections", and a ClientHello of every version asked
   max-connections   --max-connections 3 through a counting TCP proxy to the
                     tls13 server -> exit 1, "complete": false, at most 3
-                    connections at the proxy and in the --pcap file
+                    connections at the proxy and in the --pcap file; the
+                    sections after "versions" null (docs/probe.md)
   bad input         a closed port; "HTTP/1.0 400 Bad Request" and close; an
                     accept then RST; an accept then silence (--timeout 1);
                     random bytes; a TLS record header with a truncated
@@ -47,6 +49,9 @@ ports PORT_BASE.. (default 23600, this helper's range 23500-23999) and are
 all stopped at the end (also on SIGTERM/SIGINT).
 
 usage: probe.py --tlsscope BIN [--port-base N] [--only SUBSTR] [--keep] [-v]
+Every full probe (case '<server>: run'): exit 0, one JSON object,
+"complete": true, "connections" > 0, "target" as given.
+
 exit 0 all cases passed; 1 one line per failing case; 77 when openssl,
 gnutls-serv or gnutls-cli is missing. Closing line: 'probe: N cases passed'."""
 import argparse
@@ -547,6 +552,29 @@ def case_alpn(obj, want):
     return ["alpn: expected exactly {%s}, seen %s" % (", ".join(want), json.dumps(alpn))]
 
 
+def case_answers(obj, want):
+    """The "answer" of some versions: a server of TLS 1.0 only answers a
+    TLS 1.1 or 1.2 hello with a TLS 1.0 ServerHello (server_hello_other)."""
+    seen = {v.get("version"): v.get("answer") for v in obj.get("versions") or []}
+    return ["answer to the %s hello: expected %r, seen %r" % (k, w, seen.get(k))
+            for k, w in want.items() if seen.get(k) != w]
+
+
+def case_unreached(obj):
+    """docs/probe.md: with "complete": false, "the sections not reached are
+    null". Three connections cannot get past the versions step (six hellos),
+    so every later section is unreached."""
+    later = ("suites", "groups", "signature_algorithms", "alpn", "features", "certificate")
+    notnull = ["\"%s\": %s" % (k, json.dumps(obj.get(k))[:80]) for k in later if obj.get(k) is not None]
+    missing = [k for k in later if k not in obj]
+    p = []
+    if notnull:
+        p.append("expected null, seen " + ", ".join(notnull))
+    if missing:
+        p.append("fields absent: %s" % ", ".join(missing))
+    return p
+
+
 def bad_input(cases, tlsscope, name, port, timeout=TIMEOUT):
     if not cases.wanted(name):
         return
@@ -755,6 +783,8 @@ def body(a, tlsscope, tmp, cl, cases):
         obj = full(name)
         if obj is not None:
             cases.check(name + ": versions", lambda: case_versions(obj, {"TLS 1.0"}))
+            cases.check(name + ": answers", lambda: case_answers(
+                obj, {"TLS 1.1": "server_hello_other", "TLS 1.2": "server_hello_other"}))
             cases.check(name + ": suites", lambda: case_suites(obj, "TLS 1.0", [0xc011], exact=False))
             cases.check(name + ": suite set", lambda: case_suites(obj, "TLS 1.0", gnutls_rsa_codes(rc4_prio)))
             cases.check(name + ": findings", lambda: case_finding(obj, "rc4-negotiated"))
@@ -797,6 +827,8 @@ def body(a, tlsscope, tmp, cl, cases):
         if n is not None and len(n) > 3:
             p.append("the --pcap file holds %d connections, expected at most 3" % len(n))
         cases.check(name, p)
+        if obj is not None:
+            cases.check(name + ": sections not reached are null", lambda: case_unreached(obj))
 
     # ---- bad input: each exits 1 with one stderr line, in time
     bad_input(cases, tlsscope, "bad: closed port", closed_port)
