@@ -565,7 +565,10 @@ def case_unreached(obj):
     null". Three connections cannot get past the versions step (six hellos),
     so every later section is unreached."""
     later = ("suites", "groups", "signature_algorithms", "alpn", "features", "certificate")
-    notnull = ["\"%s\": %s" % (k, json.dumps(obj.get(k))[:80]) for k in later if obj.get(k) is not None]
+    def short(v):
+        t = json.dumps(v)
+        return t if len(t) <= 60 else t[:60] + "...}"
+    notnull = ["\"%s\": %s" % (k, short(obj.get(k))) for k in later if obj.get(k) is not None]
     missing = [k for k in later if k not in obj]
     p = []
     if notnull:
