@@ -137,7 +137,11 @@ add_test(NAME e2e/tcp_cases COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/tcp_ca
 set_tests_properties(e2e/tcp_cases PROPERTIES FIXTURES_REQUIRED captures SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME e2e/starttls COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/starttls.sh $<TARGET_FILE:tlsscope>)
 set_tests_properties(e2e/starttls PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
-# tlsscope probe (issue 20): over STARTTLS with scripted plaintext servers.
+# tlsscope probe (issue 20): OpenSSL and GnuTLS servers of known configurations
+# (exact sets and order), misbehaving servers, usage errors; over STARTTLS
+# with scripted plaintext servers.
+add_test(NAME e2e/probe COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/probe.py --tlsscope $<TARGET_FILE:tlsscope>)
+set_tests_properties(e2e/probe PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 180)
 add_test(NAME e2e/probe_starttls COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/e2e/probe_starttls.py --tlsscope $<TARGET_FILE:tlsscope>)
 set_tests_properties(e2e/probe_starttls PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 # ... and its versions and suites against nmap's ssl-enum-ciphers and testssl.sh on the

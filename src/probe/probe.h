@@ -172,6 +172,7 @@ struct tsc_probe_result {
     unsigned connections;
     int complete;               /* 0: the connection budget ran out */
     char error[256];            /* set when the probe could not run (exit 1) */
+    int reached_suites, reached_features; /* the steps ran (a stopped probe may not reach them) */
     struct {
         uint16_t code;
         int asked, accepted;

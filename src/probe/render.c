@@ -185,7 +185,7 @@ static int render_json(struct tsc_buf *b, const struct tsc_probe_cfg *cfg, const
         W(tsc_buf_putc(b, '}'));
         first = 0;
     }
-    W(tsc_buf_puts(b, "],\"suites\":["));
+    W(tsc_buf_puts(b, r->reached_suites ? "],\"suites\":[" : "],\"suites\":null"));
     first = 1;
     for (int i = TSC_PROBE_N_VERSIONS - 1; i >= 0; i--) {
         if (!r->suites[i].asked)
@@ -196,7 +196,7 @@ static int render_json(struct tsc_buf *b, const struct tsc_probe_cfg *cfg, const
             ok = 0;
         first = 0;
     }
-    W(tsc_buf_puts(b, "],\"groups\":"));
+    W(tsc_buf_puts(b, r->reached_suites ? "],\"groups\":" : ",\"groups\":"));
     if (!json_list(b, &r->groups, TSC_REG_GROUP, 1))
         ok = 0;
     if (r->groups.asked) { /* hello_retry_request inside the groups object */
@@ -222,6 +222,10 @@ static int render_json(struct tsc_buf *b, const struct tsc_probe_cfg *cfg, const
         W(tsc_buf_puts(b, "null"));
     }
     const struct tsc_probe_features *f = &r->feat;
+    if (!r->reached_features) {
+        W(tsc_buf_puts(b, ",\"features\":null"));
+        goto certificate;
+    }
     W(tsc_buf_puts(b, ",\"features\":{\"secure_renegotiation\":"));
     ok &= tri(b, f->secure_renegotiation);
     W(tsc_buf_puts(b, ",\"extended_master_secret\":"));
@@ -255,7 +259,9 @@ static int render_json(struct tsc_buf *b, const struct tsc_probe_cfg *cfg, const
         W(tsc_buf_printf(b, "%lld", f->ticket_lifetime));
     else
         W(tsc_buf_puts(b, "null"));
-    W(tsc_buf_puts(b, "},\"certificate\":"));
+    W(tsc_buf_putc(b, '}'));
+certificate:
+    W(tsc_buf_puts(b, ",\"certificate\":"));
     if (r->have_cert) {
         W(tsc_buf_puts(b, "{\"version\":"));
         W(tsc_json_cstr(b, r->cert_version));

@@ -424,6 +424,7 @@ static uint16_t pick_of_two(struct scan *s, uint16_t v, uint16_t a, uint16_t b, 
 
 static void step_suites(struct scan *s, struct tsc_buf *hb)
 {
+    s->res->reached_suites = 1;
     for (int i = TSC_PROBE_N_VERSIONS - 1; i >= 0 && !s->stop; i--) {
         uint16_t v = version_codes[i];
         struct tsc_probe_list *l = &s->res->suites[i];
@@ -698,6 +699,9 @@ static int is_cbc(uint16_t c)
 static void step_features(struct scan *s, struct tsc_buf *hb, struct tsc_server_profile *prof)
 {
     struct tsc_probe_features *f = &s->res->feat;
+    if (s->stop)
+        return;
+    s->res->reached_features = 1;
     int bi = best_version(s->res, 1);
     if (bi >= 0) {
         progress(s, "features");
@@ -1012,13 +1016,13 @@ int tsc_probe_run(const struct tsc_probe_cfg *cfg, struct tsc_probe_result *res)
             step_alpn(&s, &hb);
             step_features(&s, &hb, &prof);
             step_certificate(&s, &prof);
-            /* whose order: judged where the choice matters most, TLS 1.2 (whose
-             * suites differ in key exchange and cipher mode; TLS 1.3's are all
-             * AEAD with forward secrecy), else the best version that was asked */
+            /* whose order: judged where the choice matters, TLS 1.2 and below,
+             * whose suites differ in key exchange and cipher mode (TLS 1.3's
+             * are all AEAD with forward secrecy: its order is not judged) */
             int bi = -1, i12 = vidx(TSC_TLS12);
             if (res->suites[i12].order == TSC_ORDER_SERVER || res->suites[i12].order == TSC_ORDER_CLIENT)
                 bi = i12;
-            for (int i = TSC_PROBE_N_VERSIONS - 1; i >= 1 && bi < 0; i--)
+            for (int i = i12 - 1; i >= 1 && bi < 0; i--)
                 if (res->suites[i].order == TSC_ORDER_SERVER || res->suites[i].order == TSC_ORDER_CLIENT)
                     bi = i;
             if (bi >= 0) {

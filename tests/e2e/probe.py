@@ -8,16 +8,19 @@ Servers (a self-signed RSA certificate made with `openssl req` in a temp dir):
                     ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA' -serverpref
                     -> versions {TLS 1.2}; TLS 1.2 suites exactly that set (IANA
                     codes from `openssl ciphers -V`), order "server", in the
-                    configured order
+                    configured order; no server-follows-client-order finding
   tls12-clientpref  the same without -serverpref -> the same set, order "client"
-                    (the list then in the registry's order: ascending codes)
+                    (the list then in the registry's order: ascending codes);
+                    findings hold server-follows-client-order and, for the
+                    self-signed chain, cert-untrusted
   tls13             s_server -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256:
                     TLS_CHACHA20_POLY1305_SHA256 -groups X25519:P-256
                     -> versions {TLS 1.3}; TLS 1.3 suites exactly those two;
                     groups exactly {x25519, secp256r1}; hello_retry_request a bool
   tls10             s_server -min_protocol TLSv1 -cipher 'DEFAULT:@SECLEVEL=0'
                     -> versions exactly {TLS 1.0 .. TLS 1.3}; findings hold
-                    tls10-negotiated
+                    tls10-negotiated; features.fallback_scsv true and no
+                    fallback-scsv-ignored finding (OpenSSL honours RFC 7507)
   gnutls-rc4        gnutls-serv NORMAL:-VERS-ALL:+VERS-TLS1.0:+ARCFOUR-128
                     -> versions {TLS 1.0} (the TLS 1.1 and 1.2 hellos answered
                     server_hello_other); suites hold 0xc011, findings hold
@@ -34,6 +37,9 @@ Servers (a self-signed RSA certificate made with `openssl req` in a temp dir):
                     tls13 server -> exit 1, "complete": false, at most 3
                     connections at the proxy and in the --pcap file; the
                     sections after "versions" null (docs/probe.md)
+  ipv6              the tls12 server's configuration on [::1], probed as
+                    [::1]:PORT -> target host and address ::1, no SNI, the
+                    same TLS 1.2 set (skipped without IPv6 on the loopback)
   bad input         a closed port; "HTTP/1.0 400 Bad Request" and close; an
                     accept then RST; an accept then silence (--timeout 1);
                     random bytes; a TLS record header with a truncated
@@ -544,6 +550,25 @@ def case_finding(obj, fid):
     return [] if fid in ids else ["expected %s among findings, seen %s" % (fid, sorted(map(str, ids)))]
 
 
+def case_no_finding(obj, fid):
+    ids = finding_ids(obj)
+    return ["expected no %s among findings, seen it" % fid] if fid in ids else []
+
+
+def wait_listen6(port, proc, limit=10.0):
+    """An IPv6 listener on ::1 (wait_listen asks the IPv4 loopback)."""
+    end = time.time() + limit
+    while time.time() < end:
+        if proc.poll() is not None:
+            return False
+        try:
+            socket.create_connection(("::1", port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 def case_alpn(obj, want):
     alpn = obj.get("alpn")
     seen = alpn.get("accepted") if isinstance(alpn, dict) else None
@@ -701,6 +726,12 @@ def body(a, tlsscope, tmp, cl, cases):
         "gnutls-gcm": gnutls_serv("gnutls-gcm", gcm_prio),
         "alpn": s_server("alpn", ["-alpn", "h2,http/1.1"]),
     }
+    # IPv6: the same server on ::1 (skipped where the loopback has no IPv6)
+    v6_port = next(port)
+    v6 = None
+    if socket.has_ipv6 and os.path.exists("/proc/net/if_inet6"):
+        v6 = cl.spawn("ipv6", ["openssl", "s_server", "-accept", "[::1]:%d" % v6_port, "-cert", cert,
+                               "-key", key, "-www", "-tls1_2", "-cipher", tls12_ciphers], tmp)
     proxy_port = next(port)
     closed_port = next(port)
     while listening(closed_port):
@@ -755,8 +786,14 @@ def body(a, tlsscope, tmp, cl, cases):
         cases.check(name + ": suites", lambda: case_suites(obj, "TLS 1.2", want12))
         if order == "server":
             cases.check(name + ": order", lambda: case_suites(obj, "TLS 1.2", None, order="server", in_order=want12))
+            cases.check(name + ": no client-order finding",
+                        lambda: case_no_finding(obj, "server-follows-client-order"))
         else:
             cases.check(name + ": order", lambda: case_suites(obj, "TLS 1.2", None, order="client"))
+            cases.check(name + ": client-order finding",
+                        lambda: case_finding(obj, "server-follows-client-order"))
+            # the probe-only rule on the chain: a self-signed leaf does not verify
+            cases.check(name + ": cert-untrusted", lambda: case_finding(obj, "cert-untrusted"))
             cases.check(name + ": registry order",
                         case_suites(obj, "TLS 1.2", None, ascending=True))
 
@@ -779,6 +816,12 @@ def body(a, tlsscope, tmp, cl, cases):
             cases.check(name + ": versions",
                         lambda: case_versions(obj, {"TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"}))
             cases.check(name + ": findings", lambda: case_finding(obj, "tls10-negotiated"))
+            # OpenSSL answers a downgraded hello carrying TLS_FALLBACK_SCSV with
+            # inappropriate_fallback (RFC 7507)
+            cases.check(name + ": fallback SCSV honoured", lambda: (
+                [] if (obj.get("features") or {}).get("fallback_scsv") is True else
+                ["features.fallback_scsv: expected true, seen %r" % (obj.get("features") or {}).get("fallback_scsv")]))
+            cases.check(name + ": no fallback finding", lambda: case_no_finding(obj, "fallback-scsv-ignored"))
 
     # ---- gnutls-serv: RC4 with TLS 1.0 only
     name = "gnutls-rc4"
@@ -832,6 +875,22 @@ def body(a, tlsscope, tmp, cl, cases):
         cases.check(name, p)
         if obj is not None:
             cases.check(name + ": sections not reached are null", lambda: case_unreached(obj))
+
+    # ---- IPv6: [::1]:PORT
+    if v6 is not None and cases.wanted("ipv6"):
+        p = []
+        if not wait_listen6(v6_port, v6):
+            p.append("s_server did not start listening on [::1]:%d" % v6_port)
+        else:
+            r = run([tlsscope, "probe", "-q", "--json", "--timeout", str(TIMEOUT), "[::1]:%d" % v6_port], PROBE_LIMIT)
+            obj = get_json(r, p)
+            if obj is not None:
+                t = obj.get("target") or {}
+                if t.get("host") != "::1" or t.get("address") != "::1" or t.get("sni") is not None:
+                    p.append("target: expected host and address ::1 and no SNI, seen %s" % json.dumps(t))
+                p += case_versions(obj, {"TLS 1.2"})
+                p += case_suites(obj, "TLS 1.2", want12)
+        cases.check("ipv6", p)
 
     # ---- bad input: each exits 1 with one stderr line, in time
     bad_input(cases, tlsscope, "bad: closed port", closed_port)
