@@ -42,7 +42,7 @@ static const char probe_help[] =
     "\n"
     "Output:\n"
     "      --text              sections in plain text (default)\n"
-    "  -v, --verbose           also each suite's meaning and every refusal\n"
+    "  -v, --verbose           also each suite's meaning, each certificate's serial and SHA-256\n"
     "      --json              one JSON object\n"
     "      --summary           one line\n"
     "      --fail-on SEVERITY  exit 3 when a finding at or above SEVERITY (info, low,\n"
@@ -244,8 +244,9 @@ int tsc_cmd_probe(int argc, char **argv)
         case OPT_RATE: {
             errno = 0;
             double r = strtod(optarg, &end);
-            if (errno || *end || end == optarg || !(r > 0 && r <= 100000))
-                return usage_error("--rate: '%s' is not a number of connections a second above 0", optarg);
+            if (errno || *end || end == optarg || !(r >= 0.001 && r <= 100000))
+                return usage_error("--rate: '%s' is not a number of connections a second from 0.001 to 100000",
+                                   optarg);
             cfg.rate = r;
             break;
         }
@@ -312,7 +313,7 @@ int tsc_cmd_probe(int argc, char **argv)
     }
     SSL_CTX_set_min_proto_version(ctx, 0);
     SSL_CTX_set_security_level(ctx, 0);
-    SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+    SSL_CTX_set_cipher_list(ctx, "ALL:!aNULL:@SECLEVEL=0"); /* a chain to check: no anonymous suites */
     if (ca) {
         if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
             char why[200];

@@ -57,17 +57,21 @@ static int decide(struct tsc_probe_answer *a, enum tsc_probe_kind k, const char 
 /* An SSL 2.0 SERVER-HELLO or ERROR (a 2-byte record header, high bit set). */
 static int read_v2(const uint8_t *p, size_t n, int eof, struct tsc_probe_answer *a)
 {
-    if (n < 3)
+    if (n < 2)
         return eof ? decide(a, TSC_ANS_MALFORMED, "an SSL 2.0 record cut short") : 0;
     size_t len = ((size_t)(p[0] & 0x7f) << 8) | p[1];
+    if (len == 0)
+        return decide(a, TSC_ANS_MALFORMED, "an empty SSL 2.0 record");
     if (n < 2 + len)
         return eof ? decide(a, TSC_ANS_MALFORMED, "an SSL 2.0 record cut short") : 0;
     struct tsc_cursor c = tsc_cursor_make(p + 2, len);
     uint8_t type = 0;
-    (void)tsc_cursor_u8(&c, &type);
+    if (!tsc_is_ok(tsc_cursor_u8(&c, &type)))
+        return decide(a, TSC_ANS_MALFORMED, "an empty SSL 2.0 record");
     if (type == 0) { /* ERROR: error-code (2 bytes) */
         uint16_t code = 0;
-        (void)tsc_cursor_u16(&c, &code);
+        if (!tsc_is_ok(tsc_cursor_u16(&c, &code)))
+            return decide(a, TSC_ANS_MALFORMED, "an SSL 2.0 ERROR without its code");
         a->alert_level = 2;
         a->alert_desc = 40; /* handshake_failure: SSL 2.0's NO-CIPHER-ERROR and the rest */
         return decide(a, TSC_ANS_ALERT, "an SSL 2.0 ERROR");
@@ -92,6 +96,8 @@ static int read_v2(const uint8_t *p, size_t n, int eof, struct tsc_probe_answer 
     a->record_version = 0x0002;
     for (size_t i = 0; i + 3 <= specs.len && a->n_v2 < TSC_PROBE_V2_SPECS; i += 3)
         a->v2_specs[a->n_v2++] = (uint32_t)specs.p[i] << 16 | (uint32_t)specs.p[i + 1] << 8 | specs.p[i + 2];
+    if (version != 0x0002 || a->n_v2 == 0) /* SSL 2.0 accepted means a version 2 hello with a cipher */
+        return decide(a, TSC_ANS_MALFORMED, "an SSL 2.0 SERVER-HELLO of another version or without cipher specs");
     return decide(a, TSC_ANS_SSLV2, NULL);
 }
 
@@ -216,6 +222,8 @@ static int feed(struct reader *r, const uint8_t *p, size_t n, struct tsc_probe_a
             r->need = 4 + ((size_t)r->msg[1] << 16 | (size_t)r->msg[2] << 8 | r->msg[3]);
             if (r->n_msgs == 0 && r->msg[0] != TSC_HS_SERVER_HELLO) /* no need to wait for its body */
                 return decide(a, TSC_ANS_MALFORMED, "the first handshake message is no ServerHello");
+            if (r->n_msgs == 0 && r->need > sizeof r->msg)
+                return decide(a, TSC_ANS_MALFORMED, "a ServerHello over 16 KiB");
         } else {
             size_t take = r->need - r->have < n ? r->need - r->have : n;
             if (r->have < sizeof r->msg) {
@@ -273,6 +281,10 @@ int tsc_probe_answer_read(const uint8_t *p, size_t n, int eof, struct tsc_probe_
                 return decide(a, TSC_ANS_HELLO, NULL);
             if (len < 2)
                 return decide(a, TSC_ANS_MALFORMED, "an alert record under 2 bytes");
+            /* a warning before the hello (unrecognized_name from a server that
+             * has no certificate for the name) is no refusal: read on */
+            if (body[0] == 1 && body[1] != 0)
+                continue;
             a->alert_level = body[0];
             a->alert_desc = body[1];
             return decide(a, TSC_ANS_ALERT, NULL);
@@ -282,8 +294,11 @@ int tsc_probe_answer_read(const uint8_t *p, size_t n, int eof, struct tsc_probe_
                 return decide(a, TSC_ANS_HELLO, NULL);
             return decide(a, TSC_ANS_MALFORMED, "a record other than handshake or alert before the ServerHello");
         }
-        if (len == 0)
+        if (len == 0) {
+            if (r.have_sh)
+                return decide(a, TSC_ANS_HELLO, NULL);
             return decide(a, TSC_ANS_MALFORMED, "an empty handshake record");
+        }
         if (feed(&r, body, len, a))
             return 1;
         if (off > FLIGHT_MAX && r.have_sh)

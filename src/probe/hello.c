@@ -164,12 +164,19 @@ static void body(struct w *w, const struct tsc_probe_hello *h)
     if (h->flags & TSC_PH_SUPPORTED_VERSIONS) {
         e = ext_begin(w, TSC_EXT_KEY_SHARE);
         size_t list = begin(w, 2);
-        for (size_t i = 0; i < h->n_shares; i++) {
-            const uint8_t *key = h->shares[i] == GROUP_X25519 ? x25519_share : p256_share;
-            size_t len = h->shares[i] == GROUP_X25519 ? sizeof x25519_share : sizeof p256_share;
-            if (!tsc_probe_can_share(h->shares[i]))
+        /* in the order of supported_groups (RFC 8446 4.2.8) */
+        const uint16_t *order = h->n_groups ? h->groups : h->shares;
+        size_t n_order = h->n_groups ? h->n_groups : h->n_shares;
+        for (size_t i = 0; i < n_order; i++) {
+            uint16_t g = order[i];
+            int wanted = 0;
+            for (size_t k = 0; k < h->n_shares && !wanted; k++)
+                wanted = h->shares[k] == g;
+            if (!wanted || !tsc_probe_can_share(g))
                 continue;
-            u16(w, h->shares[i]);
+            const uint8_t *key = g == GROUP_X25519 ? x25519_share : p256_share;
+            size_t len = g == GROUP_X25519 ? sizeof x25519_share : sizeof p256_share;
+            u16(w, g);
             u16(w, (unsigned)len);
             put(w, key, len);
         }

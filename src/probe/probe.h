@@ -43,8 +43,9 @@ struct tsc_probe_hello {
     const uint16_t *groups;     /* supported_groups; omitted when 0 */
     size_t n_groups;
     const uint16_t *shares;     /* key_share entries, only for groups the probe can make one for
-                                 * (x25519, secp256r1); the extension is sent (maybe empty) when
-                                 * TSC_PH_SUPPORTED_VERSIONS is set */
+                                 * (x25519, secp256r1), written in the order of `groups` (each
+                                 * share must be one of them); the extension is sent (maybe
+                                 * empty) when TSC_PH_SUPPORTED_VERSIONS is set */
     size_t n_shares;
     const uint16_t *sigalgs;    /* signature_algorithms; omitted when 0 */
     size_t n_sigalgs;

@@ -224,7 +224,10 @@ static int ask(struct scan *s, const struct tsc_buf *hello, struct tsc_probe_ans
     tsc_buf_reset(&s->in);
     int reset = 0, decided = 0, timed_out = 0;
     if (send_all(fd, hello->data, hello->len, deadline) != 0) {
-        reset = 1; /* the server closed before taking the hello */
+        if (now_ms() >= deadline)
+            timed_out = 1; /* the server would not take the hello */
+        else
+            reset = 1; /* the server closed before taking it */
     } else {
         tsc_tap_data(&tap, 1, hello->data, hello->len);
         uint8_t buf[16384];
@@ -483,6 +486,8 @@ static int best_version(const struct tsc_probe_result *r, int max_tls12)
 
 static void step_groups(struct scan *s, struct tsc_buf *hb)
 {
+    if (s->stop)
+        return;
     struct tsc_probe_list *l = &s->res->groups;
     static uint16_t remaining[256];
     size_t n = s->ngroups;
@@ -599,6 +604,8 @@ static void step_groups(struct scan *s, struct tsc_buf *hb)
 
 static void step_sigalgs(struct scan *s, struct tsc_buf *hb)
 {
+    if (s->stop)
+        return;
     struct tsc_probe_list *l = &s->res->sigalgs;
     int i12 = vidx(TSC_TLS12), i13 = vidx(TSC_TLS13);
     static uint16_t remaining[128];
@@ -644,22 +651,41 @@ static void step_sigalgs(struct scan *s, struct tsc_buf *hb)
     progress(s, "signature algorithms TLS 1.3");
     l->asked = 1;
     l->version = TSC_TLS13;
+    /* the server must not need a HelloRetryRequest (sent before it picks a
+     * scheme): offer only a group the probe can share, its first if it can */
+    uint16_t share = 0;
+    for (size_t k = 0; k < s->res->groups.n && !share; k++)
+        if (tsc_probe_can_share((uint16_t)s->res->groups.v[k]))
+            share = (uint16_t)s->res->groups.v[k];
+    size_t asked = 0, retries = 0;
     for (size_t k = 0; k < s->nsigalgs && !s->stop; k++) {
         struct tsc_probe_hello h;
         hello_for(s, TSC_TLS13, &h);
         h.sigalgs = &s->sigalgs[k];
         h.n_sigalgs = 1;
+        if (share) {
+            h.groups = &share;
+            h.n_groups = 1;
+            h.shares = &share;
+            h.n_shares = 1;
+        }
         struct tsc_probe_answer ans;
         if (build(&h, hb) != 0 || ask(s, hb, &ans) != 0)
             break;
+        asked++;
+        retries += ans.kind == TSC_ANS_HRR;
         if (ans.kind == TSC_ANS_HELLO && ans.version == TSC_TLS13 && l->n < TSC_PROBE_MAX_LIST)
             l->v[l->n++] = s->sigalgs[k];
     }
+    if (l->n == 0 && (asked == 0 || retries == asked))
+        l->asked = 0; /* every answer was a HelloRetryRequest: nothing was learnt */
     l->order = TSC_ORDER_UNKNOWN;
 }
 
 static void step_alpn(struct scan *s, struct tsc_buf *hb)
 {
+    if (s->stop)
+        return;
     int bi = best_version(s->res, 1);
     if (bi < 0 || version_codes[bi] == TSC_SSL30)
         return;
@@ -887,9 +913,10 @@ static void step_certificate(struct scan *s, struct tsc_server_profile *prof)
         const char *sn = tsc_reg_name(TSC_REG_CIPHER_SUITE, code);
         snprintf(res->cert_suite, sizeof res->cert_suite, "%s", sn ? sn : (c ? SSL_CIPHER_get_name(c) : "?"));
         long vr = SSL_get_verify_result(ssl);
-        res->verified = vr == X509_V_OK;
+        res->verified = vr == X509_V_OK && SSL_get0_peer_certificate(ssl) != NULL;
         if (!res->verified)
-            snprintf(res->verify_error, sizeof res->verify_error, "%s", X509_verify_cert_error_string(vr));
+            snprintf(res->verify_error, sizeof res->verify_error, "%s",
+                     SSL_get0_peer_certificate(ssl) ? X509_verify_cert_error_string(vr) : "no certificate was sent");
         prof->chain_verified = res->verified;
         prof->verify_error = res->verify_error;
         STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
@@ -898,7 +925,7 @@ static void step_certificate(struct scan *s, struct tsc_server_profile *prof)
         /* TLS 1.3 tickets come after the handshake: read for a moment */
         int64_t until = now_ms() + (s->cfg->timeout_ms < 1000 ? s->cfg->timeout_ms : 1000);
         SSL_SESSION *sess = SSL_get_session(ssl);
-        while (sess && !SSL_SESSION_has_ticket(sess) && SSL_version(ssl) == TLS1_3_VERSION) {
+        while (sess && !SSL_SESSION_has_ticket(sess) && SSL_version(ssl) == TLS1_3_VERSION && now_ms() < until) {
             char buf[256];
             r = SSL_read(ssl, buf, sizeof buf);
             if (r <= 0 && ssl_wait(ssl, fd, r, until) != 0)

@@ -589,7 +589,7 @@ static int stream_error(struct conv *c)
 {
     struct tag t;
     if (read_tag(c, &t) == 0 && !t.closing && !t.other)
-        return FAIL(c, "stream error: %.*s", (int)(t.llen > 64 ? 64 : t.llen), (const char *)t.local);
+        return fail_text(c, (const uint8_t *)t.local, t.llen > 64 ? 64 : t.llen, "stream error");
     return FAIL(c, "stream error");
 }
 

@@ -58,7 +58,7 @@ static void test_hello_tls13(void **state)
     (void)state;
     static const uint16_t suites[] = {0x1301, 0x1302};
     static const uint16_t versions[] = {0x0304};
-    static const uint16_t groups[] = {0x001d, 0x0017, 0x11ec};
+    static const uint16_t groups[] = {0x0017, 0x001d, 0x11ec}; /* the shares follow this order */
     static const uint16_t shares[] = {0x001d, 0x0017, 0x11ec}; /* no share can be made for the hybrid */
     static const uint16_t sigalgs[] = {0x0804, 0x0403};
     static const char *const alpn[] = {"h2", "http/1.1"};
@@ -101,10 +101,10 @@ static void test_hello_tls13(void **state)
     assert_non_null(e);
     assert_int_equal(e->form, TSC_EXTF_KEY_SHARE);
     assert_int_equal(e->u.key_share.n, 2);
-    assert_int_equal(e->u.key_share.s[0].group, 0x001d);
-    assert_int_equal(e->u.key_share.s[0].key.len, 32);
-    assert_int_equal(e->u.key_share.s[1].group, 0x0017);
-    assert_int_equal(e->u.key_share.s[1].key.len, 65);
+    assert_int_equal(e->u.key_share.s[0].group, 0x0017); /* RFC 8446 4.2.8: supported_groups' order */
+    assert_int_equal(e->u.key_share.s[0].key.len, 65);
+    assert_int_equal(e->u.key_share.s[1].group, 0x001d);
+    assert_int_equal(e->u.key_share.s[1].key.len, 32);
     e = tsc_ext_find(&ch.ext, TSC_EXT_SUPPORTED_VERSIONS);
     assert_non_null(e);
     assert_int_equal(tsc_ext_list_count(e), 1);
@@ -357,6 +357,27 @@ static void test_answer_refusals(void **state)
     assert_int_equal(a.kind, TSC_ANS_PENDING);
     assert_int_equal(tsc_probe_answer_read(alert, 6, 1, &a), 1);
     assert_int_equal(a.kind, TSC_ANS_MALFORMED);
+    /* a warning (unrecognized_name) before the ServerHello is read past */
+    {
+        static const uint8_t ext[] = {0xff, 0x01, 0x00, 0x01, 0x00};
+        uint8_t hs[128];
+        size_t n = server_hello(hs, 0xc02f, ext, sizeof ext, 0);
+        hs[n++] = 14;
+        hs[n++] = 0;
+        hs[n++] = 0;
+        hs[n++] = 0;
+        struct flight f = {0};
+        static const uint8_t warn[] = {21, 3, 3, 0, 2, 1, 112};
+        put(&f, warn, sizeof warn);
+        records(&f, hs, n, 16384);
+        assert_int_equal(tsc_probe_answer_read(f.b, f.n, 0, &a), 1);
+        assert_int_equal(a.kind, TSC_ANS_HELLO);
+        assert_int_equal(a.suite, 0xc02f);
+        /* but a close_notify (a warning too) is the end */
+        static const uint8_t close_notify[] = {21, 3, 3, 0, 2, 1, 0};
+        assert_int_equal(tsc_probe_answer_read(close_notify, sizeof close_notify, 0, &a), 1);
+        assert_int_equal(a.kind, TSC_ANS_ALERT);
+    }
     static const uint8_t http[] = "HTTP/1.0 400 Bad Request\r\n\r\n";
     assert_int_equal(tsc_probe_answer_read(http, sizeof http - 1, 0, &a), 1);
     assert_int_equal(a.kind, TSC_ANS_NOT_TLS);
@@ -407,6 +428,14 @@ static void test_answer_sslv2(void **state)
     assert_int_equal(a.v2_specs[0], 0x010080);
     assert_int_equal(a.v2_specs[1], 0x0700c0);
     assert_int_equal(tsc_probe_answer_read(p, n - 1, 0, &a), 0);
+    /* a SERVER-HELLO of another version is no SSL 2.0 acceptance */
+    p[6] = 3;
+    assert_int_equal(tsc_probe_answer_read(p, n, 0, &a), 1);
+    assert_int_equal(a.kind, TSC_ANS_MALFORMED);
+    /* an empty SSL 2.0 record */
+    static const uint8_t empty[] = {0x80, 0};
+    assert_int_equal(tsc_probe_answer_read(empty, sizeof empty, 0, &a), 1);
+    assert_int_equal(a.kind, TSC_ANS_MALFORMED);
     /* an SSL 2.0 ERROR */
     static const uint8_t err[] = {0x80, 3, 0, 0, 1};
     assert_int_equal(tsc_probe_answer_read(err, sizeof err, 0, &a), 1);
