@@ -1065,6 +1065,33 @@ int tsc_severity_parse(const char *s, enum tsc_severity *out)
     return -1;
 }
 
+/* Every rule that judges what it is given (a connection x, or a probe's
+ * profile p), most severe first and in table order within a severity; the
+ * first `max` that fire go to out. Returns how many fired. */
+static size_t judge(const struct ctx *x, const struct tsc_server_profile *p, struct tsc_finding *out, size_t max)
+{
+    size_t fired = 0;
+    for (int sev = TSC_SEV_HIGH; sev >= TSC_SEV_INFO; sev--) {
+        for (size_t i = 0; i < N_RULES; i++) {
+            const struct rule_row *r = &rules[i];
+            if ((int)r->rule.severity != sev || (x ? !r->check : !r->check_server))
+                continue;
+            char detail[TSC_FINDING_DETAIL];
+            struct det d;
+            det_init(&d, detail, sizeof detail);
+            if (!(x ? r->check(x, &d) : r->check_server(p, &d)))
+                continue;
+            det_finish(&d);
+            if (out && fired < max) {
+                out[fired].rule = &r->rule;
+                memcpy(out[fired].detail, detail, sizeof detail);
+            }
+            fired++;
+        }
+    }
+    return fired;
+}
+
 size_t tsc_findings_eval(const struct tsc_conn *c, const struct tsc_conn_report *rep, int64_t now_epoch,
                          struct tsc_finding *out, size_t max)
 {
@@ -1079,48 +1106,10 @@ size_t tsc_findings_eval(const struct tsc_conn *c, const struct tsc_conn_report 
     x.have_si = rep->have_suite && rep->suite_known && c->version != 0x0002 && !rep->suite.signalling &&
                 !rep->suite.grease;
 
-    size_t fired = 0;
-    for (int sev = TSC_SEV_HIGH; sev >= TSC_SEV_INFO; sev--) {
-        for (size_t i = 0; i < N_RULES; i++) {
-            if ((int)rules[i].rule.severity != sev || !rules[i].check)
-                continue;
-            char detail[TSC_FINDING_DETAIL];
-            struct det d;
-            det_init(&d, detail, sizeof detail);
-            if (!rules[i].check(&x, &d))
-                continue;
-            det_finish(&d);
-            if (out && fired < max) {
-                out[fired].rule = &rules[i].rule;
-                memcpy(out[fired].detail, detail, sizeof detail);
-            }
-            fired++;
-        }
-    }
-    return fired;
+    return judge(&x, NULL, out, max);
 }
 
 size_t tsc_findings_eval_server(const struct tsc_server_profile *p, struct tsc_finding *out, size_t max)
 {
-    if (!p)
-        return 0;
-    size_t fired = 0;
-    for (int sev = TSC_SEV_HIGH; sev >= TSC_SEV_INFO; sev--) {
-        for (size_t i = 0; i < N_RULES; i++) {
-            if ((int)rules[i].rule.severity != sev || !rules[i].check_server)
-                continue;
-            char detail[TSC_FINDING_DETAIL];
-            struct det d;
-            det_init(&d, detail, sizeof detail);
-            if (!rules[i].check_server(p, &d))
-                continue;
-            det_finish(&d);
-            if (out && fired < max) {
-                out[fired].rule = &rules[i].rule;
-                memcpy(out[fired].detail, detail, sizeof detail);
-            }
-            fired++;
-        }
-    }
-    return fired;
+    return p ? judge(NULL, p, out, max) : 0;
 }

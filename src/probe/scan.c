@@ -425,6 +425,70 @@ static uint16_t pick_of_two(struct scan *s, uint16_t v, uint16_t a, uint16_t b, 
     return ans.suite;
 }
 
+/* What an answer chose, for the list being found; -1 when it chose none. */
+typedef int (*pick_fn)(const struct tsc_probe_answer *a, uint16_t v);
+
+static int pick_suite(const struct tsc_probe_answer *a, uint16_t v)
+{
+    return accepted_as(a, v) ? a->suite : -1;
+}
+
+static int pick_hrr_group(const struct tsc_probe_answer *a, uint16_t v)
+{
+    (void)v;
+    return a->kind == TSC_ANS_HRR ? a->group : -1;
+}
+
+static int pick_ske_group(const struct tsc_probe_answer *a, uint16_t v)
+{
+    return accepted_as(a, v) && a->ske_group ? a->ske_group : -1;
+}
+
+static int pick_ske_sig(const struct tsc_probe_answer *a, uint16_t v)
+{
+    return accepted_as(a, v) && a->ske_has_sig ? a->ske_sig : -1;
+}
+
+enum offered { OFFER_SUITES, OFFER_GROUPS, OFFER_SIGALGS };
+
+/*
+ * Find a list by removal: offer remaining[0..n) in the `what` field of the
+ * hello `tmpl` (for version v); the server chooses one (pick); append it to
+ * l, remove it, ask again, until the server chooses none, chooses one not
+ * offered, or nothing is left. `first`, when not NULL, is the answer to the
+ * whole list already had (it saves a connection).
+ */
+static void by_removal(struct scan *s, struct tsc_buf *hb, const struct tsc_probe_hello *tmpl, enum offered what,
+                       uint16_t *remaining, size_t n, uint16_t v, pick_fn pick,
+                       const struct tsc_probe_answer *first, struct tsc_probe_list *l)
+{
+    struct tsc_probe_answer ans;
+    if (first)
+        ans = *first;
+    for (int have = first != NULL; n && l->n < TSC_PROBE_MAX_LIST; have = 0) {
+        if (!have) {
+            struct tsc_probe_hello h = *tmpl;
+            if (what == OFFER_SUITES) {
+                h.suites = remaining;
+                h.n_suites = n;
+            } else if (what == OFFER_GROUPS) {
+                h.groups = remaining;
+                h.n_groups = n;
+            } else {
+                h.sigalgs = remaining;
+                h.n_sigalgs = n;
+            }
+            if (build(&h, hb) != 0 || ask(s, hb, &ans) != 0)
+                return;
+        }
+        int c = pick(&ans, v);
+        if (c < 0 || !in_list(remaining, n, (uint16_t)c))
+            return;
+        l->v[l->n++] = (uint16_t)c;
+        n = remove_from(remaining, n, (uint16_t)c);
+    }
+}
+
 static void step_suites(struct scan *s, struct tsc_buf *hb)
 {
     s->res->reached_suites = 1;
@@ -448,21 +512,9 @@ static void step_suites(struct scan *s, struct tsc_buf *hb)
         static uint16_t remaining[TSC_PROBE_MAX_LIST];
         size_t n = v == TSC_TLS13 ? s->n13 : s->n12;
         memcpy(remaining, v == TSC_TLS13 ? s->suites13 : s->suites12, n * sizeof remaining[0]);
-        struct tsc_probe_answer ans = *first;
-        for (;;) {
-            if (!accepted_as(&ans, v) || !in_list(remaining, n, ans.suite) || l->n >= TSC_PROBE_MAX_LIST)
-                break;
-            l->v[l->n++] = ans.suite;
-            n = remove_from(remaining, n, ans.suite);
-            if (n == 0)
-                break;
-            struct tsc_probe_hello h;
-            hello_for(s, v, &h);
-            h.suites = remaining;
-            h.n_suites = n;
-            if (build(&h, hb) != 0 || ask(s, hb, &ans) != 0)
-                break;
-        }
+        struct tsc_probe_hello h;
+        hello_for(s, v, &h);
+        by_removal(s, hb, &h, OFFER_SUITES, remaining, n, v, pick_suite, first, l);
         if (s->stop)
             break;
         if (l->n == 1) {
@@ -503,24 +555,14 @@ static void step_groups(struct scan *s, struct tsc_buf *hb)
         size_t ns = 0;
         for (size_t k = 0; k < su->n && ns < 64; k++)
             suites[ns++] = (uint16_t)su->v[k];
-        for (;;) {
-            struct tsc_probe_hello h;
-            hello_for(s, TSC_TLS13, &h);
-            if (ns) {
-                h.suites = suites;
-                h.n_suites = ns;
-            }
-            h.groups = remaining;
-            h.n_groups = n;
-            h.n_shares = 0;
-            struct tsc_probe_answer ans;
-            if (n == 0 || build(&h, hb) != 0 || ask(s, hb, &ans) != 0)
-                break;
-            if (ans.kind != TSC_ANS_HRR || !in_list(remaining, n, ans.group) || l->n >= TSC_PROBE_MAX_LIST)
-                break;
-            l->v[l->n++] = ans.group;
-            n = remove_from(remaining, n, ans.group);
+        struct tsc_probe_hello tmpl;
+        hello_for(s, TSC_TLS13, &tmpl);
+        if (ns) {
+            tmpl.suites = suites;
+            tmpl.n_suites = ns;
         }
+        tmpl.n_shares = 0; /* no share: the server names the group it wants */
+        by_removal(s, hb, &tmpl, OFFER_GROUPS, remaining, n, TSC_TLS13, pick_hrr_group, NULL, l);
         if (s->stop)
             return;
         if (l->n == 1)
@@ -583,22 +625,11 @@ static void step_groups(struct scan *s, struct tsc_buf *hb)
     progress(s, "groups");
     l->asked = 1;
     l->version = v;
-    for (;;) {
-        struct tsc_probe_hello h;
-        hello_for(s, v, &h);
-        h.suites = ecdhe;
-        h.n_suites = ne;
-        h.groups = remaining;
-        h.n_groups = n;
-        struct tsc_probe_answer ans;
-        if (n == 0 || build(&h, hb) != 0 || ask(s, hb, &ans) != 0)
-            break;
-        if (!accepted_as(&ans, v) || !ans.ske_group || !in_list(remaining, n, ans.ske_group) ||
-            l->n >= TSC_PROBE_MAX_LIST)
-            break;
-        l->v[l->n++] = ans.ske_group;
-        n = remove_from(remaining, n, ans.ske_group);
-    }
+    struct tsc_probe_hello h;
+    hello_for(s, v, &h);
+    h.suites = ecdhe;
+    h.n_suites = ne;
+    by_removal(s, hb, &h, OFFER_GROUPS, remaining, n, v, pick_ske_group, NULL, l);
     l->order = l->n == 1 ? TSC_ORDER_ONE : TSC_ORDER_UNKNOWN;
 }
 
@@ -625,22 +656,11 @@ static void step_sigalgs(struct scan *s, struct tsc_buf *hb)
             progress(s, "signature algorithms TLS 1.2");
             l->asked = 1;
             l->version = TSC_TLS12;
-            for (;;) {
-                struct tsc_probe_hello h;
-                hello_for(s, TSC_TLS12, &h);
-                h.suites = signed_kx;
-                h.n_suites = ns;
-                h.sigalgs = remaining;
-                h.n_sigalgs = n;
-                struct tsc_probe_answer ans;
-                if (n == 0 || build(&h, hb) != 0 || ask(s, hb, &ans) != 0)
-                    break;
-                if (!accepted_as(&ans, TSC_TLS12) || !ans.ske_has_sig || !in_list(remaining, n, ans.ske_sig) ||
-                    l->n >= TSC_PROBE_MAX_LIST)
-                    break;
-                l->v[l->n++] = ans.ske_sig;
-                n = remove_from(remaining, n, ans.ske_sig);
-            }
+            struct tsc_probe_hello h;
+            hello_for(s, TSC_TLS12, &h);
+            h.suites = signed_kx;
+            h.n_suites = ns;
+            by_removal(s, hb, &h, OFFER_SIGALGS, remaining, n, TSC_TLS12, pick_ske_sig, NULL, l);
             l->order = l->n == 1 ? TSC_ORDER_ONE : TSC_ORDER_UNKNOWN;
             return;
         }
