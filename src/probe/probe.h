@@ -197,6 +197,8 @@ struct tsc_probe_result {
     struct tsc_finding findings[TSC_PROBE_MAX_FINDINGS];
 };
 
+/* "HOST:PORT", "[V6]:PORT": the target as the report and errors name it. */
+const char *tsc_probe_target(const struct tsc_probe_cfg *cfg, char *buf, size_t n);
 /* Run the probe; fills *res. 0 when it ran to its end, -1 when it could not
  * run or was cut short (res->error says why, one line naming the target). */
 int tsc_probe_run(const struct tsc_probe_cfg *cfg, struct tsc_probe_result *res);

@@ -76,8 +76,6 @@ static void answer_text(const struct tsc_probe_answer *a, char *out, size_t n)
             snprintf(out, n, "alert %s", d);
         else
             snprintf(out, n, "alert %u", a->alert_desc);
-    } else if (a->kind == TSC_ANS_HELLO || a->kind == TSC_ANS_HRR) {
-        snprintf(out, n, "%s", tsc_probe_kind_name(a->kind));
     } else {
         snprintf(out, n, "%s", tsc_probe_kind_name(a->kind));
     }
@@ -115,14 +113,6 @@ static int accepted_versions(const struct tsc_probe_result *r)
     for (int i = 0; i < TSC_PROBE_N_VERSIONS; i++)
         n += r->versions[i].accepted;
     return n;
-}
-
-static void target_text(const struct tsc_probe_cfg *cfg, char *out, size_t n)
-{
-    if (strchr(cfg->host, ':'))
-        snprintf(out, n, "[%s]:%u", cfg->host, cfg->port);
-    else
-        snprintf(out, n, "%s:%u", cfg->host, cfg->port);
 }
 
 /* ---------------------------------------------------------------- JSON ---- */
@@ -362,7 +352,7 @@ static int render_text(struct tsc_buf *b, int verbose, int color, const struct t
 {
     int ok = 1;
     char t[300];
-    target_text(cfg, t, sizeof t);
+    tsc_probe_target(cfg, t, sizeof t);
     W(tsc_buf_printf(b, "probe %s", t));
     if (r->address[0])
         W(tsc_buf_printf(b, " (%s)", r->address));
@@ -465,7 +455,7 @@ static int render_summary(struct tsc_buf *b, const struct tsc_probe_cfg *cfg, co
 {
     int ok = 1;
     char t[300];
-    target_text(cfg, t, sizeof t);
+    tsc_probe_target(cfg, t, sizeof t);
     W(tsc_buf_printf(b, "probe %s: ", t));
     if (r->error[0] && !accepted_versions(r)) {
         W(tsc_buf_printf(b, "error: %s\n", r->error));

@@ -65,12 +65,12 @@ static void progress(struct scan *s, const char *step)
         s->cfg->progress(s->cfg->progress_ctx, step);
 }
 
-static const char *target(const struct scan *s, char *buf, size_t n)
+const char *tsc_probe_target(const struct tsc_probe_cfg *cfg, char *buf, size_t n)
 {
-    if (strchr(s->cfg->host, ':'))
-        snprintf(buf, n, "[%s]:%u", s->cfg->host, s->cfg->port);
+    if (strchr(cfg->host, ':'))
+        snprintf(buf, n, "[%s]:%u", cfg->host, cfg->port);
     else
-        snprintf(buf, n, "%s:%u", s->cfg->host, s->cfg->port);
+        snprintf(buf, n, "%s:%u", cfg->host, cfg->port);
     return buf;
 }
 
@@ -85,7 +85,7 @@ static void fail(struct scan *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(s->res->error, sizeof s->res->error, "%s: %s", target(s, t, sizeof t), msg);
+    snprintf(s->res->error, sizeof s->res->error, "%s: %s", tsc_probe_target(s->cfg, t, sizeof t), msg);
 }
 
 /* ------------------------------------------------------- connections ---- */
